@@ -1,0 +1,117 @@
+# wshub: `make` builds ./wshub; `make run` starts it; `make test` runs every test.
+# Quiet unless V=1. Build trees live under build/<variant>/.
+
+CXX      ?= g++
+CLANGXX  ?= clang++
+PYTEST_ARGS ?=
+
+CXXSTD   := -std=c++20
+WARN     := -Wall -Wextra -Werror
+DEPFLAGS := -MMD -MP
+INCLUDES := -Isrc -Iinclude
+
+OS := $(shell uname -s)
+ifeq ($(OS),Linux)
+  POLLER := epoll
+else
+  POLLER := kqueue
+endif
+
+LIB_SRCS  := $(sort $(filter-out src/main.cpp src/reactor/poller_%.cpp,$(shell find src -name '*.cpp')))
+TEST_SRCS := $(sort $(wildcard tests/*.cpp))
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.cpp))
+
+ifeq ($(V),1)
+  Q :=
+else
+  Q := @
+endif
+
+# $(call variant,NAME,CXX,FLAGS,LDFLAGS,POLLER,EXTRA_SRCS)
+# defines build/NAME/wshub and build/NAME/unit_tests.
+define variant
+$(1)_OBJS := $$(patsubst %.cpp,build/$(1)/%.o,$$(LIB_SRCS) src/reactor/poller_$(5).cpp $(6))
+$(1)_TEST_OBJS := $$(patsubst %.cpp,build/$(1)/%.o,$$(TEST_SRCS))
+build/$(1)/%.o: %.cpp
+	@mkdir -p $$(@D)
+	@$$(if $$(Q),echo "  CXX[$(1)] $$<")
+	$$(Q)$(2) $$(CXXSTD) $$(WARN) $$(DEPFLAGS) $$(INCLUDES) $(3) -c $$< -o $$@
+build/$(1)/wshub: $$($(1)_OBJS) build/$(1)/src/main.o
+	@$$(if $$(Q),echo "  LD[$(1)]  $$@")
+	$$(Q)$(2) $(3) -o $$@ $$^ $(4) -pthread
+build/$(1)/unit_tests: $$($(1)_OBJS) $$($(1)_TEST_OBJS)
+	@$$(if $$(Q),echo "  LD[$(1)]  $$@")
+	$$(Q)$(2) $(3) -o $$@ $$^ $(4) -pthread
+-include $$(shell find build/$(1) -name '*.d' 2>/dev/null)
+endef
+
+RELEASE_FLAGS := -O2 -g
+ASAN_FLAGS    := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+SHIM_FLAGS    := -O2 -g -Itests/kqueue_shim
+
+$(eval $(call variant,release,$(CXX),$(RELEASE_FLAGS),,$(POLLER),))
+$(eval $(call variant,asan,$(CXX),$(ASAN_FLAGS),,$(POLLER),))
+# The kqueue backend built on Linux over a test-only kevent-on-epoll shim.
+$(eval $(call variant,kqueue,$(CXX),$(SHIM_FLAGS),,kqueue,tests/kqueue_shim/kqueue_shim.cpp))
+
+.PHONY: all run test unit integration asan fuzz clean test-deps
+
+all: wshub
+
+wshub: build/release/wshub
+	$(Q)cp $< $@
+
+run: wshub
+	./wshub
+
+# Unit tests (epoll and kqueue-shim builds), then the integration suites
+# against the release binary and the echo suite against the kqueue-shim binary.
+test: build/release/unit_tests build/kqueue/unit_tests build/release/wshub build/kqueue/wshub
+	@echo "== unit tests ($(POLLER))"
+	$(Q)build/release/unit_tests
+	@echo "== unit tests (kqueue backend over the test shim)"
+	$(Q)build/kqueue/unit_tests
+	$(Q)py=$$(scripts/test-deps.sh) && \
+	  echo "== integration (kqueue-shim binary, echo suite)" && \
+	  WSHUB_BIN=build/kqueue/wshub $$py -m pytest -q -p no:cacheprovider integration/test_echo.py && \
+	  echo "== integration (release binary)" && \
+	  WSHUB_BIN=build/release/wshub $$py -m pytest -q -p no:cacheprovider integration $(PYTEST_ARGS)
+
+unit: build/release/unit_tests
+	$(Q)build/release/unit_tests
+
+asan: build/asan/unit_tests build/asan/wshub
+	@echo "== unit tests (ASan+UBSan)"
+	$(Q)build/asan/unit_tests
+	$(Q)py=$$(scripts/test-deps.sh) && \
+	  echo "== integration (ASan+UBSan binary)" && \
+	  WSHUB_BIN=build/asan/wshub ASAN_OPTIONS=detect_leaks=1 $$py -m pytest -q -p no:cacheprovider integration $(PYTEST_ARGS)
+
+# libFuzzer targets: each runs FUZZ_SECONDS (default 30) from its seed corpus.
+FUZZ_SECONDS ?= 30
+FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_BINS := $(patsubst tests/fuzz/%.cpp,build/fuzz/%,$(FUZZ_SRCS))
+FUZZ_LIB_OBJS := $(patsubst %.cpp,build/fuzzlib/%.o,$(filter src/crypto/% src/http/% src/ws/%,$(LIB_SRCS)))
+build/fuzzlib/%.o: %.cpp
+	@mkdir -p $(@D)
+	$(Q)$(CLANGXX) $(CXXSTD) $(WARN) $(DEPFLAGS) $(INCLUDES) -O1 -g -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+build/fuzz/%: tests/fuzz/%.cpp $(FUZZ_LIB_OBJS)
+	@mkdir -p $(@D)
+	$(Q)$(CLANGXX) $(CXXSTD) $(WARN) $(INCLUDES) $(FUZZ_FLAGS) -o $@ $^
+
+fuzz: $(FUZZ_BINS)
+	$(Q)set -e; for f in $(FUZZ_BINS); do \
+	  name=$$(basename $$f); corpus=build/fuzz/corpus/$$name; mkdir -p $$corpus; \
+	  seeds=tests/fuzz/seeds/$$name; [ -d $$seeds ] || seeds=; \
+	  echo "== $$name for $(FUZZ_SECONDS)s"; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=70000 -print_final_stats=0 \
+	      -artifact_prefix=build/fuzz/ $$corpus $$seeds 2>build/fuzz/$$name.log \
+	    || { tail -40 build/fuzz/$$name.log; exit 1; }; \
+	  grep -E '^#[0-9]+ +DONE' build/fuzz/$$name.log || tail -1 build/fuzz/$$name.log; \
+	done
+
+test-deps:
+	$(Q)scripts/test-deps.sh >/dev/null
+
+clean:
+	rm -rf build wshub

@@ -1,0 +1,32 @@
+#!/bin/sh
+# Finds a Python that has the integration tests' packages and prints its path.
+# When none has them: installs them from Debian's packages if running as root,
+# otherwise prints the exact install line and fails.
+# (The python3 first on PATH may be a separate build that cannot see Debian's
+# packages, so Debian's own interpreter is tried first.)
+set -u
+PACKAGES="python3 python3-pytest python3-websockets"
+MODULES="import pytest, websockets"
+
+find_python() {
+    for py in /usr/bin/python3 python3; do
+        if command -v "$py" >/dev/null 2>&1 && "$py" -c "$MODULES" >/dev/null 2>&1; then
+            command -v "$py"
+            return 0
+        fi
+    done
+    return 1
+}
+
+if find_python; then exit 0; fi
+
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "test-deps: installing $PACKAGES" >&2
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $PACKAGES; } >&2 \
+        || { echo "test-deps: apt-get install failed" >&2; exit 1; }
+    find_python && exit 0
+fi
+
+echo "test-deps: missing test packages; install them with:" >&2
+echo "  apt-get install -y $PACKAGES" >&2
+exit 1

@@ -1,0 +1,30 @@
+// Incremental UTF-8 validation (RFC 3629, Unicode Table 3-7): fed in pieces of
+// any size, it fails at the first byte after which no continuation could make
+// the text valid (overlongs, surrogates, > U+10FFFF, bad lead/continuation bytes).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace wshub::ws {
+
+class Utf8Validator {
+public:
+    // Returns false as soon as the bytes seen so far can no longer be valid;
+    // once false, stays false until reset().
+    bool feed(const uint8_t* data, size_t len) noexcept;
+    // True when the text seen so far is complete (not in the middle of a sequence)
+    // and valid.
+    bool complete() const noexcept { return state_ == 0; }
+    void reset() noexcept { state_ = 0; }
+
+private:
+    // 0 = at a boundary; otherwise implementation-defined pending state;
+    // kInvalid = failed.
+    uint8_t state_ = 0;
+};
+
+// Whole-buffer convenience.
+bool utf8_valid(const uint8_t* data, size_t len) noexcept;
+
+}  // namespace wshub::ws
