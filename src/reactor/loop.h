@@ -6,6 +6,7 @@
 // timer fires.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 

@@ -1,0 +1,70 @@
+#include "app/server.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <sys/resource.h>
+
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "app/log.h"
+#include "app/worker.h"
+#include "wshub/version.h"
+
+namespace wshub::app {
+namespace {
+
+std::string describe_routes(const config::Config& cfg) {
+    std::string s;
+    for (const auto& r : cfg.routes) {
+        if (!s.empty()) s += ' ';
+        s += r.path + "=echo";
+    }
+    return s;
+}
+
+unsigned long long open_files_limit() {
+    rlimit rl{};
+    getrlimit(RLIMIT_NOFILE, &rl);
+    return rl.rlim_cur;
+}
+
+}  // namespace
+
+int run_server(const config::Config& cfg) {
+    // Block the stop signals in every thread (workers inherit this mask), so
+    // only the sigwait below sees them; and never die of a peer's reset.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+    signal(SIGPIPE, SIG_IGN);
+
+    std::vector<std::unique_ptr<Worker>> workers;
+    for (unsigned i = 0; i < cfg.workers; ++i) {
+        workers.push_back(std::make_unique<Worker>(cfg, i));
+        std::string error;
+        if (!workers.back()->listen(error)) {
+            log_error("cannot listen on %s: %s", cfg.listen.to_string().c_str(), error.c_str());
+            return 1;
+        }
+    }
+    std::vector<std::thread> threads;
+    for (auto& w : workers) threads.emplace_back([&w] { w->run(); });
+
+    log_info("wshub %s listening on %s (workers %u, routes %s, open-files limit %llu)", WSHUB_VERSION,
+             cfg.listen.to_string().c_str(), cfg.workers, describe_routes(cfg).c_str(),
+             open_files_limit());
+
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    log_info("signal %d: stopping", sig);
+    for (auto& w : workers) w->request_stop();
+    for (auto& t : threads) t.join();
+    return 0;
+}
+
+}  // namespace wshub::app

@@ -1,0 +1,279 @@
+#include "config/config.h"
+
+#include <cctype>
+#include <charconv>
+#include <cstring>
+#include <thread>
+
+#include "wshub/version.h"
+
+namespace wshub::config {
+namespace {
+
+// A setter returns "" on success, else what the flag accepts (for the error line).
+using Setter = std::string (*)(Config&, std::string_view);
+
+struct Flag {
+    const char* name;         // without the leading dashes
+    const char* placeholder;  // for --help
+    const char* default_text;
+    const char* help;
+    Setter set;
+    bool repeatable;
+};
+
+template <uint64_t Min, uint64_t Max>
+std::string set_integer(uint64_t& field, std::string_view v) {
+    uint64_t n = 0;
+    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (v.empty() || ec != std::errc() || end != v.data() + v.size() || n < Min || n > Max)
+        return "expected an integer from " + std::to_string(Min) + " to " + std::to_string(Max);
+    field = n;
+    return {};
+}
+
+std::string set_duration(uint64_t& field, std::string_view v, bool zero_ok) {
+    uint64_t ms;
+    if (!parse_duration_ms(v, ms) || (!zero_ok && ms == 0))
+        return zero_ok ? "expected a duration such as 500ms, 10s, 2m or 0 (off)"
+                       : "expected a positive duration such as 500ms, 10s or 2m";
+    field = ms;
+    return {};
+}
+
+std::string set_size(uint64_t& field, std::string_view v, uint64_t min, uint64_t max) {
+    uint64_t n = 0;
+    if (!parse_size(v, n) || n < min || n > max)
+        return "expected a size from " + std::to_string(min) + " to " + std::to_string(max) +
+               " bytes, such as 8KiB or 16MiB";
+    field = n;
+    return {};
+}
+
+std::string set_listen(Config& c, std::string_view v) {
+    auto a = net::parse_address(v);
+    if (!a) return "expected HOST:PORT with a numeric host, such as 127.0.0.1:8080 or [::1]:8080";
+    c.listen = *a;
+    return {};
+}
+
+std::string set_workers(Config& c, std::string_view v) {
+    uint64_t n = 0;
+    std::string err = set_integer<1, 256>(n, v);
+    if (err.empty()) c.workers = unsigned(n);
+    return err;
+}
+
+std::string set_route(Config& c, std::string_view v) {
+    const char* accepts = "expected PATH=MODE with PATH starting with '/' and MODE echo";
+    const size_t eq = v.find('=');
+    if (eq == std::string_view::npos || eq == 0 || v[0] != '/') return accepts;
+    const std::string_view path = v.substr(0, eq), mode = v.substr(eq + 1);
+    if (path.find_first_of("? \t#") != std::string_view::npos) return accepts;
+    if (mode != "echo") return accepts;
+    for (const auto& r : c.routes)
+        if (r.path == path) return "expected each PATH once, got '" + std::string(path) + "' twice";
+    c.routes.push_back({std::string(path), RouteMode::echo});
+    return {};
+}
+
+bool is_token_char(char ch) {
+    return std::isalnum(static_cast<unsigned char>(ch)) || std::strchr("!#$%&'*+-.^_`|~", ch);
+}
+
+std::string set_subprotocol(Config& c, std::string_view v) {
+    if (v.empty()) return "expected a token (letters, digits and !#$%&'*+-.^_`|~)";
+    for (char ch : v)
+        if (!is_token_char(ch)) return "expected a token (letters, digits and !#$%&'*+-.^_`|~)";
+    c.subprotocols.emplace_back(v);
+    return {};
+}
+
+std::string set_max_header_bytes(Config& c, std::string_view v) {
+    uint64_t n = 0;
+    std::string err = set_size(n, v, 256, 1024 * 1024);
+    if (err.empty()) c.max_header_bytes = size_t(n);
+    return err;
+}
+
+const Flag kFlags[] = {
+    {"listen", "HOST:PORT", "127.0.0.1:8080", "address to accept connections on", set_listen, false},
+    {"workers", "N", "number of cores", "worker threads, each with its own event loop and listening socket",
+     set_workers, false},
+    {"route", "PATH=MODE", "/echo=echo",
+     "serve WebSocket connections on PATH in MODE (echo); repeatable, replaces the default", set_route, true},
+    {"subprotocol", "NAME", "none",
+     "a subprotocol the server supports; repeatable; the first one the client offers wins",
+     set_subprotocol, true},
+    {"max-header-bytes", "SIZE", "8KiB", "largest request head (request line and headers); over it: 431",
+     set_max_header_bytes, false},
+    {"max-message", "SIZE", "16MiB", "largest message, all fragments together; over it: close 1009",
+     [](Config& c, std::string_view v) { return set_size(c.max_message, v, 1, uint64_t(1) << 40); }, false},
+    {"handshake-timeout", "DURATION", "10s", "time allowed for a complete upgrade request",
+     [](Config& c, std::string_view v) { return set_duration(c.handshake_timeout_ms, v, false); }, false},
+    {"ping-interval", "DURATION", "30s", "ping a connection that has been silent this long; 0: never",
+     [](Config& c, std::string_view v) { return set_duration(c.ping_interval_ms, v, true); }, false},
+    {"idle-timeout", "DURATION", "60s",
+     "close (1001) a connection that has sent nothing, not even a pong, this long; 0: never",
+     [](Config& c, std::string_view v) { return set_duration(c.idle_timeout_ms, v, true); }, false},
+    {"close-timeout", "DURATION", "5s", "how long to wait for the peer to finish a close handshake",
+     [](Config& c, std::string_view v) { return set_duration(c.close_timeout_ms, v, false); }, false},
+};
+
+const Flag* find_flag(std::string_view name) {
+    for (const auto& f : kFlags)
+        if (name == f.name) return &f;
+    return nullptr;
+}
+
+std::string env_name(const Flag& f) {
+    std::string s = "WSHUB_";
+    for (const char* p = f.name; *p; ++p) s += *p == '-' ? '_' : char(std::toupper(*p));
+    return s;
+}
+
+ParseResult usage_error(std::string message) {
+    return {ParseResult::Action::usage_error, "wshub: " + std::move(message)};
+}
+
+std::string flag_error(const Flag& f, std::string_view value, const std::string& accepts) {
+    return std::string("--") + f.name + ": " + accepts + ", got '" + std::string(value) + "'";
+}
+
+void set_defaults(Config& c) {
+    c = Config{};
+    c.listen = *net::parse_address("127.0.0.1:8080");
+    const unsigned cores = std::thread::hardware_concurrency();
+    c.workers = cores == 0 ? 1 : cores > 256 ? 256 : cores;
+}
+
+// Clears the list a repeatable flag builds, the first time a source sets it.
+void reset_list(Config& c, const Flag& f) {
+    if (std::strcmp(f.name, "route") == 0) c.routes.clear();
+    if (std::strcmp(f.name, "subprotocol") == 0) c.subprotocols.clear();
+}
+
+std::string apply_environment(Config& c, const char* const* envp) {
+    if (!envp) return {};
+    for (const auto& f : kFlags) {
+        const std::string prefix = env_name(f) + "=";
+        for (const char* const* e = envp; *e; ++e) {
+            if (std::strncmp(*e, prefix.c_str(), prefix.size()) != 0) continue;
+            std::string_view value(*e + prefix.size());
+            reset_list(c, f);
+            // Repeatable flags take a comma-separated list in the environment.
+            while (true) {
+                const size_t comma = f.repeatable ? value.find(',') : std::string_view::npos;
+                const std::string_view item = value.substr(0, comma);
+                std::string accepts = f.set(c, item);
+                if (!accepts.empty())
+                    return env_name(f) + " (--" + f.name + "): " + accepts + ", got '" +
+                           std::string(item) + "'";
+                if (comma == std::string_view::npos) break;
+                value.remove_prefix(comma + 1);
+            }
+        }
+    }
+    return {};
+}
+
+}  // namespace
+
+const Route* Config::find_route(std::string_view path) const noexcept {
+    for (const auto& r : routes)
+        if (r.path == path) return &r;
+    return nullptr;
+}
+
+bool parse_duration_ms(std::string_view text, uint64_t& out) noexcept {
+    uint64_t n = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (text.empty() || ec != std::errc() || end == text.data()) return false;
+    const std::string_view unit(end, size_t(text.data() + text.size() - end));
+    uint64_t scale;
+    if (unit.empty() || unit == "s") scale = 1000;
+    else if (unit == "ms") scale = 1;
+    else if (unit == "m") scale = 60'000;
+    else if (unit == "h") scale = 3'600'000;
+    else return false;
+    // Cap at ~24 days so every duration fits an int millisecond timeout.
+    if (n > (uint64_t(1) << 31) / scale) return false;
+    out = n * scale;
+    return true;
+}
+
+bool parse_size(std::string_view text, uint64_t& out) noexcept {
+    uint64_t n = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (text.empty() || ec != std::errc() || end == text.data()) return false;
+    const std::string_view unit(end, size_t(text.data() + text.size() - end));
+    unsigned shift;
+    if (unit.empty() || unit == "B") shift = 0;
+    else if (unit == "K" || unit == "KiB") shift = 10;
+    else if (unit == "M" || unit == "MiB") shift = 20;
+    else if (unit == "G" || unit == "GiB") shift = 30;
+    else return false;
+    if (shift && n > (~uint64_t(0) >> shift)) return false;
+    out = n << shift;
+    return true;
+}
+
+std::string help_text() {
+    std::string s =
+        "usage: wshub [--flag value ...]\n"
+        "\n"
+        "A WebSocket hub server. Every flag can also be set with the environment\n"
+        "variable WSHUB_<FLAG> (upper case, '-' as '_'; repeatable flags take a\n"
+        "comma-separated list); a flag on the command line wins.\n"
+        "SIZE: bytes, or with K/KiB, M/MiB, G/GiB. DURATION: 500ms, 10s, 2m, 1h, or seconds.\n"
+        "\n"
+        "flags:\n";
+    for (const auto& f : kFlags) {
+        std::string left = std::string("  --") + f.name + " " + f.placeholder;
+        if (left.size() < 32) left.resize(32, ' ');
+        else left += "\n" + std::string(32, ' ');
+        s += left + f.help + " (default: " + f.default_text + ")\n";
+    }
+    s += "  --help                        print this help and exit\n"
+         "  --version                     print the version and exit\n";
+    return s;
+}
+
+ParseResult parse(int argc, const char* const* argv, const char* const* envp, Config& out) {
+    set_defaults(out);
+    out.routes.push_back({"/echo", RouteMode::echo});
+    if (std::string err = apply_environment(out, envp); !err.empty()) return usage_error(err);
+
+    bool list_reset[std::size(kFlags)] = {};
+    for (int i = 1; i < argc; ++i) {
+        std::string_view arg = argv[i];
+        if (arg == "--help" || arg == "-h") return {ParseResult::Action::print_and_exit, help_text()};
+        if (arg == "--version")
+            return {ParseResult::Action::print_and_exit, "wshub " WSHUB_VERSION "\n"};
+        if (arg.substr(0, 2) != "--") return usage_error("unexpected argument '" + std::string(arg) + "' (see --help)");
+        std::string_view name = arg.substr(2), value;
+        bool inline_value = false;
+        if (size_t eq = name.find('='); eq != std::string_view::npos) {
+            value = name.substr(eq + 1);
+            name = name.substr(0, eq);
+            inline_value = true;
+        }
+        const Flag* f = find_flag(name);
+        if (!f) return usage_error("unknown flag --" + std::string(name) + " (see --help)");
+        if (!inline_value) {
+            if (i + 1 >= argc) return usage_error(std::string("--") + f->name + ": missing value (" + f->placeholder + ")");
+            value = argv[++i];
+        }
+        const size_t index = size_t(f - kFlags);
+        if (f->repeatable && !list_reset[index]) {
+            reset_list(out, *f);
+            list_reset[index] = true;
+        }
+        if (std::string accepts = f->set(out, value); !accepts.empty())
+            return usage_error(flag_error(*f, value, accepts));
+    }
+    if (out.routes.empty()) return usage_error("--route: at least one route is required");
+    return {};
+}
+
+}  // namespace wshub::config

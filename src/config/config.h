@@ -1,0 +1,55 @@
+// Command-line flags (`--name value`) and WSHUB_* environment variables,
+// validated into a Config. One table drives parsing, the environment names
+// and --help, so they cannot disagree.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "net/address.h"
+
+namespace wshub::config {
+
+enum class RouteMode : uint8_t { echo };
+
+struct Route {
+    std::string path;
+    RouteMode mode;
+};
+
+struct Config {
+    net::Address listen;  // --listen, default 127.0.0.1:8080
+    unsigned workers = 1;
+    std::vector<Route> routes;
+    std::vector<std::string> subprotocols;
+    size_t max_header_bytes = 8 * 1024;
+    uint64_t max_message = 16 * 1024 * 1024;
+    uint64_t handshake_timeout_ms = 10'000;
+    uint64_t ping_interval_ms = 30'000;  // 0 = off
+    uint64_t idle_timeout_ms = 60'000;   // 0 = off
+    uint64_t close_timeout_ms = 5'000;
+
+    const Route* find_route(std::string_view path) const noexcept;
+};
+
+struct ParseResult {
+    enum class Action : uint8_t { run, print_and_exit, usage_error };
+    Action action = Action::run;
+    std::string message;  // --help/--version text, or the one-line error
+};
+
+// Reads defaults, then the environment (envp, may be null), then argv; the
+// command line wins. Repeatable flags given on the command line replace the
+// environment's list rather than extending it.
+ParseResult parse(int argc, const char* const* argv, const char* const* envp, Config& out);
+
+std::string help_text();
+
+// "500ms", "10s", "2m", "1h", or bare seconds. False if malformed or too large.
+bool parse_duration_ms(std::string_view text, uint64_t& out) noexcept;
+// Bytes, or with K/KiB/M/MiB/G/GiB (binary multiples). False if malformed/overflow.
+bool parse_size(std::string_view text, uint64_t& out) noexcept;
+
+}  // namespace wshub::config

@@ -1,0 +1,83 @@
+#include "net/socket.h"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace wshub::net {
+
+int listen_on(const Address& addr, int backlog, std::string& error) {
+    int fd = socket(addr.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        error = std::string("socket: ") + std::strerror(errno);
+        return -1;
+    }
+    const int one = 1;
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
+        error = std::string("setsockopt: ") + std::strerror(errno);
+        close(fd);
+        return -1;
+    }
+    if (bind(fd, addr.sockaddr_ptr(), addr.length) != 0) {
+        error = "bind " + addr.to_string() + ": " + std::strerror(errno);
+        close(fd);
+        return -1;
+    }
+    if (listen(fd, backlog) != 0) {
+        error = std::string("listen: ") + std::strerror(errno);
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+int accept_connection(int listen_fd, Address* peer) noexcept {
+    sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    int fd;
+    do {
+        fd = accept4(listen_fd, reinterpret_cast<sockaddr*>(&ss), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    } while (fd < 0 && errno == EINTR);
+    if (fd >= 0 && peer) *peer = address_from(reinterpret_cast<sockaddr*>(&ss), len);
+    return fd;
+}
+
+void set_nodelay(int fd) noexcept {
+    const int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+IoStatus read_some(int fd, void* buf, size_t len, size_t& n) noexcept {
+    ssize_t r;
+    do {
+        r = read(fd, buf, len);
+    } while (r < 0 && errno == EINTR);
+    if (r > 0) {
+        n = size_t(r);
+        return IoStatus::ok;
+    }
+    n = 0;
+    if (r == 0) return IoStatus::closed;
+    return errno == EAGAIN || errno == EWOULDBLOCK ? IoStatus::would_block : IoStatus::error;
+}
+
+IoStatus write_some(int fd, const iovec* iov, int iovcnt, size_t& n) noexcept {
+    ssize_t r;
+    do {
+        r = writev(fd, iov, iovcnt);
+    } while (r < 0 && errno == EINTR);
+    if (r >= 0) {
+        n = size_t(r);
+        return IoStatus::ok;
+    }
+    n = 0;
+    return errno == EAGAIN || errno == EWOULDBLOCK ? IoStatus::would_block : IoStatus::error;
+}
+
+}  // namespace wshub::net

@@ -1,0 +1,34 @@
+// Socket plumbing: listening sockets (one per worker, SO_REUSEPORT), accept,
+// and the few options the server sets. No parsing here.
+#pragma once
+
+#include <sys/uio.h>
+
+#include <cstddef>
+#include <string>
+
+#include "net/address.h"
+
+namespace wshub::net {
+
+// A non-blocking, close-on-exec listening socket bound with SO_REUSEADDR and
+// SO_REUSEPORT, so every worker can own one on the same address and the kernel
+// spreads new connections across them. Returns the fd, or -1 with `error` set.
+int listen_on(const Address& addr, int backlog, std::string& error);
+
+// accept4(SOCK_NONBLOCK | SOCK_CLOEXEC), EINTR retried. Returns the fd, or -1
+// with errno (EAGAIN when nothing is pending).
+int accept_connection(int listen_fd, Address* peer) noexcept;
+
+// TCP_NODELAY: frames are written whole, so Nagle only adds latency.
+void set_nodelay(int fd) noexcept;
+
+// Outcome of a non-blocking read or write.
+enum class IoStatus : uint8_t { ok, would_block, closed, error };
+
+// read() with EINTR retried; `closed` on EOF. n receives the byte count.
+IoStatus read_some(int fd, void* buf, size_t len, size_t& n) noexcept;
+// writev() with EINTR retried; n receives the bytes written (possibly partial).
+IoStatus write_some(int fd, const iovec* iov, int iovcnt, size_t& n) noexcept;
+
+}  // namespace wshub::net
