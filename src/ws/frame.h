@@ -35,7 +35,8 @@ constexpr uint16_t internal_error = 1011;
 }  // namespace close_code
 
 // RFC 6455 7.4: may this code appear in a close frame on the wire?
-// 1000-1003, 1007-1011 (1012-1014 as registered by IANA), 3000-4999.
+// 1000-1003, 1007-1014 (1012-1014 as registered by IANA), 3000-4999; never
+// 1004-1006, 1015, 0-999, 1016-2999 or 5000 and above.
 bool close_code_allowed_on_wire(uint16_t code) noexcept;
 
 // One decoded event. Views (payload, reason) stay valid until the next feed().
@@ -61,7 +62,8 @@ struct Event {
 // fragmented messages (control frames may be interleaved); validates text
 // incrementally so invalid UTF-8 is reported at the first impossible byte,
 // even before the frame or message is complete. After an error it reports the
-// same error forever.
+// same error forever: every later feed() consumes all its input (returns len)
+// and reports that error again.
 class Decoder {
 public:
     explicit Decoder(uint64_t max_message) noexcept : max_message_(max_message) {}
@@ -69,36 +71,47 @@ public:
     // Consumes bytes from data[0, len) until one event is complete or the input
     // is exhausted, and returns the number of bytes consumed. `data` is mutable
     // because the decoder may unmask in place and return a payload view into it
-    // (when a whole unfragmented frame is in the buffer), avoiding a copy.
+    // (when a whole unfragmented frame is in the buffer), avoiding a copy; control
+    // frames wholly in the buffer are returned the same way. Bytes before the end
+    // of the input that are not consumed belong to later events: feed them again.
+    // The feed that detects an error returns the bytes it read before stopping.
+    // Close frames are validated: a 1-byte payload or a code not allowed on the
+    // wire is error 1002, a reason that is not UTF-8 is error 1007. A length
+    // encoded in more bytes than needed is accepted.
     size_t feed(uint8_t* data, size_t len, Event& out) noexcept;
 
     // True while part of a message or frame is buffered.
     bool mid_message() const noexcept;
 
     // Releases the reassembly buffer's memory (call when the connection idles).
+    // Ends the views of the last event; keeps a message in progress (and then
+    // releases nothing).
     void shrink() noexcept;
 
 private:
-    // Implementation-defined state; keep it small: it is per connection.
+    // Per connection, so kept to 64 bytes (plus the heap buffer).
+    std::vector<uint8_t> buf_;  // message being reassembled; the payload of a control
+                                // frame that arrived split is staged after it
     uint64_t max_message_;
-    std::vector<uint8_t> message_;  // reassembly (and control payload) buffer
-    uint64_t frame_remaining_ = 0;  // payload bytes of the current frame not yet read
-    uint64_t frame_len_ = 0;
-    uint32_t mask_ = 0;
-    uint8_t mask_offset_ = 0;
-    uint8_t header_[14];
-    uint8_t header_len_ = 0;
-    uint8_t state_ = 0;
-    uint8_t frame_opcode_ = 0;
-    uint8_t message_opcode_ = 0;  // 0 when no fragmented message is in progress
-    bool frame_fin_ = false;
-    uint16_t error_code_ = 0;
-    const char* error_reason_ = nullptr;
-    Utf8Validator utf8_;
+    uint64_t remaining_ = 0;  // payload bytes of the current frame not yet read
+    uint8_t hdr_[14] = {};    // the current frame's header as received
+    uint8_t key_[4] = {};     // its masking key
+    uint8_t hdr_len_ = 0;     // header bytes received so far (0 between frames)
+    uint8_t phase_ = 0;       // header / payload / clean up after an event (frame.cpp)
+    uint8_t msg_op_ = 0;      // opcode of the data message in progress, 0 if none
+    uint8_t mask_off_ = 0;    // payload bytes of this frame read so far, mod 4
+    uint8_t error_ = 0;       // the sticky error (index into a table), 0 if none
+    Utf8Validator utf8_;      // text message in progress
+
+    uint8_t check_first_bytes() const noexcept;
+    uint8_t begin_frame() noexcept;
+    void cleanup() noexcept;
+    size_t fail(uint8_t err, size_t consumed, Event& out) noexcept;
+    size_t control(const uint8_t* p, size_t n, size_t consumed, Event& out) noexcept;
 };
 
-// Writes an unmasked server frame header (fin set) into out, which must hold
-// at least kMaxHeader bytes; returns its length (2, 4 or 10).
+// Writes an unmasked server frame header (FIN bit from `fin`) into out, which
+// must hold at least kMaxHeader bytes; returns its length (2, 4 or 10).
 constexpr size_t kMaxHeader = 10;
 size_t write_header(uint8_t* out, Opcode op, uint64_t payload_len, bool fin = true) noexcept;
 

@@ -19,8 +19,8 @@ public:
     void reset() noexcept { state_ = 0; }
 
 private:
-    // 0 = at a boundary; otherwise implementation-defined pending state;
-    // kInvalid = failed.
+    // 0 = at a boundary; 1..7 = inside a sequence (which byte ranges may come
+    // next, see utf8.cpp); 8 = failed.
     uint8_t state_ = 0;
 };
 

@@ -1,0 +1,347 @@
+// RFC 6455 section 5 framing (server side) and the section 7.4 close codes.
+//
+// Decoder life cycle: phase kHeader collects the 2..14 header bytes into hdr_
+// (they may arrive one at a time); the first two are validated as soon as they
+// are in, the length rules once the whole header is. Phase kPayload reads the
+// frame's payload: if it is all in the caller's buffer and needs no reassembly
+// it is unmasked there and returned as a view (no copy); otherwise it is appended
+// to buf_ and unmasked there. A control frame that arrives split is staged at the
+// end of buf_, after the data message in progress. When an event returns a view
+// into buf_, phase kAfterMessage / kAfterControl remembers to drop those bytes at
+// the start of the next feed() (the view must stay valid until then).
+#include "ws/frame.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace wshub::ws {
+namespace {
+
+enum : uint8_t { kHeader, kPayload, kAfterMessage, kAfterControl };
+
+// Errors: Decoder::error_ holds an index into kErrors (0 = none).
+enum : uint8_t {
+    eNone,
+    eRsv,
+    eOpcode,
+    eUnmasked,
+    eControlFragmented,
+    eControlTooLong,
+    eNoMessage,
+    eNotContinuation,
+    eLength64,
+    eTooBig,
+    eText,
+    eCloseLength,
+    eCloseCode,
+    eCloseReason,
+    eNoMemory,
+};
+
+struct ErrorInfo {
+    uint16_t code;
+    const char* reason;
+};
+
+constexpr ErrorInfo kErrors[] = {
+    {0, ""},
+    {close_code::protocol_error, "reserved bits set"},
+    {close_code::protocol_error, "reserved opcode"},
+    {close_code::protocol_error, "client frame not masked"},
+    {close_code::protocol_error, "fragmented control frame"},
+    {close_code::protocol_error, "control frame over 125 bytes"},
+    {close_code::protocol_error, "continuation frame without a message"},
+    {close_code::protocol_error, "new message inside a fragmented one"},
+    {close_code::protocol_error, "64-bit length with the top bit set"},
+    {close_code::too_big, "message too big"},
+    {close_code::invalid_payload, "text is not valid UTF-8"},
+    {close_code::protocol_error, "close payload of 1 byte"},
+    {close_code::protocol_error, "close code not allowed"},
+    {close_code::invalid_payload, "close reason is not valid UTF-8"},
+    {close_code::internal_error, "out of memory"},
+};
+
+constexpr uint8_t kFinBit = 0x80;
+constexpr uint8_t kRsvBits = 0x70;
+constexpr uint8_t kOpBits = 0x0F;
+constexpr uint8_t kMaskBit = 0x80;
+constexpr uint8_t kLenBits = 0x7F;
+constexpr uint8_t kText = static_cast<uint8_t>(Opcode::text);
+
+bool is_control(uint8_t op) noexcept { return (op & 0x8) != 0; }
+
+// Header size implied by the second byte (mask key included when MASK is set).
+size_t header_size(uint8_t b1) noexcept {
+    const uint8_t len7 = b1 & kLenBits;
+    return 2 + (len7 == 126 ? 2 : len7 == 127 ? 8 : 0) + ((b1 & kMaskBit) ? 4 : 0);
+}
+
+uint64_t payload_length(const uint8_t* h) noexcept {
+    const uint8_t len7 = h[1] & kLenBits;
+    if (len7 < 126) return len7;
+    if (len7 == 126) return uint64_t{h[2]} << 8 | h[3];
+    uint64_t v = 0;
+    for (int i = 2; i < 10; ++i) v = v << 8 | h[i];
+    return v;
+}
+
+// XORs p[0, n) with the 4-byte key, the first byte with key[off & 3]. Works a
+// word at a time through memcpy (no aliasing or alignment assumptions).
+void unmask(uint8_t* p, size_t n, const uint8_t* key, unsigned off) noexcept {
+    uint8_t k[8];
+    for (unsigned i = 0; i < 8; ++i) k[i] = key[(off + i) & 3];
+    uint64_t m;
+    std::memcpy(&m, k, 8);
+    size_t i = 0;
+    for (; n - i >= 32; i += 32) {
+        uint64_t w[4];
+        std::memcpy(w, p + i, 32);
+        w[0] ^= m;
+        w[1] ^= m;
+        w[2] ^= m;
+        w[3] ^= m;
+        std::memcpy(p + i, w, 32);
+    }
+    for (; n - i >= 8; i += 8) {
+        uint64_t w;
+        std::memcpy(&w, p + i, 8);
+        w ^= m;
+        std::memcpy(p + i, &w, 8);
+    }
+    for (; i < n; ++i) p[i] ^= k[i & 7];
+}
+
+std::string_view view(const uint8_t* p, size_t n) noexcept {
+    return {reinterpret_cast<const char*>(p), n};
+}
+
+bool append(std::vector<uint8_t>& v, const uint8_t* p, size_t n) noexcept {
+    try {
+        v.insert(v.end(), p, p + n);
+        return true;
+    } catch (...) {
+        return false;
+    }
+}
+
+}  // namespace
+
+bool close_code_allowed_on_wire(uint16_t code) noexcept {
+    return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) ||
+           (code >= 3000 && code <= 4999);
+}
+
+// Rules that the first two header bytes decide on their own.
+uint8_t Decoder::check_first_bytes() const noexcept {
+    const uint8_t b0 = hdr_[0], b1 = hdr_[1];
+    const uint8_t op = b0 & kOpBits;
+    if (b0 & kRsvBits) return eRsv;  // no extension negotiated
+    if ((op > 0x2 && op < 0x8) || op > 0xA) return eOpcode;
+    if (!(b1 & kMaskBit)) return eUnmasked;
+    if (is_control(op)) {
+        if (!(b0 & kFinBit)) return eControlFragmented;
+        if ((b1 & kLenBits) > 125) return eControlTooLong;
+    } else if (op == 0) {
+        if (msg_op_ == 0) return eNoMessage;
+    } else if (msg_op_ != 0) {
+        return eNotContinuation;
+    }
+    return eNone;
+}
+
+// The whole header is in hdr_: check the length and enter the payload phase.
+uint8_t Decoder::begin_frame() noexcept {
+    const uint64_t n = payload_length(hdr_);
+    if (n >> 63) return eLength64;
+    const uint8_t op = hdr_[0] & kOpBits;
+    if (!is_control(op)) {
+        // Decided from the header alone: nothing of an oversized frame is buffered.
+        // buf_ holds only the message here (cleanup() ran) and never exceeds the max.
+        const uint64_t have = msg_op_ != 0 ? buf_.size() : 0;
+        if (n > max_message_ - have) return eTooBig;
+        if (op != 0) {
+            msg_op_ = op;
+            if (op == kText) utf8_.reset();
+        }
+    }
+    std::memcpy(key_, hdr_ + hdr_len_ - 4, 4);
+    remaining_ = n;
+    mask_off_ = 0;
+    phase_ = kPayload;
+    return eNone;
+}
+
+// Drops what the previous event's view pointed at in buf_.
+void Decoder::cleanup() noexcept {
+    if (phase_ == kAfterMessage) {
+        buf_.clear();  // keeps the capacity
+    } else if (phase_ == kAfterControl) {
+        buf_.erase(buf_.end() - (hdr_[1] & kLenBits), buf_.end());
+    } else {
+        return;
+    }
+    phase_ = kHeader;
+}
+
+size_t Decoder::fail(uint8_t err, size_t consumed, Event& out) noexcept {
+    error_ = err;
+    out.kind = Event::Kind::error;
+    out.code = kErrors[err].code;
+    out.payload = {};
+    out.reason = kErrors[err].reason;
+    return consumed;
+}
+
+// A whole, unmasked control payload p[0, n): report it (close is validated).
+size_t Decoder::control(const uint8_t* p, size_t n, size_t consumed, Event& out) noexcept {
+    const auto op = static_cast<Opcode>(hdr_[0] & kOpBits);
+    if (op != Opcode::close) {
+        out.kind = op == Opcode::ping ? Event::Kind::ping : Event::Kind::pong;
+        out.payload = view(p, n);
+        return consumed;
+    }
+    if (n == 0) {
+        out.kind = Event::Kind::close;
+        out.code = close_code::no_status;
+        return consumed;
+    }
+    if (n == 1) return fail(eCloseLength, consumed, out);
+    const uint16_t code = static_cast<uint16_t>(p[0] << 8 | p[1]);
+    if (!close_code_allowed_on_wire(code)) return fail(eCloseCode, consumed, out);
+    if (!utf8_valid(p + 2, n - 2)) return fail(eCloseReason, consumed, out);
+    out.kind = Event::Kind::close;
+    out.code = code;
+    out.reason = view(p + 2, n - 2);
+    return consumed;
+}
+
+size_t Decoder::feed(uint8_t* data, size_t len, Event& out) noexcept {
+    out = Event{};
+    if (error_ != eNone) {
+        fail(error_, 0, out);
+        return len;
+    }
+    cleanup();
+    size_t pos = 0;
+    for (;;) {
+        if (phase_ == kHeader) {
+            if (hdr_len_ < 2) {
+                const size_t n = std::min<size_t>(2u - hdr_len_, len - pos);
+                if (n != 0) std::memcpy(hdr_ + hdr_len_, data + pos, n);
+                hdr_len_ = static_cast<uint8_t>(hdr_len_ + n);
+                pos += n;
+                if (hdr_len_ < 2) return pos;
+                if (uint8_t e = check_first_bytes()) return fail(e, pos, out);
+            }
+            const size_t need = header_size(hdr_[1]);
+            const size_t n = std::min<size_t>(need - hdr_len_, len - pos);
+            if (n != 0) std::memcpy(hdr_ + hdr_len_, data + pos, n);
+            hdr_len_ = static_cast<uint8_t>(hdr_len_ + n);
+            pos += n;
+            if (hdr_len_ < need) return pos;
+            if (uint8_t e = begin_frame()) return fail(e, pos, out);
+        }
+
+        const uint8_t op = hdr_[0] & kOpBits;
+        const size_t avail = len - pos;
+        uint8_t* const p = data + pos;
+        const size_t take = static_cast<size_t>(std::min<uint64_t>(avail, remaining_));
+
+        if (is_control(op)) {
+            const size_t n = hdr_[1] & kLenBits;
+            if (remaining_ == n && avail >= n) {  // all here: unmask in place
+                unmask(p, n, key_, 0);
+                remaining_ = 0;
+                hdr_len_ = 0;
+                phase_ = kHeader;
+                return control(p, n, pos + n, out);
+            }
+            if (!append(buf_, p, take)) return fail(eNoMemory, pos, out);
+            unmask(buf_.data() + buf_.size() - take, take, key_, mask_off_);
+            mask_off_ = static_cast<uint8_t>((mask_off_ + take) & 3);
+            remaining_ -= take;
+            pos += take;
+            if (remaining_ != 0) return pos;
+            hdr_len_ = 0;
+            phase_ = kAfterControl;
+            return control(buf_.data() + buf_.size() - n, n, pos, out);
+        }
+
+        const bool fin = (hdr_[0] & kFinBit) != 0;
+        if (fin && op != 0 && avail >= remaining_ && remaining_ == payload_length(hdr_)) {
+            // Fast path: a whole unfragmented message in the input.
+            const size_t n = take;
+            unmask(p, n, key_, 0);
+            remaining_ = 0;
+            hdr_len_ = 0;
+            phase_ = kHeader;
+            msg_op_ = 0;
+            if (op == kText && !utf8_valid(p, n)) return fail(eText, pos + n, out);
+            out.kind = op == kText ? Event::Kind::text : Event::Kind::binary;
+            out.payload = view(p, n);
+            return pos + n;
+        }
+
+        if (take != 0) {
+            if (!append(buf_, p, take)) return fail(eNoMemory, pos, out);
+            uint8_t* const q = buf_.data() + buf_.size() - take;
+            unmask(q, take, key_, mask_off_);
+            mask_off_ = static_cast<uint8_t>((mask_off_ + take) & 3);
+            remaining_ -= take;
+            pos += take;
+            // Fail fast: before the rest of the frame or message arrives.
+            if (msg_op_ == kText && !utf8_.feed(q, take)) return fail(eText, pos, out);
+        }
+        if (remaining_ != 0) return pos;
+        hdr_len_ = 0;
+        phase_ = kHeader;
+        if (!fin) continue;  // more fragments to come; maybe already in the input
+        if (msg_op_ == kText && !utf8_.complete()) return fail(eText, pos, out);
+        out.kind = msg_op_ == kText ? Event::Kind::text : Event::Kind::binary;
+        out.payload = view(buf_.data(), buf_.size());
+        msg_op_ = 0;
+        phase_ = kAfterMessage;
+        return pos;
+    }
+}
+
+bool Decoder::mid_message() const noexcept {
+    return msg_op_ != 0 || hdr_len_ != 0 || phase_ == kPayload;
+}
+
+void Decoder::shrink() noexcept {
+    cleanup();
+    if (buf_.empty()) std::vector<uint8_t>().swap(buf_);
+}
+
+size_t write_header(uint8_t* out, Opcode op, uint64_t payload_len, bool fin) noexcept {
+    out[0] = static_cast<uint8_t>((fin ? kFinBit : 0) | static_cast<uint8_t>(op));
+    if (payload_len < 126) {
+        out[1] = static_cast<uint8_t>(payload_len);
+        return 2;
+    }
+    if (payload_len <= 0xFFFF) {
+        out[1] = 126;
+        out[2] = static_cast<uint8_t>(payload_len >> 8);
+        out[3] = static_cast<uint8_t>(payload_len);
+        return 4;
+    }
+    out[1] = 127;
+    for (int i = 0; i < 8; ++i) out[2 + i] = static_cast<uint8_t>(payload_len >> (56 - 8 * i));
+    return 10;
+}
+
+size_t write_close_payload(uint8_t* out, uint16_t code, std::string_view reason) noexcept {
+    out[0] = static_cast<uint8_t>(code >> 8);
+    out[1] = static_cast<uint8_t>(code);
+    size_t n = std::min<size_t>(reason.size(), 125 - 2);
+    if (n < reason.size()) {
+        // reason[n] is the first byte left out: if it continues a sequence, leave
+        // out that sequence's first bytes too (at most 3 of them in UTF-8).
+        for (int i = 0; i < 3 && n > 0 && (static_cast<uint8_t>(reason[n]) & 0xC0) == 0x80; ++i) --n;
+    }
+    if (n != 0) std::memcpy(out + 2, reason.data(), n);
+    return 2 + n;
+}
+
+}  // namespace wshub::ws
