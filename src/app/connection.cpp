@@ -143,7 +143,7 @@ void Connection::reject(Worker& w, int status, std::string_view why) {
     std::string_view extra;
     if (status == 405) extra = "Allow: GET\r\n";
     if (status == 426) extra = "Sec-WebSocket-Version: 13\r\n";
-    send_raw(http::simple_response(status, std::string(why) + "\n", extra));
+    send_raw(http::simple_response(status, why, extra));
     std::string().swap(head_);
     begin_closing(w);
 }
