@@ -93,13 +93,17 @@ void Connection::on_readable(Worker& w) {
 
 void Connection::on_handshake_bytes(Worker& w, size_t added) {
     const auto& cfg = w.config();
+    if (http::has_bare_lf(head_, head_.size() - added)) {
+        reject(w, 400, "lines must end in CRLF\n");
+        return;
+    }
     const size_t end = http::find_head_end(head_, head_.size() - added);
     if (end == 0) {
-        if (head_.size() > cfg.max_header_bytes) reject(w, 431, "request head too large");
+        if (head_.size() > cfg.max_header_bytes) reject(w, 431, "request head too large\n");
         return;
     }
     if (end > cfg.max_header_bytes) {
-        reject(w, 431, "request head too large");
+        reject(w, 431, "request head too large\n");
         return;
     }
     http::Request req;
@@ -107,10 +111,10 @@ void Connection::on_handshake_bytes(Worker& w, size_t added) {
     case http::ParseStatus::ok:
         break;
     case http::ParseStatus::too_many_headers:
-        reject(w, 431, "too many header fields");
+        reject(w, 431, "too many header fields\n");
         return;
     case http::ParseStatus::bad_request:
-        reject(w, 400, "malformed request");
+        reject(w, 400, "malformed request\n");
         return;
     }
     const config::Route* route = cfg.find_route(req.path);
@@ -140,10 +144,7 @@ void Connection::accept_upgrade(Worker& w, std::string_view key, std::string_vie
 }
 
 void Connection::reject(Worker& w, int status, std::string_view why) {
-    std::string_view extra;
-    if (status == 405) extra = "Allow: GET\r\n";
-    if (status == 426) extra = "Sec-WebSocket-Version: 13\r\n";
-    send_raw(http::simple_response(status, why, extra));
+    send_raw(http::simple_response(status, why, http::rejection_headers(status)));
     std::string().swap(head_);
     begin_closing(w);
 }

@@ -21,4 +21,9 @@ std::string base64_encode(std::string_view in);
 // whitespace, is rejected with std::nullopt.
 std::optional<std::string> base64_decode(std::string_view in);
 
+// The same strict decode into a caller's buffer, without allocating: returns
+// the number of bytes written, or nullopt if the input is not valid base64 or
+// its decoded size exceeds cap (nothing beyond cap is ever written).
+std::optional<size_t> base64_decode(std::string_view in, uint8_t* out, size_t cap) noexcept;
+
 }  // namespace wshub::crypto

@@ -37,14 +37,24 @@ struct Request {
 // if it is not complete yet.
 size_t find_head_end(std::string_view buf, size_t from) noexcept;
 
+// True if buf[from, end) holds a line feed not preceded by a carriage return.
+// HTTP/1.1 lines end in CRLF; a client that ends them in bare LF would never
+// complete a head, so it is refused at once instead of at the timeout.
+bool has_bare_lf(std::string_view buf, size_t from) noexcept;
+
 enum class ParseStatus : uint8_t { ok, bad_request, too_many_headers };
 
 // Parses a complete head (as delimited by find_head_end). Strict RFC 9112:
-// method is a token, target starts with '/' (origin-form) and contains no
-// spaces or control characters, version "HTTP/1.x", header names are tokens
+// method is a token (case-sensitive: "get" parses but is not "GET"), target
+// starts with '/' (origin-form) and is visible ASCII only (no spaces, control
+// characters or bytes >= 0x7f), version "HTTP/1.x", header names are tokens
 // with no space before ':', values have no control characters except tab,
 // no obsolete line folding, lines end with CRLF, Content-Length digits only
-// and repeated Content-Length must agree.
+// and repeated Content-Length must agree. Bytes after the blank line that
+// ends the head are not looked at. More than kMaxHeaders header lines give
+// too_many_headers. On failure `out` holds partial results; do not use it.
+// Transfer-Encoding is not interpreted: a caller that accepts bodies must
+// refuse it (or implement chunked) itself.
 ParseStatus parse_request(std::string_view head, Request& out) noexcept;
 
 // Case-insensitive ASCII comparison.

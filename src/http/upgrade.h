@@ -13,19 +13,27 @@ namespace wshub::http {
 struct UpgradeDecision {
     int status = 0;            // 101 on success, else the HTTP status to answer
     std::string_view why;      // short reason for a rejection, used as the body
-    std::string_view key;      // Sec-WebSocket-Key (on success)
-    std::string_view protocol; // selected subprotocol, "" if none
+                               // (a static string ending in '\n'; "" on success)
+    std::string_view key;      // Sec-WebSocket-Key (on success), view into req
+    std::string_view protocol; // selected subprotocol, "" if none; a view of the
+                               // matching element of `supported`
 };
 
 // Checks, in this order: method GET (405), path known (404), HTTP/1.1 or later (400),
-// Host present (400), Upgrade has token "websocket" (400), Connection has
-// token "upgrade" (400), Sec-WebSocket-Version is exactly "13" (426; a
-// missing version is 400), Sec-WebSocket-Key base64-decodes to exactly 16 bytes (400).
+// exactly one Host header (400), Upgrade has token "websocket" (400), Connection has
+// token "upgrade" (400) (both looked for in every line of that name),
+// Sec-WebSocket-Version is exactly "13" (426; a missing version is 400),
+// exactly one Sec-WebSocket-Key and it strictly base64-decodes to exactly 16 bytes (400).
 // The subprotocol selected is the first one the client lists (in order of
 // its Sec-WebSocket-Protocol headers and their comma-separated elements) that
-// appears in `supported`; none if nothing matches.
+// appears in `supported` (compared case-sensitively); none if nothing matches.
 UpgradeDecision check_upgrade(const Request& req, bool path_known,
                               std::span<const std::string> supported) noexcept;
+
+// Header lines the RFCs require on some rejections, to pass as
+// simple_response's extra_headers: "Allow: GET" on 405, "Upgrade: websocket"
+// and "Sec-WebSocket-Version: 13" on 426; "" for any other status.
+std::string_view rejection_headers(int status) noexcept;
 
 // base64(SHA-1(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")), 28 characters.
 std::string accept_key(std::string_view key);
