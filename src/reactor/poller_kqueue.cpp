@@ -58,10 +58,14 @@ int plan(struct kevent* changes, int fd, uint64_t token, uint32_t old_interest,
         short filter;
     } dirs[] = {{kReadable, EVFILT_READ}, {kWritable, EVFILT_WRITE}};
     for (const auto& d : dirs) {
-        if (interest & d.bit)
-            EV_SET(&changes[n++], uintptr_t(fd), d.filter, EV_ADD, 0, 0, to_udata(token));
-        else if (old_interest & d.bit)
-            EV_SET(&changes[n++], uintptr_t(fd), d.filter, EV_DELETE, 0, 0, to_udata(0));
+        // EV_SET is a macro on some systems: no side effects in its arguments.
+        if (interest & d.bit) {
+            EV_SET(&changes[n], uintptr_t(fd), d.filter, EV_ADD, 0, 0, to_udata(token));
+            ++n;
+        } else if (old_interest & d.bit) {
+            EV_SET(&changes[n], uintptr_t(fd), d.filter, EV_DELETE, 0, 0, to_udata(0));
+            ++n;
+        }
     }
     return n;
 }

@@ -24,7 +24,8 @@
 // NOT emulated (unverified by the Linux test runs; real kqueue may differ):
 //  - close(fd) does not drop its knotes: the shim only notices when epoll_ctl
 //    later reports ENOENT for that descriptor number; an epoll registration kept
-//    alive by a dup of a closed fd can still report under the old number.
+//    alive by a dup of a closed fd can still report under the old number (and,
+//    if the shim has forgotten that number, make a wait spin until its timeout).
 //  - EV_CLEAR on READ/WRITE (edge-triggered), EV_ONESHOT, EV_DISPATCH, NOTE_LOWAT,
 //    NOTE_FF* user flags, EV_ADD|EV_DELETE or EV_ENABLE|EV_DISABLE together: all
 //    rejected with EINVAL rather than half-emulated. Other filters: EINVAL.
