@@ -99,6 +99,8 @@ build/fuzz/%: tests/fuzz/%.cpp $(FUZZ_LIB_OBJS)
 	@mkdir -p $(@D)
 	$(Q)$(CLANGXX) $(CXXSTD) $(WARN) $(INCLUDES) $(FUZZ_FLAGS) -o $@ $^
 
+.SECONDARY: $(FUZZ_LIB_OBJS)
+
 fuzz: $(FUZZ_BINS)
 	$(Q)set -e; for f in $(FUZZ_BINS); do \
 	  name=$$(basename $$f); corpus=build/fuzz/corpus/$$name; mkdir -p $$corpus; \
@@ -107,7 +109,7 @@ fuzz: $(FUZZ_BINS)
 	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=70000 -print_final_stats=0 \
 	      -artifact_prefix=build/fuzz/ $$corpus $$seeds 2>build/fuzz/$$name.log \
 	    || { tail -40 build/fuzz/$$name.log; exit 1; }; \
-	  grep -E '^#[0-9]+ +DONE' build/fuzz/$$name.log || tail -1 build/fuzz/$$name.log; \
+	  tail -1 build/fuzz/$$name.log; \
 	done
 
 test-deps:
