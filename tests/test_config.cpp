@@ -39,8 +39,9 @@ TEST(config_defaults) {
     CHECK(r.action == Action::run);
     CHECK_EQ(c.listen.to_string(), "127.0.0.1:8080");
     CHECK_GE(c.workers, 1u);
-    CHECK_EQ(c.routes.size(), 1u);
-    CHECK_EQ(c.routes[0].path, "/echo");
+    CHECK_EQ(c.routes.size(), 2u);
+    CHECK(c.find_route("/echo") != nullptr && c.find_route("/echo")->mode == wshub::config::RouteMode::echo);
+    CHECK(c.find_route("/raw") != nullptr && c.find_route("/raw")->mode == wshub::config::RouteMode::raw);
     CHECK_EQ(c.max_header_bytes, 8192u);
     CHECK_EQ(c.max_message, uint64_t(16) << 20);
     CHECK_EQ(c.handshake_timeout_ms, 10000u);

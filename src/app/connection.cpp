@@ -4,10 +4,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "app/worker.h"
 #include "http/request.h"
 #include "http/upgrade.h"
+#include "net/socket.h"
 
 namespace wshub::app {
 namespace {
@@ -15,58 +17,82 @@ namespace {
 using ws::Opcode;
 using Kind = ws::Event::Kind;
 
-std::string_view as_view(const uint8_t* p, size_t n) {
-    return {reinterpret_cast<const char*>(p), n};
+constexpr uint32_t kGenerationMask = (1u << 23) - 1;
+
+std::string_view as_view(const uint8_t* p, size_t n) { return {reinterpret_cast<const char*>(p), n}; }
+
+Opcode opcode_of(wshub::MessageType t) { return t == wshub::MessageType::text ? Opcode::text : Opcode::binary; }
+
+bool valid_room_name(std::string_view name) {
+    if (name.empty() || name.size() > 128) return false;
+    for (unsigned char c : name)
+        if (c < 0x20 || c == 0x7f) return false;
+    return true;
 }
 
 }  // namespace
 
-void Connection::start(Worker& w, int fd, uint32_t slot) {
+Connection::Connection(Worker& w, uint32_t slot) noexcept
+    : w_(w), slot_(slot), decoder_(w.config().max_message) {}
+
+uint64_t Connection::conn_id() const noexcept {
+    return uint64_t(generation_ & kGenerationMask) << 30 | uint64_t(slot_) << 8 | w_.index();
+}
+
+void Connection::start(int fd) {
     fd_ = fd;
-    slot_ = slot;
     ++generation_;
     state_ = State::handshake;
     interest_ = 0;
-    read_paused_ = write_shut_ = dead_ = ping_outstanding_ = false;
+    read_paused_ = write_shut_ = dead_ = dirty_ = counted_ = close_reported_ = false;
     route_ = nullptr;
-    last_rx_ms_ = last_ping_ms_ = w.now_ms();
-    deadline_ms_ = w.now_ms() + w.config().handshake_timeout_ms;
+    handler_ = nullptr;
+    user_data_ = nullptr;
+    last_rx_ms_ = last_ping_ms_ = w_.now_ms();
+    deadline_ms_ = w_.now_ms() + w_.config().handshake_timeout_ms;
     timer_at_ = 0;
-    decoder_ = ws::Decoder(w.config().max_message);
-    update_interest(w);
-    schedule(w);
+    decoder_ = ws::Decoder(w_.config().max_message);
+    update_interest();
+    schedule();
 }
 
-void Connection::terminate(Worker& w) {
+void Connection::terminate() {
     if (state_ == State::free) return;
+    if (handler_ && !close_reported_) {
+        close_reported_ = true;
+        handler_->on_close(*this, ws::close_code::abnormal, {});
+    }
+    leave_all_rooms();
+    if (counted_) w_.shared().open_conns.fetch_sub(1, std::memory_order_relaxed);
     // close() drops the descriptor from the poller too; no remove() needed.
-    close(fd_);
+    ::close(fd_);
     fd_ = -1;
     state_ = State::free;
-    ++generation_;  // invalidates queued events and timers for this slot
+    ++generation_;  // invalidates queued events, timers and ids for this slot
     std::string().swap(head_);
+    std::vector<hub::Membership>().swap(rooms_);
     decoder_.shrink();
-    out_.release();
-    w.release_slot(slot_);
+    out_.release_all();
+    w_.release_slot(slot_);
 }
 
-void Connection::on_ready(Worker& w, uint32_t events) {
-    if (events & reactor::kReadable) on_readable(w);
-    if (!dead_ && (events & reactor::kWritable)) flush(w);
+void Connection::on_ready(uint32_t events) {
+    if (events & reactor::kReadable) on_readable();
+    if (!dead_ && (events & reactor::kWritable)) flush();
     if (dead_) {
-        terminate(w);
+        terminate();
         return;
     }
-    update_interest(w);
+    update_interest();
 }
 
-void Connection::on_readable(Worker& w) {
-    uint8_t* buf = w.read_buffer();
+void Connection::on_readable() {
+    uint8_t* buf = w_.read_buffer();
     size_t cap = Worker::kReadBufferSize;
     if (state_ == State::handshake) {
         // Never read past the header limit: one byte over is enough to know
         // the head is too large, and the rest stays in the socket.
-        cap = std::min(cap, w.config().max_header_bytes + 1 - head_.size());
+        cap = std::min(cap, w_.config().max_header_bytes + 1 - head_.size());
     }
     size_t n = 0;
     const net::IoStatus st = net::read_some(fd_, buf, cap, n);
@@ -75,35 +101,34 @@ void Connection::on_readable(Worker& w) {
         dead_ = true;  // EOF or error: nothing more will come
         return;
     }
-    last_rx_ms_ = w.now_ms();
+    last_rx_ms_ = w_.now_ms();
     switch (state_) {
     case State::handshake:
         head_.append(reinterpret_cast<const char*>(buf), n);
-        on_handshake_bytes(w, n);
+        on_handshake_bytes(n);
         break;
     case State::open:
-        on_frames(w, buf, n);
+        on_frames(buf, n);
         break;
     case State::closing:
-        break;  // after our close frame or HTTP answer, input is discarded
     case State::free:
-        break;
+        break;  // after our close frame or HTTP answer, input is discarded
     }
 }
 
-void Connection::on_handshake_bytes(Worker& w, size_t added) {
-    const auto& cfg = w.config();
+void Connection::on_handshake_bytes(size_t added) {
+    const auto& cfg = w_.config();
     if (http::has_bare_lf(head_, head_.size() - added)) {
-        reject(w, 400, "lines must end in CRLF\n");
+        reject(400, "lines must end in CRLF\n");
         return;
     }
     const size_t end = http::find_head_end(head_, head_.size() - added);
     if (end == 0) {
-        if (head_.size() > cfg.max_header_bytes) reject(w, 431, "request head too large\n");
+        if (head_.size() > cfg.max_header_bytes) reject(431, "request head too large\n");
         return;
     }
     if (end > cfg.max_header_bytes) {
-        reject(w, 431, "request head too large\n");
+        reject(431, "request head too large\n");
         return;
     }
     http::Request req;
@@ -111,45 +136,68 @@ void Connection::on_handshake_bytes(Worker& w, size_t added) {
     case http::ParseStatus::ok:
         break;
     case http::ParseStatus::too_many_headers:
-        reject(w, 431, "too many header fields\n");
+        reject(431, "too many header fields\n");
         return;
     case http::ParseStatus::bad_request:
-        reject(w, 400, "malformed request\n");
+        reject(400, "malformed request\n");
         return;
     }
     const config::Route* route = cfg.find_route(req.path);
     const http::UpgradeDecision d = http::check_upgrade(req, route != nullptr, cfg.subprotocols);
     if (d.status != 101) {
-        reject(w, d.status, d.why);
+        reject(d.status, d.why);
         return;
     }
-    // The views into head_ die with it: take what is needed first.
-    const std::string key(d.key), protocol(d.protocol);
+    // The views into head_ die with it: keep the buffer alive until done.
     std::string head = std::move(head_);
     head_.clear();
-    accept_upgrade(w, key, protocol, *route);
+    upgrade(d.key, d.protocol, *route, req.path, req.query);
     // Bytes after the head are the client's first frames, sent without
     // waiting for our 101.
-    if (head.size() > end && !dead_)
-        on_frames(w, reinterpret_cast<uint8_t*>(head.data()) + end, head.size() - end);
+    if (state_ == State::open && head.size() > end && !dead_)
+        on_frames(reinterpret_cast<uint8_t*>(head.data()) + end, head.size() - end);
 }
 
-void Connection::accept_upgrade(Worker& w, std::string_view key, std::string_view protocol,
-                                const config::Route& route) {
+void Connection::upgrade(std::string_view key, std::string_view protocol, const config::Route& route,
+                         std::string_view path, std::string_view query) {
+    auto& shared = w_.shared();
+    const uint64_t max = w_.config().max_conns;
+    if (max != 0 && shared.open_conns.fetch_add(1, std::memory_order_relaxed) >= max) {
+        shared.open_conns.fetch_sub(1, std::memory_order_relaxed);
+        reject(503, "server at its connection limit\n");
+        return;
+    }
+    if (max == 0) shared.open_conns.fetch_add(1, std::memory_order_relaxed);
+    counted_ = true;
     route_ = &route;
-    state_ = State::open;
-    last_ping_ms_ = w.now_ms();
-    send_raw(http::switching_protocols(key, protocol));
-    schedule(w);
+    wshub::Handler* handler = shared.handler_for(route.mode);
+    state_ = State::open;  // rooms can be joined from on_upgrade
+    std::string why;
+    const wshub::UpgradeRequest request{path, query};
+    if (const int status = handler->on_upgrade(*this, request, why); status != 0) {
+        leave_all_rooms();
+        shared.open_conns.fetch_sub(1, std::memory_order_relaxed);
+        counted_ = false;
+        state_ = State::handshake;
+        reject(status, why.empty() ? http::reason_phrase(status) : std::string_view(why));
+        return;
+    }
+    handler_ = handler;
+    last_ping_ms_ = w_.now_ms();
+    queue_raw(http::switching_protocols(key, protocol));
+    handler_->on_open(*this);
+    schedule();
 }
 
-void Connection::reject(Worker& w, int status, std::string_view why) {
-    send_raw(http::simple_response(status, why, http::rejection_headers(status)));
+void Connection::reject(int status, std::string_view why) {
+    std::string body(why);
+    if (body.empty() || body.back() != '\n') body += '\n';
+    queue_raw(http::simple_response(status, body, http::rejection_headers(status)));
     std::string().swap(head_);
-    begin_closing(w);
+    begin_closing();
 }
 
-void Connection::on_frames(Worker& w, uint8_t* data, size_t len) {
+void Connection::on_frames(uint8_t* data, size_t len) {
     while (len > 0 && state_ == State::open && !dead_) {
         ws::Event ev;
         const size_t used = decoder_.feed(data, len, ev);
@@ -159,71 +207,131 @@ void Connection::on_frames(Worker& w, uint8_t* data, size_t len) {
         case Kind::none:
             break;
         case Kind::text:
-            on_message(w, Opcode::text, ev.payload);
+            handler_->on_message(*this, ev.payload, wshub::MessageType::text);
             break;
         case Kind::binary:
-            on_message(w, Opcode::binary, ev.payload);
+            handler_->on_message(*this, ev.payload, wshub::MessageType::binary);
             break;
         case Kind::ping:
-            send_frame(w, Opcode::pong, ev.payload);
+            queue_control(Opcode::pong, ev.payload);
             break;
         case Kind::pong:
-            ping_outstanding_ = false;
             break;
         case Kind::close:
             // Answer with the peer's own code (none if it sent none), then
             // close our side once the answer is out.
-            start_close(w, ev.code == ws::close_code::no_status ? 0 : ev.code, {});
+            if (!close_reported_) {
+                close_reported_ = true;
+                handler_->on_close(*this, ev.code, ev.reason);
+            }
+            start_close(ev.code == ws::close_code::no_status ? 0 : ev.code, {});
             break;
         case Kind::error:
-            start_close(w, ev.code, ev.reason);
+            fail(ev.code, ev.reason);
             break;
         }
         if (used == 0 && ev.kind == Kind::none) break;
     }
-    if (out_.bytes() > Worker::kOutputBudget) read_paused_ = true;
+    if (out_.data_bytes() > w_.config().queue_bytes) read_paused_ = true;
 }
 
-void Connection::on_message(Worker& w, Opcode op, std::string_view payload) {
-    switch (route_->mode) {
-    case config::RouteMode::echo:
-        send_frame(w, op, payload);
-        break;
+wshub::SendResult Connection::send_message(std::string_view data, wshub::MessageType type) {
+    if (state_ != State::open) return wshub::SendResult::closed;
+    hub::Frame* f = hub::make_frame(opcode_of(type), data);
+    if (!f) {
+        fail(ws::close_code::internal_error, "out of memory");
+        return wshub::SendResult::closed;
     }
+    // Own replies are never refused: over budget, the connection stops being
+    // read instead (on_frames), so the client paces itself.
+    const bool ok = out_.push(f);
+    hub::release(f);
+    if (!ok) {
+        fail(ws::close_code::internal_error, "out of memory");
+        return wshub::SendResult::closed;
+    }
+    w_.mark_dirty(*this);
+    return wshub::SendResult::queued;
 }
 
-void Connection::send_frame(Worker&, Opcode op, std::string_view payload) {
-    uint8_t header[ws::kMaxHeader];
-    const size_t header_len = ws::write_header(header, op, payload.size());
-    if (!out_.send(fd_, header, header_len, payload.data(), payload.size())) dead_ = true;
+void Connection::deliver(hub::Frame* frame) {
+    if (state_ != State::open) return;
+    const auto& cfg = w_.config();
+    if (!out_.fits({cfg.queue_messages, cfg.queue_bytes}, frame->size)) {
+        if (cfg.overflow == config::Overflow::drop) return;
+        out_.drop_data();
+        fail(ws::close_code::policy, "slow consumer");
+        return;
+    }
+    if (!out_.push(frame)) {
+        fail(ws::close_code::internal_error, "out of memory");
+        return;
+    }
+    w_.mark_dirty(*this);
 }
 
-void Connection::send_raw(std::string_view bytes) {
-    if (!out_.send(fd_, bytes.data(), bytes.size(), nullptr, 0)) dead_ = true;
+void Connection::flush_dirty() {
+    dirty_ = false;
+    if (state_ == State::free) return;
+    flush();
+    if (dead_) {
+        terminate();
+        return;
+    }
+    update_interest();
+}
+
+void Connection::queue_control(Opcode op, std::string_view payload) {
+    hub::Frame* f = hub::make_frame(op, payload);
+    if (!f || !out_.push(f)) dead_ = true;
+    if (f) hub::release(f);
+    w_.mark_dirty(*this);
+}
+
+void Connection::queue_raw(std::string_view bytes) {
+    // An HTTP answer: a control-class entry, so the queue never drops it.
+    hub::Frame* f = hub::make_raw_frame(bytes);
+    if (!f || !out_.push(f)) dead_ = true;
+    if (f) hub::release(f);
+    w_.mark_dirty(*this);
+}
+
+void Connection::fail(uint16_t code, std::string_view reason) {
+    if (state_ != State::open) return;
+    if (handler_) handler_->on_error(*this, code, reason);
+    start_close(code, reason);
+}
+
+void Connection::close_with(uint16_t code, std::string_view reason) {
+    if (state_ == State::open) start_close(code, reason);
 }
 
 // code 0: an empty close payload (answering a close that carried no code).
-void Connection::start_close(Worker& w, uint16_t code, std::string_view reason) {
+void Connection::start_close(uint16_t code, std::string_view reason) {
     uint8_t payload[125];
     const size_t len = code ? ws::write_close_payload(payload, code, reason) : 0;
-    send_frame(w, Opcode::close, as_view(payload, len));
-    begin_closing(w);
+    queue_control(Opcode::close, as_view(payload, len));
+    if (handler_ && !close_reported_) {
+        close_reported_ = true;
+        handler_->on_close(*this, code ? code : ws::close_code::no_status, reason);
+    }
+    leave_all_rooms();
+    begin_closing();
 }
 
-void Connection::begin_closing(Worker& w) {
+void Connection::begin_closing() {
     state_ = State::closing;
     read_paused_ = false;  // keep reading so the peer's EOF is seen
-    deadline_ms_ = w.now_ms() + w.config().close_timeout_ms;
-    flush(w);
-    schedule(w);
+    deadline_ms_ = w_.now_ms() + w_.config().close_timeout_ms;
+    schedule();
 }
 
-void Connection::flush(Worker& w) {
+void Connection::flush() {
     if (!out_.flush(fd_)) {
         dead_ = true;
         return;
     }
-    if (read_paused_ && out_.bytes() <= Worker::kOutputBudget / 2) read_paused_ = false;
+    if (read_paused_ && out_.data_bytes() <= w_.config().queue_bytes / 2) read_paused_ = false;
     if (state_ == State::closing && out_.empty() && !write_shut_) {
         // Our last bytes are out: send FIN so the peer sees the close, and
         // wait for its EOF rather than close() at once, which would reset the
@@ -232,71 +340,141 @@ void Connection::flush(Worker& w) {
         shutdown(fd_, SHUT_WR);
         write_shut_ = true;
     }
-    (void)w;
 }
 
-void Connection::update_interest(Worker& w) {
+void Connection::update_interest() {
     if (state_ == State::free) return;
     uint8_t want = 0;
     if (!read_paused_) want |= reactor::kReadable;
     if (!out_.empty()) want |= reactor::kWritable;
     if (want == interest_) return;
-    auto& poller = w.loop().poller();
+    auto& poller = w_.loop().poller();
     const uint64_t token = Worker::token_of(slot_, generation_);
     const int err = interest_ == 0 ? poller.add(fd_, token, want)
                     : want == 0    ? poller.remove(fd_, interest_)
                                    : poller.modify(fd_, token, interest_, want);
     if (err != 0) {
-        terminate(w);
+        terminate();
         return;
     }
     interest_ = want;
 }
 
-uint64_t Connection::next_deadline(const Worker& w) const noexcept {
-    const auto& cfg = w.config();
+uint64_t Connection::next_deadline() const noexcept {
+    const auto& cfg = w_.config();
     if (state_ != State::open) return deadline_ms_;
     uint64_t next = UINT64_MAX;
     if (cfg.idle_timeout_ms) next = last_rx_ms_ + cfg.idle_timeout_ms;
-    if (cfg.ping_interval_ms)
-        next = std::min(next, std::max(last_rx_ms_, last_ping_ms_) + cfg.ping_interval_ms);
+    if (cfg.ping_interval_ms) next = std::min(next, std::max(last_rx_ms_, last_ping_ms_) + cfg.ping_interval_ms);
     return next;
 }
 
 // Keeps one timer pending at or before the next deadline. Timers cannot be
 // cancelled; a stale one finds nothing due and re-arms only if needed.
-void Connection::schedule(Worker& w) {
-    const uint64_t next = next_deadline(w);
+void Connection::schedule() {
+    const uint64_t next = next_deadline();
     if (next == UINT64_MAX) return;
-    if (timer_at_ > w.now_ms() && timer_at_ <= next) return;
-    w.loop().add_timer(next, Worker::token_of(slot_, generation_));
+    if (timer_at_ > w_.now_ms() && timer_at_ <= next) return;
+    w_.loop().add_timer(next, Worker::token_of(slot_, generation_));
     timer_at_ = next;
 }
 
-void Connection::on_timer(Worker& w) {
-    const uint64_t now = w.now_ms();
-    const auto& cfg = w.config();
+void Connection::on_timer() {
+    const uint64_t now = w_.now_ms();
+    const auto& cfg = w_.config();
     if (state_ == State::handshake || state_ == State::closing) {
         if (now >= deadline_ms_) {
-            terminate(w);
+            terminate();
             return;
         }
     } else if (state_ == State::open) {
         if (cfg.idle_timeout_ms && now >= last_rx_ms_ + cfg.idle_timeout_ms) {
-            start_close(w, ws::close_code::going_away, "idle timeout");
-        } else if (cfg.ping_interval_ms &&
-                   now >= std::max(last_rx_ms_, last_ping_ms_) + cfg.ping_interval_ms) {
-            send_frame(w, Opcode::ping, {});
+            fail(ws::close_code::going_away, "idle timeout");
+        } else if (cfg.ping_interval_ms && now >= std::max(last_rx_ms_, last_ping_ms_) + cfg.ping_interval_ms) {
+            queue_control(Opcode::ping, {});
             last_ping_ms_ = now;
-            ping_outstanding_ = true;
         }
     }
     if (dead_) {
-        terminate(w);
+        terminate();
         return;
     }
-    update_interest(w);
-    if (state_ != State::free) schedule(w);
+    update_interest();
+    if (state_ != State::free) schedule();
+}
+
+// Rooms.
+
+wshub::JoinResult Connection::join_room(std::string_view name) {
+    if (!valid_room_name(name)) return wshub::JoinResult::bad_name;
+    if (is_member(name)) return wshub::JoinResult::already_member;
+    const auto& cfg = w_.config();
+    if (rooms_.size() >= cfg.max_rooms_per_conn) return wshub::JoinResult::too_many_rooms;
+    hub::LocalRoom* local = w_.enter_room(name);
+    if (!hub::Registry::reserve_member(local->room, cfg.max_room_conns)) {
+        w_.leave_room(local);  // frees it if this join created it
+        return wshub::JoinResult::room_full;
+    }
+    local->room->workers[w_.index()].members.fetch_add(1, std::memory_order_relaxed);
+    rooms_.push_back({local, uint32_t(local->members.size())});
+    local->members.push_back(this);
+    return wshub::JoinResult::joined;
+}
+
+bool Connection::leave_room(std::string_view name) {
+    for (size_t i = 0; i < rooms_.size(); ++i) {
+        hub::LocalRoom* local = rooms_[i].local;
+        if (local->room->name != name) continue;
+        const uint32_t index = rooms_[i].index;
+        // Swap-remove from the room's list, then from ours.
+        Connection* moved = local->members.back();
+        local->members[index] = moved;
+        local->members.pop_back();
+        if (moved != this) moved->moved_in_room(local, index);
+        rooms_[i] = rooms_.back();
+        rooms_.pop_back();
+        local->room->workers[w_.index()].members.fetch_sub(1, std::memory_order_relaxed);
+        hub::Registry::unreserve_member(local->room);
+        w_.leave_room(local);  // frees it if it is now empty
+        return true;
+    }
+    return false;
+}
+
+void Connection::moved_in_room(hub::LocalRoom* local, uint32_t index) noexcept {
+    for (auto& m : rooms_)
+        if (m.local == local) m.index = index;
+}
+
+void Connection::leave_all_rooms() noexcept {
+    while (!rooms_.empty()) leave_room(rooms_.back().local->room->name);
+}
+
+bool Connection::is_member(std::string_view name) const noexcept {
+    for (const auto& m : rooms_)
+        if (m.local->room->name == name) return true;
+    return false;
+}
+
+std::string_view Connection::room_name(size_t i) const noexcept {
+    return i < rooms_.size() ? std::string_view(rooms_[i].local->room->name) : std::string_view{};
+}
+
+size_t Connection::publish_to(std::string_view room, std::string_view data, wshub::MessageType type,
+                              bool include_self) {
+    hub::Frame* f = hub::make_frame(opcode_of(type), data);
+    if (!f) return 0;
+    const size_t n = w_.publish(room, f, include_self ? 0 : conn_id());
+    hub::release(f);
+    return n;
+}
+
+bool Connection::send_to_id(uint64_t target, std::string_view data, wshub::MessageType type) {
+    hub::Frame* f = hub::make_frame(opcode_of(type), data);
+    if (!f) return false;
+    const bool ok = w_.send_to(target, f);
+    hub::release(f);
+    return ok;
 }
 
 }  // namespace wshub::app

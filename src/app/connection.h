@@ -1,20 +1,24 @@
-// One client connection on one worker: the HTTP upgrade, then RFC 6455 frames,
-// then the close handshake. Only its worker touches it.
+// One client connection on one worker: the HTTP upgrade, then RFC 6455 frames
+// handed to its route's Handler, then the close handshake. Only its worker
+// touches it. It is the implementation behind the public wshub::Conn.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
-#include "app/send_queue.h"
 #include "config/config.h"
+#include "hub/local_room.h"
+#include "hub/send_queue.h"
+#include "wshub/handler.h"
 #include "ws/frame.h"
 
 namespace wshub::app {
 
 class Worker;
 
-class Connection {
+class Connection : public wshub::Conn {
 public:
     enum class State : uint8_t {
         free,       // slot unused
@@ -23,54 +27,82 @@ public:
         closing,    // our close frame or HTTP answer is queued; waiting for EOF
     };
 
-    explicit Connection(uint64_t max_message) noexcept : decoder_(max_message) {}
+    Connection(Worker& w, uint32_t slot) noexcept;
 
     State state() const noexcept { return state_; }
     uint32_t generation() const noexcept { return generation_; }
-    int fd() const noexcept { return fd_; }
+    // Public id: worker (8 bits), slot (22 bits), generation (23 bits).
+    uint64_t conn_id() const noexcept;
 
-    // Takes ownership of an accepted socket in slot `slot`.
-    void start(Worker& w, int fd, uint32_t slot);
-    void on_ready(Worker& w, uint32_t events);
-    void on_timer(Worker& w);
+    // Takes ownership of an accepted socket.
+    void start(int fd);
+    void on_ready(uint32_t events);
+    void on_timer();
     // Closes the socket now and frees the slot (shutdown, fatal errors).
-    void terminate(Worker& w);
+    void terminate();
+    // Writes what is queued; called by the worker at the end of a pass.
+    void flush_dirty();
+
+    // A message from a room or a direct message: applies --overflow.
+    void deliver(hub::Frame* frame);
+
+    // The public API (wshub::Conn forwards here).
+    wshub::SendResult send_message(std::string_view data, wshub::MessageType type);
+    wshub::JoinResult join_room(std::string_view room);
+    bool leave_room(std::string_view room);
+    bool is_member(std::string_view room) const noexcept;
+    size_t room_count() const noexcept { return rooms_.size(); }
+    std::string_view room_name(size_t i) const noexcept;
+    size_t publish_to(std::string_view room, std::string_view data, wshub::MessageType type, bool include_self);
+    bool send_to_id(uint64_t target, std::string_view data, wshub::MessageType type);
+    void close_with(uint16_t code, std::string_view reason);
+    std::string_view route_path() const noexcept { return route_ ? std::string_view(route_->path) : ""; }
+    void* user_data_ = nullptr;
+
+    // Keeps a member's index in a room's list right after a swap-remove.
+    void moved_in_room(hub::LocalRoom* local, uint32_t index) noexcept;
 
 private:
-    void on_readable(Worker& w);
-    void on_handshake_bytes(Worker& w, size_t added);
-    void accept_upgrade(Worker& w, std::string_view key, std::string_view protocol,
-                        const config::Route& route);
-    void reject(Worker& w, int status, std::string_view why);
-    void on_frames(Worker& w, uint8_t* data, size_t len);
-    void on_message(Worker& w, ws::Opcode op, std::string_view payload);
+    void on_readable();
+    void on_handshake_bytes(size_t added);
+    void reject(int status, std::string_view why);
+    void upgrade(std::string_view key, std::string_view protocol, const config::Route& route,
+                 const std::string_view path, std::string_view query);
+    void on_frames(uint8_t* data, size_t len);
 
-    void send_frame(Worker& w, ws::Opcode op, std::string_view payload);
-    void send_raw(std::string_view bytes);
-    void start_close(Worker& w, uint16_t code, std::string_view reason);
-    void begin_closing(Worker& w);
-    void flush(Worker& w);
-    void update_interest(Worker& w);
-    void schedule(Worker& w);
-    uint64_t next_deadline(const Worker& w) const noexcept;
+    void queue_control(ws::Opcode op, std::string_view payload);
+    void queue_raw(std::string_view bytes);
+    void fail(uint16_t code, std::string_view reason);  // on_error, then close
+    void start_close(uint16_t code, std::string_view reason);
+    void begin_closing();
+    void flush();
+    void update_interest();
+    void schedule();
+    uint64_t next_deadline() const noexcept;
+    void leave_all_rooms() noexcept;
 
+    Worker& w_;
     int fd_ = -1;
-    uint32_t slot_ = 0;
+    uint32_t slot_;
     uint32_t generation_ = 0;
     State state_ = State::free;
     uint8_t interest_ = 0;      // what the poller watches now
-    bool read_paused_ = false;  // output over budget: stop reading until it drains
+    bool read_paused_ = false;  // own replies over budget: stop reading until they drain
     bool write_shut_ = false;   // shutdown(SHUT_WR) done
     bool dead_ = false;         // socket failed: terminate at the end of this event
-    bool ping_outstanding_ = false;
+    bool dirty_ = false;        // on the worker's flush list
+    bool counted_ = false;      // holds a place in Shared::open_conns
+    bool close_reported_ = false;  // on_close delivered
     const config::Route* route_ = nullptr;
+    wshub::Handler* handler_ = nullptr;
     uint64_t last_rx_ms_ = 0;    // last byte received
     uint64_t last_ping_ms_ = 0;  // last ping we sent
     uint64_t deadline_ms_ = 0;   // handshake or closing deadline
     uint64_t timer_at_ = 0;      // earliest timer known to be pending for us
     std::string head_;           // the request head while in `handshake`
+    std::vector<hub::Membership> rooms_;
     ws::Decoder decoder_;
-    SendQueue out_;
+    hub::SendQueue out_;
 };
 
 }  // namespace wshub::app

@@ -10,7 +10,9 @@
 #include <vector>
 
 #include "app/log.h"
+#include "app/shared.h"
 #include "app/worker.h"
+#include "modes/modes.h"
 #include "wshub/version.h"
 
 namespace wshub::app {
@@ -20,7 +22,7 @@ std::string describe_routes(const config::Config& cfg) {
     std::string s;
     for (const auto& r : cfg.routes) {
         if (!s.empty()) s += ' ';
-        s += r.path + "=echo";
+        s += r.path + (r.mode == config::RouteMode::echo ? "=echo" : "=raw");
     }
     return s;
 }
@@ -43,9 +45,16 @@ int run_server(const config::Config& cfg) {
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
     signal(SIGPIPE, SIG_IGN);
 
+    Shared shared(cfg);
+    const auto echo = modes::make_echo();
+    const auto raw = modes::make_raw({cfg.echo_self});
+    shared.handlers[int(config::RouteMode::echo)] = echo.get();
+    shared.handlers[int(config::RouteMode::raw)] = raw.get();
+
     std::vector<std::unique_ptr<Worker>> workers;
     for (unsigned i = 0; i < cfg.workers; ++i) {
-        workers.push_back(std::make_unique<Worker>(cfg, i));
+        workers.push_back(std::make_unique<Worker>(shared, i));
+        shared.workers.push_back(workers.back().get());
         std::string error;
         if (!workers.back()->listen(error)) {
             log_error("cannot listen on %s: %s", cfg.listen.to_string().c_str(), error.c_str());

@@ -14,16 +14,22 @@ namespace {
 // Tokens that are not connections: the slot part is never a valid slot.
 constexpr uint64_t kListenerToken = 0xFFFFFFFFull;
 constexpr uint64_t kAcceptRetryToken = 0xFFFFFFFEull;
-constexpr int kAcceptsPerEvent = 64;       // fairness: let other sockets run between bursts
-constexpr uint64_t kAcceptRetryMs = 100;   // back-off after EMFILE/ENFILE/ENOMEM
+constexpr int kAcceptsPerEvent = 64;      // fairness: let other sockets run between bursts
+constexpr uint64_t kAcceptRetryMs = 100;  // back-off after EMFILE/ENFILE/ENOMEM
+constexpr uint32_t kMaxSlots = 1u << 22;  // the slot field of a connection id
 
 }  // namespace
 
-Worker::Worker(const config::Config& cfg, unsigned index)
-    : cfg_(cfg), index_(index), read_buf_(new uint8_t[kReadBufferSize]) {}
+Worker::Worker(Shared& shared, unsigned index)
+    : shared_(shared), index_(index), read_buf_(new uint8_t[kReadBufferSize]), outbox_(shared.cfg.workers) {}
 
 Worker::~Worker() {
     if (listen_fd_ >= 0) close(listen_fd_);
+    // Deliveries nobody will process now.
+    for (auto& d : inbox_) {
+        if (d.room) shared_.registry.release(d.room);
+        hub::release(d.frame);
+    }
 }
 
 bool Worker::listen(std::string& error) {
@@ -31,7 +37,7 @@ bool Worker::listen(std::string& error) {
         error = std::string("event loop: ") + std::strerror(loop_.error());
         return false;
     }
-    listen_fd_ = net::listen_on(cfg_.listen, 1024, error);
+    listen_fd_ = net::listen_on(config().listen, 1024, error);
     if (listen_fd_ < 0) return false;
     if (int err = loop_.poller().add(listen_fd_, kListenerToken, reactor::kReadable); err != 0) {
         error = std::string("poller: ") + std::strerror(err);
@@ -47,9 +53,14 @@ void Worker::run() {
             log_error("worker %u: event loop failed: %s", index_, std::strerror(-err));
             break;
         }
+        // End of the pass: hand other workers their deliveries, then write
+        // everything queued during the pass, one writev per connection.
+        flush_outbox();
+        flush_dirty();
     }
     for (auto& c : slots_)
-        if (c->state() != Connection::State::free) c->terminate(*this);
+        if (c->state() != Connection::State::free) c->terminate();
+    flush_outbox();
 }
 
 void Worker::request_stop() noexcept {
@@ -57,7 +68,38 @@ void Worker::request_stop() noexcept {
     loop_.poller().wake();
 }
 
-void Worker::on_wake() {}
+void Worker::post(std::vector<hub::Delivery>& batch) {
+    bool was_empty;
+    {
+        std::lock_guard lock(inbox_mu_);
+        was_empty = inbox_.empty();
+        inbox_.insert(inbox_.end(), batch.begin(), batch.end());
+    }
+    batch.clear();
+    // Only the first batch into an empty inbox needs to wake the worker: it
+    // drains everything that is there when it wakes.
+    if (was_empty) loop_.poller().wake();
+}
+
+void Worker::on_wake() { drain_inbox(); }
+
+void Worker::drain_inbox() {
+    {
+        std::lock_guard lock(inbox_mu_);
+        inbox_work_.swap(inbox_);
+    }
+    for (auto& d : inbox_work_) {
+        if (d.room) {
+            auto* local = static_cast<hub::LocalRoom*>(d.room->workers[index_].local);
+            if (local) deliver_local(local, d.frame, d.conn);
+            shared_.registry.release(d.room);
+        } else if (Connection* c = find_connection(d.conn)) {
+            c->deliver(d.frame);
+        }
+        hub::release(d.frame);
+    }
+    inbox_work_.clear();
+}
 
 Connection* Worker::lookup(uint64_t token) noexcept {
     const uint32_t slot = uint32_t(token);
@@ -69,12 +111,21 @@ Connection* Worker::lookup(uint64_t token) noexcept {
     return c;
 }
 
+Connection* Worker::find_connection(uint64_t id) noexcept {
+    if ((id & 0xFF) != index_) return nullptr;
+    const uint32_t slot = uint32_t(id >> 8) & (kMaxSlots - 1);
+    if (slot >= slots_.size()) return nullptr;
+    Connection* c = slots_[slot].get();
+    if (c->state() != Connection::State::open || c->conn_id() != id) return nullptr;
+    return c;
+}
+
 void Worker::on_ready(uint64_t token, uint32_t events) {
     if (token == kListenerToken) {
         accept_ready();
         return;
     }
-    if (Connection* c = lookup(token)) c->on_ready(*this, events);
+    if (Connection* c = lookup(token)) c->on_ready(events);
 }
 
 void Worker::on_timer(uint64_t token) {
@@ -82,18 +133,19 @@ void Worker::on_timer(uint64_t token) {
         resume_accepting();
         return;
     }
-    if (Connection* c = lookup(token)) c->on_timer(*this);
+    if (Connection* c = lookup(token)) c->on_timer();
 }
 
 void Worker::accept_ready() {
     for (int i = 0; i < kAcceptsPerEvent; ++i) {
+        if (free_slots_.empty() && slots_.size() >= kMaxSlots) return;
         const int fd = net::accept_connection(listen_fd_, nullptr);
         if (fd < 0) {
             if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
                 // Out of descriptors: stop watching the listener (it would
                 // report readable forever) and retry from a timer.
-                log_warn("worker %u: accept: %s; pausing accepts for %llu ms", index_,
-                         std::strerror(errno), static_cast<unsigned long long>(kAcceptRetryMs));
+                log_warn("worker %u: accept: %s; pausing accepts for %llu ms", index_, std::strerror(errno),
+                         static_cast<unsigned long long>(kAcceptRetryMs));
                 loop_.poller().remove(listen_fd_, reactor::kReadable);
                 listening_ = false;
                 loop_.add_timer(loop_.now_ms() + kAcceptRetryMs, kAcceptRetryToken);
@@ -107,10 +159,10 @@ void Worker::accept_ready() {
             free_slots_.pop_back();
         } else {
             slot = uint32_t(slots_.size());
-            slots_.push_back(std::make_unique<Connection>(cfg_.max_message));
+            slots_.push_back(std::make_unique<Connection>(*this, slot));
         }
         ++live_;
-        slots_[slot]->start(*this, fd, slot);
+        slots_[slot]->start(fd);
     }
 }
 
@@ -126,6 +178,92 @@ void Worker::resume_accepting() {
 void Worker::release_slot(uint32_t slot) noexcept {
     free_slots_.push_back(slot);
     --live_;
+}
+
+void Worker::mark_dirty(Connection& c) {
+    dirty_.push_back(token_of(uint32_t(c.conn_id() >> 8) & (kMaxSlots - 1), c.generation()));
+}
+
+void Worker::flush_dirty() {
+    // A flush can close a connection, which never adds to the list; but a
+    // duplicate token just finds an empty queue.
+    for (size_t i = 0; i < dirty_.size(); ++i)
+        if (Connection* c = lookup(dirty_[i])) c->flush_dirty();
+    dirty_.clear();
+}
+
+hub::LocalRoom* Worker::local_room(std::string_view name) {
+    auto it = rooms_.find(name);
+    return it == rooms_.end() ? nullptr : it->second.get();
+}
+
+hub::LocalRoom* Worker::enter_room(std::string_view name) {
+    if (hub::LocalRoom* local = local_room(name)) return local;
+    hub::Room* room = shared_.registry.acquire(name);
+    auto local = std::make_unique<hub::LocalRoom>();
+    local->room = room;
+    room->workers[index_].local = local.get();
+    hub::LocalRoom* raw = local.get();
+    rooms_.emplace(std::string(name), std::move(local));
+    return raw;
+}
+
+void Worker::leave_room(hub::LocalRoom* local) {
+    if (local->pins != 0 || !local->members.empty()) return;  // deliver_local frees it
+    hub::Room* room = local->room;
+    room->workers[index_].local = nullptr;
+    rooms_.erase(room->name);  // frees local
+    shared_.registry.release(room);
+}
+
+void Worker::deliver_local(hub::LocalRoom* local, hub::Frame* frame, uint64_t exclude) {
+    // deliver() may close a slow member, which leaves the room and
+    // swap-removes it from this list: walk it from the back so every member
+    // still gets the message exactly once.
+    ++local->pins;
+    for (size_t i = local->members.size(); i-- > 0;) {
+        if (i >= local->members.size()) continue;
+        Connection* c = local->members[i];
+        if (c->conn_id() != exclude) c->deliver(frame);
+    }
+    --local->pins;
+    leave_room(local);  // frees it if everyone left meanwhile
+}
+
+size_t Worker::publish(std::string_view name, hub::Frame* frame, uint64_t exclude) {
+    hub::LocalRoom* local = local_room(name);
+    hub::Room* room = local ? local->room : shared_.registry.acquire(name);
+    const size_t members = room->members.load(std::memory_order_relaxed);
+    for (unsigned w = 0; w < shared_.cfg.workers; ++w) {
+        if (w == index_ || room->workers[w].members.load(std::memory_order_relaxed) == 0) continue;
+        hub::Registry::retain(room);
+        hub::retain(frame);
+        if (outbox_[w].empty()) outbox_targets_.push_back(w);
+        outbox_[w].push_back({room, frame, exclude});
+    }
+    if (local) deliver_local(local, frame, exclude);
+    else shared_.registry.release(room);
+    return members;
+}
+
+bool Worker::send_to(uint64_t target, hub::Frame* frame) {
+    const unsigned w = unsigned(target & 0xFF);
+    if (w == index_) {
+        Connection* c = find_connection(target);
+        if (!c) return false;
+        c->deliver(frame);
+        return true;
+    }
+    if (w >= shared_.cfg.workers) return false;
+    hub::retain(frame);
+    if (outbox_[w].empty()) outbox_targets_.push_back(w);
+    outbox_[w].push_back({nullptr, frame, target});
+    return true;
+}
+
+void Worker::flush_outbox() {
+    for (unsigned w : outbox_targets_) shared_.workers[w]->post(outbox_[w]);
+    outbox_targets_.clear();
 }
 
 }  // namespace wshub::app

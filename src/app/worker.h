@@ -1,23 +1,27 @@
 // A worker: one thread, one event loop, one listening socket (SO_REUSEPORT)
-// and the connections it accepted. Share-nothing: nothing here is touched by
-// another thread except request_stop().
+// and the connections it accepted, plus its local view of the rooms.
+// Share-nothing: other threads reach it only through its inbox.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "app/connection.h"
-#include "config/config.h"
+#include "app/shared.h"
+#include "hub/local_room.h"
 #include "reactor/loop.h"
 
 namespace wshub::app {
 
 class Worker {
 public:
-    Worker(const config::Config& cfg, unsigned index);
+    Worker(Shared& shared, unsigned index);
     ~Worker();
     Worker(const Worker&) = delete;
     Worker& operator=(const Worker&) = delete;
@@ -28,6 +32,8 @@ public:
     void run();
     // Thread-safe.
     void request_stop() noexcept;
+    // Thread-safe: queues deliveries from another worker, in order.
+    void post(std::vector<hub::Delivery>& batch);
 
     // Loop sink.
     void on_ready(uint64_t token, uint32_t events);
@@ -35,27 +41,42 @@ public:
     void on_timer(uint64_t token);
 
     // For connections.
-    const config::Config& config() const noexcept { return cfg_; }
+    Shared& shared() noexcept { return shared_; }
+    const config::Config& config() const noexcept { return shared_.cfg; }
+    unsigned index() const noexcept { return index_; }
     reactor::Loop& loop() noexcept { return loop_; }
     uint64_t now_ms() const noexcept { return loop_.now_ms(); }
-    // The per-worker read buffer: every read lands here first.
     uint8_t* read_buffer() noexcept { return read_buf_.get(); }
     static constexpr size_t kReadBufferSize = 64 * 1024;
-    // Output bytes over which a connection stops being read (echo backpressure).
-    static constexpr size_t kOutputBudget = 1024 * 1024;
 
     static uint64_t token_of(uint32_t slot, uint32_t generation) noexcept {
         return uint64_t(generation) << 32 | slot;
     }
     void release_slot(uint32_t slot) noexcept;
     size_t connection_count() const noexcept { return live_; }
+    // Flush this connection's queue at the end of the loop pass, so every
+    // frame queued for it during the pass goes out in one writev.
+    void mark_dirty(Connection& c);
+
+    // Rooms (only for this worker's own connections).
+    hub::LocalRoom* local_room(std::string_view name);
+    hub::LocalRoom* enter_room(std::string_view name);  // finds or creates
+    void leave_room(hub::LocalRoom* local);              // frees it when empty
+    // Fans a frame out to every member of the room on every worker.
+    size_t publish(std::string_view room, hub::Frame* frame, uint64_t exclude);
+    bool send_to(uint64_t target, hub::Frame* frame);
+    Connection* find_connection(uint64_t id) noexcept;
 
 private:
     void accept_ready();
     void resume_accepting();
     Connection* lookup(uint64_t token) noexcept;
+    void deliver_local(hub::LocalRoom* local, hub::Frame* frame, uint64_t exclude);
+    void flush_dirty();
+    void flush_outbox();
+    void drain_inbox();
 
-    const config::Config& cfg_;
+    Shared& shared_;
     unsigned index_;
     reactor::Loop loop_;
     int listen_fd_ = -1;
@@ -65,6 +86,22 @@ private:
     std::vector<std::unique_ptr<Connection>> slots_;
     std::vector<uint32_t> free_slots_;
     size_t live_ = 0;
+    std::vector<uint64_t> dirty_;  // tokens of connections to flush this pass
+
+    struct NameHash {
+        using is_transparent = void;
+        size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+    };
+    std::unordered_map<std::string, std::unique_ptr<hub::LocalRoom>, NameHash, std::equal_to<>> rooms_;
+
+    // Deliveries for other workers gathered during a pass, one list per
+    // target, handed over together at the end of the pass.
+    std::vector<std::vector<hub::Delivery>> outbox_;
+    std::vector<unsigned> outbox_targets_;
+    // Deliveries from other workers.
+    std::mutex inbox_mu_;
+    std::vector<hub::Delivery> inbox_;
+    std::vector<hub::Delivery> inbox_work_;  // drained copy, processed unlocked
 };
 
 }  // namespace wshub::app

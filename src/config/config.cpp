@@ -65,15 +65,18 @@ std::string set_workers(Config& c, std::string_view v) {
 }
 
 std::string set_route(Config& c, std::string_view v) {
-    const char* accepts = "expected PATH=MODE with PATH starting with '/' and MODE echo";
+    const char* accepts = "expected PATH=MODE with PATH starting with '/' and MODE echo or raw";
     const size_t eq = v.find('=');
     if (eq == std::string_view::npos || eq == 0 || v[0] != '/') return accepts;
     const std::string_view path = v.substr(0, eq), mode = v.substr(eq + 1);
     if (path.find_first_of("? \t#") != std::string_view::npos) return accepts;
-    if (mode != "echo") return accepts;
+    RouteMode m;
+    if (mode == "echo") m = RouteMode::echo;
+    else if (mode == "raw") m = RouteMode::raw;
+    else return accepts;
     for (const auto& r : c.routes)
         if (r.path == path) return "expected each PATH once, got '" + std::string(path) + "' twice";
-    c.routes.push_back({std::string(path), RouteMode::echo});
+    c.routes.push_back({std::string(path), m});
     return {};
 }
 
@@ -89,6 +92,20 @@ std::string set_subprotocol(Config& c, std::string_view v) {
     return {};
 }
 
+std::string set_overflow(Config& c, std::string_view v) {
+    if (v == "close") c.overflow = Overflow::close;
+    else if (v == "drop") c.overflow = Overflow::drop;
+    else return "expected close or drop";
+    return {};
+}
+
+std::string set_bool(bool& field, std::string_view v) {
+    if (v == "true" || v == "1" || v == "yes") field = true;
+    else if (v == "false" || v == "0" || v == "no") field = false;
+    else return "expected true or false";
+    return {};
+}
+
 std::string set_max_header_bytes(Config& c, std::string_view v) {
     uint64_t n = 0;
     std::string err = set_size(n, v, 256, 1024 * 1024);
@@ -100,8 +117,8 @@ const Flag kFlags[] = {
     {"listen", "HOST:PORT", "127.0.0.1:8080", "address to accept connections on", set_listen, false},
     {"workers", "N", "number of cores", "worker threads, each with its own event loop and listening socket",
      set_workers, false},
-    {"route", "PATH=MODE", "/echo=echo",
-     "serve WebSocket connections on PATH in MODE (echo); repeatable, replaces the default", set_route, true},
+    {"route", "PATH=MODE", "/echo=echo /raw=raw",
+     "serve WebSocket connections on PATH in MODE (echo, raw); repeatable, replaces the defaults", set_route, true},
     {"subprotocol", "NAME", "none",
      "a subprotocol the server supports; repeatable; the first one the client offers wins",
      set_subprotocol, true},
@@ -118,6 +135,37 @@ const Flag kFlags[] = {
      [](Config& c, std::string_view v) { return set_duration(c.idle_timeout_ms, v, true); }, false},
     {"close-timeout", "DURATION", "5s", "how long to wait for the peer to finish a close handshake",
      [](Config& c, std::string_view v) { return set_duration(c.close_timeout_ms, v, false); }, false},
+    {"queue-messages", "N", "1024", "most data frames waiting in one connection's send queue",
+     [](Config& c, std::string_view v) {
+         uint64_t n = 0;
+         std::string err = set_integer<1, 1u << 24>(n, v);
+         if (err.empty()) c.queue_messages = uint32_t(n);
+         return err;
+     }, false},
+    {"queue-bytes", "SIZE", "1MiB", "most bytes of data frames waiting in one connection's send queue",
+     [](Config& c, std::string_view v) { return set_size(c.queue_bytes, v, 1024, uint64_t(1) << 36); }, false},
+    {"overflow", "POLICY", "close",
+     "when a member's send queue is full: close (1008 \"slow consumer\") or drop (the message, for it)",
+     set_overflow, false},
+    {"echo-self", "BOOL", "false", "raw mode: a sender also receives its own room messages",
+     [](Config& c, std::string_view v) { return set_bool(c.echo_self, v); }, false},
+    {"max-conns", "N", "0 (none)", "most open WebSocket connections; over it: 503 with Retry-After",
+     [](Config& c, std::string_view v) { return set_integer<0, uint64_t(1) << 32>(c.max_conns, v); }, false},
+    {"max-room-conns", "N", "0 (none)",
+     "most members of one room; over it: 503 before the upgrade (raw)",
+     [](Config& c, std::string_view v) {
+         uint64_t n = 0;
+         std::string err = set_integer<0, UINT32_MAX>(n, v);
+         if (err.empty()) c.max_room_conns = uint32_t(n);
+         return err;
+     }, false},
+    {"max-rooms-per-conn", "N", "16", "most rooms one connection may be in; over it: 400 before the upgrade (raw)",
+     [](Config& c, std::string_view v) {
+         uint64_t n = 0;
+         std::string err = set_integer<1, 65536>(n, v);
+         if (err.empty()) c.max_rooms_per_conn = uint32_t(n);
+         return err;
+     }, false},
 };
 
 const Flag* find_flag(std::string_view name) {
@@ -242,6 +290,7 @@ std::string help_text() {
 ParseResult parse(int argc, const char* const* argv, const char* const* envp, Config& out) {
     set_defaults(out);
     out.routes.push_back({"/echo", RouteMode::echo});
+    out.routes.push_back({"/raw", RouteMode::raw});
     if (std::string err = apply_environment(out, envp); !err.empty()) return usage_error(err);
 
     bool list_reset[std::size(kFlags)] = {};

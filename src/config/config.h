@@ -12,7 +12,9 @@
 
 namespace wshub::config {
 
-enum class RouteMode : uint8_t { echo };
+enum class RouteMode : uint8_t { echo, raw };
+
+enum class Overflow : uint8_t { close, drop };
 
 struct Route {
     std::string path;
@@ -30,6 +32,13 @@ struct Config {
     uint64_t ping_interval_ms = 30'000;  // 0 = off
     uint64_t idle_timeout_ms = 60'000;   // 0 = off
     uint64_t close_timeout_ms = 5'000;
+    uint32_t queue_messages = 1024;
+    uint64_t queue_bytes = 1024 * 1024;
+    Overflow overflow = Overflow::close;
+    bool echo_self = false;
+    uint64_t max_conns = 0;           // 0 = no cap
+    uint32_t max_room_conns = 0;      // 0 = no cap
+    uint32_t max_rooms_per_conn = 16;
 
     const Route* find_route(std::string_view path) const noexcept;
 };

@@ -1,0 +1,137 @@
+// The public handler API: how a route mode is written. wshub's own modes
+// (echo, raw, json) use exactly this, and so can an embedder's.
+//
+// A Handler is shared by every worker thread: keep per-connection state in
+// the connection's user data, and make any state of your own thread-safe.
+// Every callback for one connection runs on that connection's worker thread,
+// one at a time; a Conn& is valid only during the callback that received it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace wshub {
+
+// Unique among the server's live connections; may be reused after a close.
+// Fits in 53 bits, so JavaScript numbers hold it exactly.
+using ConnId = uint64_t;
+
+enum class MessageType : uint8_t { text = 1, binary = 2 };
+
+// What became of a message handed to send(): backpressure is explicit.
+enum class SendResult : uint8_t {
+    queued,   // on its way
+    dropped,  // the send queue was full and the overflow policy is `drop`
+    closed,   // the connection is closing (or was closed by the overflow policy)
+};
+
+enum class JoinResult : uint8_t {
+    joined,
+    already_member,
+    room_full,       // --max-room-conns reached
+    too_many_rooms,  // --max-rooms-per-conn reached
+    bad_name,        // empty, over 128 bytes, or containing control characters
+};
+
+// The upgrade request as seen by Handler::on_upgrade.
+struct UpgradeRequest {
+    std::string_view path;
+    std::string_view query;  // raw, without '?'
+
+    // Visits each query parameter named `name`, percent-decoded ('+' is a
+    // space), in order. Returns false if the query is malformed (a bad
+    // percent escape).
+    template <typename F>
+    bool for_each_param(std::string_view name, F&& visit) const;
+};
+
+// Percent-decodes one query component into out. False on a bad escape.
+bool decode_query_component(std::string_view in, std::string& out);
+
+class Conn {
+public:
+    ConnId id() const noexcept;
+    std::string_view path() const noexcept;  // the route's path
+
+    // Queues a message to this connection. Own replies are never refused:
+    // when the queue is over its budget the connection stops being read
+    // until it drains (the client slows itself down).
+    SendResult send(std::string_view data, MessageType type);
+
+    JoinResult join(std::string_view room);
+    bool leave(std::string_view room);  // false if not a member
+    bool is_member(std::string_view room) const noexcept;
+    size_t room_count() const noexcept;
+    std::string_view room_name(size_t index) const noexcept;
+
+    // Delivers a message to every member of `room` on every worker (except
+    // this connection unless include_self), encoded into a frame once. The
+    // caller need not be a member. Returns the number of members the room had.
+    size_t publish(std::string_view room, std::string_view data, MessageType type, bool include_self);
+
+    // Delivers a message to one connection by id, on any worker. False if
+    // the id is not a live connection this worker can see (see README: ids
+    // on other workers are delivered if the connection is still there).
+    bool send_to(ConnId target, std::string_view data, MessageType type);
+
+    // Starts the close handshake with this code and reason.
+    void close(uint16_t code, std::string_view reason);
+
+    void* user_data() const noexcept;
+    void set_user_data(void* data) noexcept;
+
+protected:
+    Conn() = default;
+    ~Conn() = default;
+};
+
+class Handler {
+public:
+    virtual ~Handler() = default;
+
+    // Before the 101: may join rooms and set user data. Return 0 to accept,
+    // or an HTTP status (e.g. 403, 503) and a short reason to refuse; a
+    // refused connection's rooms are left and no other callback follows.
+    virtual int on_upgrade(Conn&, const UpgradeRequest&, std::string& why) {
+        (void)why;
+        return 0;
+    }
+    // After the 101 has been queued.
+    virtual void on_open(Conn&) {}
+    virtual void on_message(Conn& c, std::string_view data, MessageType type) = 0;
+    // The connection failed: protocol error (1002, 1007, 1009), slow
+    // consumer (1008), idle timeout (1001). on_close follows.
+    virtual void on_error(Conn&, uint16_t code, std::string_view reason) {
+        (void)code;
+        (void)reason;
+    }
+    // Last call for this connection: its rooms are still listed (they are
+    // left right after), messages can no longer be sent to it.
+    virtual void on_close(Conn&, uint16_t code, std::string_view reason) {
+        (void)code;
+        (void)reason;
+    }
+};
+
+template <typename F>
+bool UpgradeRequest::for_each_param(std::string_view wanted, F&& visit) const {
+    std::string_view rest = query;
+    std::string key, value;
+    while (!rest.empty()) {
+        const size_t amp = rest.find('&');
+        const std::string_view pair = rest.substr(0, amp);
+        rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
+        if (pair.empty()) continue;
+        const size_t eq = pair.find('=');
+        key.clear();
+        value.clear();
+        if (!decode_query_component(pair.substr(0, eq), key)) return false;
+        if (eq != std::string_view::npos && !decode_query_component(pair.substr(eq + 1), value))
+            return false;
+        if (key == wanted) visit(std::string_view(value));
+    }
+    return true;
+}
+
+}  // namespace wshub

@@ -1,0 +1,44 @@
+#include "hub/frame.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+namespace wshub::hub {
+
+namespace {
+
+Frame* allocate(std::string_view prefix, std::string_view body, uint32_t payload_len, bool control) noexcept {
+    if (body.size() > UINT32_MAX - ws::kMaxHeader) return nullptr;
+    void* mem = std::malloc(sizeof(Frame) + prefix.size() + body.size());
+    if (!mem) return nullptr;
+    Frame* f = new (mem) Frame;
+    f->refs.store(1, std::memory_order_relaxed);
+    f->size = uint32_t(prefix.size() + body.size());
+    f->payload_len = payload_len;
+    f->control = control;
+    if (!prefix.empty()) std::memcpy(f->data, prefix.data(), prefix.size());
+    if (!body.empty()) std::memcpy(f->data + prefix.size(), body.data(), body.size());
+    return f;
+}
+
+}  // namespace
+
+Frame* make_frame(ws::Opcode op, std::string_view payload) noexcept {
+    uint8_t header[ws::kMaxHeader];
+    const size_t header_len = ws::write_header(header, op, payload.size());
+    const std::string_view prefix(reinterpret_cast<const char*>(header), header_len);
+    return allocate(prefix, payload, uint32_t(payload.size()), (static_cast<uint8_t>(op) & 0x8) != 0);
+}
+
+Frame* make_raw_frame(std::string_view bytes) noexcept { return allocate({}, bytes, 0, true); }
+
+void release(Frame* f) noexcept {
+    // acq_rel: the thread that frees must see every other holder's last use.
+    if (f->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        f->~Frame();
+        std::free(f);
+    }
+}
+
+}  // namespace wshub::hub

@@ -1,0 +1,62 @@
+// The process-wide table of rooms. A room exists while any worker has local
+// members in it or a cross-worker delivery to it is in flight: each holds one
+// reference. The table lock is taken only to find or create a room (a
+// worker's first local member joining) and to remove a dead one, never to
+// publish. Per-worker member counts tell a publisher which workers to wake.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace wshub::hub {
+
+struct Room {
+    struct PerWorker {
+        std::atomic<uint32_t> members{0};
+        void* local = nullptr;  // the worker's own LocalRoom; only that worker touches it
+    };
+
+    std::string name;
+    std::atomic<uint32_t> refs{0};
+    std::atomic<uint32_t> members{0};  // across all workers, for --max-room-conns
+    std::unique_ptr<PerWorker[]> workers;
+};
+
+class Registry {
+public:
+    explicit Registry(unsigned workers) : workers_(workers) {}
+    ~Registry();
+    Registry(const Registry&) = delete;
+    Registry& operator=(const Registry&) = delete;
+
+    // Finds or creates the room and takes a reference to it.
+    Room* acquire(std::string_view name);
+    // Takes another reference to a room the caller already holds one of.
+    static void retain(Room* r) noexcept { r->refs.fetch_add(1, std::memory_order_relaxed); }
+    // Drops a reference; the last one removes the room from the table.
+    void release(Room* r) noexcept;
+
+    // Reserves a member place in the room if it has fewer than `cap`
+    // members (0: no cap). False when full.
+    static bool reserve_member(Room* r, uint32_t cap) noexcept;
+    static void unreserve_member(Room* r) noexcept { r->members.fetch_sub(1, std::memory_order_relaxed); }
+
+    size_t room_count() const;
+    unsigned workers() const noexcept { return workers_; }
+
+private:
+    struct Hash {
+        using is_transparent = void;
+        size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+    };
+    unsigned workers_;
+    mutable std::mutex mu_;
+    std::unordered_map<std::string, Room*, Hash, std::equal_to<>> rooms_;
+};
+
+}  // namespace wshub::hub
