@@ -54,7 +54,15 @@ $(eval $(call variant,asan,$(CXX),$(ASAN_FLAGS),,$(POLLER),))
 # The kqueue backend built on Linux over a test-only kevent-on-epoll shim.
 $(eval $(call variant,kqueue,$(CXX),$(SHIM_FLAGS),,kqueue,tests/kqueue_shim/kqueue_shim.cpp))
 
-.PHONY: all run test unit integration asan fuzz clean test-deps
+# wsbench, the load generator: scripts/wsbench/*.cpp plus the crypto it reuses
+# to check Sec-WebSocket-Accept.
+WSBENCH_OBJS := $(patsubst %.cpp,build/release/%.o,$(sort $(wildcard scripts/wsbench/*.cpp)) \
+                  src/crypto/sha1.cpp src/crypto/base64.cpp)
+build/release/wsbench: $(WSBENCH_OBJS)
+	@$(if $(Q),echo "  LD[release]  $@")
+	$(Q)$(CXX) -O2 -o $@ $^ -pthread
+
+.PHONY: all run test unit integration asan fuzz bench clean test-deps
 
 all: wshub
 
@@ -111,6 +119,10 @@ fuzz: $(FUZZ_BINS)
 	    || { tail -40 build/fuzz/$$name.log; exit 1; }; \
 	  tail -1 build/fuzz/$$name.log; \
 	done
+
+# Echo throughput against wshub itself (peers come with the performance work).
+bench: build/release/wshub build/release/wsbench
+	$(Q)scripts/bench.sh
 
 test-deps:
 	$(Q)scripts/test-deps.sh >/dev/null

@@ -102,6 +102,9 @@ std::string_view rejection_headers(int status) noexcept {
         // RFC 9110 section 15.5.22 wants Upgrade on a 426; RFC 6455
         // section 4.4 wants the versions we do speak.
         case 426: return "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n";
+        // Caps (connections, rooms, per-address): worth retrying shortly.
+        case 429:
+        case 503: return "Retry-After: 1\r\n";
         default: return {};
     }
 }

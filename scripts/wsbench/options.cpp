@@ -1,0 +1,203 @@
+#include "options.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <charconv>
+#include <cmath>
+#include <string_view>
+
+namespace wsbench {
+
+namespace {
+
+constexpr const char* kScenarios[] = {"echo"};
+
+bool parse_port(std::string_view s, uint16_t& port) {
+    unsigned v = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || p != s.data() + s.size() || v == 0 || v > 65535) return false;
+    port = uint16_t(v);
+    return true;
+}
+
+// Integer with an optional binary suffix: 1024, 1KiB, 1k, 2MiB, 2M.
+bool parse_size(std::string_view s, uint64_t& out) {
+    uint64_t v = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || p == s.data()) return false;
+    std::string_view suffix(p, size_t(s.data() + s.size() - p));
+    uint64_t mul = 1;
+    if (suffix.empty()) mul = 1;
+    else if (suffix == "k" || suffix == "K" || suffix == "KiB") mul = 1024;
+    else if (suffix == "M" || suffix == "MiB") mul = 1024 * 1024;
+    else return false;
+    if (v > (uint64_t(1) << 40) / mul) return false;
+    out = v * mul;
+    return true;
+}
+
+bool parse_u32(std::string_view s, uint32_t lo, uint32_t hi, uint32_t& out) {
+    uint64_t v = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || p != s.data() + s.size() || v < lo || v > hi) return false;
+    out = uint32_t(v);
+    return true;
+}
+
+bool parse_seconds(std::string_view s, double lo, double& out) {
+    std::string copy(s);
+    char* end = nullptr;
+    double v = std::strtod(copy.c_str(), &end);
+    if (copy.empty() || *end != '\0' || !std::isfinite(v) || v < lo || v > 86400) return false;
+    out = v;
+    return true;
+}
+
+}  // namespace
+
+std::string parse_url(const std::string& url, Target& out) {
+    const std::string_view scheme = "ws://";
+    std::string_view u(url);
+    if (u.substr(0, 6) == "wss://") return "wss:// is not supported (no TLS), use ws://";
+    if (u.substr(0, scheme.size()) != scheme) return "expected ws://HOST:PORT/PATH";
+    u.remove_prefix(scheme.size());
+    size_t slash = u.find('/');
+    std::string_view authority = u.substr(0, slash);
+    std::string_view resource = slash == std::string_view::npos ? "/" : u.substr(slash);
+
+    std::string_view host;
+    std::string_view port_text;
+    if (!authority.empty() && authority[0] == '[') {
+        size_t close = authority.find(']');
+        if (close == std::string_view::npos) return "unterminated [IPv6] host";
+        host = authority.substr(1, close - 1);
+        std::string_view rest = authority.substr(close + 1);
+        if (!rest.empty() && rest[0] != ':') return "expected :PORT after ]";
+        if (!rest.empty()) port_text = rest.substr(1);
+    } else {
+        size_t colon = authority.rfind(':');
+        host = authority.substr(0, colon);
+        if (colon != std::string_view::npos) port_text = authority.substr(colon + 1);
+    }
+    uint16_t port = 80;
+    if (!port_text.empty() && !parse_port(port_text, port)) return "bad port '" + std::string(port_text) + "'";
+    if (host.empty()) return "missing host";
+
+    std::string h = host == "localhost" ? "127.0.0.1" : std::string(host);
+    out = Target{};
+    auto* v4 = reinterpret_cast<sockaddr_in*>(&out.addr);
+    auto* v6 = reinterpret_cast<sockaddr_in6*>(&out.addr);
+    if (inet_pton(AF_INET, h.c_str(), &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons(port);
+        out.addr_len = sizeof(sockaddr_in);
+    } else if (inet_pton(AF_INET6, h.c_str(), &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons(port);
+        out.addr_len = sizeof(sockaddr_in6);
+    } else {
+        return "host must be a numeric address or localhost, got '" + std::string(host) + "'";
+    }
+    out.host_header = std::string(authority);
+    out.resource = std::string(resource);
+    out.url = url;
+    return {};
+}
+
+std::string usage() {
+    return
+        "usage: wsbench SCENARIO --url ws://HOST:PORT/PATH [options]\n"
+        "\n"
+        "A WebSocket load generator: one thread, one event loop.\n"
+        "\n"
+        "scenarios:\n"
+        "  echo    each connection keeps --inflight messages in flight and sends the\n"
+        "          next as each echo returns; reports round trips/s and latency\n"
+        "\n"
+        "options:\n"
+        "  --url URL             ws://HOST:PORT/PATH; HOST numeric or localhost (required)\n"
+        "  --connections N       connections to open (default 100)\n"
+        "  --size BYTES          payload bytes per message; suffix KiB or MiB allowed (default 16)\n"
+        "  --inflight K          messages in flight per connection (default 1)\n"
+        "  --duration SECONDS    measured time (default 5)\n"
+        "  --warmup SECONDS      unmeasured time before it (default 1)\n"
+        "  --dial-batch N        connects and handshakes in progress at once (default 256)\n"
+        "  --dial-timeout SECONDS  for one connect plus handshake (default 10)\n"
+        "  --text | --binary     message type (default --text; payloads are ASCII)\n"
+        "  --csv FILE            append one result line; a header first if FILE is new\n"
+        "  --help                this text\n"
+        "\n"
+        "Prints one summary table on stdout and, when stderr is a terminal, a progress\n"
+        "line each second. Exit status: 0 without errors, 1 with any error (connect,\n"
+        "handshake, protocol, unexpected close), 2 on a bad command line.\n";
+}
+
+ParseOutcome parse_options(int argc, char** argv, Options& opts, std::string& error) {
+    if (argc < 2) {
+        error = "missing SCENARIO (try --help)";
+        return ParseOutcome::usage_error;
+    }
+    std::string_view first = argv[1];
+    if (first == "--help" || first == "-h") return ParseOutcome::help;
+    bool known = false;
+    for (const char* s : kScenarios) known = known || first == s;
+    if (!known) {
+        error = "unknown scenario '" + std::string(first) + "' (scenarios: echo)";
+        return ParseOutcome::usage_error;
+    }
+    opts.scenario = std::string(first);
+
+    bool have_url = false;
+    for (int i = 2; i < argc; ++i) {
+        std::string_view flag = argv[i];
+        if (flag == "--help" || flag == "-h") return ParseOutcome::help;
+        if (flag == "--text" || flag == "--binary") {
+            opts.text = flag == "--text";
+            continue;
+        }
+        if (i + 1 >= argc) {
+            error = std::string(flag) + ": missing value (or unknown flag)";
+            return ParseOutcome::usage_error;
+        }
+        std::string_view value = argv[++i];
+        std::string bad;  // what the flag accepts, when value is wrong
+        if (flag == "--url") {
+            std::string e = parse_url(std::string(value), opts.target);
+            if (!e.empty()) bad = e;
+            have_url = e.empty();
+        } else if (flag == "--connections") {
+            if (!parse_u32(value, 1, 1'000'000, opts.connections)) bad = "an integer from 1 to 1000000";
+        } else if (flag == "--size") {
+            if (!parse_size(value, opts.size) || opts.size > (uint64_t(1) << 30))
+                bad = "bytes from 0 to 1GiB, e.g. 16, 1024, 1KiB";
+        } else if (flag == "--inflight") {
+            if (!parse_u32(value, 1, 65536, opts.inflight)) bad = "an integer from 1 to 65536";
+        } else if (flag == "--duration") {
+            if (!parse_seconds(value, 0.001, opts.duration_s)) bad = "seconds, more than 0, e.g. 5 or 0.5";
+        } else if (flag == "--warmup") {
+            if (!parse_seconds(value, 0, opts.warmup_s)) bad = "seconds, 0 or more";
+        } else if (flag == "--dial-batch") {
+            if (!parse_u32(value, 1, 65536, opts.dial_batch)) bad = "an integer from 1 to 65536";
+        } else if (flag == "--dial-timeout") {
+            if (!parse_seconds(value, 0.001, opts.dial_timeout_s)) bad = "seconds, more than 0";
+        } else if (flag == "--csv") {
+            opts.csv_path = std::string(value);
+            if (opts.csv_path.empty()) bad = "a file name";
+        } else {
+            error = "unknown flag '" + std::string(flag) + "' (try --help)";
+            return ParseOutcome::usage_error;
+        }
+        if (!bad.empty()) {
+            error = std::string(flag) + ": " + bad + ", got '" + std::string(value) + "'";
+            return ParseOutcome::usage_error;
+        }
+    }
+    if (!have_url) {
+        error = "--url: required, e.g. --url ws://127.0.0.1:8080/echo";
+        return ParseOutcome::usage_error;
+    }
+    return ParseOutcome::run;
+}
+
+}  // namespace wsbench

@@ -1,0 +1,48 @@
+// Command line of wsbench: `wsbench SCENARIO [--flag value]...`. One Options
+// struct serves every scenario; each scenario reads the fields it needs.
+#pragma once
+
+#include <sys/socket.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace wsbench {
+
+// A parsed ws:// URL. Only numeric addresses and "localhost": no resolver.
+struct Target {
+    sockaddr_storage addr{};
+    socklen_t addr_len = 0;
+    std::string host_header;  // "127.0.0.1:9000", sent as Host
+    std::string resource;     // "/echo?x=1", sent as the request target
+    std::string url;          // as given, for reports
+};
+
+struct Options {
+    std::string scenario;
+    Target target;
+    uint32_t connections = 100;
+    uint64_t size = 16;          // payload bytes per message
+    uint32_t inflight = 1;       // messages in flight per connection
+    double duration_s = 5;       // measured seconds
+    double warmup_s = 1;         // unmeasured seconds before that
+    uint32_t dial_batch = 256;   // connects + handshakes in progress at once
+    double dial_timeout_s = 10;  // per connection, connect + handshake
+    bool text = true;            // text (opcode 1) or binary (opcode 2) messages
+    std::string csv_path;        // empty: no CSV
+};
+
+// Parses ws://HOST[:PORT][/PATH]; HOST is an IPv4 literal, [IPv6 literal] or
+// localhost. Returns an error message, empty on success.
+std::string parse_url(const std::string& url, Target& out);
+
+enum class ParseOutcome { run, help, usage_error };
+
+// Fills opts from argv; on usage_error, error holds one line naming the flag.
+ParseOutcome parse_options(int argc, char** argv, Options& opts, std::string& error);
+
+// The --help text.
+std::string usage();
+
+}  // namespace wsbench

@@ -1,0 +1,11 @@
+// One entry point per scenario, each in its own file. Each returns the process
+// exit status: 0 without errors, 1 with any.
+#pragma once
+
+namespace wsbench {
+
+struct Options;
+
+int run_echo(const Options& opts);  // echo.cpp
+
+}  // namespace wsbench

@@ -1,0 +1,36 @@
+// wsbench: the load generator of wshub. `wsbench --help` for usage.
+// Each scenario lives in its own file (echo.cpp, ...) behind scenarios.h.
+#include <signal.h>
+#include <sys/resource.h>
+
+#include <cstdio>
+#include <string>
+
+#include "options.h"
+#include "scenarios.h"
+
+int main(int argc, char** argv) {
+    wsbench::Options opts;
+    std::string error;
+    switch (wsbench::parse_options(argc, argv, opts, error)) {
+    case wsbench::ParseOutcome::help:
+        std::fputs(wsbench::usage().c_str(), stdout);
+        return 0;
+    case wsbench::ParseOutcome::usage_error:
+        std::fprintf(stderr, "wsbench: %s\n", error.c_str());
+        return 2;
+    case wsbench::ParseOutcome::run:
+        break;
+    }
+    // A write to a connection the server reset must be an error value, not a signal.
+    signal(SIGPIPE, SIG_IGN);
+    // Many connections need many descriptors: take the hard limit if it helps.
+    rlimit nofile{};
+    if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < rlim_t(opts.connections) + 64) {
+        nofile.rlim_cur = nofile.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &nofile);
+    }
+    if (opts.scenario == "echo") return wsbench::run_echo(opts);
+    std::fprintf(stderr, "wsbench: scenario '%s' is not implemented\n", opts.scenario.c_str());
+    return 2;
+}

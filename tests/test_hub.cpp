@@ -1,0 +1,207 @@
+// The hub's building blocks without a server: shared frames, bounded send
+// queues over a real socketpair, and the room registry.
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "check.h"
+#include "hub/frame.h"
+#include "hub/registry.h"
+#include "hub/send_queue.h"
+
+using namespace wshub;
+
+namespace {
+
+std::string drain(int fd) {
+    std::string got;
+    char buf[65536];
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof buf)) > 0) got.append(buf, size_t(n));
+    return got;
+}
+
+struct Pair {
+    int fd[2];
+    explicit Pair(int sndbuf = 0) {
+        socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fd);
+        if (sndbuf) setsockopt(fd[0], SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+    }
+    ~Pair() {
+        close(fd[0]);
+        close(fd[1]);
+    }
+};
+
+}  // namespace
+
+TEST(hub_frame_encodes_header_once) {
+    hub::Frame* f = hub::make_frame(ws::Opcode::text, "hello");
+    CHECK(f != nullptr);
+    CHECK_EQ(f->bytes(), std::string("\x81\x05hello"));
+    CHECK_EQ(f->payload_len, 5u);
+    CHECK(!f->control);
+    hub::release(f);
+    std::string big(70000, 'x');
+    f = hub::make_frame(ws::Opcode::binary, big);
+    CHECK_EQ(f->size, 70010u);
+    CHECK_EQ(uint8_t(f->data[1]), 127);
+    hub::release(f);
+    f = hub::make_frame(ws::Opcode::pong, "p");
+    CHECK(f->control);
+    hub::release(f);
+}
+
+TEST(hub_queue_budget_counts_data_not_control) {
+    hub::SendQueue q;
+    const hub::QueueLimits limits{2, 1000};
+    hub::Frame* data = hub::make_frame(ws::Opcode::text, std::string(100, 'd'));
+    hub::Frame* pong = hub::make_frame(ws::Opcode::pong, "p");
+    CHECK(q.fits(limits, data->size));
+    CHECK(q.push(data));
+    CHECK(q.push(data));
+    CHECK(!q.fits(limits, data->size));  // message budget reached
+    CHECK(q.push(pong));                 // control frames always go in
+    CHECK(q.push(pong));
+    CHECK_EQ(q.data_messages(), 2u);
+    CHECK_EQ(q.data_bytes(), 2u * 102);
+    CHECK_EQ(q.pending_bytes(), 2u * 102 + 2u * 3);
+    CHECK_EQ(data->refs.load(), 3u);  // ours + two queue entries
+    q.release_all();
+    CHECK_EQ(data->refs.load(), 1u);
+    hub::release(data);
+    hub::release(pong);
+}
+
+TEST(hub_queue_byte_budget) {
+    hub::SendQueue q;
+    const hub::QueueLimits limits{100, 250};
+    hub::Frame* f = hub::make_frame(ws::Opcode::binary, std::string(98, 'b'));  // 100 bytes
+    CHECK(q.fits(limits, f->size));
+    q.push(f);
+    q.push(f);
+    CHECK(!q.fits(limits, f->size));  // 300 > 250
+    CHECK(q.fits(limits, 50));
+    hub::release(f);
+}
+
+TEST(hub_queue_flush_keeps_order_across_partial_writes) {
+    Pair p(4096);
+    hub::SendQueue q;
+    std::string expect;
+    for (int i = 0; i < 300; ++i) {
+        std::string payload = std::to_string(i) + std::string(size_t(500 + i), char('a' + i % 26));
+        hub::Frame* f = hub::make_frame(ws::Opcode::text, payload);
+        expect.append(f->bytes());
+        q.push(f);
+        hub::release(f);
+    }
+    std::string got;
+    for (int rounds = 0; !q.empty() && rounds < 100000; ++rounds) {
+        CHECK(q.flush(p.fd[0]));
+        got += drain(p.fd[1]);
+    }
+    got += drain(p.fd[1]);
+    CHECK(q.empty());
+    CHECK_EQ(q.pending_bytes(), 0u);
+    CHECK_EQ(q.data_bytes(), 0u);
+    CHECK_EQ(got.size(), expect.size());
+    CHECK(got == expect);
+}
+
+TEST(hub_queue_drop_data_keeps_control_and_partial_front) {
+    Pair p(4096);
+    hub::SendQueue q;
+    hub::Frame* big = hub::make_frame(ws::Opcode::binary, std::string(200000, 'x'));
+    hub::Frame* small = hub::make_frame(ws::Opcode::text, "s");
+    hub::Frame* close = hub::make_frame(ws::Opcode::close, "\x03\xf0");
+    q.push(big);
+    q.push(small);
+    q.push(close);
+    q.push(small);
+    CHECK(q.flush(p.fd[0]));  // writes part of `big` only
+    CHECK(!q.empty());
+    CHECK_EQ(q.drop_data(), 2u);  // both `small`; `big` is half out, `close` is control
+    CHECK_EQ(q.data_messages(), 1u);
+    std::string got;
+    for (int rounds = 0; !q.empty() && rounds < 100000; ++rounds) {
+        CHECK(q.flush(p.fd[0]));
+        got += drain(p.fd[1]);
+    }
+    got += drain(p.fd[1]);
+    CHECK_EQ(got.size(), big->size + close->size);
+    CHECK(got.substr(big->size) == std::string(close->bytes()));
+    hub::release(big);
+    hub::release(small);
+    hub::release(close);
+}
+
+TEST(hub_queue_flush_reports_dead_peer) {
+    signal(SIGPIPE, SIG_IGN);
+    int fd[2];
+    socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fd);
+    close(fd[1]);
+    hub::SendQueue q;
+    hub::Frame* f = hub::make_frame(ws::Opcode::text, "x");
+    q.push(f);
+    CHECK(!q.flush(fd[0]));
+    hub::release(f);
+    close(fd[0]);
+}
+
+TEST(hub_registry_rooms_live_while_referenced) {
+    hub::Registry reg(2);
+    hub::Room* a = reg.acquire("a");
+    CHECK_EQ(reg.room_count(), 1u);
+    CHECK(reg.acquire("a") == a);  // same room, second reference
+    hub::Room* b = reg.acquire("b");
+    CHECK(a != b);
+    CHECK_EQ(reg.room_count(), 2u);
+    reg.release(a);
+    CHECK_EQ(reg.room_count(), 2u);
+    reg.release(a);
+    CHECK_EQ(reg.room_count(), 1u);  // last reference gone: removed
+    hub::Room* a2 = reg.acquire("a");
+    CHECK_EQ(a2->name, std::string("a"));
+    CHECK_EQ(a2->members.load(), 0u);
+    reg.release(a2);
+    reg.release(b);
+    CHECK_EQ(reg.room_count(), 0u);
+}
+
+TEST(hub_registry_member_cap) {
+    hub::Registry reg(1);
+    hub::Room* r = reg.acquire("capped");
+    CHECK(hub::Registry::reserve_member(r, 2));
+    CHECK(hub::Registry::reserve_member(r, 2));
+    CHECK(!hub::Registry::reserve_member(r, 2));
+    hub::Registry::unreserve_member(r);
+    CHECK(hub::Registry::reserve_member(r, 2));
+    CHECK(hub::Registry::reserve_member(r, 0));  // 0: no cap
+    CHECK_EQ(r->members.load(), 3u);
+    reg.release(r);
+}
+
+TEST(hub_registry_concurrent_acquire_release) {
+    // Threads racing to create, share and drop the same few rooms must never
+    // lose a room that is referenced nor keep one that is not.
+    hub::Registry reg(4);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t)
+        threads.emplace_back([&reg, t] {
+            for (int i = 0; i < 20000; ++i) {
+                const std::string name = "room" + std::to_string((i + t) % 3);
+                hub::Room* r = reg.acquire(name);
+                hub::Registry::retain(r);
+                if (r->name != name) std::abort();
+                reg.release(r);
+                reg.release(r);
+            }
+        });
+    for (auto& th : threads) th.join();
+    CHECK_EQ(reg.room_count(), 0u);
+}
