@@ -1,6 +1,8 @@
 # wshub: `make` builds ./wshub; `make run` starts it; `make test` runs every test.
 # Quiet unless V=1. Build trees live under build/<variant>/.
 
+.DEFAULT_GOAL := all
+
 CXX      ?= g++
 CLANGXX  ?= clang++
 PYTEST_ARGS ?=
@@ -17,7 +19,7 @@ else
   POLLER := kqueue
 endif
 
-LIB_SRCS  := $(sort $(filter-out src/main.cpp src/reactor/poller_%.cpp,$(shell find src -name '*.cpp')))
+LIB_SRCS  := $(sort $(filter-out src/main.cpp src/reactor/poller_%.cpp src/examples/%,$(shell find src -name '*.cpp')))
 TEST_SRCS := $(sort $(wildcard tests/*.cpp))
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.cpp))
 
@@ -37,6 +39,9 @@ build/$(1)/%.o: %.cpp
 	@$$(if $$(Q),echo "  CXX[$(1)] $$<")
 	$$(Q)$(2) $$(CXXSTD) $$(WARN) $$(DEPFLAGS) $$(INCLUDES) $(3) -c $$< -o $$@
 build/$(1)/wshub: $$($(1)_OBJS) build/$(1)/src/main.o
+	@$$(if $$(Q),echo "  LD[$(1)]  $$@")
+	$$(Q)$(2) $(3) -o $$@ $$^ $(4) -pthread
+build/$(1)/wshub-shout: $$($(1)_OBJS) build/$(1)/src/examples/shout.o
 	@$$(if $$(Q),echo "  LD[$(1)]  $$@")
 	$$(Q)$(2) $(3) -o $$@ $$^ $(4) -pthread
 build/$(1)/unit_tests: $$($(1)_OBJS) $$($(1)_TEST_OBJS)
@@ -64,7 +69,8 @@ build/release/wsbench: $(WSBENCH_OBJS)
 
 .PHONY: all run test unit integration asan fuzz bench clean test-deps
 
-all: wshub
+# ./wshub, and the example embedder program (src/examples/shout.cpp).
+all: wshub build/release/wshub-shout
 
 wshub: build/release/wshub
 	$(Q)cp $< $@
@@ -74,7 +80,7 @@ run: wshub
 
 # Unit tests (epoll and kqueue-shim builds), then the integration suites
 # against the release binary and the echo suite against the kqueue-shim binary.
-test: build/release/unit_tests build/kqueue/unit_tests build/release/wshub build/kqueue/wshub
+test: build/release/unit_tests build/kqueue/unit_tests build/release/wshub build/kqueue/wshub build/release/wshub-shout
 	@echo "== unit tests ($(POLLER))"
 	$(Q)build/release/unit_tests
 	@echo "== unit tests (kqueue backend over the test shim)"
@@ -88,7 +94,7 @@ test: build/release/unit_tests build/kqueue/unit_tests build/release/wshub build
 unit: build/release/unit_tests
 	$(Q)build/release/unit_tests
 
-asan: build/asan/unit_tests build/asan/wshub
+asan: build/asan/unit_tests build/asan/wshub build/asan/wshub-shout
 	@echo "== unit tests (ASan+UBSan)"
 	$(Q)build/asan/unit_tests
 	$(Q)py=$$(scripts/test-deps.sh) && \

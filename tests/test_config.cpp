@@ -39,7 +39,8 @@ TEST(config_defaults) {
     CHECK(r.action == Action::run);
     CHECK_EQ(c.listen.to_string(), "127.0.0.1:8080");
     CHECK_GE(c.workers, 1u);
-    CHECK_EQ(c.routes.size(), 2u);
+    CHECK_EQ(c.routes.size(), 3u);
+    CHECK(c.find_route("/ws") != nullptr && c.find_route("/ws")->mode == wshub::config::RouteMode::json);
     CHECK(c.find_route("/echo") != nullptr && c.find_route("/echo")->mode == wshub::config::RouteMode::echo);
     CHECK(c.find_route("/raw") != nullptr && c.find_route("/raw")->mode == wshub::config::RouteMode::raw);
     CHECK_EQ(c.max_header_bytes, 8192u);

@@ -63,6 +63,9 @@ public:
     bool leave(std::string_view room);  // false if not a member
     bool is_member(std::string_view room) const noexcept;
     size_t room_count() const noexcept;
+    // Members of a room this connection is in, across all workers (0 if it
+    // is not a member).
+    size_t room_members(std::string_view room) const noexcept;
     std::string_view room_name(size_t index) const noexcept;
 
     // Delivers a message to every member of `room` on every worker (except
@@ -70,9 +73,9 @@ public:
     // caller need not be a member. Returns the number of members the room had.
     size_t publish(std::string_view room, std::string_view data, MessageType type, bool include_self);
 
-    // Delivers a message to one connection by id, on any worker. False if
-    // the id is not a live connection this worker can see (see README: ids
-    // on other workers are delivered if the connection is still there).
+    // Delivers a message to one connection by id, on any worker. False if no
+    // open connection has that id. (A target that closes while the message
+    // is on its way to another worker does not get it.)
     bool send_to(ConnId target, std::string_view data, MessageType type);
 
     // Starts the close handshake with this code and reason.

@@ -25,6 +25,7 @@ JoinResult Conn::join(std::string_view room) { return impl(*this).join_room(room
 bool Conn::leave(std::string_view room) { return impl(*this).leave_room(room); }
 bool Conn::is_member(std::string_view room) const noexcept { return impl(*this).is_member(room); }
 size_t Conn::room_count() const noexcept { return impl(*this).room_count(); }
+size_t Conn::room_members(std::string_view room) const noexcept { return impl(*this).room_members(room); }
 std::string_view Conn::room_name(size_t index) const noexcept { return impl(*this).room_name(index); }
 void Conn::close(uint16_t code, std::string_view reason) { impl(*this).close_with(code, reason); }
 void* Conn::user_data() const noexcept { return impl(*this).user_data_; }

@@ -39,12 +39,13 @@ uint64_t Connection::conn_id() const noexcept {
     return uint64_t(generation_ & kGenerationMask) << 30 | uint64_t(slot_) << 8 | w_.index();
 }
 
-void Connection::start(int fd) {
+void Connection::start(int fd, const net::IpKey& peer) {
     fd_ = fd;
+    peer_ = peer;
     ++generation_;
     state_ = State::handshake;
     interest_ = 0;
-    read_paused_ = write_shut_ = dead_ = dirty_ = counted_ = close_reported_ = false;
+    read_paused_ = write_shut_ = dead_ = dirty_ = counted_ = ip_counted_ = close_reported_ = false;
     route_ = nullptr;
     handler_ = nullptr;
     user_data_ = nullptr;
@@ -62,8 +63,15 @@ void Connection::terminate() {
         close_reported_ = true;
         handler_->on_close(*this, ws::close_code::abnormal, {});
     }
+    if (state_ == State::open && handler_) w_.set_live(slot_, 0);
     leave_all_rooms();
-    if (counted_) w_.shared().open_conns.fetch_sub(1, std::memory_order_relaxed);
+    release_parked();
+    if (gate_) {
+        hub::release(gate_);
+        gate_ = nullptr;
+    }
+    std::string().swap(held_input_);
+    release_caps();
     // close() drops the descriptor from the poller too; no remove() needed.
     ::close(fd_);
     fd_ = -1;
@@ -169,24 +177,40 @@ void Connection::upgrade(std::string_view key, std::string_view protocol, const 
     }
     if (max == 0) shared.open_conns.fetch_add(1, std::memory_order_relaxed);
     counted_ = true;
+    if (const uint32_t per_ip = w_.config().max_conns_per_ip; per_ip != 0) {
+        if (!shared.per_ip.acquire(peer_, per_ip)) {
+            release_caps();
+            reject(429, "too many connections from this address\n");
+            return;
+        }
+        ip_counted_ = true;
+    }
     route_ = &route;
-    wshub::Handler* handler = shared.handler_for(route.mode);
+    wshub::Handler* handler = shared.handler_for(route);
     state_ = State::open;  // rooms can be joined from on_upgrade
     std::string why;
     const wshub::UpgradeRequest request{path, query};
     if (const int status = handler->on_upgrade(*this, request, why); status != 0) {
         leave_all_rooms();
-        shared.open_conns.fetch_sub(1, std::memory_order_relaxed);
-        counted_ = false;
+        release_caps();
         state_ = State::handshake;
         reject(status, why.empty() ? http::reason_phrase(status) : std::string_view(why));
         return;
     }
     handler_ = handler;
+    w_.set_live(slot_, conn_id());
+    if (w_.config().overflow == config::Overflow::block) gate_ = hub::make_gate(conn_id());
     last_ping_ms_ = w_.now_ms();
     queue_raw(http::switching_protocols(key, protocol));
     handler_->on_open(*this);
     schedule();
+}
+
+// Gives back the places this connection holds under the caps, once.
+void Connection::release_caps() noexcept {
+    if (counted_) w_.shared().open_conns.fetch_sub(1, std::memory_order_relaxed);
+    if (ip_counted_) w_.shared().per_ip.release(peer_);
+    counted_ = ip_counted_ = false;
 }
 
 void Connection::reject(int status, std::string_view why) {
@@ -207,10 +231,15 @@ void Connection::on_frames(uint8_t* data, size_t len) {
         case Kind::none:
             break;
         case Kind::text:
-            handler_->on_message(*this, ev.payload, wshub::MessageType::text);
-            break;
         case Kind::binary:
-            handler_->on_message(*this, ev.payload, wshub::MessageType::binary);
+            handler_->on_message(*this, ev.payload,
+                                 ev.kind == Kind::text ? wshub::MessageType::text : wshub::MessageType::binary);
+            if (publisher_blocked() && len > 0) {
+                // A member's queue is full (--overflow block): hold back what
+                // was read but not handled; resume_reading() picks it up.
+                held_input_.assign(reinterpret_cast<const char*>(data), len);
+                len = 0;
+            }
             break;
         case Kind::ping:
             queue_control(Opcode::pong, ev.payload);
@@ -254,20 +283,87 @@ wshub::SendResult Connection::send_message(std::string_view data, wshub::Message
     return wshub::SendResult::queued;
 }
 
-void Connection::deliver(hub::Frame* frame) {
+void Connection::deliver(hub::Frame* frame, hub::Gate* gate) {
     if (state_ != State::open) return;
     const auto& cfg = w_.config();
-    if (!out_.fits({cfg.queue_messages, cfg.queue_bytes}, frame->size)) {
-        if (cfg.overflow == config::Overflow::drop) return;
-        out_.drop_data();
-        fail(ws::close_code::policy, "slow consumer");
-        return;
+    // Parked deliveries go first: a later message must not overtake them.
+    const bool behind_parked = parked_head_ < parked_.size();
+    if (behind_parked || !out_.fits({cfg.queue_messages, cfg.queue_bytes}, frame->size)) {
+        switch (cfg.overflow) {
+        case config::Overflow::drop:
+            return;
+        case config::Overflow::close:
+            out_.drop_data();
+            fail(ws::close_code::policy, "slow consumer");
+            return;
+        case config::Overflow::block:
+            if (gate) park(frame, gate);  // no gate (nobody to slow down): dropped
+            return;
+        }
     }
     if (!out_.push(frame)) {
         fail(ws::close_code::internal_error, "out of memory");
         return;
     }
     w_.mark_dirty(*this);
+}
+
+void Connection::park(hub::Frame* frame, hub::Gate* gate) {
+    hub::retain(frame);
+    hub::retain(gate);
+    gate->pending.fetch_add(1, std::memory_order_acq_rel);
+    parked_.push_back({frame, gate, w_.now_ms() + w_.config().block_timeout_ms});
+    schedule();
+}
+
+// Moves parked deliveries into the queue while they fit; drops those whose
+// --block-timeout has passed. Each one settled releases its publisher's gate.
+void Connection::unpark() {
+    const auto& cfg = w_.config();
+    const uint64_t now = w_.now_ms();
+    while (parked_head_ < parked_.size()) {
+        Parked& p = parked_[parked_head_];
+        if (now < p.deadline_ms) {
+            if (!out_.fits({cfg.queue_messages, cfg.queue_bytes}, p.frame->size)) break;
+            if (!out_.push(p.frame)) break;
+            w_.mark_dirty(*this);
+        }
+        hub::release(p.frame);
+        gate_done(p.gate);
+        ++parked_head_;
+    }
+    if (parked_head_ == parked_.size()) {
+        parked_.clear();
+        parked_head_ = 0;
+    }
+}
+
+void Connection::release_parked() noexcept {
+    for (size_t i = parked_head_; i < parked_.size(); ++i) {
+        hub::release(parked_[i].frame);
+        gate_done(parked_[i].gate);
+    }
+    std::vector<Parked>().swap(parked_);
+    parked_head_ = 0;
+}
+
+void Connection::gate_done(hub::Gate* gate) {
+    if (gate->pending.fetch_sub(1, std::memory_order_acq_rel) == 1) w_.unblock(gate->publisher);
+    hub::release(gate);
+}
+
+void Connection::resume_reading() {
+    if (state_ != State::open || publisher_blocked()) return;
+    if (!held_input_.empty()) {
+        std::string held = std::move(held_input_);
+        held_input_.clear();
+        on_frames(reinterpret_cast<uint8_t*>(held.data()), held.size());
+    }
+    if (dead_) {
+        terminate();
+        return;
+    }
+    update_interest();
 }
 
 void Connection::flush_dirty() {
@@ -316,10 +412,12 @@ void Connection::start_close(uint16_t code, std::string_view reason) {
         handler_->on_close(*this, code ? code : ws::close_code::no_status, reason);
     }
     leave_all_rooms();
+    release_parked();
     begin_closing();
 }
 
 void Connection::begin_closing() {
+    if (state_ == State::open && handler_) w_.set_live(slot_, 0);
     state_ = State::closing;
     read_paused_ = false;  // keep reading so the peer's EOF is seen
     deadline_ms_ = w_.now_ms() + w_.config().close_timeout_ms;
@@ -331,6 +429,7 @@ void Connection::flush() {
         dead_ = true;
         return;
     }
+    if (parked_head_ < parked_.size()) unpark();
     if (read_paused_ && out_.data_bytes() <= w_.config().queue_bytes / 2) read_paused_ = false;
     if (state_ == State::closing && out_.empty() && !write_shut_) {
         // Our last bytes are out: send FIN so the peer sees the close, and
@@ -345,7 +444,9 @@ void Connection::flush() {
 void Connection::update_interest() {
     if (state_ == State::free) return;
     uint8_t want = 0;
-    if (!read_paused_) want |= reactor::kReadable;
+    // Not read while its own replies are over budget, or while it is a
+    // publisher held back by --overflow block.
+    if (!read_paused_ && held_input_.empty() && !publisher_blocked()) want |= reactor::kReadable;
     if (!out_.empty()) want |= reactor::kWritable;
     if (want == interest_) return;
     auto& poller = w_.loop().poller();
@@ -366,6 +467,7 @@ uint64_t Connection::next_deadline() const noexcept {
     uint64_t next = UINT64_MAX;
     if (cfg.idle_timeout_ms) next = last_rx_ms_ + cfg.idle_timeout_ms;
     if (cfg.ping_interval_ms) next = std::min(next, std::max(last_rx_ms_, last_ping_ms_) + cfg.ping_interval_ms);
+    if (parked_head_ < parked_.size()) next = std::min(next, parked_[parked_head_].deadline_ms);
     return next;
 }
 
@@ -388,6 +490,7 @@ void Connection::on_timer() {
             return;
         }
     } else if (state_ == State::open) {
+        if (parked_head_ < parked_.size()) unpark();  // drops what timed out
         if (cfg.idle_timeout_ms && now >= last_rx_ms_ + cfg.idle_timeout_ms) {
             fail(ws::close_code::going_away, "idle timeout");
         } else if (cfg.ping_interval_ms && now >= std::max(last_rx_ms_, last_ping_ms_) + cfg.ping_interval_ms) {
@@ -456,6 +559,12 @@ bool Connection::is_member(std::string_view name) const noexcept {
     return false;
 }
 
+size_t Connection::room_members(std::string_view name) const noexcept {
+    for (const auto& m : rooms_)
+        if (m.local->room->name == name) return m.local->room->members.load(std::memory_order_relaxed);
+    return 0;
+}
+
 std::string_view Connection::room_name(size_t i) const noexcept {
     return i < rooms_.size() ? std::string_view(rooms_[i].local->room->name) : std::string_view{};
 }
@@ -464,7 +573,7 @@ size_t Connection::publish_to(std::string_view room, std::string_view data, wshu
                               bool include_self) {
     hub::Frame* f = hub::make_frame(opcode_of(type), data);
     if (!f) return 0;
-    const size_t n = w_.publish(room, f, include_self ? 0 : conn_id());
+    const size_t n = w_.publish(room, f, include_self ? 0 : conn_id(), gate_);
     hub::release(f);
     return n;
 }
@@ -472,7 +581,7 @@ size_t Connection::publish_to(std::string_view room, std::string_view data, wshu
 bool Connection::send_to_id(uint64_t target, std::string_view data, wshub::MessageType type) {
     hub::Frame* f = hub::make_frame(opcode_of(type), data);
     if (!f) return false;
-    const bool ok = w_.send_to(target, f);
+    const bool ok = w_.send_to(target, f, gate_);
     hub::release(f);
     return ok;
 }

@@ -11,6 +11,7 @@
 #include "config/config.h"
 #include "hub/local_room.h"
 #include "hub/send_queue.h"
+#include "net/ip_limiter.h"
 #include "wshub/handler.h"
 #include "ws/frame.h"
 
@@ -35,7 +36,7 @@ public:
     uint64_t conn_id() const noexcept;
 
     // Takes ownership of an accepted socket.
-    void start(int fd);
+    void start(int fd, const net::IpKey& peer);
     void on_ready(uint32_t events);
     void on_timer();
     // Closes the socket now and frees the slot (shutdown, fatal errors).
@@ -43,8 +44,11 @@ public:
     // Writes what is queued; called by the worker at the end of a pass.
     void flush_dirty();
 
-    // A message from a room or a direct message: applies --overflow.
-    void deliver(hub::Frame* frame);
+    // A message from a room or a direct message: applies --overflow. `gate`
+    // is the publisher's, for --overflow block (null: not blockable).
+    void deliver(hub::Frame* frame, hub::Gate* gate);
+    // The gate of ours that held this publisher back reached zero.
+    void resume_reading();
 
     // The public API (wshub::Conn forwards here).
     wshub::SendResult send_message(std::string_view data, wshub::MessageType type);
@@ -52,6 +56,7 @@ public:
     bool leave_room(std::string_view room);
     bool is_member(std::string_view room) const noexcept;
     size_t room_count() const noexcept { return rooms_.size(); }
+    size_t room_members(std::string_view room) const noexcept;
     std::string_view room_name(size_t i) const noexcept;
     size_t publish_to(std::string_view room, std::string_view data, wshub::MessageType type, bool include_self);
     bool send_to_id(uint64_t target, std::string_view data, wshub::MessageType type);
@@ -80,6 +85,12 @@ private:
     void schedule();
     uint64_t next_deadline() const noexcept;
     void leave_all_rooms() noexcept;
+    void release_caps() noexcept;
+    void park(hub::Frame* frame, hub::Gate* gate);
+    void unpark();
+    void release_parked() noexcept;
+    void gate_done(hub::Gate* gate);
+    bool publisher_blocked() const noexcept { return hub::blocked(gate_); }
 
     Worker& w_;
     int fd_ = -1;
@@ -92,15 +103,29 @@ private:
     bool dead_ = false;         // socket failed: terminate at the end of this event
     bool dirty_ = false;        // on the worker's flush list
     bool counted_ = false;      // holds a place in Shared::open_conns
+    bool ip_counted_ = false;   // holds a place in Shared::per_ip
     bool close_reported_ = false;  // on_close delivered
     const config::Route* route_ = nullptr;
     wshub::Handler* handler_ = nullptr;
+    net::IpKey peer_;            // the client's address, for --max-conns-per-ip
     uint64_t last_rx_ms_ = 0;    // last byte received
     uint64_t last_ping_ms_ = 0;  // last ping we sent
     uint64_t deadline_ms_ = 0;   // handshake or closing deadline
     uint64_t timer_at_ = 0;      // earliest timer known to be pending for us
     std::string head_;           // the request head while in `handshake`
     std::vector<hub::Membership> rooms_;
+    // --overflow block. As a publisher: our gate, and input read but held
+    // back while it is closed. As a consumer: deliveries waiting for room
+    // in out_, oldest first (their deadlines are in order too).
+    hub::Gate* gate_ = nullptr;
+    std::string held_input_;
+    struct Parked {
+        hub::Frame* frame;
+        hub::Gate* gate;
+        uint64_t deadline_ms;
+    };
+    std::vector<Parked> parked_;
+    size_t parked_head_ = 0;
     ws::Decoder decoder_;
     hub::SendQueue out_;
 };

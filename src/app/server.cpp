@@ -22,7 +22,8 @@ std::string describe_routes(const config::Config& cfg) {
     std::string s;
     for (const auto& r : cfg.routes) {
         if (!s.empty()) s += ' ';
-        s += r.path + (r.mode == config::RouteMode::echo ? "=echo" : "=raw");
+        s += r.path + "=";
+        s += cfg.mode_of(r);
     }
     return s;
 }
@@ -35,7 +36,7 @@ unsigned long long open_files_limit() {
 
 }  // namespace
 
-int run_server(const config::Config& cfg) {
+int run_server(const config::Config& cfg, const std::vector<wshub::Handler*>& custom) {
     // Block the stop signals in every thread (workers inherit this mask), so
     // only the sigwait below sees them; and never die of a peer's reset.
     sigset_t stop_signals;
@@ -48,8 +49,11 @@ int run_server(const config::Config& cfg) {
     Shared shared(cfg);
     const auto echo = modes::make_echo();
     const auto raw = modes::make_raw({cfg.echo_self});
-    shared.handlers[int(config::RouteMode::echo)] = echo.get();
-    shared.handlers[int(config::RouteMode::raw)] = raw.get();
+    const auto json = modes::make_json({cfg.echo_self});
+    shared.builtin[int(config::RouteMode::echo)] = echo.get();
+    shared.builtin[int(config::RouteMode::raw)] = raw.get();
+    shared.builtin[int(config::RouteMode::json)] = json.get();
+    shared.custom = custom;
 
     std::vector<std::unique_ptr<Worker>> workers;
     for (unsigned i = 0; i < cfg.workers; ++i) {

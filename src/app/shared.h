@@ -9,6 +9,7 @@
 
 #include "config/config.h"
 #include "hub/registry.h"
+#include "net/ip_limiter.h"
 #include "wshub/handler.h"
 
 namespace wshub::app {
@@ -22,9 +23,13 @@ struct Shared {
     hub::Registry registry;
     std::vector<Worker*> workers;          // filled before any worker runs
     std::atomic<uint64_t> open_conns{0};   // upgraded connections, for --max-conns
-    wshub::Handler* handlers[2] = {};      // by config::RouteMode
+    net::IpLimiter per_ip;                 // for --max-conns-per-ip
+    wshub::Handler* builtin[3] = {};       // echo, raw, json (config::RouteMode order)
+    std::vector<wshub::Handler*> custom;   // by Route::custom
 
-    wshub::Handler* handler_for(config::RouteMode mode) const noexcept { return handlers[int(mode)]; }
+    wshub::Handler* handler_for(const config::Route& r) const noexcept {
+        return r.mode == config::RouteMode::custom ? custom[r.custom] : builtin[int(r.mode)];
+    }
 };
 
 }  // namespace wshub::app

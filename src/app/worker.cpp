@@ -21,14 +21,19 @@ constexpr uint32_t kMaxSlots = 1u << 22;  // the slot field of a connection id
 }  // namespace
 
 Worker::Worker(Shared& shared, unsigned index)
-    : shared_(shared), index_(index), read_buf_(new uint8_t[kReadBufferSize]), outbox_(shared.cfg.workers) {}
+    : shared_(shared),
+      index_(index),
+      read_buf_(new uint8_t[kReadBufferSize]),
+      live_ids_(new std::atomic<std::atomic<uint64_t>*>[kMaxSlots / kLiveChunk]()),
+      outbox_(shared.cfg.workers) {}
 
 Worker::~Worker() {
     if (listen_fd_ >= 0) close(listen_fd_);
     // Deliveries nobody will process now.
     for (auto& d : inbox_) {
         if (d.room) shared_.registry.release(d.room);
-        hub::release(d.frame);
+        if (d.frame) hub::release(d.frame);
+        if (d.gate) hub::release(d.gate);
     }
 }
 
@@ -53,10 +58,17 @@ void Worker::run() {
             log_error("worker %u: event loop failed: %s", index_, std::strerror(-err));
             break;
         }
-        // End of the pass: hand other workers their deliveries, then write
-        // everything queued during the pass, one writev per connection.
-        flush_outbox();
-        flush_dirty();
+        // End of the pass: read unblocked publishers' held-back messages,
+        // hand other workers their deliveries, then write everything queued
+        // during the pass, one writev per connection. Writing can unblock
+        // more publishers; what is left for the next pass wakes it at once.
+        for (int round = 0; round < 4; ++round) {
+            resume_unblocked();
+            flush_outbox();
+            flush_dirty();
+            if (unblocked_.empty()) break;
+        }
+        if (!unblocked_.empty()) loop_.poller().wake();
     }
     for (auto& c : slots_)
         if (c->state() != Connection::State::free) c->terminate();
@@ -89,14 +101,21 @@ void Worker::drain_inbox() {
         inbox_work_.swap(inbox_);
     }
     for (auto& d : inbox_work_) {
-        if (d.room) {
-            auto* local = static_cast<hub::LocalRoom*>(d.room->workers[index_].local);
-            if (local) deliver_local(local, d.frame, d.conn);
+        switch (d.kind) {
+        case hub::Delivery::Kind::room:
+            if (auto* local = static_cast<hub::LocalRoom*>(d.room->workers[index_].local))
+                deliver_local(local, d.frame, d.conn, d.gate);
             shared_.registry.release(d.room);
-        } else if (Connection* c = find_connection(d.conn)) {
-            c->deliver(d.frame);
+            break;
+        case hub::Delivery::Kind::direct:
+            if (Connection* c = find_connection(d.conn)) c->deliver(d.frame, d.gate);
+            break;
+        case hub::Delivery::Kind::unblock:
+            unblocked_.push_back(d.conn);
+            break;
         }
-        hub::release(d.frame);
+        if (d.frame) hub::release(d.frame);
+        if (d.gate) hub::release(d.gate);
     }
     inbox_work_.clear();
 }
@@ -120,6 +139,23 @@ Connection* Worker::find_connection(uint64_t id) noexcept {
     return c;
 }
 
+bool Worker::is_live(uint64_t id) const noexcept {
+    const uint32_t slot = uint32_t(id >> 8) & (kMaxSlots - 1);
+    const std::atomic<uint64_t>* chunk = live_ids_[slot / kLiveChunk].load(std::memory_order_acquire);
+    return chunk && chunk[slot % kLiveChunk].load(std::memory_order_acquire) == id;
+}
+
+void Worker::set_live(uint32_t slot, uint64_t id) noexcept {
+    std::atomic<uint64_t>* chunk = live_ids_[slot / kLiveChunk].load(std::memory_order_relaxed);
+    if (!chunk) {
+        if (id == 0) return;
+        live_chunks_.emplace_back(new std::atomic<uint64_t>[kLiveChunk]());
+        chunk = live_chunks_.back().get();
+        live_ids_[slot / kLiveChunk].store(chunk, std::memory_order_release);
+    }
+    chunk[slot % kLiveChunk].store(id, std::memory_order_release);
+}
+
 void Worker::on_ready(uint64_t token, uint32_t events) {
     if (token == kListenerToken) {
         accept_ready();
@@ -139,7 +175,8 @@ void Worker::on_timer(uint64_t token) {
 void Worker::accept_ready() {
     for (int i = 0; i < kAcceptsPerEvent; ++i) {
         if (free_slots_.empty() && slots_.size() >= kMaxSlots) return;
-        const int fd = net::accept_connection(listen_fd_, nullptr);
+        net::Address peer;
+        const int fd = net::accept_connection(listen_fd_, &peer);
         if (fd < 0) {
             if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
                 // Out of descriptors: stop watching the listener (it would
@@ -162,7 +199,7 @@ void Worker::accept_ready() {
             slots_.push_back(std::make_unique<Connection>(*this, slot));
         }
         ++live_;
-        slots_[slot]->start(fd);
+        slots_[slot]->start(fd, net::ip_key(peer));
     }
 }
 
@@ -216,7 +253,7 @@ void Worker::leave_room(hub::LocalRoom* local) {
     shared_.registry.release(room);
 }
 
-void Worker::deliver_local(hub::LocalRoom* local, hub::Frame* frame, uint64_t exclude) {
+void Worker::deliver_local(hub::LocalRoom* local, hub::Frame* frame, uint64_t exclude, hub::Gate* gate) {
     // deliver() may close a slow member, which leaves the room and
     // swap-removes it from this list: walk it from the back so every member
     // still gets the message exactly once.
@@ -224,13 +261,18 @@ void Worker::deliver_local(hub::LocalRoom* local, hub::Frame* frame, uint64_t ex
     for (size_t i = local->members.size(); i-- > 0;) {
         if (i >= local->members.size()) continue;
         Connection* c = local->members[i];
-        if (c->conn_id() != exclude) c->deliver(frame);
+        if (c->conn_id() != exclude) c->deliver(frame, gate);
     }
     --local->pins;
     leave_room(local);  // frees it if everyone left meanwhile
 }
 
-size_t Worker::publish(std::string_view name, hub::Frame* frame, uint64_t exclude) {
+void Worker::to_outbox(unsigned w, const hub::Delivery& d) {
+    if (outbox_[w].empty()) outbox_targets_.push_back(w);
+    outbox_[w].push_back(d);
+}
+
+size_t Worker::publish(std::string_view name, hub::Frame* frame, uint64_t exclude, hub::Gate* gate) {
     hub::LocalRoom* local = local_room(name);
     hub::Room* room = local ? local->room : shared_.registry.acquire(name);
     const size_t members = room->members.load(std::memory_order_relaxed);
@@ -238,27 +280,44 @@ size_t Worker::publish(std::string_view name, hub::Frame* frame, uint64_t exclud
         if (w == index_ || room->workers[w].members.load(std::memory_order_relaxed) == 0) continue;
         hub::Registry::retain(room);
         hub::retain(frame);
-        if (outbox_[w].empty()) outbox_targets_.push_back(w);
-        outbox_[w].push_back({room, frame, exclude});
+        if (gate) hub::retain(gate);
+        to_outbox(w, {hub::Delivery::Kind::room, room, frame, gate, exclude});
     }
-    if (local) deliver_local(local, frame, exclude);
+    if (local) deliver_local(local, frame, exclude, gate);
     else shared_.registry.release(room);
     return members;
 }
 
-bool Worker::send_to(uint64_t target, hub::Frame* frame) {
+bool Worker::send_to(uint64_t target, hub::Frame* frame, hub::Gate* gate) {
     const unsigned w = unsigned(target & 0xFF);
     if (w == index_) {
         Connection* c = find_connection(target);
         if (!c) return false;
-        c->deliver(frame);
+        c->deliver(frame, gate);
         return true;
     }
-    if (w >= shared_.cfg.workers) return false;
+    if (w >= shared_.cfg.workers || !shared_.workers[w]->is_live(target)) return false;
     hub::retain(frame);
-    if (outbox_[w].empty()) outbox_targets_.push_back(w);
-    outbox_[w].push_back({nullptr, frame, target});
+    if (gate) hub::retain(gate);
+    to_outbox(w, {hub::Delivery::Kind::direct, nullptr, frame, gate, target});
     return true;
+}
+
+void Worker::unblock(uint64_t publisher) {
+    const unsigned w = unsigned(publisher & 0xFF);
+    if (w == index_)
+        unblocked_.push_back(publisher);
+    else if (w < shared_.cfg.workers)
+        to_outbox(w, {hub::Delivery::Kind::unblock, nullptr, nullptr, nullptr, publisher});
+}
+
+void Worker::resume_unblocked() {
+    if (unblocked_.empty()) return;
+    // Swap first: resuming can block and unblock publishers again.
+    std::vector<uint64_t> ids;
+    ids.swap(unblocked_);
+    for (uint64_t id : ids)
+        if (Connection* c = find_connection(id)) c->resume_reading();
 }
 
 void Worker::flush_outbox() {

@@ -62,17 +62,25 @@ public:
     hub::LocalRoom* local_room(std::string_view name);
     hub::LocalRoom* enter_room(std::string_view name);  // finds or creates
     void leave_room(hub::LocalRoom* local);              // frees it when empty
-    // Fans a frame out to every member of the room on every worker.
-    size_t publish(std::string_view room, hub::Frame* frame, uint64_t exclude);
-    bool send_to(uint64_t target, hub::Frame* frame);
+    // Fans a frame out to every member of the room on every worker. `gate`
+    // is the publisher's (--overflow block), or null.
+    size_t publish(std::string_view room, hub::Frame* frame, uint64_t exclude, hub::Gate* gate);
+    bool send_to(uint64_t target, hub::Frame* frame, hub::Gate* gate);
+    // A gate reached zero: its publisher, on whichever worker, may be read again.
+    void unblock(uint64_t publisher);
     Connection* find_connection(uint64_t id) noexcept;
+    // Thread-safe: is `id` an open connection of this worker right now?
+    bool is_live(uint64_t id) const noexcept;
+    void set_live(uint32_t slot, uint64_t id) noexcept;  // 0: not open
 
 private:
     void accept_ready();
     void resume_accepting();
     Connection* lookup(uint64_t token) noexcept;
-    void deliver_local(hub::LocalRoom* local, hub::Frame* frame, uint64_t exclude);
+    void deliver_local(hub::LocalRoom* local, hub::Frame* frame, uint64_t exclude, hub::Gate* gate);
+    void to_outbox(unsigned worker, const hub::Delivery& d);
     void flush_dirty();
+    void resume_unblocked();
     void flush_outbox();
     void drain_inbox();
 
@@ -87,6 +95,13 @@ private:
     std::vector<uint32_t> free_slots_;
     size_t live_ = 0;
     std::vector<uint64_t> dirty_;  // tokens of connections to flush this pass
+    std::vector<uint64_t> unblocked_;  // ids of local publishers to read again
+
+    // Open connection ids by slot, readable by other workers (for direct
+    // messages): chunks are allocated once and never move or shrink.
+    static constexpr uint32_t kLiveChunk = 4096;
+    std::unique_ptr<std::atomic<std::atomic<uint64_t>*>[]> live_ids_;
+    std::vector<std::unique_ptr<std::atomic<uint64_t>[]>> live_chunks_;
 
     struct NameHash {
         using is_transparent = void;

@@ -1,5 +1,6 @@
 #include "config/config.h"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cstring>
@@ -65,18 +66,26 @@ std::string set_workers(Config& c, std::string_view v) {
 }
 
 std::string set_route(Config& c, std::string_view v) {
-    const char* accepts = "expected PATH=MODE with PATH starting with '/' and MODE echo or raw";
+    std::string accepts = "expected PATH=MODE with PATH starting with '/' and MODE echo, raw, json";
+    for (const auto& name : c.custom_modes) accepts += ", " + name;
     const size_t eq = v.find('=');
     if (eq == std::string_view::npos || eq == 0 || v[0] != '/') return accepts;
     const std::string_view path = v.substr(0, eq), mode = v.substr(eq + 1);
     if (path.find_first_of("? \t#") != std::string_view::npos) return accepts;
     RouteMode m;
+    uint8_t custom = 0;
     if (mode == "echo") m = RouteMode::echo;
     else if (mode == "raw") m = RouteMode::raw;
-    else return accepts;
+    else if (mode == "json") m = RouteMode::json;
+    else {
+        auto it = std::find(c.custom_modes.begin(), c.custom_modes.end(), mode);
+        if (it == c.custom_modes.end()) return accepts;
+        m = RouteMode::custom;
+        custom = uint8_t(it - c.custom_modes.begin());
+    }
     for (const auto& r : c.routes)
         if (r.path == path) return "expected each PATH once, got '" + std::string(path) + "' twice";
-    c.routes.push_back({std::string(path), m});
+    c.routes.push_back({std::string(path), m, custom});
     return {};
 }
 
@@ -95,7 +104,8 @@ std::string set_subprotocol(Config& c, std::string_view v) {
 std::string set_overflow(Config& c, std::string_view v) {
     if (v == "close") c.overflow = Overflow::close;
     else if (v == "drop") c.overflow = Overflow::drop;
-    else return "expected close or drop";
+    else if (v == "block") c.overflow = Overflow::block;
+    else return "expected close, drop or block";
     return {};
 }
 
@@ -117,8 +127,8 @@ const Flag kFlags[] = {
     {"listen", "HOST:PORT", "127.0.0.1:8080", "address to accept connections on", set_listen, false},
     {"workers", "N", "number of cores", "worker threads, each with its own event loop and listening socket",
      set_workers, false},
-    {"route", "PATH=MODE", "/echo=echo /raw=raw",
-     "serve WebSocket connections on PATH in MODE (echo, raw); repeatable, replaces the defaults", set_route, true},
+    {"route", "PATH=MODE", "/echo=echo /raw=raw /ws=json",
+     "serve WebSocket connections on PATH in MODE (echo, raw, json); repeatable, replaces the defaults", set_route, true},
     {"subprotocol", "NAME", "none",
      "a subprotocol the server supports; repeatable; the first one the client offers wins",
      set_subprotocol, true},
@@ -145,21 +155,33 @@ const Flag kFlags[] = {
     {"queue-bytes", "SIZE", "1MiB", "most bytes of data frames waiting in one connection's send queue",
      [](Config& c, std::string_view v) { return set_size(c.queue_bytes, v, 1024, uint64_t(1) << 36); }, false},
     {"overflow", "POLICY", "close",
-     "when a member's send queue is full: close (1008 \"slow consumer\") or drop (the message, for it)",
+     "when a member's send queue is full: close (1008 \"slow consumer\"), drop (the message, for "
+     "it) or block (stop reading the publisher until there is room, up to --block-timeout)",
      set_overflow, false},
-    {"echo-self", "BOOL", "false", "raw mode: a sender also receives its own room messages",
+    {"block-timeout", "DURATION", "1s",
+     "--overflow block: how long a delivery may wait for room before it is dropped for that member",
+     [](Config& c, std::string_view v) { return set_duration(c.block_timeout_ms, v, false); }, false},
+    {"echo-self", "BOOL", "false", "raw and json modes: a sender also receives its own room messages",
      [](Config& c, std::string_view v) { return set_bool(c.echo_self, v); }, false},
     {"max-conns", "N", "0 (none)", "most open WebSocket connections; over it: 503 with Retry-After",
      [](Config& c, std::string_view v) { return set_integer<0, uint64_t(1) << 32>(c.max_conns, v); }, false},
+    {"max-conns-per-ip", "N", "0 (none)",
+     "most open WebSocket connections from one client address; over it: 429 with Retry-After",
+     [](Config& c, std::string_view v) {
+         uint64_t n = 0;
+         std::string err = set_integer<0, UINT32_MAX>(n, v);
+         if (err.empty()) c.max_conns_per_ip = uint32_t(n);
+         return err;
+     }, false},
     {"max-room-conns", "N", "0 (none)",
-     "most members of one room; over it: 503 before the upgrade (raw)",
+     "most members of one room; over it: 503 before the upgrade (raw) or error room_full (json)",
      [](Config& c, std::string_view v) {
          uint64_t n = 0;
          std::string err = set_integer<0, UINT32_MAX>(n, v);
          if (err.empty()) c.max_room_conns = uint32_t(n);
          return err;
      }, false},
-    {"max-rooms-per-conn", "N", "16", "most rooms one connection may be in; over it: 400 before the upgrade (raw)",
+    {"max-rooms-per-conn", "N", "16", "most rooms one connection may be in; over it: 400 before the upgrade (raw) or error too_many_rooms (json)",
      [](Config& c, std::string_view v) {
          uint64_t n = 0;
          std::string err = set_integer<1, 65536>(n, v);
@@ -227,6 +249,20 @@ std::string apply_environment(Config& c, const char* const* envp) {
 
 }  // namespace
 
+const char* mode_name(RouteMode mode) noexcept {
+    switch (mode) {
+    case RouteMode::echo: return "echo";
+    case RouteMode::raw: return "raw";
+    case RouteMode::json: return "json";
+    case RouteMode::custom: return "custom";
+    }
+    return "?";
+}
+
+std::string_view Config::mode_of(const Route& r) const noexcept {
+    return r.mode == RouteMode::custom ? std::string_view(custom_modes[r.custom]) : mode_name(r.mode);
+}
+
 const Route* Config::find_route(std::string_view path) const noexcept {
     for (const auto& r : routes)
         if (r.path == path) return &r;
@@ -287,10 +323,14 @@ std::string help_text() {
     return s;
 }
 
-ParseResult parse(int argc, const char* const* argv, const char* const* envp, Config& out) {
+ParseResult parse(int argc, const char* const* argv, const char* const* envp, Config& out,
+                  const std::vector<std::string>& custom_modes) {
     set_defaults(out);
+    if (custom_modes.size() > 255) return usage_error("at most 255 custom modes");
+    out.custom_modes = custom_modes;
     out.routes.push_back({"/echo", RouteMode::echo});
     out.routes.push_back({"/raw", RouteMode::raw});
+    out.routes.push_back({"/ws", RouteMode::json});
     if (std::string err = apply_environment(out, envp); !err.empty()) return usage_error(err);
 
     bool list_reset[std::size(kFlags)] = {};

@@ -12,13 +12,16 @@
 
 namespace wshub::config {
 
-enum class RouteMode : uint8_t { echo, raw };
+enum class RouteMode : uint8_t { echo, raw, json, custom };
 
-enum class Overflow : uint8_t { close, drop };
+const char* mode_name(RouteMode mode) noexcept;
+
+enum class Overflow : uint8_t { close, drop, block };
 
 struct Route {
     std::string path;
     RouteMode mode;
+    uint8_t custom = 0;  // mode `custom`: index into Config::custom_modes
 };
 
 struct Config {
@@ -35,12 +38,17 @@ struct Config {
     uint32_t queue_messages = 1024;
     uint64_t queue_bytes = 1024 * 1024;
     Overflow overflow = Overflow::close;
+    uint64_t block_timeout_ms = 1'000;
+    uint32_t max_conns_per_ip = 0;    // 0 = no cap
     bool echo_self = false;
     uint64_t max_conns = 0;           // 0 = no cap
     uint32_t max_room_conns = 0;      // 0 = no cap
     uint32_t max_rooms_per_conn = 16;
 
+    std::vector<std::string> custom_modes;  // mode names an embedder added
+
     const Route* find_route(std::string_view path) const noexcept;
+    std::string_view mode_of(const Route& r) const noexcept;
 };
 
 struct ParseResult {
@@ -52,7 +60,9 @@ struct ParseResult {
 // Reads defaults, then the environment (envp, may be null), then argv; the
 // command line wins. Repeatable flags given on the command line replace the
 // environment's list rather than extending it.
-ParseResult parse(int argc, const char* const* argv, const char* const* envp, Config& out);
+// custom_modes: mode names an embedder adds to echo, raw and json.
+ParseResult parse(int argc, const char* const* argv, const char* const* envp, Config& out,
+                  const std::vector<std::string>& custom_modes = {});
 
 std::string help_text();
 

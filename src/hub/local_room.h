@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "hub/frame.h"
+#include "hub/gate.h"
 #include "hub/registry.h"
 
 namespace wshub::app {
@@ -28,11 +29,16 @@ struct Membership {
     uint32_t index;
 };
 
-// A message for another worker's members of a room, or for one connection.
+// Work handed from one worker to another: a message for its members of a
+// room or for one of its connections, or word that a blocked publisher of
+// its may be read again.
 struct Delivery {
-    Room* room;      // holds a reference; nullptr for a direct message
-    Frame* frame;    // holds a reference
-    uint64_t conn;   // room: the sender to skip (0: none); direct: the target
+    enum class Kind : uint8_t { room, direct, unblock };
+    Kind kind;
+    Room* room;     // room: holds a reference
+    Frame* frame;   // room, direct: holds a reference
+    Gate* gate;     // room, direct: the publisher's gate (a reference), or null
+    uint64_t conn;  // room: the sender to skip (0: none); direct: the target; unblock: the publisher
 };
 
 }  // namespace wshub::hub

@@ -18,4 +18,10 @@ struct RawOptions {
 // unchanged, with its type, to the other members of the sender's rooms.
 std::unique_ptr<wshub::Handler> make_raw(const RawOptions& options);
 
+struct JsonOptions {
+    bool echo_self = false;  // the sender gets its own room messages too
+};
+// The JSON protocol over text frames (README.md, "JSON protocol").
+std::unique_ptr<wshub::Handler> make_json(const JsonOptions& options);
+
 }  // namespace wshub::modes

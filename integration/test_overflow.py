@@ -1,0 +1,316 @@
+"""Bounded send queues under a flood: a member that stops reading is closed
+(1008 "slow consumer") or has messages dropped for it, while a member that
+keeps up gets everything in order and the server's memory stays bounded.
+
+Small limits (--queue-messages 64 --queue-bytes 64KiB) and a slow member with
+a tiny SO_RCVBUF keep the time to overflow short. The publisher is paced by
+the fast member (at most WINDOW messages in flight, well under the queue
+limits), so the fast member can never overflow itself."""
+
+import os
+import selectors
+import struct
+import sys
+import time
+
+from hubutil import (
+    IS_ASAN,
+    FrameReader,
+    drain_frames,
+    masked_frame,
+    raw_member,
+    rss_kib,
+)
+from wsraw import OP_BINARY, OP_CLOSE, OP_TEXT, build_frame, close_payload
+
+LIMITS = ("--queue-messages", "64", "--queue-bytes", "64KiB", "--workers", "2")
+MSG_SIZE = 1024
+TOTAL_BYTES = 100 << 20  # published through the room in each flood test
+WINDOW = 24  # messages in flight to the fast member (queue holds 64 / 64 KiB)
+FILLER = bytes(range(256)) * (MSG_SIZE // 256)
+FILLER = FILLER[:MSG_SIZE - 8]
+# RSS growth allowed over the idle baseline. Under ASan freed memory sits in
+# the allocator's quarantine before reuse (256 MiB by default): the flood
+# servers get a 32 MiB quarantine (ASAN_OPTIONS appended, the rest kept) and
+# the bound allows for it and for ASan's redzones and allocator caches.
+RSS_SLACK_MIB = 64 + (64 if IS_ASAN else 0)
+ASAN_ENV = {"ASAN_OPTIONS": ":".join(filter(None, [os.environ.get("ASAN_OPTIONS", ""), "quarantine_size_mb=32"]))} if IS_ASAN else None
+FLOOD_SECONDS = 40 if IS_ASAN else 20
+
+SLOW_RCVBUF = 4096
+TRICKLE = 128 << 10
+
+
+def payload_of(seq):
+    return struct.pack("!Q", seq) + FILLER
+
+
+def check_data(payload, what):
+    assert len(payload) == MSG_SIZE and payload[8:] == FILLER, (
+        f"{what}: corrupt message ({len(payload)} bytes, starts {payload[:16]!r})")
+    return struct.unpack_from("!Q", payload)[0]
+
+
+def flood(server, pub, fast, total_bytes=TOTAL_BYTES, tick=None):
+    """Publishes total_bytes of MSG_SIZE binary messages from `pub`, paced by
+    `fast`, which must receive each, in order; calls tick() every 256 messages
+    when given. Returns (messages, baseline RSS KiB, peak RSS KiB, report)."""
+    n_msgs = -(-total_bytes // MSG_SIZE)
+    fast.sock.setblocking(False)
+    sel = selectors.DefaultSelector()
+    sel.register(fast.sock, selectors.EVENT_READ)
+    reader = FrameReader()
+    if fast.buf:
+        leftover = bytes(fast.buf)
+        fast.buf.clear()
+    else:
+        leftover = b""
+    baseline = rss_kib(server.pid)
+    peak = baseline
+    sent = received = 0
+    started = time.monotonic()
+    deadline = started + FLOOD_SECONDS
+    last_sample = 0
+
+    def consume(frames):
+        nonlocal received
+        for fin, op, payload in frames:
+            assert (fin, op) == (True, OP_BINARY), f"fast member: unexpected frame op={op:#x} fin={fin} after {received}"
+            seq = check_data(payload, "fast member")
+            assert seq == received, f"fast member: got message #{seq}, want #{received} (lost or reordered)"
+            received += 1
+
+    consume(reader.feed(leftover))
+    while received < n_msgs:
+        now = time.monotonic()
+        assert now < deadline, (
+            f"flood did not finish in {FLOOD_SECONDS}s: sent {sent}, fast member got {received} of {n_msgs}")
+        if sent < n_msgs and sent - received < WINDOW:
+            upto = min(n_msgs, received + WINDOW)
+            pub.send(b"".join(masked_frame(OP_BINARY, payload_of(i)) for i in range(sent, upto)))
+            sent = upto
+        if sent - last_sample >= 256:
+            last_sample = sent
+            peak = max(peak, rss_kib(server.pid))
+            if tick:
+                tick()
+        if not sel.select(timeout=2.0):
+            continue
+        try:
+            data = fast.sock.recv(1 << 20)
+        except BlockingIOError:
+            continue
+        if not data:
+            raise AssertionError(f"fast member: EOF after {received} messages (was it taken for a slow consumer?)")
+        consume(reader.feed(data))
+    peak = max(peak, rss_kib(server.pid))
+    elapsed = time.monotonic() - started
+    assert reader.pending() == 0
+    sel.close()
+    fast.sock.setblocking(True)
+    fast.sock.settimeout(5)
+    report = (f"flood: {n_msgs} x {MSG_SIZE} B = {n_msgs * MSG_SIZE / (1 << 20):.0f} MiB in {elapsed:.2f}s; "
+              f"server RSS baseline {baseline / 1024:.1f} MiB, peak {peak / 1024:.1f} MiB "
+              f"(+{(peak - baseline) / 1024:.1f} MiB, bound +{RSS_SLACK_MIB} MiB)")
+    print(report, file=sys.stderr)
+    return n_msgs, baseline, peak, report
+
+
+def assert_rss_bounded(baseline, peak, report):
+    assert peak - baseline <= RSS_SLACK_MIB * 1024, f"server memory not bounded: {report}"
+
+
+def test_slow_consumer_is_closed_1008_and_others_are_unaffected(wshub):
+    # A long close timeout: the slow member reads again only after the whole
+    # flood, and must then still find its close frame; it answers the close,
+    # so the server closes TCP right away.
+    server = wshub(*LIMITS, "--close-timeout", "30s", env=ASAN_ENV)
+    slow = raw_member(server, "flood", rcvbuf=SLOW_RCVBUF)
+    fast = raw_member(server, "flood")
+    pub = raw_member(server, "flood")
+    try:
+        n_msgs, baseline, peak, report = flood(server, pub, fast)
+        assert_rss_bounded(baseline, peak, report)
+
+        # The slow member reads again: an in-order prefix of the messages (what
+        # the kernel buffers held), then the close frame, nothing after it.
+        reader = FrameReader()
+        data_seqs = []
+        close = None
+        deadline = time.monotonic() + 10
+        while close is None:
+            assert time.monotonic() < deadline, f"slow member: no close frame after {len(data_seqs)} messages"
+            frames, eof = drain_frames(slow, reader, 1.0)
+            for fin, op, payload in frames:
+                assert close is None, f"slow member: frame op={op:#x} after the close frame"
+                if op == OP_CLOSE:
+                    close = payload
+                else:
+                    assert (fin, op) == (True, OP_BINARY), f"slow member: unexpected frame op={op:#x}"
+                    data_seqs.append(check_data(payload, "slow member"))
+            if eof:
+                break
+        assert close is not None, (
+            f"slow member: EOF without a close frame after {len(data_seqs)} messages "
+            f"({reader.pending()} bytes of a partial frame)")
+        assert data_seqs == list(range(len(data_seqs))), "slow member: the messages before the close are not an in-order prefix"
+        assert len(data_seqs) < n_msgs, "slow member was never overflowed"
+        assert len(data_seqs) * MSG_SIZE < 8 << 20, (
+            f"slow member got {len(data_seqs)} messages before the close: more than kernel buffers + queue")
+        code = struct.unpack("!H", close[:2])[0] if len(close) >= 2 else None
+        assert (code, close[2:]) == (1008, b"slow consumer"), f"close frame {close!r}, want 1008 'slow consumer'"
+        print(f"slow member: {len(data_seqs)} messages, then close 1008", file=sys.stderr)
+        try:
+            slow.send(build_frame(OP_CLOSE, close_payload(1008)))
+        except OSError:
+            pass
+        frames, eof = drain_frames(slow, reader, 3.0)
+        assert not frames, f"slow member: frames after the close frame: {frames[:3]!r}"
+        assert eof, "server did not close TCP within 3s of the close handshake"
+
+        # The room still works for the others.
+        pub.send(masked_frame(OP_TEXT, b"still here"))
+        fast.expect_message(OP_TEXT, b"still here")
+    finally:
+        for c in (slow, fast, pub):
+            c.close()
+
+
+def test_slow_consumer_that_never_answers_is_cut_off_after_close_timeout(wshub):
+    server = wshub(*LIMITS, "--close-timeout", "1s")
+    slow = raw_member(server, "r", rcvbuf=SLOW_RCVBUF)
+    pub = raw_member(server, "r")
+    try:
+        # 8 MiB, unpaced: far more than the slow member's kernel buffers and queue.
+        batch = b"".join(masked_frame(OP_BINARY, payload_of(i)) for i in range(256))
+        for _ in range(32):
+            pub.send(batch)
+        time.sleep(0.1)
+        reader = FrameReader()
+        t0 = time.monotonic()
+        seen_close = None
+        n_data = 0
+        eof = False
+        while not eof and time.monotonic() - t0 < 6:
+            frames, eof = drain_frames(slow, reader, 0.5)
+            for fin, op, payload in frames:
+                if op == OP_CLOSE:
+                    seen_close = payload
+                else:
+                    assert seen_close is None, "data after the close frame"
+                    n_data += 1
+        elapsed = time.monotonic() - t0
+        assert seen_close is not None and seen_close[:2] == struct.pack("!H", 1008), (
+            f"no 1008 close frame (got {seen_close!r}) after {n_data} messages, eof={eof}")
+        assert n_data < 8192
+        # The member reads, does not answer the close: TCP goes within the
+        # close timeout (1s), plus scheduling slack.
+        assert eof, f"server kept the connection {elapsed:.1f}s after its close frame (close-timeout 1s)"
+        assert elapsed < 4, f"EOF only after {elapsed:.1f}s (close-timeout 1s)"
+    finally:
+        slow.close()
+        pub.close()
+
+
+def test_drop_policy_keeps_slow_member_connected_with_gaps(wshub):
+    server = wshub(*LIMITS, "--overflow", "drop", env=ASAN_ENV)
+    slow = raw_member(server, "flood", rcvbuf=SLOW_RCVBUF)
+    fast = raw_member(server, "flood")
+    pub = raw_member(server, "flood")
+    try:
+        n_msgs, baseline, peak, report = flood(server, pub, fast)
+        assert_rss_bounded(baseline, peak, report)
+
+        # The slow member reads again: a subsequence, in increasing order.
+        reader = FrameReader()
+        seqs = []
+        deadline = time.monotonic() + 10
+        while True:
+            assert time.monotonic() < deadline, "slow member: the backlog did not drain within 10s"
+            frames, eof = drain_frames(slow, reader, 0.5)
+            assert not eof, f"slow member was disconnected under --overflow drop after {len(seqs)} messages"
+            if not frames:
+                break
+            for fin, op, payload in frames:
+                assert op != OP_CLOSE, f"slow member got a close frame under --overflow drop: {payload!r}"
+                assert (fin, op) == (True, OP_BINARY), f"slow member: unexpected frame op={op:#x}"
+                seqs.append(check_data(payload, "slow member"))
+        assert reader.pending() == 0, "slow member: a partial frame is left over"
+        assert seqs, "slow member received nothing"
+        assert all(a < b for a, b in zip(seqs, seqs[1:])), "slow member: messages out of order or duplicated"
+        assert seqs[-1] < n_msgs
+        assert len(seqs) < n_msgs, "nothing was dropped: the slow member never overflowed"
+        print(f"slow member (drop): {len(seqs)} of {n_msgs} messages, last #{seqs[-1]}", file=sys.stderr)
+
+        # Its queue is empty again: it gets new messages, and it can still send.
+        pub.send(masked_frame(OP_TEXT, b"after the flood"))
+        slow.expect_message(OP_TEXT, b"after the flood")
+        fast.expect_message(OP_TEXT, b"after the flood")
+        slow.send_text("slow speaks")
+        fast.expect_message(OP_TEXT, b"slow speaks")
+        pub.expect_message(OP_TEXT, b"slow speaks")
+        slow.close_cleanly(1000)
+    finally:
+        for c in (slow, fast, pub):
+            c.close()
+
+
+def test_drop_policy_many_slow_members_one_fast(wshub):
+    """Five members that read only a trickle during the flood (TRICKLE bytes
+    per 256 messages published: half the rate): each gets an increasing subsequence with gaps in the middle, every
+    frame intact (a drop never cuts a frame); the fast member is unaffected;
+    memory stays bounded (a smaller flood: 32 MiB)."""
+    server = wshub(*LIMITS, "--overflow", "drop", env=ASAN_ENV)
+    slows = [raw_member(server, "many", rcvbuf=SLOW_RCVBUF) for _ in range(5)]
+    fast = raw_member(server, "many")
+    pub = raw_member(server, "many")
+    readers = [FrameReader() for _ in slows]
+    seqs = [[] for _ in slows]
+
+    def take(i, frames):
+        for fin, op, p in frames:
+            assert (fin, op) == (True, OP_BINARY), f"slow member {i}: unexpected frame op={op:#x}"
+            seqs[i].append(check_data(p, f"slow member {i}"))
+
+    def trickle():
+        for i, s in enumerate(slows):
+            s.sock.setblocking(False)
+            got = 0
+            try:
+                while got < TRICKLE:
+                    data = s.sock.recv(TRICKLE - got)
+                    assert data, f"slow member {i} disconnected under --overflow drop"
+                    got += len(data)
+                    take(i, readers[i].feed(data))
+            except BlockingIOError:
+                pass
+            finally:
+                s.sock.setblocking(True)
+
+    try:
+        for i, s in enumerate(slows):
+            if s.buf:
+                take(i, readers[i].feed(bytes(s.buf)))
+                s.buf.clear()
+        n_msgs, baseline, peak, report = flood(server, pub, fast, total_bytes=32 << 20, tick=trickle)
+        assert_rss_bounded(baseline, peak, report)
+        for i, s in enumerate(slows):
+            while True:
+                frames, eof = drain_frames(s, readers[i], 0.3)
+                assert not eof, f"slow member {i} disconnected under --overflow drop"
+                if not frames:
+                    break
+                take(i, frames)
+            got = seqs[i]
+            assert got and all(a < b for a, b in zip(got, got[1:])), f"slow member {i}: not increasing"
+            gaps = sum(1 for a, b in zip(got, got[1:]) if b != a + 1)
+            assert len(got) < n_msgs, f"slow member {i}: nothing dropped"
+            assert gaps >= 1, f"slow member {i}: no gap in the middle ({len(got)} messages)"
+            print(f"slow member {i}: {len(got)} of {n_msgs}, {gaps} gaps, last #{got[-1]}", file=sys.stderr)
+        pub.send(masked_frame(OP_TEXT, b"done"))
+        for s in slows:
+            s.expect_message(OP_TEXT, b"done")
+        fast.expect_message(OP_TEXT, b"done")
+    finally:
+        for c in (*slows, fast, pub):
+            c.close()
