@@ -54,7 +54,9 @@ RELEASE_FLAGS := -O2 -g
 ASAN_FLAGS    := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 SHIM_FLAGS    := -O2 -g -Itests/kqueue_shim
 
-$(eval $(call variant,release,$(CXX),$(RELEASE_FLAGS),,$(POLLER),))
+# The C++ runtime is linked in, so the binary needs nothing beyond libc at run time.
+RELEASE_LDFLAGS := -static-libstdc++ -static-libgcc
+$(eval $(call variant,release,$(CXX),$(RELEASE_FLAGS),$(RELEASE_LDFLAGS),$(POLLER),))
 $(eval $(call variant,asan,$(CXX),$(ASAN_FLAGS),,$(POLLER),))
 # The kqueue backend built on Linux over a test-only kevent-on-epoll shim.
 $(eval $(call variant,kqueue,$(CXX),$(SHIM_FLAGS),,kqueue,tests/kqueue_shim/kqueue_shim.cpp))
