@@ -101,12 +101,15 @@ TEST(hub_queue_flush_keeps_order_across_partial_writes) {
         hub::release(f);
     }
     std::string got;
+    hub::SendQueue::Written written;
     for (int rounds = 0; !q.empty() && rounds < 100000; ++rounds) {
-        CHECK(q.flush(p.fd[0]));
+        CHECK(q.flush(p.fd[0], written));
         got += drain(p.fd[1]);
     }
     got += drain(p.fd[1]);
     CHECK(q.empty());
+    CHECK_EQ(written.frames, 300u);
+    CHECK_EQ(written.bytes, uint64_t(expect.size()));
     CHECK_EQ(q.pending_bytes(), 0u);
     CHECK_EQ(q.data_bytes(), 0u);
     CHECK_EQ(got.size(), expect.size());
@@ -123,16 +126,19 @@ TEST(hub_queue_drop_data_keeps_control_and_partial_front) {
     q.push(small);
     q.push(close);
     q.push(small);
-    CHECK(q.flush(p.fd[0]));  // writes part of `big` only
+    hub::SendQueue::Written written;
+    CHECK(q.flush(p.fd[0], written));  // writes part of `big` only
+    CHECK_EQ(written.frames, 0u);
     CHECK(!q.empty());
     CHECK_EQ(q.drop_data(), 2u);  // both `small`; `big` is half out, `close` is control
     CHECK_EQ(q.data_messages(), 1u);
     std::string got;
     for (int rounds = 0; !q.empty() && rounds < 100000; ++rounds) {
-        CHECK(q.flush(p.fd[0]));
+        CHECK(q.flush(p.fd[0], written));
         got += drain(p.fd[1]);
     }
     got += drain(p.fd[1]);
+    CHECK_EQ(written.frames, 1u);  // `big`; the close frame is control
     CHECK_EQ(got.size(), big->size + close->size);
     CHECK(got.substr(big->size) == std::string(close->bytes()));
     hub::release(big);
@@ -148,7 +154,8 @@ TEST(hub_queue_flush_reports_dead_peer) {
     hub::SendQueue q;
     hub::Frame* f = hub::make_frame(ws::Opcode::text, "x");
     q.push(f);
-    CHECK(!q.flush(fd[0]));
+    hub::SendQueue::Written written;
+    CHECK(!q.flush(fd[0], written));
     hub::release(f);
     close(fd[0]);
 }

@@ -9,6 +9,7 @@
 #include "app/worker.h"
 #include "http/request.h"
 #include "http/upgrade.h"
+#include "metrics/exposition.h"
 #include "net/socket.h"
 
 namespace wshub::app {
@@ -59,10 +60,7 @@ void Connection::start(int fd, const net::IpKey& peer) {
 
 void Connection::terminate() {
     if (state_ == State::free) return;
-    if (handler_ && !close_reported_) {
-        close_reported_ = true;
-        handler_->on_close(*this, ws::close_code::abnormal, {});
-    }
+    report_close(ws::close_code::abnormal, {});
     if (state_ == State::open && handler_) w_.set_live(slot_, 0);
     leave_all_rooms();
     release_parked();
@@ -127,16 +125,16 @@ void Connection::on_readable() {
 void Connection::on_handshake_bytes(size_t added) {
     const auto& cfg = w_.config();
     if (http::has_bare_lf(head_, head_.size() - added)) {
-        reject(400, "lines must end in CRLF\n");
+        reject(metrics::Reject::malformed, 400, "lines must end in CRLF\n");
         return;
     }
     const size_t end = http::find_head_end(head_, head_.size() - added);
     if (end == 0) {
-        if (head_.size() > cfg.max_header_bytes) reject(431, "request head too large\n");
+        if (head_.size() > cfg.max_header_bytes) reject(metrics::Reject::header_too_large, 431, "request head too large\n");
         return;
     }
     if (end > cfg.max_header_bytes) {
-        reject(431, "request head too large\n");
+        reject(metrics::Reject::header_too_large, 431, "request head too large\n");
         return;
     }
     http::Request req;
@@ -144,16 +142,24 @@ void Connection::on_handshake_bytes(size_t added) {
     case http::ParseStatus::ok:
         break;
     case http::ParseStatus::too_many_headers:
-        reject(431, "too many header fields\n");
+        reject(metrics::Reject::header_too_large, 431, "too many header fields\n");
         return;
     case http::ParseStatus::bad_request:
-        reject(400, "malformed request\n");
+        reject(metrics::Reject::malformed, 400, "malformed request\n");
         return;
     }
     const config::Route* route = cfg.find_route(req.path);
+    if (!route && (req.path == "/metrics" || req.path == "/healthz")) {
+        serve_http(req);
+        return;
+    }
     const http::UpgradeDecision d = http::check_upgrade(req, route != nullptr, cfg.subprotocols);
     if (d.status != 101) {
-        reject(d.status, d.why);
+        const metrics::Reject why = d.status == 405   ? metrics::Reject::method
+                                    : d.status == 404 ? metrics::Reject::not_found
+                                    : d.status == 426 ? metrics::Reject::bad_version
+                                                      : metrics::Reject::bad_upgrade;
+        reject(why, d.status, d.why);
         return;
     }
     // The views into head_ die with it: keep the buffer alive until done.
@@ -172,7 +178,7 @@ void Connection::upgrade(std::string_view key, std::string_view protocol, const 
     const uint64_t max = w_.config().max_conns;
     if (max != 0 && shared.open_conns.fetch_add(1, std::memory_order_relaxed) >= max) {
         shared.open_conns.fetch_sub(1, std::memory_order_relaxed);
-        reject(503, "server at its connection limit\n");
+        reject(metrics::Reject::max_conns, 503, "server at its connection limit\n");
         return;
     }
     if (max == 0) shared.open_conns.fetch_add(1, std::memory_order_relaxed);
@@ -180,7 +186,7 @@ void Connection::upgrade(std::string_view key, std::string_view protocol, const 
     if (const uint32_t per_ip = w_.config().max_conns_per_ip; per_ip != 0) {
         if (!shared.per_ip.acquire(peer_, per_ip)) {
             release_caps();
-            reject(429, "too many connections from this address\n");
+            reject(metrics::Reject::max_conns_per_ip, 429, "too many connections from this address\n");
             return;
         }
         ip_counted_ = true;
@@ -194,7 +200,7 @@ void Connection::upgrade(std::string_view key, std::string_view protocol, const 
         leave_all_rooms();
         release_caps();
         state_ = State::handshake;
-        reject(status, why.empty() ? http::reason_phrase(status) : std::string_view(why));
+        reject(metrics::Reject::refused_by_mode, status, why.empty() ? http::reason_phrase(status) : std::string_view(why));
         return;
     }
     handler_ = handler;
@@ -202,6 +208,7 @@ void Connection::upgrade(std::string_view key, std::string_view protocol, const 
     if (w_.config().overflow == config::Overflow::block) gate_ = hub::make_gate(conn_id());
     last_ping_ms_ = w_.now_ms();
     queue_raw(http::switching_protocols(key, protocol));
+    w_.counters().upgraded.add();
     handler_->on_open(*this);
     schedule();
 }
@@ -213,7 +220,22 @@ void Connection::release_caps() noexcept {
     counted_ = ip_counted_ = false;
 }
 
-void Connection::reject(int status, std::string_view why) {
+// The plain-HTTP endpoints: GET /metrics (Prometheus text) and GET /healthz.
+void Connection::serve_http(const http::Request& req) {
+    w_.counters().http_requests.add();
+    if (req.method != "GET") {
+        queue_raw(http::simple_response(405, "use GET\n", http::rejection_headers(405)));
+    } else if (req.path == "/metrics") {
+        queue_raw(http::response(200, metrics::kContentType, w_.render_metrics()));
+    } else {
+        queue_raw(http::simple_response(200, "ok\n"));
+    }
+    std::string().swap(head_);
+    begin_closing();
+}
+
+void Connection::reject(metrics::Reject reason, int status, std::string_view why) {
+    w_.counters().reject(reason);
     std::string body(why);
     if (body.empty() || body.back() != '\n') body += '\n';
     queue_raw(http::simple_response(status, body, http::rejection_headers(status)));
@@ -232,6 +254,8 @@ void Connection::on_frames(uint8_t* data, size_t len) {
             break;
         case Kind::text:
         case Kind::binary:
+            w_.counters().messages_received.add();
+            w_.counters().bytes_received.add(ev.payload.size());
             handler_->on_message(*this, ev.payload,
                                  ev.kind == Kind::text ? wshub::MessageType::text : wshub::MessageType::binary);
             if (publisher_blocked() && len > 0) {
@@ -249,10 +273,7 @@ void Connection::on_frames(uint8_t* data, size_t len) {
         case Kind::close:
             // Answer with the peer's own code (none if it sent none), then
             // close our side once the answer is out.
-            if (!close_reported_) {
-                close_reported_ = true;
-                handler_->on_close(*this, ev.code, ev.reason);
-            }
+            report_close(ev.code, ev.reason);
             start_close(ev.code == ws::close_code::no_status ? 0 : ev.code, {});
             break;
         case Kind::error:
@@ -291,13 +312,18 @@ void Connection::deliver(hub::Frame* frame, hub::Gate* gate) {
     if (behind_parked || !out_.fits({cfg.queue_messages, cfg.queue_bytes}, frame->size)) {
         switch (cfg.overflow) {
         case config::Overflow::drop:
+            w_.counters().drop(metrics::Drop::queue_full);
             return;
         case config::Overflow::close:
             out_.drop_data();
+            w_.counters().slow_consumer_closes.add();
             fail(ws::close_code::policy, "slow consumer");
             return;
         case config::Overflow::block:
-            if (gate) park(frame, gate);  // no gate (nobody to slow down): dropped
+            if (gate)
+                park(frame, gate);
+            else  // nobody to slow down
+                w_.counters().drop(metrics::Drop::queue_full);
             return;
         }
     }
@@ -313,6 +339,7 @@ void Connection::park(hub::Frame* frame, hub::Gate* gate) {
     hub::retain(gate);
     gate->pending.fetch_add(1, std::memory_order_acq_rel);
     parked_.push_back({frame, gate, w_.now_ms() + w_.config().block_timeout_ms});
+    w_.counters().parked.add();
     schedule();
 }
 
@@ -327,6 +354,8 @@ void Connection::unpark() {
             if (!out_.fits({cfg.queue_messages, cfg.queue_bytes}, p.frame->size)) break;
             if (!out_.push(p.frame)) break;
             w_.mark_dirty(*this);
+        } else {
+            w_.counters().drop(metrics::Drop::block_timeout);
         }
         hub::release(p.frame);
         gate_done(p.gate);
@@ -392,6 +421,14 @@ void Connection::queue_raw(std::string_view bytes) {
     w_.mark_dirty(*this);
 }
 
+// Once per WebSocket connection: counts it by code and tells the handler.
+void Connection::report_close(uint16_t code, std::string_view reason) {
+    if (!handler_ || close_reported_) return;
+    close_reported_ = true;
+    w_.counters().closed[size_t(metrics::close_bucket(code))].add();
+    handler_->on_close(*this, code, reason);
+}
+
 void Connection::fail(uint16_t code, std::string_view reason) {
     if (state_ != State::open) return;
     if (handler_) handler_->on_error(*this, code, reason);
@@ -407,10 +444,7 @@ void Connection::start_close(uint16_t code, std::string_view reason) {
     uint8_t payload[125];
     const size_t len = code ? ws::write_close_payload(payload, code, reason) : 0;
     queue_control(Opcode::close, as_view(payload, len));
-    if (handler_ && !close_reported_) {
-        close_reported_ = true;
-        handler_->on_close(*this, code ? code : ws::close_code::no_status, reason);
-    }
+    report_close(code ? code : ws::close_code::no_status, reason);
     leave_all_rooms();
     release_parked();
     begin_closing();
@@ -425,7 +459,11 @@ void Connection::begin_closing() {
 }
 
 void Connection::flush() {
-    if (!out_.flush(fd_)) {
+    hub::SendQueue::Written written;
+    const bool ok = out_.flush(fd_, written);
+    w_.counters().messages_sent.add(written.frames);
+    w_.counters().bytes_sent.add(written.bytes);
+    if (!ok) {
         dead_ = true;
         return;
     }
@@ -486,6 +524,7 @@ void Connection::on_timer() {
     const auto& cfg = w_.config();
     if (state_ == State::handshake || state_ == State::closing) {
         if (now >= deadline_ms_) {
+            if (state_ == State::handshake) w_.counters().reject(metrics::Reject::handshake_timeout);
             terminate();
             return;
         }

@@ -10,7 +10,9 @@
 
 #include "config/config.h"
 #include "hub/local_room.h"
+#include "http/request.h"
 #include "hub/send_queue.h"
+#include "metrics/counters.h"
 #include "net/ip_limiter.h"
 #include "wshub/handler.h"
 #include "ws/frame.h"
@@ -70,7 +72,9 @@ public:
 private:
     void on_readable();
     void on_handshake_bytes(size_t added);
-    void reject(int status, std::string_view why);
+    void reject(metrics::Reject reason, int status, std::string_view why);
+    void serve_http(const http::Request& req);
+    void report_close(uint16_t code, std::string_view reason);
     void upgrade(std::string_view key, std::string_view protocol, const config::Route& route,
                  const std::string_view path, std::string_view query);
     void on_frames(uint8_t* data, size_t len);

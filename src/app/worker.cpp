@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "app/log.h"
+#include "metrics/exposition.h"
 #include "net/socket.h"
 
 namespace wshub::app {
@@ -190,6 +191,7 @@ void Worker::accept_ready() {
             return;  // EAGAIN, or a connection that died in the backlog
         }
         net::set_nodelay(fd);
+        counters_.accepted.add();
         uint32_t slot;
         if (!free_slots_.empty()) {
             slot = free_slots_.back();
@@ -210,6 +212,16 @@ void Worker::resume_accepting() {
     } else {
         loop_.add_timer(loop_.now_ms() + kAcceptRetryMs, kAcceptRetryToken);
     }
+}
+
+std::string Worker::render_metrics() const {
+    std::vector<const metrics::WorkerCounters*> all;
+    for (const Worker* w : shared_.workers) all.push_back(&w->counters());
+    metrics::Gauges g;
+    g.connections = shared_.open_conns.load(std::memory_order_relaxed);
+    g.rooms = shared_.registry.room_count();
+    g.workers = shared_.cfg.workers;
+    return metrics::render(all, g);
 }
 
 void Worker::release_slot(uint32_t slot) noexcept {

@@ -15,6 +15,7 @@
 #include "app/connection.h"
 #include "app/shared.h"
 #include "hub/local_room.h"
+#include "metrics/counters.h"
 #include "reactor/loop.h"
 
 namespace wshub::app {
@@ -42,6 +43,10 @@ public:
 
     // For connections.
     Shared& shared() noexcept { return shared_; }
+    metrics::WorkerCounters& counters() noexcept { return counters_; }
+    const metrics::WorkerCounters& counters() const noexcept { return counters_; }
+    // The body of GET /metrics: every worker's counters summed, and gauges.
+    std::string render_metrics() const;
     const config::Config& config() const noexcept { return shared_.cfg; }
     unsigned index() const noexcept { return index_; }
     reactor::Loop& loop() noexcept { return loop_; }
@@ -94,6 +99,7 @@ private:
     std::vector<std::unique_ptr<Connection>> slots_;
     std::vector<uint32_t> free_slots_;
     size_t live_ = 0;
+    metrics::WorkerCounters counters_;
     std::vector<uint64_t> dirty_;  // tokens of connections to flush this pass
     std::vector<uint64_t> unblocked_;  // ids of local publishers to read again
 

@@ -140,19 +140,26 @@ std::string switching_protocols(std::string_view key, std::string_view protocol)
 }
 
 std::string simple_response(int status, std::string_view body, std::string_view extra_headers) {
-    std::string_view reason = reason_phrase(status);
     std::string default_body;
     if (body.empty()) {
-        default_body.append(reason).push_back('\n');
+        default_body.append(reason_phrase(status)).push_back('\n');
         body = default_body;
     }
+    return response(status, "text/plain; charset=utf-8", body, extra_headers);
+}
+
+std::string response(int status, std::string_view content_type, std::string_view body,
+                     std::string_view extra_headers) {
+    std::string_view reason = reason_phrase(status);
     std::string out;
     out.reserve(128 + extra_headers.size() + body.size());
     out += "HTTP/1.1 ";
     out += std::to_string(status);
     out += ' ';
     out += reason;
-    out += "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ";
+    out += "\r\nContent-Type: ";
+    out += content_type;
+    out += "\r\nContent-Length: ";
     out += std::to_string(body.size());
     out += "\r\nConnection: close\r\n";
     out += extra_headers;

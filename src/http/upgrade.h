@@ -44,6 +44,11 @@ std::string switching_protocols(std::string_view key, std::string_view protocol)
 // A complete short response: status line, Content-Type: text/plain,
 // Content-Length, Connection: close, any extra header lines (each ending in
 // CRLF), then the body (the reason phrase and a newline when body is empty).
+// Any complete response with Connection: close (simple_response is this with
+// text/plain).
+std::string response(int status, std::string_view content_type, std::string_view body,
+                     std::string_view extra_headers = {});
+
 std::string simple_response(int status, std::string_view body = {},
                             std::string_view extra_headers = {});
 

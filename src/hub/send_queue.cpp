@@ -46,7 +46,7 @@ void SendQueue::pop_front() noexcept {
     front_offset_ = 0;
 }
 
-bool SendQueue::flush(int fd) noexcept {
+bool SendQueue::flush(int fd, Written& done) noexcept {
     constexpr uint32_t kMaxIov = 64;
     while (count_ != 0) {
         iovec iov[kMaxIov];
@@ -68,6 +68,10 @@ bool SendQueue::flush(int fd) noexcept {
                 return true;  // the socket took less than offered: it is full
             }
             written -= left;
+            if (!at(0)->control) {
+                ++done.frames;
+                done.bytes += at(0)->size;
+            }
             pop_front();
         }
     }

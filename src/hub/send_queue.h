@@ -40,9 +40,16 @@ public:
     // control frames do not. False only if memory for the queue ran out.
     bool push(Frame* f) noexcept;
 
+    // Data frames (and their bytes) that went out completely.
+    struct Written {
+        uint64_t frames = 0;
+        uint64_t bytes = 0;
+    };
+
     // Writes queued frames (up to 64 per writev) until the socket would block
-    // or the queue is empty. Returns false on a socket error.
-    bool flush(int fd) noexcept;
+    // or the queue is empty, adding what went out to `written`. Returns false
+    // on a socket error.
+    bool flush(int fd, Written& written) noexcept;
 
     // Drops every queued data frame that has not started going out, keeping
     // control frames and a partly written front frame (cutting it would

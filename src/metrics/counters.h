@@ -1,0 +1,60 @@
+// Per-worker counters. Each is written only by its worker (a relaxed load and
+// store: no locked instruction on the hot path) and read by whoever renders
+// /metrics, which sums the workers' values. Nothing here ever blocks a worker.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+namespace wshub::metrics {
+
+// Why a connection was refused before the upgrade.
+enum class Reject : uint8_t {
+    malformed,          // 400: request syntax, bare LF
+    header_too_large,   // 431
+    method,             // 405
+    not_found,          // 404
+    bad_upgrade,        // 400: HTTP/1.0, Host, Upgrade, Connection, key
+    bad_version,        // 426
+    max_conns,          // 503
+    max_conns_per_ip,   // 429
+    refused_by_mode,    // the route's mode refused it (raw: room full, too many rooms, bad room)
+    handshake_timeout,  // closed without an answer
+    count_
+};
+const char* reject_label(Reject r) noexcept;
+
+// Close codes worth telling apart; the rest are "other".
+enum class CloseBucket : uint8_t { c1000, c1001, c1002, c1003, c1007, c1008, c1009, c1011, none, other, count_ };
+CloseBucket close_bucket(uint16_t code) noexcept;
+const char* close_label(CloseBucket b) noexcept;
+
+enum class Drop : uint8_t { queue_full, block_timeout, count_ };
+const char* drop_label(Drop d) noexcept;
+
+class Counter {
+public:
+    void add(uint64_t n = 1) noexcept { v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
+    uint64_t get() const noexcept { return v_.load(std::memory_order_relaxed); }
+
+private:
+    std::atomic<uint64_t> v_{0};
+};
+
+struct WorkerCounters {
+    Counter accepted;  // TCP connections accepted
+    Counter upgraded;  // WebSocket connections opened (101 sent)
+    Counter rejected[size_t(Reject::count_)];
+    Counter closed[size_t(CloseBucket::count_)];  // WebSocket connections ended, by close code
+    Counter messages_received, bytes_received;    // data messages and their payload bytes
+    Counter messages_sent, bytes_sent;            // data frames written to sockets, and their bytes
+    Counter dropped[size_t(Drop::count_)];
+    Counter slow_consumer_closes;
+    Counter parked;  // deliveries parked by --overflow block
+    Counter http_requests;  // plain HTTP endpoints served (/metrics, /healthz)
+
+    void reject(Reject r) noexcept { rejected[size_t(r)].add(); }
+    void drop(Drop d) noexcept { dropped[size_t(d)].add(); }
+};
+
+}  // namespace wshub::metrics

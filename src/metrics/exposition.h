@@ -1,0 +1,23 @@
+// /metrics: the Prometheus text exposition format, version 0.0.4. Counters are
+// summed over the workers at scrape time.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "metrics/counters.h"
+
+namespace wshub::metrics {
+
+struct Gauges {
+    uint64_t connections = 0;  // open WebSocket connections
+    uint64_t rooms = 0;
+    unsigned workers = 0;
+};
+
+constexpr const char* kContentType = "text/plain; version=0.0.4; charset=utf-8";
+
+std::string render(const std::vector<const WorkerCounters*>& workers, const Gauges& gauges);
+
+}  // namespace wshub::metrics

@@ -1,0 +1,84 @@
+#include <string>
+#include <vector>
+
+#include "check.h"
+#include "metrics/counters.h"
+#include "metrics/exposition.h"
+
+using namespace wshub::metrics;
+
+namespace {
+
+// The value of the sample line that starts with `series` (name and labels).
+long long sample(const std::string& text, const std::string& series) {
+    size_t pos = 0;
+    while ((pos = text.find(series + " ", pos)) != std::string::npos) {
+        if (pos == 0 || text[pos - 1] == '\n') return std::stoll(text.substr(pos + series.size() + 1));
+        ++pos;
+    }
+    return -1;
+}
+
+}  // namespace
+
+TEST(metrics_sums_workers_and_labels_reasons) {
+    WorkerCounters a, b;
+    a.accepted.add(3);
+    b.accepted.add(4);
+    a.reject(Reject::not_found);
+    b.reject(Reject::not_found);
+    b.reject(Reject::max_conns_per_ip);
+    a.closed[size_t(close_bucket(1008))].add();
+    b.closed[size_t(close_bucket(4000))].add();
+    b.closed[size_t(close_bucket(1006))].add();
+    a.drop(Drop::block_timeout);
+    b.messages_sent.add(10);
+    b.bytes_sent.add(120);
+    const std::string text = render({&a, &b}, Gauges{5, 2, 2});
+    CHECK_EQ(sample(text, "wshub_connections_accepted_total"), 7);
+    CHECK_EQ(sample(text, "wshub_connections_rejected_total{reason=\"not_found\"}"), 2);
+    CHECK_EQ(sample(text, "wshub_connections_rejected_total{reason=\"max_conns_per_ip\"}"), 1);
+    CHECK_EQ(sample(text, "wshub_connections_rejected_total{reason=\"malformed\"}"), 0);
+    CHECK_EQ(sample(text, "wshub_connections_closed_total{code=\"1008\"}"), 1);
+    CHECK_EQ(sample(text, "wshub_connections_closed_total{code=\"other\"}"), 1);
+    CHECK_EQ(sample(text, "wshub_connections_closed_total{code=\"none\"}"), 1);
+    CHECK_EQ(sample(text, "wshub_messages_dropped_total{reason=\"block_timeout\"}"), 1);
+    CHECK_EQ(sample(text, "wshub_messages_sent_total"), 10);
+    CHECK_EQ(sample(text, "wshub_sent_bytes_total"), 120);
+    CHECK_EQ(sample(text, "wshub_connections"), 5);
+    CHECK_EQ(sample(text, "wshub_rooms"), 2);
+    CHECK_EQ(sample(text, "wshub_workers"), 2);
+}
+
+TEST(metrics_text_format_shape) {
+    WorkerCounters a;
+    const std::string text = render({&a}, Gauges{});
+    CHECK(!text.empty() && text.back() == '\n');
+    // Every family has HELP then TYPE before its samples, and every sample
+    // line is "name[{labels}] integer".
+    std::string family;
+    size_t start = 0;
+    int families = 0;
+    while (start < text.size()) {
+        const size_t end = text.find('\n', start);
+        const std::string line = text.substr(start, end - start);
+        start = end + 1;
+        if (line.rfind("# HELP ", 0) == 0) {
+            family = line.substr(7, line.find(' ', 7) - 7);
+            ++families;
+            continue;
+        }
+        if (line.rfind("# TYPE ", 0) == 0) {
+            CHECK_EQ(line.substr(7, family.size()), family);
+            const std::string type = line.substr(8 + family.size());
+            CHECK(type == "counter" || type == "gauge");
+            if (type == "counter") CHECK_EQ(family.substr(family.size() - 6), std::string("_total"));
+            continue;
+        }
+        CHECK_EQ(line.substr(0, family.size()), family);
+        const size_t space = line.rfind(' ');
+        CHECK(space != std::string::npos);
+        CHECK(line.find_first_not_of("0123456789", space + 1) == std::string::npos);
+    }
+    CHECK_GE(families, 15);
+}
