@@ -305,11 +305,20 @@ wshub::SendResult Connection::send_message(std::string_view data, wshub::Message
 }
 
 void Connection::deliver(hub::Frame* frame, hub::Gate* gate) {
-    if (state_ != State::open) return;
+    if (state_ != State::open || dead_) return;
     const auto& cfg = w_.config();
+    const hub::QueueLimits limits{cfg.queue_messages, cfg.queue_bytes};
     // Parked deliveries go first: a later message must not overtake them.
     const bool behind_parked = parked_head_ < parked_.size();
-    if (behind_parked || !out_.fits({cfg.queue_messages, cfg.queue_bytes}, frame->size)) {
+    if (!behind_parked && !out_.fits(limits, frame->size)) {
+        // Frames queued during this loop pass have not been offered to the
+        // socket yet: a burst bigger than the budget is no proof of a slow
+        // reader. Write now, then judge.
+        flush();
+        w_.mark_dirty(*this);  // settles the connection if the write failed
+        if (dead_) return;
+    }
+    if (behind_parked || !out_.fits(limits, frame->size)) {
         switch (cfg.overflow) {
         case config::Overflow::drop:
             w_.counters().drop(metrics::Drop::queue_full);

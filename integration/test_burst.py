@@ -1,0 +1,35 @@
+"""A burst larger than the send-queue budget, arriving in one read, must not
+be mistaken for a slow consumer: the server writes what it has queued before
+it judges a member's queue full."""
+
+import asyncio
+import urllib.request
+
+import websockets
+
+from wsraw import RawClient, build_frame
+
+
+def test_burst_over_the_message_budget_reaches_fast_readers(wshub):
+    s = wshub("--workers", "1", "--queue-messages", "64")  # default --overflow close
+    count = 2048  # 32x the budget, all in one packet of ~60 KB
+
+    async def run():
+        members = [await websockets.connect(s.url("/raw?room=burst")) for _ in range(5)]
+        with RawClient(s.host, s.port) as pub:
+            pub.handshake("/raw?room=burst")
+            pub.send(b"".join(build_frame(0x1, b"%06d" % i + b"x" * 18) for i in range(count)))
+
+            async def read_all(ws):
+                for i in range(count):
+                    msg = await asyncio.wait_for(ws.recv(), 5)
+                    assert msg.startswith("%06d" % i)
+
+            await asyncio.gather(*(read_all(m) for m in members))
+        for m in members:
+            await m.close()
+
+    asyncio.run(run())
+    with urllib.request.urlopen(f"http://{s.host}:{s.port}/metrics", timeout=3) as r:
+        text = r.read().decode()
+    assert "wshub_slow_consumer_closes_total 0\n" in text
