@@ -7,8 +7,7 @@ size_t masked_frame_size(uint64_t len) noexcept {
     return 2 + ext + 4 + size_t(len);
 }
 
-size_t write_masked_frame(uint8_t* out, Opcode op, const uint8_t* payload, uint64_t len,
-                          const uint8_t (&mask)[4]) noexcept {
+size_t write_masked_head(uint8_t* out, Opcode op, uint64_t len, const uint8_t (&mask)[4]) noexcept {
     uint8_t* o = out;
     *o++ = uint8_t(0x80 | op);
     if (len < 126) {
@@ -22,7 +21,12 @@ size_t write_masked_frame(uint8_t* out, Opcode op, const uint8_t* payload, uint6
         for (int shift = 56; shift >= 0; shift -= 8) *o++ = uint8_t(len >> shift);
     }
     std::memcpy(o, mask, 4);
-    o += 4;
+    return size_t(o - out) + 4;
+}
+
+size_t write_masked_frame(uint8_t* out, Opcode op, const uint8_t* payload, uint64_t len,
+                          const uint8_t (&mask)[4]) noexcept {
+    uint8_t* o = out + write_masked_head(out, op, len, mask);
     for (uint64_t i = 0; i < len; ++i) o[i] = payload[i] ^ mask[i & 3];
     return size_t(o - out) + size_t(len);
 }

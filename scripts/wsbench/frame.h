@@ -13,6 +13,11 @@ enum Opcode : uint8_t { kCont = 0x0, kText = 0x1, kBinary = 0x2, kClose = 0x8, k
 // Size of a masked client frame carrying len payload bytes.
 size_t masked_frame_size(uint64_t len) noexcept;
 
+// Writes the head of one final masked frame (FIN set) carrying len payload
+// bytes: opcode byte, length, mask key. Returns its size, which is
+// masked_frame_size(len) - len; the masked payload goes right after it.
+size_t write_masked_head(uint8_t* out, Opcode op, uint64_t len, const uint8_t (&mask)[4]) noexcept;
+
 // Writes one final masked frame (FIN set) into out, which holds at least
 // masked_frame_size(len) bytes; returns the bytes written.
 size_t write_masked_frame(uint8_t* out, Opcode op, const uint8_t* payload, uint64_t len,

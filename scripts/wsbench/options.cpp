@@ -5,13 +5,15 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
+#include <string>
 #include <string_view>
 
 namespace wsbench {
 
 namespace {
 
-constexpr const char* kScenarios[] = {"echo"};
+constexpr const char* kScenarios[] = {"echo", "fanout"};
 
 bool parse_port(std::string_view s, uint16_t& port) {
     unsigned v = 0;
@@ -45,14 +47,16 @@ bool parse_u32(std::string_view s, uint32_t lo, uint32_t hi, uint32_t& out) {
     return true;
 }
 
-bool parse_seconds(std::string_view s, double lo, double& out) {
+bool parse_number(std::string_view s, double lo, double hi, double& out) {
     std::string copy(s);
     char* end = nullptr;
     double v = std::strtod(copy.c_str(), &end);
-    if (copy.empty() || *end != '\0' || !std::isfinite(v) || v < lo || v > 86400) return false;
+    if (copy.empty() || *end != '\0' || !std::isfinite(v) || v < lo || v > hi) return false;
     out = v;
     return true;
 }
+
+bool parse_seconds(std::string_view s, double lo, double& out) { return parse_number(s, lo, 86400, out); }
 
 }  // namespace
 
@@ -114,12 +118,24 @@ std::string usage() {
         "scenarios:\n"
         "  echo    each connection keeps --inflight messages in flight and sends the\n"
         "          next as each echo returns; reports round trips/s and latency\n"
+        "  fanout  --subscribers connections join the URL's room (e.g. a wshub raw\n"
+        "          route, ws://HOST:PORT/raw?room=bench), then --publishers more; each\n"
+        "          publisher keeps --inflight messages in flight, a message leaving the\n"
+        "          window once every subscriber has it. Every receiver checks each\n"
+        "          publisher's sequence numbers (loss, reordering); reports deliveries/s,\n"
+        "          publish rate and publish-to-receive latency\n"
         "\n"
         "options:\n"
         "  --url URL             ws://HOST:PORT/PATH; HOST numeric or localhost (required)\n"
-        "  --connections N       connections to open (default 100)\n"
-        "  --size BYTES          payload bytes per message; suffix KiB or MiB allowed (default 16)\n"
-        "  --inflight K          messages in flight per connection (default 1)\n"
+        "  --connections N       echo: connections to open (default 100)\n"
+        "  --subscribers S       fanout: receiving connections, opened first (default 100)\n"
+        "  --publishers P        fanout: sending connections, opened next (default 1)\n"
+        "  --rate N              fanout: messages per second per publisher (default: as fast\n"
+        "                        as the in-flight window allows)\n"
+        "  --size BYTES          payload bytes per message; suffix KiB or MiB allowed (default\n"
+        "                        16; fanout: 64, at least 24)\n"
+        "  --inflight K          messages in flight per connection (default 1), or per\n"
+        "                        publisher (fanout, default 16)\n"
         "  --duration SECONDS    measured time (default 5)\n"
         "  --warmup SECONDS      unmeasured time before it (default 1)\n"
         "  --dial-batch N        connects and handshakes in progress at once (default 256)\n"
@@ -130,7 +146,8 @@ std::string usage() {
         "\n"
         "Prints one summary table on stdout and, when stderr is a terminal, a progress\n"
         "line each second. Exit status: 0 without errors, 1 with any error (connect,\n"
-        "handshake, protocol, unexpected close), 2 on a bad command line.\n";
+        "handshake, protocol, unexpected close; fanout: also any lost or reordered\n"
+        "message), 2 on a bad command line.\n";
 }
 
 ParseOutcome parse_options(int argc, char** argv, Options& opts, std::string& error) {
@@ -143,12 +160,13 @@ ParseOutcome parse_options(int argc, char** argv, Options& opts, std::string& er
     bool known = false;
     for (const char* s : kScenarios) known = known || first == s;
     if (!known) {
-        error = "unknown scenario '" + std::string(first) + "' (scenarios: echo)";
+        error = "unknown scenario '" + std::string(first) + "' (scenarios: echo, fanout)";
         return ParseOutcome::usage_error;
     }
     opts.scenario = std::string(first);
 
-    bool have_url = false;
+    const bool fanout = opts.scenario == "fanout";
+    bool have_url = false, have_size = false, have_inflight = false;
     for (int i = 2; i < argc; ++i) {
         std::string_view flag = argv[i];
         if (flag == "--help" || flag == "-h") return ParseOutcome::help;
@@ -166,12 +184,23 @@ ParseOutcome parse_options(int argc, char** argv, Options& opts, std::string& er
             std::string e = parse_url(std::string(value), opts.target);
             if (!e.empty()) bad = e;
             have_url = e.empty();
-        } else if (flag == "--connections") {
+        } else if (flag == "--connections" && !fanout) {
             if (!parse_u32(value, 1, 1'000'000, opts.connections)) bad = "an integer from 1 to 1000000";
+        } else if (flag == "--subscribers" && fanout) {
+            if (!parse_u32(value, 1, 1'000'000, opts.subscribers)) bad = "an integer from 1 to 1000000";
+        } else if (flag == "--publishers" && fanout) {
+            if (!parse_u32(value, 1, 10'000, opts.publishers)) bad = "an integer from 1 to 10000";
+        } else if (flag == "--rate" && fanout) {
+            if (!parse_number(value, 0.001, 1e8, opts.rate))
+                bad = "messages per second, more than 0 and at most 1e8";
         } else if (flag == "--size") {
+            have_size = true;
             if (!parse_size(value, opts.size) || opts.size > (uint64_t(1) << 30))
                 bad = "bytes from 0 to 1GiB, e.g. 16, 1024, 1KiB";
+            else if (fanout && opts.size < kFanoutHeader)
+                bad = "at least " + std::to_string(kFanoutHeader) + " bytes for fanout (its header)";
         } else if (flag == "--inflight") {
+            have_inflight = true;
             if (!parse_u32(value, 1, 65536, opts.inflight)) bad = "an integer from 1 to 65536";
         } else if (flag == "--duration") {
             if (!parse_seconds(value, 0.001, opts.duration_s)) bad = "seconds, more than 0, e.g. 5 or 0.5";
@@ -184,6 +213,10 @@ ParseOutcome parse_options(int argc, char** argv, Options& opts, std::string& er
         } else if (flag == "--csv") {
             opts.csv_path = std::string(value);
             if (opts.csv_path.empty()) bad = "a file name";
+        } else if (flag == "--connections" || flag == "--subscribers" || flag == "--publishers" ||
+                   flag == "--rate") {
+            error = std::string(flag) + ": not a flag of the " + opts.scenario + " scenario (try --help)";
+            return ParseOutcome::usage_error;
         } else {
             error = "unknown flag '" + std::string(flag) + "' (try --help)";
             return ParseOutcome::usage_error;
@@ -194,9 +227,12 @@ ParseOutcome parse_options(int argc, char** argv, Options& opts, std::string& er
         }
     }
     if (!have_url) {
-        error = "--url: required, e.g. --url ws://127.0.0.1:8080/echo";
+        error = fanout ? "--url: required, e.g. --url ws://127.0.0.1:8080/raw?room=bench"
+                       : "--url: required, e.g. --url ws://127.0.0.1:8080/echo";
         return ParseOutcome::usage_error;
     }
+    if (fanout && !have_size) opts.size = 64;
+    if (fanout && !have_inflight) opts.inflight = 16;
     return ParseOutcome::run;
 }
 

@@ -22,9 +22,12 @@ struct Target {
 struct Options {
     std::string scenario;
     Target target;
-    uint32_t connections = 100;
-    uint64_t size = 16;          // payload bytes per message
-    uint32_t inflight = 1;       // messages in flight per connection
+    uint32_t connections = 100;  // echo
+    uint32_t subscribers = 100;  // fanout
+    uint32_t publishers = 1;     // fanout
+    double rate = 0;             // fanout: messages per second per publisher; 0: as the window allows
+    uint64_t size = 16;          // payload bytes per message (fanout default: 64)
+    uint32_t inflight = 1;       // messages in flight per connection (fanout: per publisher, default 16)
     double duration_s = 5;       // measured seconds
     double warmup_s = 1;         // unmeasured seconds before that
     uint32_t dial_batch = 256;   // connects + handshakes in progress at once
@@ -38,6 +41,9 @@ struct Options {
 std::string parse_url(const std::string& url, Target& out);
 
 enum class ParseOutcome { run, help, usage_error };
+
+// Smallest --size of the fanout scenario: the bytes its header takes.
+constexpr uint64_t kFanoutHeader = 24;
 
 // Fills opts from argv; on usage_error, error holds one line naming the flag.
 ParseOutcome parse_options(int argc, char** argv, Options& opts, std::string& error);

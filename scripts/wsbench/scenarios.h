@@ -6,6 +6,7 @@ namespace wsbench {
 
 struct Options;
 
-int run_echo(const Options& opts);  // echo.cpp
+int run_echo(const Options& opts);    // echo.cpp
+int run_fanout(const Options& opts);  // fanout.cpp
 
 }  // namespace wsbench

@@ -25,12 +25,15 @@ int main(int argc, char** argv) {
     // A write to a connection the server reset must be an error value, not a signal.
     signal(SIGPIPE, SIG_IGN);
     // Many connections need many descriptors: take the hard limit if it helps.
+    const rlim_t sockets =
+        opts.scenario == "fanout" ? rlim_t(opts.subscribers) + opts.publishers : rlim_t(opts.connections);
     rlimit nofile{};
-    if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < rlim_t(opts.connections) + 64) {
+    if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < sockets + 64) {
         nofile.rlim_cur = nofile.rlim_max;
         setrlimit(RLIMIT_NOFILE, &nofile);
     }
     if (opts.scenario == "echo") return wsbench::run_echo(opts);
+    if (opts.scenario == "fanout") return wsbench::run_fanout(opts);
     std::fprintf(stderr, "wsbench: scenario '%s' is not implemented\n", opts.scenario.c_str());
     return 2;
 }

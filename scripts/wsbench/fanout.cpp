@@ -1,0 +1,953 @@
+// The fanout scenario: --subscribers connections join a room, then
+// --publishers more join it and publish. Each message carries its publisher's
+// index, a sequence number and its send time; every receiver checks, per
+// publisher, that sequence numbers arrive complete and in order.
+//
+// Flow control: a publisher keeps at most --inflight messages in flight, and a
+// message leaves the window once EVERY live subscriber has it (not just one
+// tracker), so no subscriber's send queue on the server can hold more than
+// publishers x inflight of these messages: far under wshub's default
+// --queue-messages 1024 for the usual shapes, so zero loss is expected.
+//
+// Cost: one thread, one level-triggered epoll set, one 256 KiB read buffer
+// shared by every connection, frames decoded in place (only a message's first
+// 24 bytes are gathered, in case a read splits them), no allocation per
+// message. Sends are batched: after each epoll batch, every publisher whose
+// window moved writes all it may send in one write.
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "clock.h"
+#include "dial.h"
+#include "frame.h"
+#include "histogram.h"
+#include "options.h"
+#include "report.h"
+#include "rng.h"
+#include "scenarios.h"
+
+namespace wsbench {
+
+namespace {
+
+constexpr size_t kHeader = kFanoutHeader;
+constexpr size_t kReadBuffer = 256 * 1024;
+constexpr uint32_t kCheckedMessages = 4;   // padding compared on each receiver's first messages
+constexpr int64_t kDrainWaitNs = 2'000'000'000;  // after the run, for messages still in flight
+constexpr int64_t kCloseWaitNs = 2'000'000'000;  // then for the close handshakes
+constexpr int64_t kDrainCheckNs = 1'000'000;
+constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
+
+// --- The message header ------------------------------------------------------
+// Three 8-byte words of 7-bit groups, so every byte is below 0x80 and a text
+// message stays valid UTF-8 (the padding is lower-case letters). The same
+// process writes and reads them, so host byte order is fine.
+//   word 0   sequence number (56 bits)
+//   word 1   send time, CLOCK_MONOTONIC nanoseconds modulo 2^56 (56 bits)
+//   word 2   bytes [0, 4): publisher index (28 bits); [4, 7): "wsF";
+//            [7]: the sum of the 23 bytes before it, modulo 128
+struct MsgHeader {
+    uint32_t pub = 0;
+    uint64_t seq = 0;
+    uint64_t sent_ns = 0;  // modulo 2^56
+};
+
+constexpr uint64_t kLow56 = (uint64_t(1) << 56) - 1;
+constexpr uint64_t kHighBits = 0x8080808080808080u;
+
+// 56 bits to eight 7-bit groups, one a byte, lowest first; and back.
+constexpr uint64_t spread7(uint64_t v) noexcept {
+    uint64_t x = (v & 0x0FFFFFFFu) | ((v << 4) & 0x0FFFFFFF00000000u);
+    x = (x & 0x00003FFF00003FFFu) | ((x << 2) & 0x3FFF00003FFF0000u);
+    return (x & 0x007F007F007F007Fu) | ((x << 1) & 0x7F007F007F007F00u);
+}
+constexpr uint64_t pack7(uint64_t x) noexcept {
+    x = (x & 0x007F007F007F007Fu) | ((x & 0x7F007F007F007F00u) >> 1);
+    x = (x & 0x00003FFF00003FFFu) | ((x & 0x3FFF00003FFF0000u) >> 2);
+    return (x & 0x0FFFFFFFu) | ((x & 0x0FFFFFFF00000000u) >> 4);
+}
+static_assert(pack7(spread7(0x00ABCDEF01234567u)) == 0x00ABCDEF01234567u);
+static_assert((spread7(kLow56) & kHighBits) == 0);
+
+// The sum of a word's bytes (each below 0x80).
+constexpr uint64_t byte_sum(uint64_t w) noexcept {
+    uint64_t s = (w & 0x00FF00FF00FF00FFu) + ((w >> 8) & 0x00FF00FF00FF00FFu);
+    return (s * 0x0001000100010001u) >> 48;
+}
+
+uint64_t magic_word() noexcept {
+    uint64_t w = 0;
+    const uint8_t magic[3] = {'w', 's', 'F'};
+    std::memcpy(reinterpret_cast<uint8_t*>(&w) + 4, magic, 3);
+    return w;
+}
+const uint64_t kMagic = magic_word();  // bytes 4..6 of word 2
+const uint64_t kMagicMask = [] {        // bytes 4..6
+    uint64_t m = 0;
+    std::memset(reinterpret_cast<uint8_t*>(&m) + 4, 0xFF, 3);
+    return m;
+}();
+const uint64_t kLowFour = [] {  // bytes 0..3
+    uint64_t m = 0;
+    std::memset(&m, 0xFF, 4);
+    return m;
+}();
+const uint64_t kLastByte = [] {  // byte 7
+    uint64_t m = 0;
+    std::memset(reinterpret_cast<uint8_t*>(&m) + 7, 0xFF, 1);
+    return m;
+}();
+
+void encode_header(uint8_t* h, const MsgHeader& m) noexcept {
+    uint64_t w[3];
+    w[0] = spread7(m.seq & kLow56);
+    w[1] = spread7(m.sent_ns & kLow56);
+    w[2] = (spread7(m.pub & 0x0FFFFFFFu) & kLowFour) | kMagic;
+    uint8_t check = uint8_t((byte_sum(w[0]) + byte_sum(w[1]) + byte_sum(w[2])) & 0x7F);
+    std::memcpy(h, w, 24);
+    h[23] = check;
+}
+
+bool decode_header(const uint8_t* h, MsgHeader& m) noexcept {
+    uint64_t w[3];
+    std::memcpy(w, h, 24);
+    if ((w[0] | w[1] | w[2]) & kHighBits) return false;
+    if ((w[2] & kMagicMask) != kMagic) return false;
+    if (((byte_sum(w[0]) + byte_sum(w[1]) + byte_sum(w[2] & ~kLastByte)) & 0x7F) != h[23]) return false;
+    m.seq = pack7(w[0]);
+    m.sent_ns = pack7(w[1]);
+    m.pub = uint32_t(pack7(w[2] & kLowFour));
+    return true;
+}
+
+uint8_t padding_byte(uint64_t offset) noexcept { return uint8_t('a' + offset % 26); }
+
+// dst[i] = src[i] ^ mask[i % 4], 8 bytes at a time; dst and src start at
+// payload offsets that are multiples of 4.
+void mask_copy(uint8_t* dst, const uint8_t* src, size_t n, uint64_t mask8) noexcept {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        std::memcpy(&w, src + i, 8);
+        w ^= mask8;
+        std::memcpy(dst + i, &w, 8);
+    }
+    const auto* m = reinterpret_cast<const uint8_t*>(&mask8);
+    for (; i < n; ++i) dst[i] = src[i] ^ m[i & 7];
+}
+
+// --- Outgoing bytes ----------------------------------------------------------
+// Whole frames waiting to be written, in order. Grows only when more is queued
+// than ever before; a publisher's is sized up front for its whole window.
+class OutQueue {
+public:
+    void reserve(size_t n) {
+        if (n > cap_) grow(n);
+    }
+    uint8_t* append(size_t n) {
+        if (cap_ - end_ < n) make_room(n);
+        uint8_t* p = buf_.get() + end_;
+        end_ += n;
+        return p;
+    }
+    const uint8_t* data() const noexcept { return buf_.get() + begin_; }
+    size_t size() const noexcept { return end_ - begin_; }
+    void consume(size_t n) noexcept {
+        begin_ += n;
+        if (begin_ == end_) begin_ = end_ = 0;
+    }
+
+private:
+    void make_room(size_t n) {
+        size_t used = end_ - begin_;
+        if (cap_ - used >= n) {
+            std::memmove(buf_.get(), buf_.get() + begin_, used);
+            begin_ = 0;
+            end_ = used;
+        } else {
+            grow(used + n > 2 * cap_ ? used + n : 2 * cap_);
+        }
+    }
+    void grow(size_t cap) {
+        size_t used = end_ - begin_;
+        std::unique_ptr<uint8_t[]> nb(new uint8_t[cap]);
+        if (used > 0) std::memcpy(nb.get(), buf_.get() + begin_, used);
+        buf_ = std::move(nb);
+        cap_ = cap;
+        begin_ = 0;
+        end_ = used;
+    }
+
+    std::unique_ptr<uint8_t[]> buf_;
+    size_t cap_ = 0, begin_ = 0, end_ = 0;
+};
+
+// --- State -------------------------------------------------------------------
+struct Conn {
+    int fd = -1;
+    uint32_t id = 0;          // index in conns_: the epoll token
+    int64_t pub = -1;         // publisher index, or -1 for a subscriber
+    bool alive = false;
+    bool closing = false;     // our close frame is queued
+    bool watching_out = false;
+    FrameDecoder decoder;
+    uint8_t head[kHeader] = {};    // first bytes of the message being received
+    uint64_t* next_seq = nullptr;  // per publisher: the sequence number expected next
+    uint32_t received = 0;         // messages, saturating at kCheckedMessages
+    OutQueue out;
+};
+
+struct Pub {
+    uint32_t conn = 0;       // its index in conns_
+    bool dead = false;       // its connection failed: its stream ends where it ends
+    bool dirty = false;      // in dirty_: its window may have room
+    uint64_t sent = 0;       // messages queued so far; the next sequence number
+    uint64_t acked = 0;      // oldest message not yet at every live subscriber
+    uint32_t* got = nullptr; // ring: subscribers holding message seq, at seq & (ring_ - 1)
+    int64_t due = 0;         // with --rate: when the next message is due
+};
+
+enum class Phase { running, draining, closing };
+
+struct Errors {
+    uint64_t protocol = 0;         // bad frame, header, length, type or content; a message never sent
+    uint64_t closed = 0;           // close frame, EOF or reset from the server during the run
+    uint64_t close_handshake = 0;  // no close frame back at the end
+};
+
+class FanoutRun {
+public:
+    explicit FanoutRun(const Options& opts) : opts_(opts) {}
+    int run();
+
+    // FrameDecoder sink, for the connection being read (cur_).
+    void on_data(const uint8_t* p, size_t n, uint64_t offset);
+    void on_message(uint8_t opcode, uint64_t length);
+    void on_control(uint8_t opcode, const uint8_t* p, size_t n);
+
+private:
+    std::vector<DialedConn> dial(uint32_t count, DialStats& stats);
+    bool setup(std::vector<DialedConn>& subs, std::vector<DialedConn>& pubs);
+    bool add_conn(size_t index, int fd, int64_t pub);
+    void loop();
+    void on_readable(Conn& c);
+    void feed(Conn& c, const uint8_t* p, size_t n);
+    void deliver(Conn& c, const MsgHeader& m);
+    void credit(Pub& p, uint64_t seq);
+    void advance(Pub& p);
+    void pump(int64_t now);
+    void fill(Pub& p, int64_t now);
+    void append_message(Pub& p, Conn& c, int64_t now);
+    void flush(Conn& c);
+    void watch_out(Conn& c, bool on);
+    void queue_control(Conn& c, Opcode op, const uint8_t* payload, size_t n);
+    void start_closing(Conn& c);
+    bool drained() const;
+    void count_missing();
+    void fail(Conn& c, uint64_t Errors::*kind, const std::string& why);
+    void note(const std::string& why);
+    void drop(Conn& c);
+    void tick(int64_t now);
+    int report();
+
+    const Options& opts_;
+    Rng rng_;
+    int epfd_ = -1;
+    Opcode opcode_ = kText;
+    size_t frame_len_ = 0;
+    int64_t interval_ns_ = 0;  // with --rate
+    uint64_t ring_ = 1;        // slots of each publisher's window ring: a power of two, at least inflight
+    std::vector<uint8_t> payload_;  // the unmasked payload; each message overwrites its header
+    std::vector<Conn> conns_;       // subscribers first, then publishers
+    std::vector<Pub> pubs_;
+    std::vector<uint64_t> seq_arena_;
+    std::vector<uint32_t> got_arena_;
+    std::vector<uint32_t> dirty_;   // publishers whose window moved since the last pump
+    std::unique_ptr<uint8_t[]> rbuf_;
+    size_t alive_ = 0;
+    uint32_t subs_opened_ = 0;
+    uint32_t alive_subs_ = 0;
+    DialStats sub_dial_, pub_dial_;
+    double sub_dial_s_ = 0, pub_dial_s_ = 0;
+
+    // Warm-up until warm_end_, measuring until end_, then draining, then closing.
+    Phase phase_ = Phase::running;
+    int64_t start_ = 0, warm_end_ = 0, end_ = 0, deadline_ = 0;
+    int64_t next_due_ = kNever;  // earliest due time of a publisher with room in its window
+    int64_t next_drain_check_ = 0;
+    Conn* cur_ = nullptr;
+    bool cur_failed_ = false;
+    int64_t now_ = 0;
+
+    uint64_t published_total_ = 0, published_measured_ = 0;
+    uint64_t deliveries_total_ = 0, deliveries_measured_ = 0;
+    uint64_t reads_measured_ = 0;  // reads that returned data, by receive time as deliveries
+    uint64_t loss_ = 0, out_of_order_ = 0, late_ = 0;
+    Histogram latency_;
+    Errors errors_;
+    std::string first_error_;
+    CpuTimes cpu_at_warm_end_, cpu_at_end_;
+    bool cpu_warm_taken_ = false, cpu_end_taken_ = false;
+    int64_t cpu_end_ns_ = 0;
+
+    bool progress_ = false;
+    int64_t next_tick_ = 0, last_tick_ = 0;
+    uint64_t deliveries_at_tick_ = 0, published_at_tick_ = 0;
+};
+
+int FanoutRun::run() {
+    epfd_ = epoll_create1(EPOLL_CLOEXEC);
+    if (epfd_ < 0) {
+        std::fprintf(stderr, "wsbench: epoll_create1: %s\n", std::strerror(errno));
+        return 1;
+    }
+    opcode_ = opts_.text ? kText : kBinary;
+    progress_ = progress_enabled();
+
+    if (progress_) draw_progress("wsbench fanout: connecting " + std::to_string(opts_.subscribers) + " subscribers...");
+    int64_t t0 = now_ns();
+    std::vector<DialedConn> subs = dial(opts_.subscribers, sub_dial_);
+    int64_t t1 = now_ns();
+    sub_dial_s_ = double(t1 - t0) / 1e9;
+    std::vector<DialedConn> pubs;
+    if (!subs.empty()) {
+        // Every subscriber is a member now: wshub joins rooms before its 101.
+        if (progress_) draw_progress("wsbench fanout: connecting " + std::to_string(opts_.publishers) + " publishers...");
+        pubs = dial(opts_.publishers, pub_dial_);
+        pub_dial_s_ = double(now_ns() - t1) / 1e9;
+    }
+    if (progress_) finish_progress();
+    if (subs.empty() || pubs.empty()) {
+        const std::string& why = subs.empty() ? sub_dial_.first_error : pub_dial_.first_error;
+        std::fprintf(stderr, "wsbench: no %s could be opened: %s\n", subs.empty() ? "subscriber" : "publisher",
+                     why.c_str());
+        for (auto& d : subs) close(d.fd);
+        for (auto& d : pubs) close(d.fd);
+    } else if (setup(subs, pubs)) {
+        loop();
+        if (progress_) finish_progress();
+    } else {
+        return 1;
+    }
+    for (auto& c : conns_)
+        if (c.fd >= 0) close(c.fd);
+    close(epfd_);
+    return report();
+}
+
+// Dials with an epoll set of its own, closed afterwards (which unregisters
+// every socket from it), so that sockets dialed earlier cannot show up there
+// under a dialer's token.
+std::vector<DialedConn> FanoutRun::dial(uint32_t count, DialStats& stats) {
+    int ep = epoll_create1(EPOLL_CLOEXEC);
+    if (ep < 0) {
+        stats.first_error = std::string("epoll_create1: ") + std::strerror(errno);
+        stats.connect_errors = count;
+        return {};
+    }
+    Options o = opts_;
+    o.connections = count;
+    std::vector<DialedConn> out = dial_all(ep, o, rng_, stats);
+    close(ep);
+    return out;
+}
+
+bool FanoutRun::setup(std::vector<DialedConn>& subs, std::vector<DialedConn>& pubs) {
+    const size_t n = subs.size() + pubs.size();
+    const size_t np = pubs.size();
+    frame_len_ = masked_frame_size(opts_.size);
+    if (opts_.rate > 0) interval_ns_ = int64_t(1e9 / opts_.rate) > 0 ? int64_t(1e9 / opts_.rate) : 1;
+    payload_.resize(opts_.size);
+    for (size_t i = 0; i < payload_.size(); ++i) payload_[i] = padding_byte(i);
+    rbuf_ = std::make_unique<uint8_t[]>(kReadBuffer);
+    seq_arena_.assign(n * np, 0);
+    ring_ = 1;
+    while (ring_ < opts_.inflight) ring_ *= 2;
+    got_arena_.assign(np * ring_, 0);
+    conns_.resize(n);
+    pubs_.resize(np);
+    dirty_.reserve(np);
+    subs_opened_ = uint32_t(subs.size());
+    alive_subs_ = subs_opened_;
+
+    for (size_t i = 0; i < n; ++i) {
+        Conn& c = conns_[i];
+        c.id = uint32_t(i);
+        c.next_seq = seq_arena_.data() + i * np;
+        c.decoder = FrameDecoder(opts_.size);
+    }
+    for (size_t i = 0; i < subs.size(); ++i)
+        if (!add_conn(i, subs[i].fd, -1)) return false;
+    for (size_t j = 0; j < np; ++j) {
+        Pub& p = pubs_[j];
+        p.conn = uint32_t(subs.size() + j);
+        p.got = got_arena_.data() + j * ring_;
+        conns_[p.conn].out.reserve(size_t(opts_.inflight) * frame_len_ + 256);
+        if (!add_conn(p.conn, pubs[j].fd, int64_t(j))) return false;
+    }
+    alive_ = n;
+
+    start_ = now_ns();
+    warm_end_ = start_ + int64_t(opts_.warmup_s * 1e9);
+    end_ = warm_end_ + int64_t(opts_.duration_s * 1e9);
+    next_tick_ = start_ + 1'000'000'000;
+    last_tick_ = start_;
+    if (opts_.warmup_s == 0) {
+        cpu_at_warm_end_ = cpu_now();
+        cpu_warm_taken_ = true;
+    }
+    // Spread the publishers' schedules over one interval.
+    for (size_t j = 0; j < np; ++j) pubs_[j].due = start_ + int64_t(double(interval_ns_) * double(j) / double(np));
+    // Frames that arrived with a 101 would be unsolicited: feed them anyway.
+    now_ = now_ns();
+    for (size_t i = 0; i < n; ++i) {
+        DialedConn& d = i < subs.size() ? subs[i] : pubs[i - subs.size()];
+        if (!d.leftover.empty() && conns_[i].alive)
+            feed(conns_[i], reinterpret_cast<const uint8_t*>(d.leftover.data()), d.leftover.size());
+    }
+    for (size_t j = 0; j < np; ++j) {
+        pubs_[j].dirty = true;
+        dirty_.push_back(uint32_t(j));
+    }
+    next_due_ = opts_.rate > 0 ? start_ : kNever;
+    pump(now_ns());
+    return true;
+}
+
+bool FanoutRun::add_conn(size_t index, int fd, int64_t pub) {
+    Conn& c = conns_[index];
+    c.fd = fd;
+    c.pub = pub;
+    c.alive = true;
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = index;
+    if (epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
+        std::fprintf(stderr, "wsbench: epoll_ctl: %s\n", std::strerror(errno));
+        return false;
+    }
+    return true;
+}
+
+void FanoutRun::loop() {
+    std::vector<epoll_event> events(1024);
+    while (alive_ > 0) {
+        int64_t now = now_ns();
+        tick(now);
+        if (phase_ == Phase::running && now >= end_) {
+            // Stop publishing; wait for what is in flight before checking the tails.
+            phase_ = Phase::draining;
+            cpu_at_end_ = cpu_now();
+            cpu_end_taken_ = true;
+            cpu_end_ns_ = now;
+            deadline_ = now + kDrainWaitNs;
+            next_drain_check_ = now;
+        }
+        if (phase_ == Phase::draining && now >= next_drain_check_) {
+            next_drain_check_ = now + kDrainCheckNs;
+            if (now >= deadline_ || drained()) {
+                count_missing();
+                phase_ = Phase::closing;
+                deadline_ = now + kCloseWaitNs;
+                for (auto& c : conns_)
+                    if (c.alive) start_closing(c);
+                continue;
+            }
+        }
+        if (phase_ == Phase::closing && now >= deadline_) break;
+
+        int64_t wake = deadline_;
+        if (phase_ == Phase::running) {
+            wake = now < warm_end_ ? warm_end_ : end_;
+            if (next_due_ < wake) wake = next_due_;
+        }
+        if (phase_ == Phase::draining && next_drain_check_ < wake) wake = next_drain_check_;
+        if (progress_ && next_tick_ < wake) wake = next_tick_;
+        int timeout_ms = wake <= now ? 0 : int((wake - now + 999'999) / 1'000'000);
+        int n = epoll_wait(epfd_, events.data(), int(events.size()), timeout_ms);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            std::fprintf(stderr, "wsbench: epoll_wait: %s\n", std::strerror(errno));
+            break;
+        }
+        for (int i = 0; i < n; ++i) {
+            Conn& c = conns_[events[size_t(i)].data.u64];
+            uint32_t ev = events[size_t(i)].events;
+            if (!c.alive) continue;  // dropped earlier in this batch
+            if (ev & (EPOLLIN | EPOLLERR | EPOLLHUP)) on_readable(c);
+            if (c.alive && (ev & EPOLLOUT)) flush(c);
+        }
+        pump(now_ns());
+    }
+    if (!cpu_end_taken_) {  // every connection failed early
+        cpu_at_end_ = cpu_now();
+        cpu_end_taken_ = true;
+        cpu_end_ns_ = now_ns();
+    }
+    if (phase_ != Phase::closing) count_missing();
+    for (auto& c : conns_)
+        if (c.alive && c.closing) {
+            ++errors_.close_handshake;
+            note("no close frame back within 2 s");
+        }
+}
+
+void FanoutRun::tick(int64_t now) {
+    if (!cpu_warm_taken_ && now >= warm_end_) {
+        cpu_at_warm_end_ = cpu_now();
+        cpu_warm_taken_ = true;
+    }
+    if (!progress_ || now < next_tick_) return;
+    const char* phase = next_tick_ <= warm_end_ ? "warm-up" : next_tick_ <= end_ ? "measuring" : "draining";
+    double seconds = double(now - last_tick_) / 1e9;
+    uint64_t errs = errors_.protocol + errors_.closed;
+    draw_progress("wsbench fanout: " + fmt(double(now - start_) / 1e9, 0) + " s " + phase + "  subscribers " +
+                  std::to_string(alive_subs_) + "  published/s " +
+                  fmt(double(published_total_ - published_at_tick_) / seconds, 0) + "  deliveries/s " +
+                  fmt(double(deliveries_total_ - deliveries_at_tick_) / seconds, 0) + "  loss " +
+                  std::to_string(loss_) + "  errors " + std::to_string(errs));
+    published_at_tick_ = published_total_;
+    deliveries_at_tick_ = deliveries_total_;
+    last_tick_ = now;
+    while (next_tick_ <= now) next_tick_ += 1'000'000'000;
+}
+
+void FanoutRun::on_readable(Conn& c) {
+    // One read normally drains the socket; loop only while the buffer fills
+    // (level-triggered: anything left is reported again).
+    for (int round = 0; round < 4; ++round) {
+        ssize_t r = read(c.fd, rbuf_.get(), kReadBuffer);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0 && errno == EAGAIN) break;
+        if (r <= 0) {
+            if (!c.closing)
+                fail(c, &Errors::closed,
+                     r == 0 ? "server closed the connection (EOF) mid-run" : std::string("read: ") + std::strerror(errno));
+            else
+                fail(c, &Errors::close_handshake, "connection ended before the server's close frame");
+            return;
+        }
+        now_ = now_ns();
+        if (now_ >= warm_end_ && now_ < end_) ++reads_measured_;
+        feed(c, rbuf_.get(), size_t(r));
+        if (!c.alive || size_t(r) < kReadBuffer) break;
+    }
+}
+
+void FanoutRun::feed(Conn& c, const uint8_t* p, size_t n) {
+    cur_ = &c;
+    cur_failed_ = false;
+    if (!c.decoder.feed(p, n, *this))
+        return fail(c, &Errors::protocol, std::string("bad frame: ") + c.decoder.error());
+    // A sink callback may have asked for the connection to go (already counted).
+    if (cur_failed_) drop(c);
+}
+
+std::string conn_name(const Conn& c, uint32_t subscribers) {
+    return c.pub < 0 ? "subscriber " + std::to_string(c.id) : "publisher " + std::to_string(c.id - subscribers);
+}
+
+void FanoutRun::on_data(const uint8_t* p, size_t n, uint64_t offset) {
+    Conn& c = *cur_;
+    if (cur_failed_) return;
+    if (offset < kHeader) {
+        size_t k = kHeader - size_t(offset) < n ? kHeader - size_t(offset) : n;
+        std::memcpy(c.head + offset, p, k);
+    }
+    if (c.received >= kCheckedMessages || offset + n <= kHeader) return;
+    for (size_t i = offset < kHeader ? kHeader - size_t(offset) : 0; i < n; ++i) {
+        if (p[i] != padding_byte(offset + i)) {
+            ++errors_.protocol;
+            note(conn_name(c, subs_opened_) + ": message content differs at byte " + std::to_string(offset + i));
+            cur_failed_ = true;
+            return;
+        }
+    }
+}
+
+void FanoutRun::on_message(uint8_t opcode, uint64_t length) {
+    Conn& c = *cur_;
+    if (cur_failed_) return;
+    std::string why;
+    MsgHeader m;
+    if (opcode != opcode_ || length != opts_.size)
+        why = "message of " + std::to_string(length) + " bytes, opcode " + std::to_string(opcode) + "; sent " +
+              std::to_string(opts_.size) + " bytes, opcode " + std::to_string(opcode_);
+    else if (!decode_header(c.head, m))
+        why = "message without a valid wsbench fanout header (is another client in the room?)";
+    else if (m.pub >= pubs_.size())
+        why = "message from publisher " + std::to_string(m.pub) + ", which does not exist";
+    else if (m.seq >= pubs_[m.pub].sent)
+        why = "publisher " + std::to_string(m.pub) + "'s message " + std::to_string(m.seq) + " was never sent";
+    if (!why.empty()) {
+        ++errors_.protocol;
+        note(conn_name(c, subs_opened_) + ": " + why);
+        cur_failed_ = true;
+        return;
+    }
+    if (c.received < kCheckedMessages) ++c.received;
+    deliver(c, m);
+}
+
+void FanoutRun::deliver(Conn& c, const MsgHeader& m) {
+    Pub& p = pubs_[m.pub];
+    uint64_t& next = c.next_seq[m.pub];
+    const bool subscriber = c.pub < 0;
+    if (m.seq < next) {
+        // After the drain wait, the tails were already counted as lost.
+        if (phase_ == Phase::closing) {
+            ++late_;
+            return;
+        }
+        ++out_of_order_;
+        note(conn_name(c, subs_opened_) + ": publisher " + std::to_string(m.pub) + "'s message " +
+             std::to_string(m.seq) + " came after message " + std::to_string(next - 1));
+        return;
+    }
+    if (m.seq > next) {
+        loss_ += m.seq - next;
+        note(conn_name(c, subs_opened_) + ": publisher " + std::to_string(m.pub) + "'s messages " +
+             std::to_string(next) + " to " + std::to_string(m.seq - 1) + " never arrived (" +
+             std::to_string(m.seq) + " did)");
+        // What was skipped will not come: do not let it hold the window.
+        if (subscriber)
+            for (uint64_t s = next > p.acked ? next : p.acked; s < m.seq; ++s) credit(p, s);
+    }
+    next = m.seq + 1;
+    if (!subscriber) return;
+    credit(p, m.seq);
+    advance(p);
+    ++deliveries_total_;
+    if (now_ >= warm_end_ && now_ < end_) {
+        ++deliveries_measured_;
+        latency_.record(int64_t((uint64_t(now_) - m.sent_ns) & kLow56));
+    }
+}
+
+void FanoutRun::credit(Pub& p, uint64_t seq) {
+    if (seq >= p.acked && seq < p.sent) ++p.got[seq & (ring_ - 1)];
+}
+
+// Moves the window past every message each live subscriber has.
+void FanoutRun::advance(Pub& p) {
+    bool moved = false;
+    while (p.acked < p.sent && p.got[p.acked & (ring_ - 1)] >= alive_subs_) {
+        p.got[p.acked & (ring_ - 1)] = 0;
+        ++p.acked;
+        moved = true;
+    }
+    if (moved && !p.dirty) {
+        p.dirty = true;
+        dirty_.push_back(uint32_t(&p - pubs_.data()));
+    }
+}
+
+// Lets every publisher whose window moved (or, with --rate, whose next
+// message fell due) send what it may, one write each.
+void FanoutRun::pump(int64_t now) {
+    if (phase_ != Phase::running) {
+        for (uint32_t j : dirty_) pubs_[j].dirty = false;
+        dirty_.clear();
+        return;
+    }
+    if (interval_ns_ > 0 && now >= next_due_) {
+        next_due_ = kNever;
+        for (uint32_t j : dirty_) pubs_[j].dirty = false;
+        dirty_.clear();
+        for (auto& p : pubs_) fill(p, now);
+        return;
+    }
+    // fill() never adds to dirty_ (it only writes to publishers' sockets).
+    for (uint32_t j : dirty_) {
+        pubs_[j].dirty = false;
+        fill(pubs_[j], now);
+    }
+    dirty_.clear();
+}
+
+void FanoutRun::fill(Pub& p, int64_t now) {
+    if (p.dead) return;
+    Conn& c = conns_[p.conn];
+    if (!c.alive || c.closing) return;
+    bool any = false;
+    while (p.sent - p.acked < opts_.inflight) {
+        if (interval_ns_ > 0) {
+            if (p.due > now) {
+                if (p.due < next_due_) next_due_ = p.due;
+                break;
+            }
+            p.due += interval_ns_;
+        }
+        append_message(p, c, now);
+        any = true;
+    }
+    if (any) flush(c);
+}
+
+// Queues the next message of p: a fresh mask key per frame (RFC 6455 5.3),
+// the header, then the padding, masked as they are copied in.
+void FanoutRun::append_message(Pub& p, Conn& c, int64_t now) {
+    uint64_t r = rng_.next();
+    uint8_t mask[4];
+    std::memcpy(mask, &r, 4);
+    uint64_t mask8;
+    std::memcpy(&mask8, mask, 4);
+    std::memcpy(reinterpret_cast<uint8_t*>(&mask8) + 4, mask, 4);
+
+    uint8_t* o = c.out.append(frame_len_);
+    o += write_masked_head(o, opcode_, opts_.size, mask);
+    uint8_t head[kHeader];
+    encode_header(head, {uint32_t(&p - pubs_.data()), p.sent, uint64_t(now)});
+    mask_copy(o, head, kHeader, mask8);
+    mask_copy(o + kHeader, payload_.data() + kHeader, opts_.size - kHeader, mask8);
+
+    p.got[p.sent & (ring_ - 1)] = 0;
+    ++p.sent;
+    ++published_total_;
+    if (now >= warm_end_ && now < end_) ++published_measured_;
+}
+
+void FanoutRun::flush(Conn& c) {
+    if (!c.alive) return;
+    while (c.out.size() > 0) {
+        ssize_t w = write(c.fd, c.out.data(), c.out.size());
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0 && errno == EAGAIN) return watch_out(c, true);
+        if (w < 0) {
+            if (!c.closing) return fail(c, &Errors::closed, std::string("write: ") + std::strerror(errno));
+            return drop(c);  // the server may close first; the missing close frame is counted at the end
+        }
+        c.out.consume(size_t(w));
+        if (c.out.size() > 0) return watch_out(c, true);  // the socket buffer is full
+    }
+    watch_out(c, false);
+}
+
+void FanoutRun::watch_out(Conn& c, bool on) {
+    if (c.watching_out == on) return;
+    epoll_event ev{};
+    ev.events = on ? EPOLLIN | EPOLLOUT : EPOLLIN;
+    ev.data.u64 = c.id;
+    epoll_ctl(epfd_, EPOLL_CTL_MOD, c.fd, &ev);
+    c.watching_out = on;
+}
+
+void FanoutRun::queue_control(Conn& c, Opcode op, const uint8_t* payload, size_t n) {
+    uint8_t mask[4];
+    rng_.fill(mask, 4);
+    write_masked_frame(c.out.append(masked_frame_size(n)), op, payload, n, mask);
+}
+
+void FanoutRun::on_control(uint8_t opcode, const uint8_t* p, size_t n) {
+    Conn& c = *cur_;
+    if (cur_failed_) return;
+    if (opcode == kPing) {
+        if (!c.closing) {
+            queue_control(c, kPong, p, n);
+            flush(c);
+            cur_failed_ = !c.alive;  // the write failed (and was counted): read no further
+        }
+    } else if (opcode == kClose) {
+        if (!c.closing) {
+            ++errors_.closed;
+            unsigned code = n >= 2 ? unsigned(p[0]) << 8 | p[1] : 1005;
+            std::string reason = n > 2 ? " \"" + std::string(reinterpret_cast<const char*>(p + 2), n - 2) + "\"" : "";
+            note(conn_name(c, subs_opened_) + ": server sent close " + std::to_string(code) + reason + " mid-run");
+        }
+        // Either the reply to our close, or the server's own: nothing more to say.
+        cur_failed_ = true;
+    }
+    // A pong: unsolicited, allowed, ignored.
+}
+
+// Queues close 1000 behind whatever whole frames are still queued.
+void FanoutRun::start_closing(Conn& c) {
+    static const uint8_t kNormal[2] = {0x03, 0xE8};  // 1000
+    queue_control(c, kClose, kNormal, sizeof kNormal);
+    c.closing = true;
+    flush(c);
+}
+
+// True once every live receiver has every message sent by a live publisher
+// (a publisher's own messages only if it has been receiving them: --echo-self).
+bool FanoutRun::drained() const {
+    for (const auto& p : pubs_)
+        if (!p.dead && p.acked < p.sent) return false;
+    for (const auto& p : pubs_) {
+        const Conn& r = conns_[p.conn];
+        if (!r.alive) continue;
+        for (size_t j = 0; j < pubs_.size(); ++j) {
+            const Pub& q = pubs_[j];
+            if (q.dead || (&q == &p && r.next_seq[j] == 0)) continue;
+            if (r.next_seq[j] < q.sent) return false;
+        }
+    }
+    return true;
+}
+
+// After the drain wait: whatever a live receiver still lacks is lost.
+void FanoutRun::count_missing() {
+    for (auto& r : conns_) {
+        if (!r.alive) continue;
+        for (size_t j = 0; j < pubs_.size(); ++j) {
+            const Pub& q = pubs_[j];
+            uint64_t& next = r.next_seq[j];
+            if (q.dead || (r.pub == int64_t(j) && next == 0) || next >= q.sent) continue;
+            loss_ += q.sent - next;
+            note(conn_name(r, subs_opened_) + ": publisher " + std::to_string(j) + "'s messages " +
+                 std::to_string(next) + " to " + std::to_string(q.sent - 1) + " had not arrived " +
+                 std::to_string(kDrainWaitNs / 1'000'000'000) + " s after the run");
+            next = q.sent;
+        }
+    }
+}
+
+void FanoutRun::note(const std::string& why) {
+    if (first_error_.empty()) first_error_ = why;
+}
+
+void FanoutRun::fail(Conn& c, uint64_t Errors::*kind, const std::string& why) {
+    ++(errors_.*kind);
+    note(conn_name(c, subs_opened_) + ": " + why);
+    drop(c);
+}
+
+void FanoutRun::drop(Conn& c) {
+    if (!c.alive) return;
+    close(c.fd);
+    c.fd = -1;
+    c.alive = false;
+    --alive_;
+    if (c.pub >= 0) {
+        pubs_[size_t(c.pub)].dead = true;
+        return;
+    }
+    // One subscriber fewer to wait for.
+    --alive_subs_;
+    for (auto& p : pubs_) advance(p);
+}
+
+int FanoutRun::report() {
+    CpuTimes total = cpu_now();
+    double window_cpu = 0;
+    if (cpu_warm_taken_ && cpu_end_taken_ && cpu_end_ns_ > warm_end_) {
+        CpuTimes w = cpu_at_end_ - cpu_at_warm_end_;
+        window_cpu = (w.user + w.sys) / (double(cpu_end_ns_ - warm_end_) / 1e9) * 100;
+    }
+    const double deliveries_rate = double(deliveries_measured_) / opts_.duration_s;
+    const double publish_rate = double(published_measured_) / opts_.duration_s;
+    const uint64_t connect_errors = sub_dial_.connect_errors + pub_dial_.connect_errors;
+    const uint64_t handshake_errors = sub_dial_.handshake_errors + pub_dial_.handshake_errors;
+    const uint64_t errs =
+        connect_errors + handshake_errors + errors_.protocol + errors_.closed + errors_.close_handshake;
+    std::string first = !sub_dial_.first_error.empty() ? "subscribers: " + sub_dial_.first_error
+                        : !pub_dial_.first_error.empty() ? "publishers: " + pub_dial_.first_error
+                                                         : first_error_;
+    const size_t pubs_opened = pubs_.size();
+    const std::string rate = opts_.rate > 0 ? fmt(opts_.rate, 1) : "window";
+    const std::string per_sub =
+        subs_opened_ > 0 ? fmt(deliveries_rate / double(subs_opened_), 0) + " per subscriber" : "-";
+
+    std::vector<Field> f = {
+        {"scenario", "fanout", "scenario"},
+        {"url", opts_.target.url, "url"},
+        {"subscribers", std::to_string(subs_opened_) + " of " + std::to_string(opts_.subscribers) + " opened in " +
+                            fmt(sub_dial_s_, 2) + " s", ""},
+        {"", std::to_string(opts_.subscribers), "subscribers"},
+        {"", std::to_string(subs_opened_), "subscribers_opened"},
+        {"publishers", std::to_string(pubs_opened) + " of " + std::to_string(opts_.publishers) + " opened in " +
+                           fmt(pub_dial_s_, 2) + " s", ""},
+        {"", std::to_string(opts_.publishers), "publishers"},
+        {"", std::to_string(pubs_opened), "publishers_opened"},
+        {"message", std::to_string(opts_.size) + " bytes " + (opts_.text ? "text" : "binary") + ", " +
+                        std::to_string(opts_.inflight) + " in flight per publisher, " +
+                        (opts_.rate > 0 ? "at most " + fmt(opts_.rate, 1) + "/s" : "no rate limit"), ""},
+        {"", std::to_string(opts_.size), "size"},
+        {"", std::to_string(opts_.inflight), "inflight"},
+        {"", rate, "rate"},
+        {"", opts_.text ? "text" : "binary", "type"},
+        {"duration", fmt(opts_.duration_s, 2) + " s after " + fmt(opts_.warmup_s, 2) + " s warm-up", ""},
+        {"", fmt(opts_.duration_s, 3), "duration_s"},
+        {"deliveries/s", fmt(deliveries_rate, 0) + "  (" + std::to_string(deliveries_measured_) +
+                             " messages received by subscribers; " + per_sub + ")", ""},
+        {"", fmt(deliveries_rate, 1), "deliveries_per_s"},
+        {"", std::to_string(deliveries_measured_), "deliveries"},
+        {"reads/s", fmt(double(reads_measured_) / opts_.duration_s, 0) + "  (" +
+                        (reads_measured_ > 0 ? fmt(double(deliveries_measured_) / double(reads_measured_), 2) : "-") +
+                        " deliveries per read)", ""},
+        {"", fmt(double(reads_measured_) / opts_.duration_s, 1), "reads_per_s"},
+        {"published/s", fmt(publish_rate, 0) + "  (" + std::to_string(published_measured_) + " messages)", ""},
+        {"", fmt(publish_rate, 1), "publish_per_s"},
+        {"", std::to_string(published_measured_), "published"},
+        {"latency p50", fmt_us(latency_.percentile(0.50)) + " us  (publish to receive)", ""},
+        {"", fmt_us(latency_.percentile(0.50)), "p50_us"},
+        {"latency p99", fmt_us(latency_.percentile(0.99)) + " us", ""},
+        {"", fmt_us(latency_.percentile(0.99)), "p99_us"},
+        {"latency p99.9", fmt_us(latency_.percentile(0.999)) + " us", ""},
+        {"", fmt_us(latency_.percentile(0.999)), "p999_us"},
+        {"latency max", fmt_us(latency_.max()) + " us", ""},
+        {"", fmt_us(latency_.max()), "max_us"},
+        {"loss", std::to_string(loss_) + "  (messages missing at a receiver" +
+                     (late_ > 0 ? "; " + std::to_string(late_) + " of them came later than the drain wait" : "") +
+                     ")", ""},
+        {"", std::to_string(loss_), "loss"},
+        {"out of order", std::to_string(out_of_order_), ""},
+        {"", std::to_string(out_of_order_), "out_of_order"},
+        {"errors", std::to_string(errs) + "  (connect " + std::to_string(connect_errors) + ", handshake " +
+                       std::to_string(handshake_errors) + ", protocol " + std::to_string(errors_.protocol) +
+                       ", closed " + std::to_string(errors_.closed) + ", close handshake " +
+                       std::to_string(errors_.close_handshake) + ")", ""},
+        {"", std::to_string(errs), "errors"},
+        {"", std::to_string(connect_errors), "connect_errors"},
+        {"", std::to_string(handshake_errors), "handshake_errors"},
+        {"", std::to_string(errors_.protocol), "protocol_errors"},
+        {"", std::to_string(errors_.closed), "closed_errors"},
+        {"", std::to_string(errors_.close_handshake), "close_errors"},
+        {"first error", first.empty() ? "-" : first, ""},
+        {"wsbench cpu", fmt(total.user, 2) + " s user, " + fmt(total.sys, 2) + " s system (whole run); " +
+                            fmt(window_cpu, 0) + "% of a core while measuring", ""},
+        {"", fmt(total.user, 3), "cpu_user_s"},
+        {"", fmt(total.sys, 3), "cpu_sys_s"},
+        {"", fmt(window_cpu, 1), "cpu_measuring_pct"},
+    };
+    std::vector<Field> shown;
+    for (const auto& x : f)
+        if (!x.name.empty() && x.name != "scenario") shown.push_back(x);
+    print_table("wsbench fanout", shown);
+    if (window_cpu >= 90)
+        std::fprintf(stderr, "wsbench: warning: the generator used %.0f%% of a core; it may be the bottleneck\n",
+                     window_cpu);
+
+    if (!opts_.csv_path.empty()) {
+        std::string err;
+        if (!append_csv(opts_.csv_path, f, err)) {
+            std::fprintf(stderr, "wsbench: --csv: %s\n", err.c_str());
+            return 1;
+        }
+    }
+    return errs == 0 && loss_ == 0 && out_of_order_ == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+int run_fanout(const Options& opts) {
+    // Each subscriber's send queue on the server may hold every publisher's window.
+    const uint64_t queued = uint64_t(opts.publishers) * opts.inflight;
+    if (queued > 1024 || queued * (opts.size + 10) > 1024 * 1024)
+        std::fprintf(stderr,
+                     "wsbench: warning: publishers x inflight = %llu messages (%llu bytes) may be queued for one "
+                     "subscriber, over wshub's default --queue-messages 1024 / --queue-bytes 1MiB\n",
+                     static_cast<unsigned long long>(queued),
+                     static_cast<unsigned long long>(queued * (opts.size + 10)));
+    return FanoutRun(opts).run();
+}
+
+}  // namespace wsbench
