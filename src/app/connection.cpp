@@ -346,7 +346,7 @@ void Connection::deliver(hub::Frame* frame, hub::Gate* gate) {
 void Connection::park(hub::Frame* frame, hub::Gate* gate) {
     hub::retain(frame);
     hub::retain(gate);
-    gate->pending.fetch_add(1, std::memory_order_acq_rel);
+    hub::gate_add(gate, hub::Gate::kParked);
     parked_.push_back({frame, gate, w_.now_ms() + w_.config().block_timeout_ms});
     w_.counters().parked.add();
     schedule();
@@ -386,7 +386,7 @@ void Connection::release_parked() noexcept {
 }
 
 void Connection::gate_done(hub::Gate* gate) {
-    if (gate->pending.fetch_sub(1, std::memory_order_acq_rel) == 1) w_.unblock(gate->publisher);
+    if (hub::gate_sub(gate, hub::Gate::kParked)) w_.unblock(gate->publisher);
     hub::release(gate);
 }
 

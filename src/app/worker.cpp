@@ -65,8 +65,8 @@ void Worker::run() {
         // more publishers; what is left for the next pass wakes it at once.
         for (int round = 0; round < 4; ++round) {
             resume_unblocked();
-            flush_outbox();
-            flush_dirty();
+            flush_dirty();   // can unpark, and so unblock publishers anywhere
+            flush_outbox();  // after it: an unblock for another worker goes out now
             if (unblocked_.empty()) break;
         }
         if (!unblocked_.empty()) loop_.poller().wake();
@@ -116,7 +116,11 @@ void Worker::drain_inbox() {
             break;
         }
         if (d.frame) hub::release(d.frame);
-        if (d.gate) hub::release(d.gate);
+        if (d.gate) {
+            // Processed here: no longer in flight (it may be parked now).
+            if (hub::gate_sub(d.gate, hub::Gate::kInFlight)) unblock(d.gate->publisher);
+            hub::release(d.gate);
+        }
     }
     inbox_work_.clear();
 }
@@ -141,6 +145,7 @@ Connection* Worker::find_connection(uint64_t id) noexcept {
 }
 
 bool Worker::is_live(uint64_t id) const noexcept {
+    if (id == 0) return false;  // ids start at generation 1; 0 marks a free slot
     const uint32_t slot = uint32_t(id >> 8) & (kMaxSlots - 1);
     const std::atomic<uint64_t>* chunk = live_ids_[slot / kLiveChunk].load(std::memory_order_acquire);
     return chunk && chunk[slot % kLiveChunk].load(std::memory_order_acquire) == id;
@@ -292,7 +297,10 @@ size_t Worker::publish(std::string_view name, hub::Frame* frame, uint64_t exclud
         if (w == index_ || room->workers[w].members.load(std::memory_order_relaxed) == 0) continue;
         hub::Registry::retain(room);
         hub::retain(frame);
-        if (gate) hub::retain(gate);
+        if (gate) {
+            hub::retain(gate);
+            hub::gate_add(gate, hub::Gate::kInFlight);
+        }
         to_outbox(w, {hub::Delivery::Kind::room, room, frame, gate, exclude});
     }
     if (local) deliver_local(local, frame, exclude, gate);
@@ -310,7 +318,10 @@ bool Worker::send_to(uint64_t target, hub::Frame* frame, hub::Gate* gate) {
     }
     if (w >= shared_.cfg.workers || !shared_.workers[w]->is_live(target)) return false;
     hub::retain(frame);
-    if (gate) hub::retain(gate);
+    if (gate) {
+        hub::retain(gate);
+        hub::gate_add(gate, hub::Gate::kInFlight);
+    }
     to_outbox(w, {hub::Delivery::Kind::direct, nullptr, frame, gate, target});
     return true;
 }

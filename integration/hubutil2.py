@@ -1,0 +1,386 @@
+"""More helpers for the hub suites (test_block.py, test_caps_more.py): raw
+members with chosen socket buffers and source address, a single-threaded
+publisher/reader pump that measures what the server accepts and delivers over
+time, an asyncio raw upgrade from a chosen source address, and json-mode
+helpers for the `websockets` library."""
+
+import asyncio
+import json
+import selectors
+import socket
+import struct
+import time
+
+from hubutil import T, FrameReader, masked_frame, room_path, rss_kib
+from wsraw import OP_BINARY, RawClient, upgrade_request
+
+
+# ------------------------------------------------------------- raw members
+class BufClient(RawClient):
+    """A RawClient with SO_RCVBUF / SO_SNDBUF set before connect (so the kernel
+    buffers stay small and fixed) and optionally bound to a source address
+    (any 127.x address works on loopback), given as an address or as an
+    (address, port) pair."""
+
+    def __init__(self, host, port, rcvbuf=None, sndbuf=None, source=None, timeout=T):
+        self.host = host
+        self.port = port
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            if isinstance(source, tuple):
+                self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            elif source:
+                source = (source, 0)
+            if rcvbuf:
+                self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+            if sndbuf:
+                self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, sndbuf)
+            if source:
+                self.sock.bind(source)
+            self.sock.settimeout(timeout)
+            self.sock.connect((host, port))
+            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except BaseException:
+            self.sock.close()
+            raise
+        self.buf = bytearray()
+        self.eof = False
+        self.auto_pong = False
+        self.pings_seen = 0
+
+
+def member(server, *rooms, path=None, rcvbuf=None, sndbuf=None, source=None):
+    """A raw-socket member (handshake done) of `rooms` (or of `path`)."""
+    c = BufClient(server.host, server.port, rcvbuf=rcvbuf, sndbuf=sndbuf, source=source)
+    try:
+        c.handshake(path=path or room_path(*rooms))
+    except BaseException:
+        c.close()
+        raise
+    return c
+
+
+def abort(client):
+    """Closes with a TCP reset (SO_LINGER 0): no TIME_WAIT on either side."""
+    try:
+        client.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    except OSError:
+        pass
+    client.close()
+
+
+def worker_of_source(server, source, json_route="/ws"):
+    """The worker a connection from `source` (address, port) lands on: a json
+    connection from there reads its welcome id (low 8 bits: the worker) and is
+    reset, which frees the port at once."""
+    c = BufClient(server.host, server.port, source=source)
+    try:
+        c.handshake(path=json_route)
+        f = c.recv_frame()
+        welcome = json.loads(f.payload)
+        assert welcome.get("type") == "welcome", welcome
+        return welcome["id"] & 0xFF
+    finally:
+        abort(c)
+
+
+def free_source_port(addr="127.0.0.1"):
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((addr, 0))
+        return s.getsockname()[1]
+
+
+def member_on_worker(server, worker, *rooms, path=None, rcvbuf=None, sndbuf=None, tries=64):
+    """A raw member placed on `worker`. The kernel picks among the workers'
+    SO_REUSEPORT listeners by a hash of the connection's addresses and ports,
+    so a connection from the same source port lands on the same worker: find
+    a source port whose json probe lands there (twice, to be sure), then
+    connect the member from it."""
+    for _ in range(tries):
+        src = ("127.0.0.1", free_source_port())
+        if worker_of_source(server, src) != worker:
+            continue
+        assert worker_of_source(server, src) == worker, (
+            f"two connections from {src} landed on different workers: source-port pinning does not hold")
+        c = BufClient(server.host, server.port, rcvbuf=rcvbuf, sndbuf=sndbuf, source=src)
+        try:
+            c.handshake(path=path or room_path(*rooms))
+        except BaseException:
+            c.close()
+            raise
+        return c
+    raise AssertionError(f"no source port found that lands on worker {worker} in {tries} tries")
+
+
+def try_upgrade(server, path, source=None):
+    """One upgrade attempt from `source`: (status, response, client). The
+    client is open (the caller closes it) on a 101; otherwise the response is
+    complete and its framing was checked (Content-Length, Connection: close,
+    EOF), and the client is closed."""
+    c = BufClient(server.host, server.port, source=source)
+    try:
+        c.send(upgrade_request(c.host_header, path=path))
+        resp = c.read_http_response()
+        if resp.status == 101:
+            return 101, resp, c
+        assert resp.header("Content-Length"), f"no Content-Length in {resp!r}"
+        assert resp.one("Connection").lower() == "close", f"no Connection: close in {resp!r}"
+        c.expect_eof()
+        c.close()
+        return resp.status, resp, None
+    except BaseException:
+        c.close()
+        raise
+
+
+# ------------------------------------------------------------------ flood
+def make_filler(size):
+    return (bytes(range(256)) * (size // 256 + 1))[:size - 8]
+
+
+class Reader:
+    """One member read by a Flood: every data frame must be a binary message
+    of the flood (an 8-byte sequence number plus the filler, intact). `ordered`:
+    must receive every message in order (a fast member); otherwise a strictly
+    increasing subsequence (a member that may miss some)."""
+
+    def __init__(self, name, client, filler, ordered):
+        self.name = name
+        self.client = client
+        self.filler = filler
+        self.size = len(filler) + 8
+        self.ordered = ordered
+        self.reader = FrameReader()
+        self.seqs = []
+        self.times = []  # monotonic arrival time of each message (per read)
+        self.active = False
+        self.eof = False
+
+    def take(self, data, now):
+        for fin, op, payload in self.reader.feed(data):
+            assert (fin, op) == (True, OP_BINARY), (
+                f"{self.name}: unexpected frame op={op:#x} fin={fin} after {len(self.seqs)} messages "
+                f"(payload {payload[:40]!r})")
+            assert len(payload) == self.size and payload[8:] == self.filler, (
+                f"{self.name}: corrupt message ({len(payload)} bytes, starts {payload[:16]!r}) "
+                f"after {len(self.seqs)} messages")
+            seq = struct.unpack_from("!Q", payload)[0]
+            if self.ordered:
+                assert seq == len(self.seqs), (
+                    f"{self.name}: got message #{seq}, want #{len(self.seqs)} (lost or reordered)")
+            else:
+                assert not self.seqs or seq > self.seqs[-1], (
+                    f"{self.name}: message #{seq} after #{self.seqs[-1]} (reordered or duplicated)")
+            self.seqs.append(seq)
+            self.times.append(now)
+
+    def count_between(self, t0, t1):
+        return sum(1 for t in self.times if t0 <= t < t1)
+
+    @property
+    def last_time(self):
+        return self.times[-1] if self.times else None
+
+
+class Flood:
+    """A publisher pushing numbered binary messages of `msg_size` bytes as
+    fast as its kernel accepts them (non-blocking socket, small SO_SNDBUF), and
+    the members it reads, all in one selector loop. `accepted` counts the bytes
+    the publisher's kernel took; `limit` caps the messages published."""
+
+    BATCH = 64
+
+    def __init__(self, pub, msg_size, limit=None, pid=None):
+        self.pub = pub
+        self.pid = pid  # when given: the server's RSS is sampled every 50 ms
+        self.rss_first = self.rss_peak = rss_kib(pid) if pid else None
+        self.rss_at = 0.0
+        self.filler = make_filler(msg_size)
+        self.msg_size = msg_size
+        self.frame_len = len(masked_frame(OP_BINARY, self.payload(0)))
+        self.limit = limit
+        self.built = 0  # messages built into `out` so far
+        self.out = memoryview(b"")
+        self.accepted = 0
+        self.last_progress = time.monotonic()  # when the publisher's kernel last took bytes
+        self.sel = selectors.DefaultSelector()
+        self.readers = []
+        self.publishing = True
+        self.pub_registered = False
+        pub.sock.setblocking(False)
+
+    def payload(self, seq):
+        return struct.pack("!Q", seq) + self.filler
+
+    @property
+    def accepted_msgs(self):
+        return self.accepted // self.frame_len
+
+    def add(self, name, client, ordered=True, active=True):
+        r = Reader(name, client, self.filler, ordered)
+        if client.buf:  # bytes read behind the 101
+            r.take(bytes(client.buf), time.monotonic())
+            client.buf.clear()
+        self.readers.append(r)
+        if active:
+            self.activate(r)
+        return r
+
+    def activate(self, r, rcvbuf=None):
+        """Starts reading member r (first raising its SO_RCVBUF if given)."""
+        if rcvbuf:
+            r.client.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        if not r.active:
+            r.client.sock.setblocking(False)
+            self.sel.register(r.client.sock, selectors.EVENT_READ, r)
+            r.active = True
+
+    def deactivate(self, r):
+        if r.active:
+            self.sel.unregister(r.client.sock)
+            r.active = False
+
+    def _publish(self, now):
+        while self.publishing:
+            if not self.out:
+                if self.limit is not None and self.built >= self.limit:
+                    return
+                upto = self.built + self.BATCH
+                if self.limit is not None:
+                    upto = min(upto, self.limit)
+                self.out = memoryview(b"".join(masked_frame(OP_BINARY, self.payload(i))
+                                               for i in range(self.built, upto)))
+                self.built = upto
+            try:
+                n = self.pub.sock.send(self.out)
+            except BlockingIOError:
+                self._want_write(True)
+                return
+            if n <= 0:
+                return
+            self.accepted += n
+            self.last_progress = now
+            self.out = self.out[n:]
+
+    def _want_write(self, on):
+        if on != self.pub_registered:
+            if on:
+                self.sel.register(self.pub.sock, selectors.EVENT_WRITE, None)
+            else:
+                self.sel.unregister(self.pub.sock)
+            self.pub_registered = on
+
+    def step(self, timeout=0.01):
+        now = time.monotonic()
+        if self.pid and now - self.rss_at >= 0.05:
+            self.rss_at = now
+            self.rss_peak = max(self.rss_peak, rss_kib(self.pid))
+        self._want_write(False)
+        self._publish(now)
+        if not self.sel.get_map():
+            time.sleep(timeout)
+            return
+        for key, _ in self.sel.select(timeout):
+            r = key.data
+            if r is None:
+                continue  # the publisher can send again
+            for _ in range(16):
+                try:
+                    data = r.client.sock.recv(1 << 20)
+                except BlockingIOError:
+                    break
+                if not data:
+                    r.eof = True
+                    self.deactivate(r)
+                    break
+                r.take(data, now)
+
+    def run(self, seconds, until=None, what="condition", stuck=None):
+        """Steps for `seconds`, or until until() is true (then returns the
+        time it took; fails if it is not true within `seconds`). With `stuck`:
+        fails as soon as no active reader has received anything for `stuck` s
+        (counted from the call at the earliest)."""
+        t0 = time.monotonic()
+        end = t0 + seconds
+        while True:
+            now = time.monotonic()
+            if until is not None and until():
+                return now - t0
+            if now >= end:
+                if until is not None:
+                    raise AssertionError(f"{what}: not within {seconds}s ({self.status()})")
+                return seconds
+            if stuck is not None:
+                last = max([t0] + [r.last_time for r in self.readers if r.active and r.last_time])
+                if now - last >= stuck:
+                    raise AssertionError(
+                        f"{what}: publisher stuck, no member received anything for {now - last:.1f}s "
+                        f"although they all read ({self.status()})")
+            self.step()
+
+    def wait_stalled(self, quiet, timeout, watch=()):
+        """Runs until the publisher's kernel has taken nothing for `quiet` s
+        and none of the readers in `watch` got anything for `quiet` s."""
+
+        def stalled():
+            now = time.monotonic()
+            if now - self.last_progress < quiet:
+                return False
+            return all(r.last_time is None or now - r.last_time >= quiet for r in watch)
+
+        return self.run(timeout, stalled, what=f"publisher stalled for {quiet}s")
+
+    def status(self):
+        parts = [f"published {self.accepted_msgs} msgs ({self.accepted / (1 << 20):.2f} MiB accepted)"]
+        for r in self.readers:
+            last = r.seqs[-1] if r.seqs else None
+            parts.append(f"{r.name}: {len(r.seqs)} msgs, last #{last}, eof={r.eof}")
+        return "; ".join(parts)
+
+    def close(self):
+        self._want_write(False)
+        self.sel.close()
+
+
+# ---------------------------------------------------- asyncio raw upgrade
+async def raw_upgrade_from(host, port, path, source=None, timeout=T):
+    """Like hubutil.raw_upgrade, from a chosen source address (None: any)."""
+    kw = {"local_addr": (source, 0)} if source else {}
+    reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port, **kw), timeout)
+    try:
+        writer.write(upgrade_request(f"{host}:{port}", path=path))
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout)
+        status = int(head.split(b" ", 2)[1])
+        body = b""
+        if status != 101:
+            for line in head.split(b"\r\n"):
+                if line.lower().startswith(b"content-length:"):
+                    body = await asyncio.wait_for(reader.readexactly(int(line.split(b":", 1)[1])), timeout)
+        return status, head, body, reader, writer
+    except BaseException:
+        writer.close()
+        raise
+
+
+# ------------------------------------------------------------- json mode
+async def recv_json(ws, timeout=T):
+    text = await asyncio.wait_for(ws.recv(), timeout)
+    assert isinstance(text, str), f"expected a text frame, got {text!r}"
+    obj = json.loads(text)
+    assert isinstance(obj, dict), text
+    return obj
+
+
+async def send_json(ws, msg):
+    if not isinstance(msg, str):
+        msg = json.dumps(msg)
+    await asyncio.wait_for(ws.send(msg), T)
+
+
+async def quiet(ws, seconds=0.25):
+    """Asserts nothing arrives on `ws` within `seconds`."""
+    try:
+        got = await asyncio.wait_for(ws.recv(), seconds)
+    except asyncio.TimeoutError:
+        return
+    raise AssertionError(f"unexpected message {got!r}")
