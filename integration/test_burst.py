@@ -33,3 +33,14 @@ def test_burst_over_the_message_budget_reaches_fast_readers(wshub):
     with urllib.request.urlopen(f"http://{s.host}:{s.port}/metrics", timeout=3) as r:
         text = r.read().decode()
     assert "wshub_slow_consumer_closes_total 0\n" in text
+
+
+def test_pipelined_frame_bytes_are_not_held_to_http_line_rules(wshub):
+    """A frame sent in the same packet as the request head may contain any
+    byte, LF included (here with an all-zero mask, so the LF is on the wire):
+    only the head must end its lines in CRLF."""
+    s = wshub()
+    with RawClient(s.host, s.port) as c:
+        c.handshake("/echo", trailing=build_frame(0x2, b"a\nb\n", mask_key=b"\x00\x00\x00\x00"))
+        c.expect_message(0x2, b"a\nb\n")
+

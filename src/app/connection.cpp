@@ -124,11 +124,13 @@ void Connection::on_readable() {
 
 void Connection::on_handshake_bytes(size_t added) {
     const auto& cfg = w_.config();
-    if (http::has_bare_lf(head_, head_.size() - added)) {
+    const size_t end = http::find_head_end(head_, head_.size() - added);
+    // Only the head must be CRLF: frames pipelined behind it may hold any byte.
+    const std::string_view head_part = std::string_view(head_).substr(0, end ? end : head_.size());
+    if (http::has_bare_lf(head_part, head_.size() - added)) {
         reject(metrics::Reject::malformed, 400, "lines must end in CRLF\n");
         return;
     }
-    const size_t end = http::find_head_end(head_, head_.size() - added);
     if (end == 0) {
         if (head_.size() > cfg.max_header_bytes) reject(metrics::Reject::header_too_large, 431, "request head too large\n");
         return;
@@ -569,6 +571,7 @@ wshub::JoinResult Connection::join_room(std::string_view name) {
     local->room->workers[w_.index()].members.fetch_add(1, std::memory_order_relaxed);
     rooms_.push_back({local, uint32_t(local->members.size())});
     local->members.push_back(this);
+    local->joined_at.push_back(local->room->seq.load(std::memory_order_acquire));
     return wshub::JoinResult::joined;
 }
 
@@ -581,6 +584,8 @@ bool Connection::leave_room(std::string_view name) {
         Connection* moved = local->members.back();
         local->members[index] = moved;
         local->members.pop_back();
+        local->joined_at[index] = local->joined_at.back();
+        local->joined_at.pop_back();
         if (moved != this) moved->moved_in_room(local, index);
         rooms_[i] = rooms_.back();
         rooms_.pop_back();

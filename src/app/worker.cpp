@@ -105,7 +105,7 @@ void Worker::drain_inbox() {
         switch (d.kind) {
         case hub::Delivery::Kind::room:
             if (auto* local = static_cast<hub::LocalRoom*>(d.room->workers[index_].local))
-                deliver_local(local, d.frame, d.conn, d.gate);
+                deliver_local(local, d.frame, d.conn, d.gate, d.seq);
             shared_.registry.release(d.room);
             break;
         case hub::Delivery::Kind::direct:
@@ -270,7 +270,8 @@ void Worker::leave_room(hub::LocalRoom* local) {
     shared_.registry.release(room);
 }
 
-void Worker::deliver_local(hub::LocalRoom* local, hub::Frame* frame, uint64_t exclude, hub::Gate* gate) {
+void Worker::deliver_local(hub::LocalRoom* local, hub::Frame* frame, uint64_t exclude, hub::Gate* gate,
+                           uint64_t seq) {
     // deliver() may close a slow member, which leaves the room and
     // swap-removes it from this list: walk it from the back so every member
     // still gets the message exactly once.
@@ -278,7 +279,7 @@ void Worker::deliver_local(hub::LocalRoom* local, hub::Frame* frame, uint64_t ex
     for (size_t i = local->members.size(); i-- > 0;) {
         if (i >= local->members.size()) continue;
         Connection* c = local->members[i];
-        if (c->conn_id() != exclude) c->deliver(frame, gate);
+        if (c->conn_id() != exclude && local->joined_at[i] < seq) c->deliver(frame, gate);
     }
     --local->pins;
     leave_room(local);  // frees it if everyone left meanwhile
@@ -293,6 +294,7 @@ size_t Worker::publish(std::string_view name, hub::Frame* frame, uint64_t exclud
     hub::LocalRoom* local = local_room(name);
     hub::Room* room = local ? local->room : shared_.registry.acquire(name);
     const size_t members = room->members.load(std::memory_order_relaxed);
+    const uint64_t seq = room->seq.fetch_add(1, std::memory_order_acq_rel) + 1;
     for (unsigned w = 0; w < shared_.cfg.workers; ++w) {
         if (w == index_ || room->workers[w].members.load(std::memory_order_relaxed) == 0) continue;
         hub::Registry::retain(room);
@@ -301,9 +303,9 @@ size_t Worker::publish(std::string_view name, hub::Frame* frame, uint64_t exclud
             hub::retain(gate);
             hub::gate_add(gate, hub::Gate::kInFlight);
         }
-        to_outbox(w, {hub::Delivery::Kind::room, room, frame, gate, exclude});
+        to_outbox(w, {hub::Delivery::Kind::room, room, frame, gate, exclude, seq});
     }
-    if (local) deliver_local(local, frame, exclude, gate);
+    if (local) deliver_local(local, frame, exclude, gate, seq);
     else shared_.registry.release(room);
     return members;
 }
@@ -322,7 +324,7 @@ bool Worker::send_to(uint64_t target, hub::Frame* frame, hub::Gate* gate) {
         hub::retain(gate);
         hub::gate_add(gate, hub::Gate::kInFlight);
     }
-    to_outbox(w, {hub::Delivery::Kind::direct, nullptr, frame, gate, target});
+    to_outbox(w, {hub::Delivery::Kind::direct, nullptr, frame, gate, target, 0});
     return true;
 }
 
@@ -331,7 +333,7 @@ void Worker::unblock(uint64_t publisher) {
     if (w == index_)
         unblocked_.push_back(publisher);
     else if (w < shared_.cfg.workers)
-        to_outbox(w, {hub::Delivery::Kind::unblock, nullptr, nullptr, nullptr, publisher});
+        to_outbox(w, {hub::Delivery::Kind::unblock, nullptr, nullptr, nullptr, publisher, 0});
 }
 
 void Worker::resume_unblocked() {

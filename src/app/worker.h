@@ -82,7 +82,8 @@ private:
     void accept_ready();
     void resume_accepting();
     Connection* lookup(uint64_t token) noexcept;
-    void deliver_local(hub::LocalRoom* local, hub::Frame* frame, uint64_t exclude, hub::Gate* gate);
+    void deliver_local(hub::LocalRoom* local, hub::Frame* frame, uint64_t exclude, hub::Gate* gate,
+                       uint64_t seq);
     void to_outbox(unsigned worker, const hub::Delivery& d);
     void flush_dirty();
     void resume_unblocked();

@@ -18,6 +18,7 @@ namespace wshub::hub {
 struct LocalRoom {
     Room* room;  // holds one reference while the LocalRoom exists
     std::vector<app::Connection*> members;
+    std::vector<uint64_t> joined_at;  // Room::seq when each member joined
     // Deliveries walking `members` right now: the LocalRoom outlives them
     // even if every member leaves meanwhile.
     uint32_t pins = 0;
@@ -39,6 +40,7 @@ struct Delivery {
     Frame* frame;   // room, direct: holds a reference
     Gate* gate;     // room, direct: the publisher's gate (a reference), or null
     uint64_t conn;  // room: the sender to skip (0: none); direct: the target; unblock: the publisher
+    uint64_t seq;   // room: the publish's number (Room::seq)
 };
 
 }  // namespace wshub::hub

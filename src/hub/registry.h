@@ -24,6 +24,9 @@ struct Room {
     std::string name;
     std::atomic<uint32_t> refs{0};
     std::atomic<uint32_t> members{0};  // across all workers, for --max-room-conns
+    // Numbers publishes, so a member joining while a message is on its way
+    // to its worker does not receive a message published before it joined.
+    std::atomic<uint64_t> seq{0};
     std::unique_ptr<PerWorker[]> workers;
 };
 
