@@ -20,13 +20,18 @@
 #include <vector>
 
 #include "clock.h"
+#include "conn.h"
+#include "conn_errors.h"
+#include "cpu_window.h"
 #include "dial.h"
 #include "frame.h"
 #include "histogram.h"
 #include "options.h"
 #include "report.h"
 #include "rng.h"
+#include "run_window.h"
 #include "scenarios.h"
+#include "summary.h"
 
 namespace wsbench {
 
@@ -38,21 +43,8 @@ constexpr size_t kSendChunk = 16 * 1024;    // bytes of pre-masked copies per co
 constexpr int kMaxIov = 64;
 constexpr int64_t kCloseWaitNs = 2'000'000'000;
 
-struct Errors {
-    uint64_t protocol = 0;       // bad frame, wrong length, content or type, unsolicited echo
-    uint64_t closed = 0;         // close frame, EOF or reset from the server during the run
-    uint64_t close_handshake = 0;  // no close frame back at the end
-    std::string first;           // the first one, in words
-};
-
-struct Conn {
-    int fd = -1;
-    uint32_t id = 0;
-    bool alive = false;
-    bool closing = false;      // our close frame is queued or sent
-    bool watching_out = false; // EPOLLOUT is registered
-    FrameDecoder decoder;
-
+// Protocol errors here: bad frame, wrong length, content or type, unsolicited echo.
+struct Conn : ConnBase {
     // Outgoing data: a stream of identical frames. frames holds copies+1 of
     // them back to back, so any run of whole frames starting at any phase can
     // be written from it in at most a few iovecs.
@@ -86,13 +78,11 @@ private:
     void feed(Conn& c, const uint8_t* p, size_t n);
     void send_messages(Conn& c, uint32_t count);
     void flush(Conn& c);
-    void watch_out(Conn& c, bool on);
     void queue_control(Conn& c, Opcode op, const uint8_t* payload, size_t n);
     void start_closing(Conn& c);
     void protocol_error(Conn& c, const std::string& why);
     void drop(Conn& c);
     void tick(int64_t now);
-    void take_end_cpu(int64_t now);
     int report(const DialStats& dial, double dial_s);
 
     const Options& opts_;
@@ -107,8 +97,8 @@ private:
     std::unique_ptr<uint8_t[]> rbuf_;
     size_t alive_ = 0;
 
-    // Phases: warm-up until warm_end_, measuring until end_, then closing.
-    int64_t start_ = 0, warm_end_ = 0, end_ = 0;
+    // Phases: warm-up until warm_end, measuring until end, then closing.
+    RunWindow window_;
     bool ending_ = false;
     Conn* cur_ = nullptr;
     int64_t now_ = 0;
@@ -117,24 +107,17 @@ private:
     uint64_t completed_total_ = 0;
     uint64_t completed_measured_ = 0;
     Histogram latency_;
-    Errors errors_;
-    CpuTimes cpu_at_warm_end_, cpu_at_end_;
-    bool cpu_warm_taken_ = false, cpu_end_taken_ = false;
-    int64_t cpu_end_ns_ = 0;  // when cpu_at_end_ was taken
+    ConnErrors errors_;
+    CpuWindow cpu_;
 
     // Progress line state.
     bool progress_ = false;
-    int64_t next_tick_ = 0;
-    int64_t last_tick_ = 0;
     uint64_t completed_at_tick_ = 0;
 };
 
 int EchoRun::run() {
-    epfd_ = epoll_create1(EPOLL_CLOEXEC);
-    if (epfd_ < 0) {
-        std::fprintf(stderr, "wsbench: epoll_create1: %s\n", std::strerror(errno));
-        return 1;
-    }
+    epfd_ = open_epoll();
+    if (epfd_ < 0) return 1;
     opcode_ = opts_.text ? kText : kBinary;
     progress_ = progress_enabled();
 
@@ -195,15 +178,8 @@ bool EchoRun::setup(std::vector<DialedConn>& dialed) {
     }
     alive_ = conns_.size();
 
-    start_ = now_ns();
-    warm_end_ = start_ + int64_t(opts_.warmup_s * 1e9);
-    end_ = warm_end_ + int64_t(opts_.duration_s * 1e9);
-    next_tick_ = start_ + 1'000'000'000;
-    last_tick_ = start_;
-    if (opts_.warmup_s == 0) {
-        cpu_at_warm_end_ = cpu_now();
-        cpu_warm_taken_ = true;
-    }
+    window_.begin(opts_, now_ns());
+    cpu_.take_start(window_.start, window_.warm_end);
     for (size_t i = 0; i < conns_.size(); ++i) {
         Conn& c = conns_[i];
         now_ = now_ns();
@@ -223,9 +199,9 @@ void EchoRun::loop() {
     while (alive_ > 0) {
         int64_t now = now_ns();
         tick(now);
-        if (!ending_ && now >= end_) {
+        if (!ending_ && now >= window_.end) {
             ending_ = true;
-            take_end_cpu(now);
+            cpu_.take_end(now);
             close_deadline = now + kCloseWaitNs;
             for (auto& c : conns_)
                 if (c.alive) start_closing(c);
@@ -233,77 +209,50 @@ void EchoRun::loop() {
         }
         if (ending_ && now >= close_deadline) break;
 
-        int64_t wake = ending_ ? close_deadline : (now < warm_end_ ? warm_end_ : end_);
-        if (progress_ && next_tick_ < wake) wake = next_tick_;
+        int64_t wake = ending_ ? close_deadline : (now < window_.warm_end ? window_.warm_end : window_.end);
+        if (progress_ && window_.next_tick < wake) wake = window_.next_tick;
         int timeout_ms = int((wake - now + 999'999) / 1'000'000);
-        int n = epoll_wait(epfd_, events.data(), int(events.size()), timeout_ms);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            std::fprintf(stderr, "wsbench: epoll_wait: %s\n", std::strerror(errno));
-            break;
-        }
-        for (int i = 0; i < n; ++i) {
-            Conn& c = conns_[events[size_t(i)].data.u64];
-            uint32_t ev = events[size_t(i)].events;
-            if (!c.alive) continue;  // dropped earlier in this batch
-            if (ev & (EPOLLIN | EPOLLERR | EPOLLHUP)) on_readable(c);
-            if (c.alive && (ev & EPOLLOUT)) flush(c);
-        }
+        Waited w = wait_and_dispatch(
+            epfd_, events, timeout_ms, conns_, [this](Conn& c) { on_readable(c); }, [this](Conn& c) { flush(c); });
+        if (w == Waited::failed) break;
     }
-    if (!ending_) take_end_cpu(now_ns());  // every connection failed early
+    if (!ending_) cpu_.take_end(now_ns());  // every connection failed early
     for (auto& c : conns_)
         if (c.alive && c.closing) {
             ++errors_.close_handshake;
-            if (errors_.first.empty()) errors_.first = "no close frame back within 2 s";
+            errors_.note(kNoCloseBack);
         }
-}
-
-void EchoRun::take_end_cpu(int64_t now) {
-    cpu_at_end_ = cpu_now();
-    cpu_end_taken_ = true;
-    cpu_end_ns_ = now;
 }
 
 void EchoRun::tick(int64_t now) {
-    if (!cpu_warm_taken_ && now >= warm_end_) {
-        cpu_at_warm_end_ = cpu_now();
-        cpu_warm_taken_ = true;
-    }
-    if (!progress_ || now < next_tick_) return;
+    cpu_.take_start(now, window_.warm_end);
+    if (!progress_ || now < window_.next_tick) return;
     // The second just ended: its phase, and its rate over the time it really took.
-    const char* phase = next_tick_ <= warm_end_ ? "warm-up" : next_tick_ <= end_ ? "measuring" : "closing";
-    double seconds = double(now - last_tick_) / 1e9;
+    const char* phase = window_.tick_phase("closing");
+    double seconds = window_.tick_seconds(now);
     uint64_t errs = errors_.protocol + errors_.closed;
-    draw_progress("wsbench echo: " + fmt(double(now - start_) / 1e9, 0) + " s " + phase + "  connections " +
+    draw_progress("wsbench echo: " + fmt(double(now - window_.start) / 1e9, 0) + " s " + phase + "  connections " +
                   std::to_string(alive_) + "  messages/s " +
                   fmt(double(completed_total_ - completed_at_tick_) / seconds, 0) + "  errors " + std::to_string(errs));
     completed_at_tick_ = completed_total_;
-    last_tick_ = now;
-    while (next_tick_ <= now) next_tick_ += 1'000'000'000;
+    window_.tick_done(now);
 }
 
 void EchoRun::on_readable(Conn& c) {
-    // One read normally drains the socket; loop only while the buffer fills
-    // (level-triggered: anything left is reported again).
-    for (int round = 0; round < 4; ++round) {
-        ssize_t r = read(c.fd, rbuf_.get(), kReadBuffer);
-        if (r < 0 && errno == EINTR) continue;
-        if (r < 0 && errno == EAGAIN) break;
-        if (r <= 0) {
-            if (!c.closing) {
-                ++errors_.closed;
-                if (errors_.first.empty())
-                    errors_.first = r == 0 ? "server closed the connection (EOF) mid-run"
-                                           : std::string("read: ") + std::strerror(errno);
-            } else {
-                ++errors_.close_handshake;
-                if (errors_.first.empty()) errors_.first = "connection ended before the server's close frame";
-            }
-            return drop(c);
-        }
+    ReadEnd e = read_rounds(c.fd, rbuf_.get(), kReadBuffer, [&](size_t n) {
         now_ = now_ns();
-        feed(c, rbuf_.get(), size_t(r));
-        if (!c.alive || size_t(r) < kReadBuffer) break;
+        feed(c, rbuf_.get(), n);
+        return c.alive;
+    });
+    if (e.ended) {
+        if (!c.closing) {
+            ++errors_.closed;
+            errors_.note(read_end_reason(e.r, e.err));
+        } else {
+            ++errors_.close_handshake;
+            errors_.note(kEndedBeforeClose);
+        }
+        return drop(c);
     }
     if (!c.alive) return;
     if (!ending_ && c.in_flight < opts_.inflight) send_messages(c, opts_.inflight - c.in_flight);
@@ -346,7 +295,7 @@ void EchoRun::on_message(uint8_t opcode, uint64_t length) {
     --c.in_flight;
     ++c.echoes;
     ++completed_total_;
-    if (now_ >= warm_end_ && now_ < end_) {
+    if (window_.measuring(now_)) {
         ++completed_measured_;
         latency_.record(now_ - sent);
     }
@@ -360,8 +309,7 @@ void EchoRun::on_control(uint8_t opcode, const uint8_t* p, size_t n) {
     } else if (opcode == kClose) {
         if (!c.closing) {
             ++errors_.closed;
-            unsigned code = n >= 2 ? unsigned(p[0]) << 8 | p[1] : 1005;
-            if (errors_.first.empty()) errors_.first = "server sent close " + std::to_string(code) + " mid-run";
+            errors_.note("server sent close " + std::to_string(close_code(p, n)) + " mid-run");
         }
         // Either the reply to our close, or the server's own: nothing more to say.
         cur_failed_ = true;
@@ -398,16 +346,16 @@ void EchoRun::flush(Conn& c) {
         iov[n++] = {c.frames, len};
         left -= len;
     }
-    if (n == 0) return watch_out(c, false);
+    if (n == 0) return watch_out(epfd_, c, false);
 
     ssize_t w;
     do w = writev(c.fd, iov, n);
     while (w < 0 && errno == EINTR);
     if (w < 0) {
-        if (errno == EAGAIN) return watch_out(c, true);
+        if (errno == EAGAIN) return watch_out(epfd_, c, true);
         if (!c.closing) {
             ++errors_.closed;
-            if (errors_.first.empty()) errors_.first = std::string("write: ") + std::strerror(errno);
+            errors_.note(std::string("write: ") + std::strerror(errno));
         }
         return drop(c);
     }
@@ -436,16 +384,7 @@ void EchoRun::flush(Conn& c) {
         c.phase = done % frame_len_;
         all = c.unsent == 0;
     }
-    watch_out(c, !all);
-}
-
-void EchoRun::watch_out(Conn& c, bool on) {
-    if (c.watching_out == on) return;
-    epoll_event ev{};
-    ev.events = on ? EPOLLIN | EPOLLOUT : EPOLLIN;
-    ev.data.u64 = c.id;
-    epoll_ctl(epfd_, EPOLL_CTL_MOD, c.fd, &ev);
-    c.watching_out = on;
+    watch_out(epfd_, c, !all);
 }
 
 void EchoRun::queue_control(Conn& c, Opcode op, const uint8_t* payload, size_t n) {
@@ -467,7 +406,7 @@ void EchoRun::start_closing(Conn& c) {
 
 void EchoRun::protocol_error(Conn& c, const std::string& why) {
     ++errors_.protocol;
-    if (errors_.first.empty()) errors_.first = why;
+    errors_.note(why);
     if (c.alive) drop(c);
 }
 
@@ -480,11 +419,7 @@ void EchoRun::drop(Conn& c) {
 
 int EchoRun::report(const DialStats& dial, double dial_s) {
     CpuTimes total = cpu_now();
-    double window_cpu = 0;
-    if (cpu_warm_taken_ && cpu_end_taken_ && cpu_end_ns_ > warm_end_) {
-        CpuTimes w = cpu_at_end_ - cpu_at_warm_end_;
-        window_cpu = (w.user + w.sys) / (double(cpu_end_ns_ - warm_end_) / 1e9) * 100;
-    }
+    double window_cpu = cpu_.percent(window_.warm_end);
     double rate = double(completed_measured_) / opts_.duration_s;
     uint64_t errs = dial.connect_errors + dial.handshake_errors + errors_.protocol + errors_.closed +
                     errors_.close_handshake;
@@ -507,46 +442,11 @@ int EchoRun::report(const DialStats& dial, double dial_s) {
         {"messages/s", fmt(rate, 0) + "  (" + std::to_string(completed_measured_) + " round trips)", ""},
         {"", fmt(rate, 1), "messages_per_s"},
         {"", std::to_string(completed_measured_), "messages"},
-        {"latency p50", fmt_us(latency_.percentile(0.50)) + " us", ""},
-        {"", fmt_us(latency_.percentile(0.50)), "p50_us"},
-        {"latency p99", fmt_us(latency_.percentile(0.99)) + " us", ""},
-        {"", fmt_us(latency_.percentile(0.99)), "p99_us"},
-        {"latency p99.9", fmt_us(latency_.percentile(0.999)) + " us", ""},
-        {"", fmt_us(latency_.percentile(0.999)), "p999_us"},
-        {"latency max", fmt_us(latency_.max()) + " us", ""},
-        {"", fmt_us(latency_.max()), "max_us"},
-        {"errors", std::to_string(errs) + "  (connect " + std::to_string(dial.connect_errors) + ", handshake " +
-                       std::to_string(dial.handshake_errors) + ", protocol " + std::to_string(errors_.protocol) +
-                       ", closed " + std::to_string(errors_.closed) + ", close handshake " +
-                       std::to_string(errors_.close_handshake) + ")", ""},
-        {"", std::to_string(errs), "errors"},
-        {"", std::to_string(dial.connect_errors), "connect_errors"},
-        {"", std::to_string(dial.handshake_errors), "handshake_errors"},
-        {"", std::to_string(errors_.protocol), "protocol_errors"},
-        {"", std::to_string(errors_.closed), "closed_errors"},
-        {"", std::to_string(errors_.close_handshake), "close_errors"},
-        {"first error", first.empty() ? "-" : first, ""},
-        {"wsbench cpu", fmt(total.user, 2) + " s user, " + fmt(total.sys, 2) + " s system (whole run); " +
-                            fmt(window_cpu, 0) + "% of a core while measuring", ""},
-        {"", fmt(total.user, 3), "cpu_user_s"},
-        {"", fmt(total.sys, 3), "cpu_sys_s"},
-        {"", fmt(window_cpu, 1), "cpu_measuring_pct"},
     };
-    std::vector<Field> shown;
-    for (const auto& x : f)
-        if (!x.name.empty() && x.name != "scenario") shown.push_back(x);
-    print_table("wsbench echo", shown);
-    if (window_cpu >= 90)
-        std::fprintf(stderr, "wsbench: warning: the generator used %.0f%% of a core; it may be the bottleneck\n",
-                     window_cpu);
-
-    if (!opts_.csv_path.empty()) {
-        std::string err;
-        if (!append_csv(opts_.csv_path, f, err)) {
-            std::fprintf(stderr, "wsbench: --csv: %s\n", err.c_str());
-            return 1;
-        }
-    }
+    add_latency_fields(f, latency_, "");
+    add_error_fields(f, errs, dial.connect_errors, dial.handshake_errors, errors_, first);
+    add_cpu_fields(f, total, window_cpu);
+    if (!emit_summary("wsbench echo", f, window_cpu, opts_.csv_path)) return 1;
     return errs == 0 ? 0 : 1;
 }
 

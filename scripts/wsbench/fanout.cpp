@@ -26,13 +26,18 @@
 #include <vector>
 
 #include "clock.h"
+#include "conn.h"
+#include "conn_errors.h"
+#include "cpu_window.h"
 #include "dial.h"
 #include "frame.h"
 #include "histogram.h"
 #include "options.h"
 #include "report.h"
 #include "rng.h"
+#include "run_window.h"
 #include "scenarios.h"
+#include "summary.h"
 
 namespace wsbench {
 
@@ -191,14 +196,8 @@ private:
 };
 
 // --- State -------------------------------------------------------------------
-struct Conn {
-    int fd = -1;
-    uint32_t id = 0;          // index in conns_: the epoll token
-    int64_t pub = -1;         // publisher index, or -1 for a subscriber
-    bool alive = false;
-    bool closing = false;     // our close frame is queued
-    bool watching_out = false;
-    FrameDecoder decoder;
+struct Conn : ConnBase {
+    int64_t pub = -1;              // publisher index, or -1 for a subscriber
     uint8_t head[kHeader] = {};    // first bytes of the message being received
     uint64_t* next_seq = nullptr;  // per publisher: the sequence number expected next
     uint32_t received = 0;         // messages, saturating at kCheckedMessages
@@ -217,11 +216,8 @@ struct Pub {
 
 enum class Phase { running, draining, closing };
 
-struct Errors {
-    uint64_t protocol = 0;         // bad frame, header, length, type or content; a message never sent
-    uint64_t closed = 0;           // close frame, EOF or reset from the server during the run
-    uint64_t close_handshake = 0;  // no close frame back at the end
-};
+// Protocol errors here: bad frame, header, length, type or content; a message never sent.
+using Errors = ConnErrors;
 
 class FanoutRun {
 public:
@@ -247,7 +243,6 @@ private:
     void fill(Pub& p, int64_t now);
     void append_message(Pub& p, Conn& c, int64_t now);
     void flush(Conn& c);
-    void watch_out(Conn& c, bool on);
     void queue_control(Conn& c, Opcode op, const uint8_t* payload, size_t n);
     void start_closing(Conn& c);
     bool drained() const;
@@ -278,9 +273,10 @@ private:
     DialStats sub_dial_, pub_dial_;
     double sub_dial_s_ = 0, pub_dial_s_ = 0;
 
-    // Warm-up until warm_end_, measuring until end_, then draining, then closing.
+    // Warm-up until warm_end, measuring until end, then draining, then closing.
     Phase phase_ = Phase::running;
-    int64_t start_ = 0, warm_end_ = 0, end_ = 0, deadline_ = 0;
+    RunWindow window_;
+    int64_t deadline_ = 0;
     int64_t next_due_ = kNever;  // earliest due time of a publisher with room in its window
     int64_t next_drain_check_ = 0;
     Conn* cur_ = nullptr;
@@ -293,22 +289,15 @@ private:
     uint64_t loss_ = 0, out_of_order_ = 0, late_ = 0;
     Histogram latency_;
     Errors errors_;
-    std::string first_error_;
-    CpuTimes cpu_at_warm_end_, cpu_at_end_;
-    bool cpu_warm_taken_ = false, cpu_end_taken_ = false;
-    int64_t cpu_end_ns_ = 0;
+    CpuWindow cpu_;
 
     bool progress_ = false;
-    int64_t next_tick_ = 0, last_tick_ = 0;
     uint64_t deliveries_at_tick_ = 0, published_at_tick_ = 0;
 };
 
 int FanoutRun::run() {
-    epfd_ = epoll_create1(EPOLL_CLOEXEC);
-    if (epfd_ < 0) {
-        std::fprintf(stderr, "wsbench: epoll_create1: %s\n", std::strerror(errno));
-        return 1;
-    }
+    epfd_ = open_epoll();
+    if (epfd_ < 0) return 1;
     opcode_ = opts_.text ? kText : kBinary;
     progress_ = progress_enabled();
 
@@ -395,17 +384,10 @@ bool FanoutRun::setup(std::vector<DialedConn>& subs, std::vector<DialedConn>& pu
     }
     alive_ = n;
 
-    start_ = now_ns();
-    warm_end_ = start_ + int64_t(opts_.warmup_s * 1e9);
-    end_ = warm_end_ + int64_t(opts_.duration_s * 1e9);
-    next_tick_ = start_ + 1'000'000'000;
-    last_tick_ = start_;
-    if (opts_.warmup_s == 0) {
-        cpu_at_warm_end_ = cpu_now();
-        cpu_warm_taken_ = true;
-    }
+    window_.begin(opts_, now_ns());
+    cpu_.take_start(window_.start, window_.warm_end);
     // Spread the publishers' schedules over one interval.
-    for (size_t j = 0; j < np; ++j) pubs_[j].due = start_ + int64_t(double(interval_ns_) * double(j) / double(np));
+    for (size_t j = 0; j < np; ++j) pubs_[j].due = window_.start + int64_t(double(interval_ns_) * double(j) / double(np));
     // Frames that arrived with a 101 would be unsolicited: feed them anyway.
     now_ = now_ns();
     for (size_t i = 0; i < n; ++i) {
@@ -417,7 +399,7 @@ bool FanoutRun::setup(std::vector<DialedConn>& subs, std::vector<DialedConn>& pu
         pubs_[j].dirty = true;
         dirty_.push_back(uint32_t(j));
     }
-    next_due_ = opts_.rate > 0 ? start_ : kNever;
+    next_due_ = opts_.rate > 0 ? window_.start : kNever;
     pump(now_ns());
     return true;
 }
@@ -442,12 +424,10 @@ void FanoutRun::loop() {
     while (alive_ > 0) {
         int64_t now = now_ns();
         tick(now);
-        if (phase_ == Phase::running && now >= end_) {
+        if (phase_ == Phase::running && now >= window_.end) {
             // Stop publishing; wait for what is in flight before checking the tails.
             phase_ = Phase::draining;
-            cpu_at_end_ = cpu_now();
-            cpu_end_taken_ = true;
-            cpu_end_ns_ = now;
+            cpu_.take_end(now);
             deadline_ = now + kDrainWaitNs;
             next_drain_check_ = now;
         }
@@ -466,80 +446,55 @@ void FanoutRun::loop() {
 
         int64_t wake = deadline_;
         if (phase_ == Phase::running) {
-            wake = now < warm_end_ ? warm_end_ : end_;
+            wake = now < window_.warm_end ? window_.warm_end : window_.end;
             if (next_due_ < wake) wake = next_due_;
         }
         if (phase_ == Phase::draining && next_drain_check_ < wake) wake = next_drain_check_;
-        if (progress_ && next_tick_ < wake) wake = next_tick_;
+        if (progress_ && window_.next_tick < wake) wake = window_.next_tick;
         int timeout_ms = wake <= now ? 0 : int((wake - now + 999'999) / 1'000'000);
-        int n = epoll_wait(epfd_, events.data(), int(events.size()), timeout_ms);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            std::fprintf(stderr, "wsbench: epoll_wait: %s\n", std::strerror(errno));
-            break;
-        }
-        for (int i = 0; i < n; ++i) {
-            Conn& c = conns_[events[size_t(i)].data.u64];
-            uint32_t ev = events[size_t(i)].events;
-            if (!c.alive) continue;  // dropped earlier in this batch
-            if (ev & (EPOLLIN | EPOLLERR | EPOLLHUP)) on_readable(c);
-            if (c.alive && (ev & EPOLLOUT)) flush(c);
-        }
+        Waited w = wait_and_dispatch(
+            epfd_, events, timeout_ms, conns_, [this](Conn& c) { on_readable(c); }, [this](Conn& c) { flush(c); });
+        if (w == Waited::failed) break;
+        if (w == Waited::interrupted) continue;
         pump(now_ns());
     }
-    if (!cpu_end_taken_) {  // every connection failed early
-        cpu_at_end_ = cpu_now();
-        cpu_end_taken_ = true;
-        cpu_end_ns_ = now_ns();
-    }
+    if (!cpu_.end_taken()) cpu_.take_end(now_ns());  // every connection failed early
     if (phase_ != Phase::closing) count_missing();
     for (auto& c : conns_)
         if (c.alive && c.closing) {
             ++errors_.close_handshake;
-            note("no close frame back within 2 s");
+            note(kNoCloseBack);
         }
 }
 
 void FanoutRun::tick(int64_t now) {
-    if (!cpu_warm_taken_ && now >= warm_end_) {
-        cpu_at_warm_end_ = cpu_now();
-        cpu_warm_taken_ = true;
-    }
-    if (!progress_ || now < next_tick_) return;
-    const char* phase = next_tick_ <= warm_end_ ? "warm-up" : next_tick_ <= end_ ? "measuring" : "draining";
-    double seconds = double(now - last_tick_) / 1e9;
+    cpu_.take_start(now, window_.warm_end);
+    if (!progress_ || now < window_.next_tick) return;
+    const char* phase = window_.tick_phase("draining");
+    double seconds = window_.tick_seconds(now);
     uint64_t errs = errors_.protocol + errors_.closed;
-    draw_progress("wsbench fanout: " + fmt(double(now - start_) / 1e9, 0) + " s " + phase + "  subscribers " +
+    draw_progress("wsbench fanout: " + fmt(double(now - window_.start) / 1e9, 0) + " s " + phase + "  subscribers " +
                   std::to_string(alive_subs_) + "  published/s " +
                   fmt(double(published_total_ - published_at_tick_) / seconds, 0) + "  deliveries/s " +
                   fmt(double(deliveries_total_ - deliveries_at_tick_) / seconds, 0) + "  loss " +
                   std::to_string(loss_) + "  errors " + std::to_string(errs));
     published_at_tick_ = published_total_;
     deliveries_at_tick_ = deliveries_total_;
-    last_tick_ = now;
-    while (next_tick_ <= now) next_tick_ += 1'000'000'000;
+    window_.tick_done(now);
 }
 
 void FanoutRun::on_readable(Conn& c) {
-    // One read normally drains the socket; loop only while the buffer fills
-    // (level-triggered: anything left is reported again).
-    for (int round = 0; round < 4; ++round) {
-        ssize_t r = read(c.fd, rbuf_.get(), kReadBuffer);
-        if (r < 0 && errno == EINTR) continue;
-        if (r < 0 && errno == EAGAIN) break;
-        if (r <= 0) {
-            if (!c.closing)
-                fail(c, &Errors::closed,
-                     r == 0 ? "server closed the connection (EOF) mid-run" : std::string("read: ") + std::strerror(errno));
-            else
-                fail(c, &Errors::close_handshake, "connection ended before the server's close frame");
-            return;
-        }
+    ReadEnd e = read_rounds(c.fd, rbuf_.get(), kReadBuffer, [&](size_t n) {
         now_ = now_ns();
-        if (now_ >= warm_end_ && now_ < end_) ++reads_measured_;
-        feed(c, rbuf_.get(), size_t(r));
-        if (!c.alive || size_t(r) < kReadBuffer) break;
-    }
+        if (window_.measuring(now_)) ++reads_measured_;
+        feed(c, rbuf_.get(), n);
+        return c.alive;
+    });
+    if (!e.ended) return;
+    if (!c.closing)
+        fail(c, &Errors::closed, read_end_reason(e.r, e.err));
+    else
+        fail(c, &Errors::close_handshake, kEndedBeforeClose);
 }
 
 void FanoutRun::feed(Conn& c, const uint8_t* p, size_t n) {
@@ -626,7 +581,7 @@ void FanoutRun::deliver(Conn& c, const MsgHeader& m) {
     credit(p, m.seq);
     advance(p);
     ++deliveries_total_;
-    if (now_ >= warm_end_ && now_ < end_) {
+    if (window_.measuring(now_)) {
         ++deliveries_measured_;
         latency_.record(int64_t((uint64_t(now_) - m.sent_ns) & kLow56));
     }
@@ -712,7 +667,7 @@ void FanoutRun::append_message(Pub& p, Conn& c, int64_t now) {
     p.got[p.sent & (ring_ - 1)] = 0;
     ++p.sent;
     ++published_total_;
-    if (now >= warm_end_ && now < end_) ++published_measured_;
+    if (window_.measuring(now)) ++published_measured_;
 }
 
 void FanoutRun::flush(Conn& c) {
@@ -720,24 +675,15 @@ void FanoutRun::flush(Conn& c) {
     while (c.out.size() > 0) {
         ssize_t w = write(c.fd, c.out.data(), c.out.size());
         if (w < 0 && errno == EINTR) continue;
-        if (w < 0 && errno == EAGAIN) return watch_out(c, true);
+        if (w < 0 && errno == EAGAIN) return watch_out(epfd_, c, true);
         if (w < 0) {
             if (!c.closing) return fail(c, &Errors::closed, std::string("write: ") + std::strerror(errno));
             return drop(c);  // the server may close first; the missing close frame is counted at the end
         }
         c.out.consume(size_t(w));
-        if (c.out.size() > 0) return watch_out(c, true);  // the socket buffer is full
+        if (c.out.size() > 0) return watch_out(epfd_, c, true);  // the socket buffer is full
     }
-    watch_out(c, false);
-}
-
-void FanoutRun::watch_out(Conn& c, bool on) {
-    if (c.watching_out == on) return;
-    epoll_event ev{};
-    ev.events = on ? EPOLLIN | EPOLLOUT : EPOLLIN;
-    ev.data.u64 = c.id;
-    epoll_ctl(epfd_, EPOLL_CTL_MOD, c.fd, &ev);
-    c.watching_out = on;
+    watch_out(epfd_, c, false);
 }
 
 void FanoutRun::queue_control(Conn& c, Opcode op, const uint8_t* payload, size_t n) {
@@ -758,7 +704,7 @@ void FanoutRun::on_control(uint8_t opcode, const uint8_t* p, size_t n) {
     } else if (opcode == kClose) {
         if (!c.closing) {
             ++errors_.closed;
-            unsigned code = n >= 2 ? unsigned(p[0]) << 8 | p[1] : 1005;
+            unsigned code = close_code(p, n);
             std::string reason = n > 2 ? " \"" + std::string(reinterpret_cast<const char*>(p + 2), n - 2) + "\"" : "";
             note(conn_name(c, subs_opened_) + ": server sent close " + std::to_string(code) + reason + " mid-run");
         }
@@ -810,9 +756,7 @@ void FanoutRun::count_missing() {
     }
 }
 
-void FanoutRun::note(const std::string& why) {
-    if (first_error_.empty()) first_error_ = why;
-}
+void FanoutRun::note(const std::string& why) { errors_.note(why); }
 
 void FanoutRun::fail(Conn& c, uint64_t Errors::*kind, const std::string& why) {
     ++(errors_.*kind);
@@ -837,11 +781,7 @@ void FanoutRun::drop(Conn& c) {
 
 int FanoutRun::report() {
     CpuTimes total = cpu_now();
-    double window_cpu = 0;
-    if (cpu_warm_taken_ && cpu_end_taken_ && cpu_end_ns_ > warm_end_) {
-        CpuTimes w = cpu_at_end_ - cpu_at_warm_end_;
-        window_cpu = (w.user + w.sys) / (double(cpu_end_ns_ - warm_end_) / 1e9) * 100;
-    }
+    double window_cpu = cpu_.percent(window_.warm_end);
     const double deliveries_rate = double(deliveries_measured_) / opts_.duration_s;
     const double publish_rate = double(published_measured_) / opts_.duration_s;
     const uint64_t connect_errors = sub_dial_.connect_errors + pub_dial_.connect_errors;
@@ -850,7 +790,7 @@ int FanoutRun::report() {
         connect_errors + handshake_errors + errors_.protocol + errors_.closed + errors_.close_handshake;
     std::string first = !sub_dial_.first_error.empty() ? "subscribers: " + sub_dial_.first_error
                         : !pub_dial_.first_error.empty() ? "publishers: " + pub_dial_.first_error
-                                                         : first_error_;
+                                                         : errors_.first;
     const size_t pubs_opened = pubs_.size();
     const std::string rate = opts_.rate > 0 ? fmt(opts_.rate, 1) : "window";
     const std::string per_sub =
@@ -887,52 +827,19 @@ int FanoutRun::report() {
         {"published/s", fmt(publish_rate, 0) + "  (" + std::to_string(published_measured_) + " messages)", ""},
         {"", fmt(publish_rate, 1), "publish_per_s"},
         {"", std::to_string(published_measured_), "published"},
-        {"latency p50", fmt_us(latency_.percentile(0.50)) + " us  (publish to receive)", ""},
-        {"", fmt_us(latency_.percentile(0.50)), "p50_us"},
-        {"latency p99", fmt_us(latency_.percentile(0.99)) + " us", ""},
-        {"", fmt_us(latency_.percentile(0.99)), "p99_us"},
-        {"latency p99.9", fmt_us(latency_.percentile(0.999)) + " us", ""},
-        {"", fmt_us(latency_.percentile(0.999)), "p999_us"},
-        {"latency max", fmt_us(latency_.max()) + " us", ""},
-        {"", fmt_us(latency_.max()), "max_us"},
+    };
+    add_latency_fields(f, latency_, "  (publish to receive)");
+    f.insert(f.end(), {
         {"loss", std::to_string(loss_) + "  (messages missing at a receiver" +
                      (late_ > 0 ? "; " + std::to_string(late_) + " of them came later than the drain wait" : "") +
                      ")", ""},
         {"", std::to_string(loss_), "loss"},
         {"out of order", std::to_string(out_of_order_), ""},
         {"", std::to_string(out_of_order_), "out_of_order"},
-        {"errors", std::to_string(errs) + "  (connect " + std::to_string(connect_errors) + ", handshake " +
-                       std::to_string(handshake_errors) + ", protocol " + std::to_string(errors_.protocol) +
-                       ", closed " + std::to_string(errors_.closed) + ", close handshake " +
-                       std::to_string(errors_.close_handshake) + ")", ""},
-        {"", std::to_string(errs), "errors"},
-        {"", std::to_string(connect_errors), "connect_errors"},
-        {"", std::to_string(handshake_errors), "handshake_errors"},
-        {"", std::to_string(errors_.protocol), "protocol_errors"},
-        {"", std::to_string(errors_.closed), "closed_errors"},
-        {"", std::to_string(errors_.close_handshake), "close_errors"},
-        {"first error", first.empty() ? "-" : first, ""},
-        {"wsbench cpu", fmt(total.user, 2) + " s user, " + fmt(total.sys, 2) + " s system (whole run); " +
-                            fmt(window_cpu, 0) + "% of a core while measuring", ""},
-        {"", fmt(total.user, 3), "cpu_user_s"},
-        {"", fmt(total.sys, 3), "cpu_sys_s"},
-        {"", fmt(window_cpu, 1), "cpu_measuring_pct"},
-    };
-    std::vector<Field> shown;
-    for (const auto& x : f)
-        if (!x.name.empty() && x.name != "scenario") shown.push_back(x);
-    print_table("wsbench fanout", shown);
-    if (window_cpu >= 90)
-        std::fprintf(stderr, "wsbench: warning: the generator used %.0f%% of a core; it may be the bottleneck\n",
-                     window_cpu);
-
-    if (!opts_.csv_path.empty()) {
-        std::string err;
-        if (!append_csv(opts_.csv_path, f, err)) {
-            std::fprintf(stderr, "wsbench: --csv: %s\n", err.c_str());
-            return 1;
-        }
-    }
+    });
+    add_error_fields(f, errs, connect_errors, handshake_errors, errors_, first);
+    add_cpu_fields(f, total, window_cpu);
+    if (!emit_summary("wsbench fanout", f, window_cpu, opts_.csv_path)) return 1;
     return errs == 0 && loss_ == 0 && out_of_order_ == 0 ? 0 : 1;
 }
 

@@ -1,0 +1,67 @@
+#include "summary.h"
+
+#include <cstdio>
+
+namespace wsbench {
+
+void add_latency_fields(std::vector<Field>& f, const Histogram& latency, const std::string& p50_note) {
+    f.insert(f.end(), {
+        {"latency p50", fmt_us(latency.percentile(0.50)) + " us" + p50_note, ""},
+        {"", fmt_us(latency.percentile(0.50)), "p50_us"},
+        {"latency p99", fmt_us(latency.percentile(0.99)) + " us", ""},
+        {"", fmt_us(latency.percentile(0.99)), "p99_us"},
+        {"latency p99.9", fmt_us(latency.percentile(0.999)) + " us", ""},
+        {"", fmt_us(latency.percentile(0.999)), "p999_us"},
+        {"latency max", fmt_us(latency.max()) + " us", ""},
+        {"", fmt_us(latency.max()), "max_us"},
+    });
+}
+
+void add_error_fields(std::vector<Field>& f, uint64_t errs, uint64_t connect_errors, uint64_t handshake_errors,
+                      const ConnErrors& errors, const std::string& first) {
+    f.insert(f.end(), {
+        {"errors", std::to_string(errs) + "  (connect " + std::to_string(connect_errors) + ", handshake " +
+                       std::to_string(handshake_errors) + ", protocol " + std::to_string(errors.protocol) +
+                       ", closed " + std::to_string(errors.closed) + ", close handshake " +
+                       std::to_string(errors.close_handshake) + ")", ""},
+        {"", std::to_string(errs), "errors"},
+        {"", std::to_string(connect_errors), "connect_errors"},
+        {"", std::to_string(handshake_errors), "handshake_errors"},
+        {"", std::to_string(errors.protocol), "protocol_errors"},
+        {"", std::to_string(errors.closed), "closed_errors"},
+        {"", std::to_string(errors.close_handshake), "close_errors"},
+        {"first error", first.empty() ? "-" : first, ""},
+    });
+}
+
+void add_cpu_fields(std::vector<Field>& f, const CpuTimes& total, double window_cpu) {
+    f.insert(f.end(), {
+        {"wsbench cpu", fmt(total.user, 2) + " s user, " + fmt(total.sys, 2) + " s system (whole run); " +
+                            fmt(window_cpu, 0) + "% of a core while measuring", ""},
+        {"", fmt(total.user, 3), "cpu_user_s"},
+        {"", fmt(total.sys, 3), "cpu_sys_s"},
+        {"", fmt(window_cpu, 1), "cpu_measuring_pct"},
+    });
+}
+
+bool emit_summary(const std::string& title, const std::vector<Field>& f, double window_cpu,
+                  const std::string& csv_path) {
+    std::vector<Field> shown;
+    for (const auto& x : f)
+        if (!x.name.empty() && x.name != "scenario") shown.push_back(x);
+    print_table(title, shown);
+    if (window_cpu >= 90)
+        std::fprintf(stderr, "wsbench: warning: the generator used %.0f%% of a core; it may be the bottleneck\n",
+                     window_cpu);
+
+    if (!csv_path.empty()) {
+        std::string err;
+        if (!append_csv(csv_path, f, err)) {
+            std::fprintf(stderr, "wsbench: --csv: %s\n", err.c_str());
+            return false;
+        }
+    }
+    return true;
+}
+
+}  // namespace wsbench
