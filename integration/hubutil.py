@@ -14,6 +14,7 @@ import websockets
 from conftest import fd_count
 from wsraw import (
     OP_CLOSE,
+    OP_TEXT,
     PeerClosed,
     RawClient,
     build_frame,
@@ -133,23 +134,55 @@ def masked_frame(opcode, payload):
     return head + b"\0\0\0\0" + payload
 
 
-class SmallBufClient(RawClient):
-    """A RawClient whose SO_RCVBUF is set before connect (so the kernel keeps
-    little of what the server sends when the test stops reading)."""
+class BufClient(RawClient):
+    """A RawClient with SO_RCVBUF / SO_SNDBUF set before connect (so the kernel
+    buffers stay small and fixed) and optionally bound to a source address
+    (any 127.x address works on loopback), given as an address or as an
+    (address, port) pair."""
 
-    def __init__(self, host, port, rcvbuf=4096, timeout=T):
+    def __init__(self, host, port, rcvbuf=None, sndbuf=None, source=None, timeout=T):
         self.host = host
         self.port = port
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        if rcvbuf:
-            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
-        self.sock.settimeout(timeout)
-        self.sock.connect((host, port))
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        try:
+            if isinstance(source, tuple):
+                self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            elif source:
+                source = (source, 0)
+            if rcvbuf:
+                self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+            if sndbuf:
+                self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, sndbuf)
+            if source:
+                self.sock.bind(source)
+            self.sock.settimeout(timeout)
+            self.sock.connect((host, port))
+            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except BaseException:
+            self.sock.close()
+            raise
         self.buf = bytearray()
         self.eof = False
         self.auto_pong = False
         self.pings_seen = 0
+
+
+class SmallBufClient(BufClient):
+    """A RawClient whose SO_RCVBUF is set before connect (so the kernel keeps
+    little of what the server sends when the test stops reading)."""
+
+    def __init__(self, host, port, rcvbuf=4096, timeout=T):
+        super().__init__(host, port, rcvbuf=rcvbuf, timeout=timeout)
+
+
+def handshake_or_close(client, path):
+    """Upgrades `client` on `path` (closing it if that fails); returns it."""
+    try:
+        client.handshake(path=path)
+    except BaseException:
+        client.close()
+        raise
+    return client
 
 
 def raw_member(server, *rooms, rcvbuf=None, path=None):
@@ -158,12 +191,7 @@ def raw_member(server, *rooms, rcvbuf=None, path=None):
         c = SmallBufClient(server.host, server.port, rcvbuf=rcvbuf)
     else:
         c = RawClient(server.host, server.port, timeout=T)
-    try:
-        c.handshake(path=path or room_path(*rooms))
-    except BaseException:
-        c.close()
-        raise
-    return c
+    return handshake_or_close(c, path or room_path(*rooms))
 
 
 def drain_frames(client, reader, timeout):
@@ -189,11 +217,12 @@ def drain_frames(client, reader, timeout):
 
 
 # ----------------------------------------------- asyncio raw upgrade client
-async def raw_upgrade(host, port, path, timeout=T):
-    """Opens a TCP connection and sends an upgrade request for `path`. Returns
-    (status, head, body, reader, writer); the body is read only for non-101
-    answers (by Content-Length)."""
-    reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
+async def raw_upgrade(host, port, path, timeout=T, source=None):
+    """Opens a TCP connection (from source address `source`; None: any) and
+    sends an upgrade request for `path`. Returns (status, head, body, reader,
+    writer); the body is read only for non-101 answers (by Content-Length)."""
+    kw = {"local_addr": (source, 0)} if source else {}
+    reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port, **kw), timeout)
     try:
         writer.write(upgrade_request(f"{host}:{port}", path=path))
         head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout)
@@ -223,6 +252,57 @@ async def raw_close_handshake(reader, writer, timeout=T):
                 got_close = True
     writer.close()
     assert got_close, "no close frame from the server before EOF"
+
+
+async def churn_cycle(host, port, i, path, stats, refused, joined=None):
+    """Churn cycle `i`: one in twenty (i % 20 == 7) asks for an empty room name
+    and must be refused with 400 (counted in stats["refused400"]); the others
+    upgrade on `path`, retrying every 10 ms while the answer is refused (after
+    refused(status, head, body, deadline) has checked the refusal, with
+    deadline 5 s after the first try; counted in stats["retries"]), call
+    joined() (if given) on the 101, then leave by raw_leave."""
+    if i % 20 == 7:
+        status, _head, body, _r, w = await raw_upgrade(host, port, room_path(f"u{i}") + "&room=")
+        w.close()
+        assert status == 400, f"cycle {i}: bad room name got {status} {body!r}"
+        stats["refused400"] += 1
+        return
+    deadline = time.monotonic() + 5
+    while True:
+        status, head, body, reader, writer = await raw_upgrade(host, port, path)
+        if status == 101:
+            if joined is not None:
+                joined()
+            break
+        writer.close()
+        refused(status, head, body, deadline)
+        stats["retries"] += 1
+        await asyncio.sleep(0.01)
+    await raw_leave(i, reader, writer)
+
+
+async def raw_leave(i, reader, writer):
+    """Churn cycle `i` leaves in one of four ways (by i % 4): close handshake,
+    FIN right after the 101, a message then a TCP reset, a close frame then FIN."""
+    kind = i % 4
+    if kind == 0:
+        await raw_close_handshake(reader, writer)
+    elif kind == 1:
+        writer.close()
+    elif kind == 2:
+        writer.write(build_frame(OP_TEXT, f"bye from {i}".encode()))
+        await writer.drain()
+        writer.transport.abort()
+    else:
+        writer.write(build_frame(0x8, b"\x03\xe8"))
+        await writer.drain()
+        writer.close()
+
+
+async def in_batches(cycle, total, batch):
+    """Runs cycle(0) .. cycle(total - 1), `batch` of them at a time."""
+    for start in range(0, total, batch):
+        await asyncio.gather(*(cycle(i) for i in range(start, start + batch)))
 
 
 # ------------------------------------------------------------------- /proc
@@ -260,7 +340,8 @@ def wait_fds_at_most(pid, limit, timeout=5.0):
 
 __all__ = [
     "T", "IS_ASAN", "room_path", "connect", "run", "recv_n", "assert_quiet",
-    "FrameReader", "masked_frame", "SmallBufClient", "raw_member", "drain_frames",
-    "raw_upgrade", "raw_close_handshake", "rss_kib", "stable_fd_count",
+    "FrameReader", "masked_frame", "BufClient", "SmallBufClient", "handshake_or_close",
+    "raw_member", "drain_frames", "raw_upgrade", "raw_close_handshake", "churn_cycle",
+    "raw_leave", "in_batches", "rss_kib", "stable_fd_count",
     "wait_fds_at_most", "PeerClosed",
 ]

@@ -1,8 +1,8 @@
 """More helpers for the hub suites (test_block.py, test_caps_more.py): raw
 members with chosen socket buffers and source address, a single-threaded
 publisher/reader pump that measures what the server accepts and delivers over
-time, an asyncio raw upgrade from a chosen source address, and json-mode
-helpers for the `websockets` library."""
+time, and json-mode helpers for the `websockets` library. (BufClient and the
+asyncio raw upgrade, also from a chosen source address, are in hubutil.)"""
 
 import asyncio
 import json
@@ -11,53 +11,15 @@ import socket
 import struct
 import time
 
-from hubutil import T, FrameReader, masked_frame, room_path, rss_kib
-from wsraw import OP_BINARY, RawClient, upgrade_request
+from hubutil import T, BufClient, FrameReader, handshake_or_close, masked_frame, room_path, rss_kib
+from wsraw import OP_BINARY, upgrade_request
 
 
 # ------------------------------------------------------------- raw members
-class BufClient(RawClient):
-    """A RawClient with SO_RCVBUF / SO_SNDBUF set before connect (so the kernel
-    buffers stay small and fixed) and optionally bound to a source address
-    (any 127.x address works on loopback), given as an address or as an
-    (address, port) pair."""
-
-    def __init__(self, host, port, rcvbuf=None, sndbuf=None, source=None, timeout=T):
-        self.host = host
-        self.port = port
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        try:
-            if isinstance(source, tuple):
-                self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            elif source:
-                source = (source, 0)
-            if rcvbuf:
-                self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
-            if sndbuf:
-                self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, sndbuf)
-            if source:
-                self.sock.bind(source)
-            self.sock.settimeout(timeout)
-            self.sock.connect((host, port))
-            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        except BaseException:
-            self.sock.close()
-            raise
-        self.buf = bytearray()
-        self.eof = False
-        self.auto_pong = False
-        self.pings_seen = 0
-
-
 def member(server, *rooms, path=None, rcvbuf=None, sndbuf=None, source=None):
     """A raw-socket member (handshake done) of `rooms` (or of `path`)."""
     c = BufClient(server.host, server.port, rcvbuf=rcvbuf, sndbuf=sndbuf, source=source)
-    try:
-        c.handshake(path=path or room_path(*rooms))
-    except BaseException:
-        c.close()
-        raise
-    return c
+    return handshake_or_close(c, path or room_path(*rooms))
 
 
 def abort(client):
@@ -103,12 +65,7 @@ def member_on_worker(server, worker, *rooms, path=None, rcvbuf=None, sndbuf=None
         assert worker_of_source(server, src) == worker, (
             f"two connections from {src} landed on different workers: source-port pinning does not hold")
         c = BufClient(server.host, server.port, rcvbuf=rcvbuf, sndbuf=sndbuf, source=src)
-        try:
-            c.handshake(path=path or room_path(*rooms))
-        except BaseException:
-            c.close()
-            raise
-        return c
+        return handshake_or_close(c, path or room_path(*rooms))
     raise AssertionError(f"no source port found that lands on worker {worker} in {tries} tries")
 
 
@@ -340,26 +297,6 @@ class Flood:
     def close(self):
         self._want_write(False)
         self.sel.close()
-
-
-# ---------------------------------------------------- asyncio raw upgrade
-async def raw_upgrade_from(host, port, path, source=None, timeout=T):
-    """Like hubutil.raw_upgrade, from a chosen source address (None: any)."""
-    kw = {"local_addr": (source, 0)} if source else {}
-    reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port, **kw), timeout)
-    try:
-        writer.write(upgrade_request(f"{host}:{port}", path=path))
-        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout)
-        status = int(head.split(b" ", 2)[1])
-        body = b""
-        if status != 101:
-            for line in head.split(b"\r\n"):
-                if line.lower().startswith(b"content-length:"):
-                    body = await asyncio.wait_for(reader.readexactly(int(line.split(b":", 1)[1])), timeout)
-        return status, head, body, reader, writer
-    except BaseException:
-        writer.close()
-        raise
 
 
 # ------------------------------------------------------------- json mode

@@ -8,14 +8,14 @@ import time
 import pytest
 
 from hubutil import (
-    raw_close_handshake,
+    churn_cycle,
+    in_batches,
     raw_member,
-    raw_upgrade,
     room_path,
     stable_fd_count,
     wait_fds_at_most,
 )
-from wsraw import OP_TEXT, build_frame, http_exchange, open_ws, upgrade_request
+from wsraw import OP_TEXT, http_exchange, open_ws, upgrade_request
 
 
 def refusal(server, path):
@@ -226,41 +226,14 @@ def test_churn_releases_every_fd_and_room_slot(wshub):
 
     async def cycle(i):
         j = i % BATCH
-        if i % 20 == 7:
-            status, _head, body, _r, w = await raw_upgrade(host, port, room_path(f"u{i}") + "&room=")
-            w.close()
-            assert status == 400, f"cycle {i}: bad room name got {status} {body!r}"
-            stats["refused400"] += 1
-            return
-        deadline = time.monotonic() + 5
-        while True:
-            status, head, body, reader, writer = await raw_upgrade(host, port, room_path(f"c{j}", f"u{i}"))
-            if status == 101:
-                break
-            writer.close()
+
+        def refused(status, head, body, deadline):
             assert status == 503 and b"room is full" in body, f"cycle {i}: {head!r} {body!r}"
             assert time.monotonic() < deadline, f"cycle {i}: room c{j} still full 5s later (slot leaked?)"
-            stats["retries"] += 1
-            await asyncio.sleep(0.01)
-        kind = i % 4
-        if kind == 0:
-            await raw_close_handshake(reader, writer)
-        elif kind == 1:
-            writer.close()
-        elif kind == 2:
-            writer.write(build_frame(OP_TEXT, f"bye from {i}".encode()))
-            await writer.drain()
-            writer.transport.abort()
-        else:
-            writer.write(build_frame(0x8, b"\x03\xe8"))
-            await writer.drain()
-            writer.close()
 
-    async def main():
-        for start in range(0, CYCLES, BATCH):
-            await asyncio.gather(*(cycle(i) for i in range(start, start + BATCH)))
+        await churn_cycle(host, port, i, room_path(f"c{j}", f"u{i}"), stats, refused)
 
-    asyncio.run(asyncio.wait_for(main(), 40))
+    asyncio.run(asyncio.wait_for(in_batches(cycle, CYCLES, BATCH), 40))
     after = wait_fds_at_most(server.pid, baseline + 2, timeout=6)
     assert after <= baseline + 2, f"fd leak: {after} fds after the churn, baseline {baseline}"
     print(f"churn: {CYCLES} cycles, {stats['retries']} retries on 503, {stats['refused400']} refused with 400; "

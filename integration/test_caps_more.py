@@ -14,9 +14,17 @@ import socket
 import time
 
 from conftest import fd_count
-from hubutil import T, connect, raw_close_handshake, raw_upgrade, room_path, stable_fd_count, wait_fds_at_most
+from hubutil import (
+    T,
+    churn_cycle,
+    connect,
+    in_batches,
+    room_path,
+    stable_fd_count,
+    wait_fds_at_most,
+)
 from hubutil2 import member, quiet, recv_json, send_json, try_upgrade
-from wsraw import OP_TEXT, build_frame
+from wsraw import OP_TEXT
 
 A1, A2, A3 = "127.0.0.1", "127.0.0.2", "127.0.0.3"
 
@@ -175,44 +183,19 @@ def test_churn_20000_cycles_releases_every_fd_room_and_address_slot(wshub):
 
     async def cycle(i):
         j = i % BATCH
-        if i % 20 == 7:
-            status, _head, body, _r, w = await raw_upgrade(host, port, room_path(f"u{i}") + "&room=")
-            w.close()
-            assert status == 400, f"cycle {i}: bad room name got {status} {body!r}"
-            stats["refused400"] += 1
-            return
-        deadline = time.monotonic() + 5
-        while True:
-            status, head, body, reader, writer = await raw_upgrade(host, port, room_path(f"c{j}", f"u{i}"))
-            if status == 101:
-                if j == BATCH - 1:
-                    stats["peak_fds"] = max(stats["peak_fds"], fd_count(server.pid))
-                break
-            writer.close()
+
+        def refused(status, head, body, deadline):
             assert (status, b"room is full" in body) == (503, True) or status == 429, f"cycle {i}: {head!r} {body!r}"
             assert time.monotonic() < deadline, f"cycle {i}: still {status} 5s later (slot leaked?): {body!r}"
-            stats["retries"] += 1
-            await asyncio.sleep(0.01)
-        kind = i % 4
-        if kind == 0:
-            await raw_close_handshake(reader, writer)
-        elif kind == 1:
-            writer.close()
-        elif kind == 2:
-            writer.write(build_frame(OP_TEXT, f"bye from {i}".encode()))
-            await writer.drain()
-            writer.transport.abort()
-        else:
-            writer.write(build_frame(0x8, b"\x03\xe8"))
-            await writer.drain()
-            writer.close()
 
-    async def main():
-        for start in range(0, CYCLES, BATCH):
-            await asyncio.gather(*(cycle(i) for i in range(start, start + BATCH)))
+        def joined():
+            if j == BATCH - 1:
+                stats["peak_fds"] = max(stats["peak_fds"], fd_count(server.pid))
+
+        await churn_cycle(host, port, i, room_path(f"c{j}", f"u{i}"), stats, refused, joined)
 
     t0 = time.monotonic()
-    asyncio.run(asyncio.wait_for(main(), 45))
+    asyncio.run(asyncio.wait_for(in_batches(cycle, CYCLES, BATCH), 45))
     took = time.monotonic() - t0
     after = wait_fds_at_most(server.pid, baseline + 2, timeout=6)
     print(f"churn: {CYCLES} cycles in {took:.1f}s, {stats['retries']} retries on 503/429, "

@@ -6,22 +6,13 @@ import random
 import string
 
 import pytest
-import websockets
 
-T = 5  # seconds: bound for every network wait
+import hubutil
+from hubutil import T, run  # T: seconds, bound for every network wait
 
 
 def connect(server, path="/echo", **kw):
-    kw.setdefault("max_size", None)
-    kw.setdefault("ping_interval", None)
-    kw.setdefault("compression", None)
-    kw.setdefault("open_timeout", T)
-    kw.setdefault("close_timeout", T)
-    return websockets.connect(server.url(path), **kw)
-
-
-def run(coro, timeout=30):
-    return asyncio.run(asyncio.wait_for(coro, timeout))
+    return hubutil.connect(server, path, **kw)
 
 
 async def roundtrip(ws, msg):

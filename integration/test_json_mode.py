@@ -16,22 +16,15 @@ import time
 import pytest
 import websockets
 
-T = 5  # seconds: bound for every single network wait
+import hubutil
+from hubutil import T, run  # T: seconds, bound for every single network wait
+
 QUIET = 0.25  # seconds of silence that count as "nothing was sent"
 ROUTE = "/ws"  # the default json route
 
 
 def connect(server, path=ROUTE, **kw):
-    kw.setdefault("max_size", None)
-    kw.setdefault("ping_interval", None)
-    kw.setdefault("compression", None)
-    kw.setdefault("open_timeout", T)
-    kw.setdefault("close_timeout", T)
-    return websockets.connect(server.url(path), **kw)
-
-
-def run(coro, timeout=30):
-    return asyncio.run(asyncio.wait_for(coro, timeout))
+    return hubutil.connect(server, path, **kw)
 
 
 async def recv_text(ws):

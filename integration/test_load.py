@@ -1,39 +1,15 @@
 """Many concurrent clients, and no fd leak afterwards."""
 
 import asyncio
-import time
 
 import websockets
 
 from conftest import fd_count
+from hubutil import stable_fd_count, wait_fds_at_most
 from wsraw import RawClient, assert_alive, build_frame, OP_TEXT
 
 N = 1000
 MESSAGES = 3
-
-
-def stable_fd_count(pid, settle=0.3, timeout=3.0):
-    """The server's fd count once it has stopped changing for `settle` s."""
-    deadline = time.monotonic() + timeout
-    last = fd_count(pid)
-    since = time.monotonic()
-    while time.monotonic() < deadline:
-        time.sleep(0.05)
-        now = fd_count(pid)
-        if now != last:
-            last, since = now, time.monotonic()
-        elif time.monotonic() - since >= settle:
-            break
-    return last
-
-
-def wait_fds_at_most(pid, limit, timeout=3.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        n = fd_count(pid)
-        if n <= limit or time.monotonic() > deadline:
-            return n
-        time.sleep(0.05)
 
 
 SLACK = 2
@@ -71,7 +47,7 @@ def test_thousand_clients(wshub):
         await asyncio.wait_for(asyncio.gather(*(close(ws) for ws in clients)), 30)
 
     asyncio.run(main())
-    after = wait_fds_at_most(server.pid, baseline + SLACK)
+    after = wait_fds_at_most(server.pid, baseline + SLACK, timeout=3.0)
     assert after <= baseline + SLACK, f"fd leak: {after} fds after all clients closed, baseline {baseline}"
     assert_alive(server)
 
@@ -100,6 +76,6 @@ def test_no_fd_leak_after_abrupt_disconnects_and_bad_input(wshub):
     assert during >= baseline + 10
     for c in socks:
         c.close()
-    after = wait_fds_at_most(server.pid, baseline + SLACK)
+    after = wait_fds_at_most(server.pid, baseline + SLACK, timeout=3.0)
     assert after <= baseline + SLACK, f"fd leak: {after} fds after abrupt disconnects, baseline {baseline}"
     assert_alive(server)
