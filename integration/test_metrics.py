@@ -4,6 +4,7 @@ import asyncio
 import re
 import socket
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -174,3 +175,27 @@ def test_overflow_outcomes_counted(wshub, policy):
     else:
         assert value(text, "wshub_deliveries_parked_total") > 0
         assert value(text, 'wshub_messages_dropped_total{reason="block_timeout"}') > 0
+
+
+def test_process_metrics_and_readyz(wshub):
+    s = wshub("--max-conns", "1")
+    text = scrape(s)
+    rss = float(re.search(r"^process_resident_memory_bytes (\S+)$", text, re.M).group(1))
+    assert 256 * 1024 < rss < 512 * 1024 * 1024
+    fds = float(re.search(r"^process_open_fds (\S+)$", text, re.M).group(1))
+    assert fds >= 4  # stdio, the epoll/eventfd pairs, listeners, this scrape
+    assert re.search(r"^process_max_fds \d+", text, re.M)
+    start = float(re.search(r"^process_start_time_seconds (\S+)$", text, re.M).group(1))
+    assert abs(start - time.time()) < 60
+    assert re.search(r"^process_cpu_seconds_total \S+$", text, re.M)
+    with urllib.request.urlopen(f"http://{s.host}:{s.port}/readyz", timeout=3) as r:
+        assert r.status == 200
+    with RawClient(s.host, s.port) as member:
+        member.handshake("/echo")
+        with pytest.raises(urllib.error.HTTPError) as full:
+            urllib.request.urlopen(f"http://{s.host}:{s.port}/readyz", timeout=3)
+        assert full.value.code == 503
+        assert full.value.headers["Retry-After"] == "1"
+    time.sleep(0.2)
+    with urllib.request.urlopen(f"http://{s.host}:{s.port}/readyz", timeout=3) as r:
+        assert r.status == 200

@@ -151,7 +151,7 @@ void Connection::on_handshake_bytes(size_t added) {
         return;
     }
     const config::Route* route = cfg.find_route(req.path);
-    if (!route && (req.path == "/metrics" || req.path == "/healthz")) {
+    if (!route && (req.path == "/metrics" || req.path == "/healthz" || req.path == "/readyz")) {
         serve_http(req);
         return;
     }
@@ -222,13 +222,20 @@ void Connection::release_caps() noexcept {
     counted_ = ip_counted_ = false;
 }
 
-// The plain-HTTP endpoints: GET /metrics (Prometheus text) and GET /healthz.
+// The plain-HTTP endpoints: GET /metrics (Prometheus text), /healthz, /readyz.
 void Connection::serve_http(const http::Request& req) {
     w_.counters().http_requests.add();
     if (req.method != "GET") {
         queue_raw(http::simple_response(405, "use GET\n", http::rejection_headers(405)));
     } else if (req.path == "/metrics") {
         queue_raw(http::response(200, metrics::kContentType, w_.render_metrics()));
+    } else if (req.path == "/readyz") {
+        // Not ready while at --max-conns: a load balancer should send new
+        // clients elsewhere rather than have them refused.
+        const uint64_t max = w_.config().max_conns;
+        const bool full = max != 0 && w_.shared().open_conns.load(std::memory_order_relaxed) >= max;
+        queue_raw(full ? http::simple_response(503, "full\n", http::rejection_headers(503))
+                       : http::simple_response(200, "ready\n"));
     } else {
         queue_raw(http::simple_response(200, "ok\n"));
     }

@@ -1,5 +1,6 @@
 #include "metrics/exposition.h"
 
+#include "metrics/process.h"
 #include "wshub/version.h"
 
 namespace wshub::metrics {
@@ -104,8 +105,9 @@ std::string render(const std::vector<const WorkerCounters*>& workers, const Gaug
               [](const WorkerCounters& c) -> const Counter& { return c.slow_consumer_closes; });
     w.counter("wshub_deliveries_parked_total", "Deliveries parked at a full queue under --overflow block.",
               [](const WorkerCounters& c) -> const Counter& { return c.parked; });
-    w.counter("wshub_http_requests_total", "Plain HTTP requests served (/metrics, /healthz).",
+    w.counter("wshub_http_requests_total", "Plain HTTP requests served (/metrics, /healthz, /readyz).",
               [](const WorkerCounters& c) -> const Counter& { return c.http_requests; });
+    append_process_metrics(out);
     return out;
 }
 
