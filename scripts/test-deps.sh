@@ -5,10 +5,11 @@
 # (The python3 first on PATH may be a separate build that cannot see Debian's
 # packages, so Debian's own interpreter is tried first.)
 set -u
-PACKAGES="python3 python3-pytest python3-websockets"
+PACKAGES="python3 python3-pytest python3-websockets groff-base"
 MODULES="import pytest, websockets"
 
 find_python() {
+    command -v groff >/dev/null 2>&1 || return 1  # the man page's render check
     for py in /usr/bin/python3 python3; do
         if command -v "$py" >/dev/null 2>&1 && "$py" -c "$MODULES" >/dev/null 2>&1; then
             command -v "$py"

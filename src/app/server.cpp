@@ -13,6 +13,7 @@
 #include "app/shared.h"
 #include "app/worker.h"
 #include "modes/modes.h"
+#include "net/socket.h"
 #include "wshub/version.h"
 
 namespace wshub::app {
@@ -55,6 +56,10 @@ int run_server(const config::Config& cfg, const std::vector<wshub::Handler*>& cu
     shared.builtin[int(config::RouteMode::json)] = json.get();
     shared.custom = custom;
 
+    if (std::string error; !net::address_free(cfg.listen, error)) {
+        log_error("cannot listen on %s: %s", cfg.listen.to_string().c_str(), error.c_str());
+        return 1;
+    }
     std::vector<std::unique_ptr<Worker>> workers;
     for (unsigned i = 0; i < cfg.workers; ++i) {
         workers.push_back(std::make_unique<Worker>(shared, i));

@@ -37,6 +37,20 @@ int listen_on(const Address& addr, int backlog, std::string& error) {
     return fd;
 }
 
+bool address_free(const Address& addr, std::string& error) {
+    int fd = socket(addr.family(), SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        error = std::string("socket: ") + std::strerror(errno);
+        return false;
+    }
+    const int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);  // TIME_WAIT is no obstacle
+    const bool free = bind(fd, addr.sockaddr_ptr(), addr.length) == 0;
+    if (!free) error = "bind " + addr.to_string() + ": " + std::strerror(errno);
+    close(fd);
+    return free;
+}
+
 int accept_connection(int listen_fd, Address* peer) noexcept {
     sockaddr_storage ss;
     socklen_t len = sizeof ss;

@@ -16,6 +16,12 @@ namespace wshub::net {
 // spreads new connections across them. Returns the fd, or -1 with `error` set.
 int listen_on(const Address& addr, int backlog, std::string& error);
 
+// True if nothing listens on addr yet. SO_REUSEPORT would otherwise let a
+// second server on the same port start and silently take half the clients:
+// a bind without it fails if any socket (even a SO_REUSEPORT one) holds the
+// address. Checked once at start-up, before the workers bind.
+bool address_free(const Address& addr, std::string& error);
+
 // accept4(SOCK_NONBLOCK | SOCK_CLOEXEC), EINTR retried. Returns the fd, or -1
 // with errno (EAGAIN when nothing is pending).
 int accept_connection(int listen_fd, Address* peer) noexcept;
