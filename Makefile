@@ -69,7 +69,7 @@ build/release/wsbench: $(WSBENCH_OBJS)
 	@$(if $(Q),echo "  LD[release]  $@")
 	$(Q)$(CXX) -O2 -o $@ $^ -pthread
 
-.PHONY: all run test unit integration asan fuzz bench clean test-deps
+.PHONY: all run test unit integration asan fuzz bench clean test-deps install
 
 # ./wshub, and the example embedder program (src/examples/shout.cpp).
 all: wshub build/release/wshub-shout
@@ -131,6 +131,13 @@ fuzz: $(FUZZ_BINS)
 # Echo throughput against wshub itself (peers come with the performance work).
 bench: build/release/wshub build/release/wsbench
 	$(Q)scripts/bench.sh
+
+# Installs the binary and the man page under $(DESTDIR)$(PREFIX).
+PREFIX ?= /usr/local
+install: build/release/wshub
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0755 build/release/wshub $(DESTDIR)$(PREFIX)/bin/wshub
+	install -m 0644 man/wshub.1 $(DESTDIR)$(PREFIX)/share/man/man1/wshub.1
 
 test-deps:
 	$(Q)scripts/test-deps.sh >/dev/null
