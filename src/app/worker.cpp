@@ -205,7 +205,6 @@ void Worker::accept_ready() {
             slot = uint32_t(slots_.size());
             slots_.push_back(std::make_unique<Connection>(*this, slot));
         }
-        ++live_;
         slots_[slot]->start(fd, net::ip_key(peer));
     }
 }
@@ -231,7 +230,6 @@ std::string Worker::render_metrics() const {
 
 void Worker::release_slot(uint32_t slot) noexcept {
     free_slots_.push_back(slot);
-    --live_;
 }
 
 void Worker::mark_dirty(Connection& c) {

@@ -58,7 +58,6 @@ public:
         return uint64_t(generation) << 32 | slot;
     }
     void release_slot(uint32_t slot) noexcept;
-    size_t connection_count() const noexcept { return live_; }
     // Flush this connection's queue at the end of the loop pass, so every
     // frame queued for it during the pass goes out in one writev.
     void mark_dirty(Connection& c);
@@ -99,7 +98,6 @@ private:
     std::unique_ptr<uint8_t[]> read_buf_;
     std::vector<std::unique_ptr<Connection>> slots_;
     std::vector<uint32_t> free_slots_;
-    size_t live_ = 0;
     metrics::WorkerCounters counters_;
     std::vector<uint64_t> dirty_;  // tokens of connections to flush this pass
     std::vector<uint64_t> unblocked_;  // ids of local publishers to read again

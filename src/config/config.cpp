@@ -123,6 +123,9 @@ std::string set_max_header_bytes(Config& c, std::string_view v) {
     return err;
 }
 
+// A message goes out as one frame whose size must fit 32 bits (hub::Frame).
+constexpr uint64_t kMaxFramePayload = (uint64_t(1) << 32) - 16;
+
 const Flag kFlags[] = {
     {"listen", "HOST:PORT", "127.0.0.1:8080", "address to accept connections on", set_listen, false},
     {"workers", "N", "number of cores", "worker threads, each with its own event loop and listening socket",
@@ -135,7 +138,7 @@ const Flag kFlags[] = {
     {"max-header-bytes", "SIZE", "8KiB", "largest request head (request line and headers); over it: 431",
      set_max_header_bytes, false},
     {"max-message", "SIZE", "16MiB", "largest message, all fragments together; over it: close 1009",
-     [](Config& c, std::string_view v) { return set_size(c.max_message, v, 1, uint64_t(1) << 40); }, false},
+     [](Config& c, std::string_view v) { return set_size(c.max_message, v, 1, kMaxFramePayload); }, false},
     {"handshake-timeout", "DURATION", "10s", "time allowed for a complete upgrade request",
      [](Config& c, std::string_view v) { return set_duration(c.handshake_timeout_ms, v, false); }, false},
     {"ping-interval", "DURATION", "30s", "ping a connection that has been silent this long; 0: never",
