@@ -291,7 +291,7 @@ void Connection::on_frames(uint8_t* data, size_t len) {
         }
         if (used == 0 && ev.kind == Kind::none) break;
     }
-    if (out_.data_bytes() > w_.config().queue_bytes) read_paused_ = true;
+    if (out_.pending_bytes() > w_.config().queue_bytes) read_paused_ = true;
 }
 
 wshub::SendResult Connection::send_message(std::string_view data, wshub::MessageType type) {
@@ -486,7 +486,7 @@ void Connection::flush() {
         return;
     }
     if (parked_head_ < parked_.size()) unpark();
-    if (read_paused_ && out_.data_bytes() <= w_.config().queue_bytes / 2) read_paused_ = false;
+    if (read_paused_ && out_.pending_bytes() <= w_.config().queue_bytes / 2) read_paused_ = false;
     if (state_ == State::closing && out_.empty() && !write_shut_) {
         // Our last bytes are out: send FIN so the peer sees the close, and
         // wait for its EOF rather than close() at once, which would reset the
