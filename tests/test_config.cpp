@@ -1,3 +1,6 @@
+#include <unistd.h>
+
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -178,4 +181,153 @@ TEST(config_durations_and_sizes) {
     CHECK(!parse_size("1KB", v));
     CHECK(!parse_size("18446744073709551615K", v));
     CHECK(!parse_size("", v));
+}
+
+namespace {
+
+// A temporary file with `text`, removed when the test case ends.
+struct TempFile {
+    std::string path;
+    explicit TempFile(const std::string& text) {
+        char name[] = "/tmp/wshub_test_XXXXXX";
+        const int fd = mkstemp(name);
+        path = name;
+        if (fd >= 0) {
+            (void)!write(fd, text.data(), text.size());
+            close(fd);
+        }
+    }
+    ~TempFile() { unlink(path.c_str()); }
+};
+
+}  // namespace
+
+TEST(config_auth_route_needs_a_secret) {
+    Config c;
+    auto r = run({"--route", "/p=json,auth"}, c);
+    CHECK(r.action == Action::usage_error);
+    CHECK(r.message.find("--route /p") != std::string::npos);
+    CHECK(r.message.find("WSHUB_JWT_SECRET") != std::string::npos);
+
+    r = run({"--route", "/p=json,auth", "--route", "/q=echo"}, c, {"WSHUB_JWT_SECRET=k3y"});
+    CHECK(r.action == Action::run);
+    CHECK_EQ(c.jwt_secret, "k3y");
+    CHECK(c.find_route("/p")->auth);
+    CHECK(!c.find_route("/q")->auth);
+
+    CHECK(run({"--route", "/p=json,admin"}, c).action == Action::usage_error);
+    CHECK(run({"--route", "/p=json,"}, c).action == Action::usage_error);
+}
+
+TEST(config_jwt_secret_sources) {
+    Config c;
+    auto r = run({"--jwt-secret", "hunter2"}, c);
+    CHECK(r.action == Action::usage_error);
+    CHECK(r.message.find("visible to every user") != std::string::npos);
+    CHECK(r.message.find("hunter2") == std::string::npos);
+    CHECK(run({"--jwt-secret=hunter2"}, c).action == Action::usage_error);
+
+    TempFile file("s3cret\r\n");
+    r = run({"--jwt-secret-file", file.path.c_str()}, c);
+    CHECK(r.action == Action::run);
+    CHECK_EQ(c.jwt_secret, "s3cret");  // the line ending is not part of it
+
+    TempFile inner_newline("a\nb\n");
+    CHECK(run({"--jwt-secret-file", inner_newline.path.c_str()}, c).action == Action::run);
+    CHECK_EQ(c.jwt_secret, "a\nb");
+
+    r = run({"--jwt-secret-file", file.path.c_str()}, c, {"WSHUB_JWT_SECRET=x"});
+    CHECK(r.action == Action::usage_error);
+    CHECK(r.message.find("both") != std::string::npos);
+
+    TempFile empty("\n");
+    r = run({"--jwt-secret-file", empty.path.c_str()}, c);
+    CHECK(r.action == Action::usage_error);
+    CHECK(r.message.find("empty") != std::string::npos);
+
+    r = run({"--jwt-secret-file", "/nonexistent/secret"}, c);
+    CHECK(r.action == Action::usage_error);
+    CHECK(r.message.find("/nonexistent/secret") != std::string::npos);
+
+    CHECK(run({}, c, {"WSHUB_JWT_SECRET="}).action == Action::usage_error);
+    // The file's name may come from the environment like any flag.
+    const std::string env = "WSHUB_JWT_SECRET_FILE=" + file.path;
+    CHECK(run({}, c, {env.c_str()}).action == Action::run);
+    CHECK_EQ(c.jwt_secret, "s3cret");
+}
+
+TEST(config_jwt_checks) {
+    Config c;
+    CHECK(run({"--jwt-leeway", "5s", "--jwt-issuer", "auth.example", "--jwt-audience", "hub"}, c).action ==
+          Action::run);
+    CHECK_EQ(c.jwt_leeway_ms, 5000u);
+    CHECK_EQ(c.jwt_issuer, "auth.example");
+    CHECK_EQ(c.jwt_audience, "hub");
+    CHECK(run({"--jwt-issuer", ""}, c).action == Action::usage_error);
+    CHECK(run({}, c).action == Action::run);
+    CHECK_EQ(c.jwt_leeway_ms, 30000u);
+}
+
+TEST(config_room_passwords) {
+    Config c;
+    auto r = run({"--room-password", "vip=s3cret", "--room-password", "ops=x=y"}, c);
+    CHECK(r.action == Action::run);
+    CHECK_EQ(c.room_passwords.size(), 2u);
+    CHECK_EQ(c.room_passwords[1].room, "ops");
+    CHECK_EQ(c.room_passwords[1].secret, "x=y");  // only the first '=' splits
+    CHECK_EQ(c.warnings.size(), 1u);              // visible in ps: said once
+
+    for (const char* bad : {"vip", "=x", "vip=", "a\x01=x"}) {
+        r = run({"--room-password", bad}, c);
+        CHECK(r.action == Action::usage_error);
+    }
+    r = run({"--room-password", "vip=topsecret", "--room-password", "vip=other"}, c);
+    CHECK(r.action == Action::usage_error);
+    CHECK(r.message.find("topsecret") == std::string::npos);
+    CHECK(r.message.find("other") == std::string::npos);
+
+    // The environment's list: no warning (only its owner can read it).
+    CHECK(run({}, c, {"WSHUB_ROOM_PASSWORD=a=1,b=2"}).action == Action::run);
+    CHECK_EQ(c.room_passwords.size(), 2u);
+    CHECK(c.warnings.empty());
+}
+
+TEST(config_room_password_file) {
+    Config c;
+    TempFile file("# rooms\n\nvip=s3cret\r\nops=p w\n");
+    auto r = run({"--room-password-file", file.path.c_str(), "--room-password", "cli=1"}, c);
+    CHECK(r.action == Action::run);
+    CHECK_EQ(c.room_passwords.size(), 3u);
+    bool saw_ops = false;
+    for (const auto& p : c.room_passwords)
+        if (p.room == "ops") saw_ops = p.secret == "p w";
+    CHECK(saw_ops);
+
+    TempFile dup("vip=one\nvip=two\n");
+    r = run({"--room-password-file", dup.path.c_str()}, c);
+    CHECK(r.action == Action::usage_error);
+    CHECK(r.message.find("line 2") != std::string::npos);
+    CHECK(r.message.find("two") == std::string::npos);
+
+    TempFile bad("vip\n");
+    CHECK(run({"--room-password-file", bad.path.c_str()}, c).action == Action::usage_error);
+    CHECK(run({"--room-password-file", "/nonexistent/pw"}, c).action == Action::usage_error);
+}
+
+TEST(config_origins_and_rates) {
+    Config c;
+    auto r = run({"--allow-origin", "https://app.example.com", "--allow-origin", "https://*.example.com:8443",
+                  "--require-origin", "true", "--max-msg-rate", "20"},
+                 c);
+    CHECK(r.action == Action::run);
+    CHECK_EQ(c.allow_origins.size(), 2u);
+    CHECK(c.require_origin);
+    CHECK_EQ(c.max_msg_rate, 20u);
+    CHECK_EQ(c.max_msg_burst, 20u);  // defaults to the rate
+    CHECK(run({"--max-msg-rate", "20", "--max-msg-burst", "50"}, c).action == Action::run);
+    CHECK_EQ(c.max_msg_burst, 50u);
+    CHECK(run({"--max-msg-burst", "0"}, c).action == Action::usage_error);
+    for (const char* bad : {"example.com", "https://example.com/path", "https://", "*://x.com", "https://a.*.com"})
+        CHECK(run({"--allow-origin", bad}, c).action == Action::usage_error);
+    CHECK(run({"--subprotocol", "bearer.x"}, c).action == Action::usage_error);
 }

@@ -32,6 +32,8 @@ enum class JoinResult : uint8_t {
     room_full,       // --max-room-conns reached
     too_many_rooms,  // --max-rooms-per-conn reached
     bad_name,        // empty, over 128 bytes, or containing control characters
+    forbidden,       // the connection's token does not list this room (its rooms claim)
+    wrong_password,  // the room has a password (--room-password) and this was not it
 };
 
 // The upgrade request as seen by Handler::on_upgrade.
@@ -54,12 +56,21 @@ public:
     ConnId id() const noexcept;
     std::string_view path() const noexcept;  // the route's path
 
+    // On a route marked ,auth: the token's `sub` claim ("" if it has none).
+    // "" on public routes.
+    std::string_view user() const noexcept;
+    // True when the token's `scope` claim is present without "publish": the
+    // connection may receive but should not send to others (the built-in
+    // modes refuse; publish() and send_to() themselves do not check).
+    bool read_only() const noexcept;
+
     // Queues a message to this connection. Own replies are never refused:
     // when the queue is over its budget the connection stops being read
     // until it drains (the client slows itself down).
     SendResult send(std::string_view data, MessageType type);
 
-    JoinResult join(std::string_view room);
+    // `password` is checked only for rooms that have one (in constant time).
+    JoinResult join(std::string_view room, std::string_view password = {});
     bool leave(std::string_view room);  // false if not a member
     bool is_member(std::string_view room) const noexcept;
     size_t room_count() const noexcept;

@@ -9,19 +9,16 @@ namespace {
 app::Connection& impl(Conn& c) { return static_cast<app::Connection&>(c); }
 const app::Connection& impl(const Conn& c) { return static_cast<const app::Connection&>(c); }
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 }  // namespace
 
 ConnId Conn::id() const noexcept { return impl(*this).conn_id(); }
 std::string_view Conn::path() const noexcept { return impl(*this).route_path(); }
 SendResult Conn::send(std::string_view data, MessageType type) { return impl(*this).send_message(data, type); }
-JoinResult Conn::join(std::string_view room) { return impl(*this).join_room(room); }
+JoinResult Conn::join(std::string_view room, std::string_view password) {
+    return impl(*this).join_room(room, password);
+}
+std::string_view Conn::user() const noexcept { return impl(*this).user(); }
+bool Conn::read_only() const noexcept { return impl(*this).read_only(); }
 bool Conn::leave(std::string_view room) { return impl(*this).leave_room(room); }
 bool Conn::is_member(std::string_view room) const noexcept { return impl(*this).is_member(room); }
 size_t Conn::room_count() const noexcept { return impl(*this).room_count(); }
@@ -37,24 +34,6 @@ size_t Conn::publish(std::string_view room, std::string_view data, MessageType t
 
 bool Conn::send_to(ConnId target, std::string_view data, MessageType type) {
     return impl(*this).send_to_id(target, data, type);
-}
-
-bool decode_query_component(std::string_view in, std::string& out) {
-    for (size_t i = 0; i < in.size(); ++i) {
-        const char c = in[i];
-        if (c == '+') {
-            out += ' ';
-        } else if (c == '%') {
-            if (in.size() - i < 3) return false;
-            const int hi = hex_value(in[i + 1]), lo = hex_value(in[i + 2]);
-            if (hi < 0 || lo < 0) return false;
-            out += char(hi << 4 | lo);
-            i += 2;
-        } else {
-            out += c;
-        }
-    }
-    return true;
 }
 
 }  // namespace wshub

@@ -7,6 +7,8 @@
 #include <cstring>
 
 #include "app/worker.h"
+#include "crypto/constant_time.h"
+#include "crypto/sha256.h"
 #include "http/request.h"
 #include "http/upgrade.h"
 #include "metrics/exposition.h"
@@ -77,6 +79,7 @@ void Connection::terminate() {
     ++generation_;  // invalidates queued events, timers and ids for this slot
     std::string().swap(head_);
     std::vector<hub::Membership>().swap(rooms_);
+    identity_.reset();
     decoder_.shrink();
     out_.release_all();
     w_.release_slot(slot_);
@@ -164,6 +167,7 @@ void Connection::on_handshake_bytes(size_t added) {
         reject(why, d.status, d.why);
         return;
     }
+    if (!admit(req, *route)) return;
     // The views into head_ die with it: keep the buffer alive until done.
     std::string head = std::move(head_);
     head_.clear();
@@ -209,6 +213,8 @@ void Connection::upgrade(std::string_view key, std::string_view protocol, const 
     w_.set_live(slot_, conn_id());
     if (w_.config().overflow == config::Overflow::block) gate_ = hub::make_gate(conn_id());
     last_ping_ms_ = w_.now_ms();
+    if (const auto& cfg = w_.config(); cfg.max_msg_rate != 0)
+        rate_.configure(cfg.max_msg_rate, cfg.max_msg_burst, w_.now_ms());
     queue_raw(http::switching_protocols(key, protocol));
     w_.counters().upgraded.add();
     handler_->on_open(*this);
@@ -244,10 +250,14 @@ void Connection::serve_http(const http::Request& req) {
 }
 
 void Connection::reject(metrics::Reject reason, int status, std::string_view why) {
+    reject(reason, status, why, http::rejection_headers(status));
+}
+
+void Connection::reject(metrics::Reject reason, int status, std::string_view why, std::string_view extra_headers) {
     w_.counters().reject(reason);
     std::string body(why);
     if (body.empty() || body.back() != '\n') body += '\n';
-    queue_raw(http::simple_response(status, body, http::rejection_headers(status)));
+    queue_raw(http::simple_response(status, body, extra_headers));
     std::string().swap(head_);
     begin_closing();
 }
@@ -263,6 +273,7 @@ void Connection::on_frames(uint8_t* data, size_t len) {
             break;
         case Kind::text:
         case Kind::binary:
+            if (!within_rate()) break;
             w_.counters().messages_received.add();
             w_.counters().bytes_received.add(ev.payload.size());
             handler_->on_message(*this, ev.payload,
@@ -565,9 +576,20 @@ void Connection::on_timer() {
 
 // Rooms.
 
-wshub::JoinResult Connection::join_room(std::string_view name) {
+wshub::JoinResult Connection::join_room(std::string_view name, std::string_view password) {
     if (!valid_room_name(name)) return wshub::JoinResult::bad_name;
     if (is_member(name)) return wshub::JoinResult::already_member;
+    if (identity_ && identity_->limited_rooms && !auth::room_allowed(identity_->rooms, name)) {
+        w_.counters().joins_forbidden[size_t(metrics::JoinRefusal::rooms_claim)].add();
+        return wshub::JoinResult::forbidden;
+    }
+    if (const crypto::Sha256Digest* secret = w_.shared().room_secret(name)) {
+        const crypto::Sha256Digest given = crypto::sha256(password);
+        if (!crypto::equal_constant_time(given.data(), secret->data(), given.size())) {
+            w_.counters().joins_forbidden[size_t(metrics::JoinRefusal::password)].add();
+            return wshub::JoinResult::wrong_password;
+        }
+    }
     const auto& cfg = w_.config();
     if (rooms_.size() >= cfg.max_rooms_per_conn) return wshub::JoinResult::too_many_rooms;
     hub::LocalRoom* local = w_.enter_room(name);

@@ -4,10 +4,13 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "auth/identity.h"
+#include "auth/policy.h"
 #include "config/config.h"
 #include "hub/local_room.h"
 #include "http/request.h"
@@ -54,7 +57,7 @@ public:
 
     // The public API (wshub::Conn forwards here).
     wshub::SendResult send_message(std::string_view data, wshub::MessageType type);
-    wshub::JoinResult join_room(std::string_view room);
+    wshub::JoinResult join_room(std::string_view room, std::string_view password = {});
     bool leave_room(std::string_view room);
     bool is_member(std::string_view room) const noexcept;
     size_t room_count() const noexcept { return rooms_.size(); }
@@ -64,6 +67,8 @@ public:
     bool send_to_id(uint64_t target, std::string_view data, wshub::MessageType type);
     void close_with(uint16_t code, std::string_view reason);
     std::string_view route_path() const noexcept { return route_ ? std::string_view(route_->path) : ""; }
+    std::string_view user() const noexcept { return identity_ ? std::string_view(identity_->user) : ""; }
+    bool read_only() const noexcept { return identity_ && identity_->read_only; }
     void* user_data_ = nullptr;
 
     // Keeps a member's index in a room's list right after a swap-remove.
@@ -73,6 +78,13 @@ private:
     void on_readable();
     void on_handshake_bytes(size_t added);
     void reject(metrics::Reject reason, int status, std::string_view why);
+    void reject(metrics::Reject reason, int status, std::string_view why, std::string_view extra_headers);
+    // Origin and token checks (admission.cpp); false after answering 403/401.
+    bool admit(const http::Request& req, const config::Route& route);
+    bool check_origin(const http::Request& req);
+    bool authenticate(const http::Request& req);
+    void refuse_token(size_t reason, bool had_token);
+    bool within_rate() noexcept;
     void serve_http(const http::Request& req);
     void report_close(uint16_t code, std::string_view reason);
     void upgrade(std::string_view key, std::string_view protocol, const config::Route& route,
@@ -132,6 +144,8 @@ private:
     size_t parked_head_ = 0;
     ws::Decoder decoder_;
     hub::SendQueue out_;
+    std::unique_ptr<auth::Identity> identity_;  // only on ,auth routes
+    auth::TokenBucket rate_;                    // --max-msg-rate
 };
 
 }  // namespace wshub::app

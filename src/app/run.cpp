@@ -1,6 +1,7 @@
 // wshub::run, the entry point the binary and embedders share.
 #include <cstdio>
 
+#include "app/log.h"
 #include "app/server.h"
 #include "config/config.h"
 #include "wshub/server.h"
@@ -33,6 +34,7 @@ int run(int argc, char** argv, const std::vector<Mode>& modes) {
     case config::ParseResult::Action::run:
         break;
     }
+    for (const auto& w : cfg.warnings) app::log_warn("%s", w.c_str());
     return app::run_server(cfg, handlers);
 }
 

@@ -5,9 +5,12 @@
 
 #include <atomic>
 #include <cstdint>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/config.h"
+#include "crypto/sha256.h"
 #include "hub/registry.h"
 #include "net/ip_limiter.h"
 #include "wshub/handler.h"
@@ -17,7 +20,21 @@ namespace wshub::app {
 class Worker;
 
 struct Shared {
-    explicit Shared(const config::Config& c) : cfg(c), registry(c.workers) {}
+    explicit Shared(const config::Config& c) : cfg(c), registry(c.workers) {
+        for (const auto& p : c.room_passwords) room_secrets.push_back({p.room, crypto::sha256(p.secret)});
+    }
+
+    // Room passwords are kept as digests: comparing two fixed-size digests
+    // in constant time reveals neither the password nor its length.
+    struct RoomSecret {
+        std::string room;
+        crypto::Sha256Digest digest;
+    };
+    const crypto::Sha256Digest* room_secret(std::string_view room) const noexcept {
+        for (const auto& s : room_secrets)
+            if (s.room == room) return &s.digest;
+        return nullptr;
+    }
 
     const config::Config& cfg;
     hub::Registry registry;
@@ -26,6 +43,7 @@ struct Shared {
     net::IpLimiter per_ip;                 // for --max-conns-per-ip
     wshub::Handler* builtin[3] = {};       // echo, raw, json (config::RouteMode order)
     std::vector<wshub::Handler*> custom;   // by Route::custom
+    std::vector<RoomSecret> room_secrets;  // --room-password
 
     wshub::Handler* handler_for(const config::Route& r) const noexcept {
         return r.mode == config::RouteMode::custom ? custom[r.custom] : builtin[int(r.mode)];

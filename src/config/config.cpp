@@ -4,8 +4,11 @@
 #include <cctype>
 #include <charconv>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
+#include "auth/policy.h"
 #include "wshub/version.h"
 
 namespace wshub::config {
@@ -66,11 +69,18 @@ std::string set_workers(Config& c, std::string_view v) {
 }
 
 std::string set_route(Config& c, std::string_view v) {
-    std::string accepts = "expected PATH=MODE with PATH starting with '/' and MODE echo, raw, json";
+    std::string accepts = "expected PATH=MODE[,auth] with PATH starting with '/' and MODE echo, raw, json";
     for (const auto& name : c.custom_modes) accepts += ", " + name;
     const size_t eq = v.find('=');
     if (eq == std::string_view::npos || eq == 0 || v[0] != '/') return accepts;
-    const std::string_view path = v.substr(0, eq), mode = v.substr(eq + 1);
+    const std::string_view path = v.substr(0, eq);
+    std::string_view mode = v.substr(eq + 1);
+    bool auth = false;
+    if (const size_t comma = mode.find(','); comma != std::string_view::npos) {
+        if (mode.substr(comma + 1) != "auth") return accepts;
+        auth = true;
+        mode = mode.substr(0, comma);
+    }
     if (path.find_first_of("? \t#") != std::string_view::npos) return accepts;
     RouteMode m;
     uint8_t custom = 0;
@@ -85,7 +95,7 @@ std::string set_route(Config& c, std::string_view v) {
     }
     for (const auto& r : c.routes)
         if (r.path == path) return "expected each PATH once, got '" + std::string(path) + "' twice";
-    c.routes.push_back({std::string(path), m, custom});
+    c.routes.push_back({std::string(path), m, custom, auth});
     return {};
 }
 
@@ -97,6 +107,8 @@ std::string set_subprotocol(Config& c, std::string_view v) {
     if (v.empty()) return "expected a token (letters, digits and !#$%&'*+-.^_`|~)";
     for (char ch : v)
         if (!is_token_char(ch)) return "expected a token (letters, digits and !#$%&'*+-.^_`|~)";
+    // Offers of this form carry a client's token; one is never selected.
+    if (v.substr(0, 7) == "bearer.") return "expected a name not starting with 'bearer.' (reserved for tokens)";
     c.subprotocols.emplace_back(v);
     return {};
 }
@@ -123,6 +135,75 @@ std::string set_max_header_bytes(Config& c, std::string_view v) {
     return err;
 }
 
+// Same rule as the hub's: what a connection could join.
+bool valid_room_name(std::string_view name) {
+    if (name.empty() || name.size() > 128) return false;
+    for (unsigned char ch : name)
+        if (ch < 0x20 || ch == 0x7f) return false;
+    return true;
+}
+
+// Small files only (secrets, password lists): false if unreadable or over 1 MiB.
+bool read_small_file(const std::string& path, std::string& out, std::string& why) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        why = std::string("cannot read the file: ") + std::strerror(errno);
+        return false;
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    out = text.str();
+    if (out.size() > (1u << 20)) {
+        why = "the file is larger than 1 MiB";
+        return false;
+    }
+    return true;
+}
+
+std::string add_room_password(Config& c, std::string_view line) {
+    const size_t eq = line.find('=');
+    if (eq == std::string_view::npos) return "expected ROOM=SECRET";
+    const std::string_view room = line.substr(0, eq), secret = line.substr(eq + 1);
+    if (!valid_room_name(room)) return "expected ROOM=SECRET with ROOM 1 to 128 bytes without control characters";
+    if (secret.empty()) return "expected ROOM=SECRET with a non-empty SECRET";
+    for (const auto& p : c.room_passwords)
+        if (p.room == room) return "expected each ROOM once, got '" + std::string(room) + "' twice";
+    c.room_passwords.push_back({std::string(room), std::string(secret)});
+    return {};
+}
+
+// Read once every flag is known, so the command line's --room-password list
+// (which replaces the environment's) cannot wipe what the file added.
+std::string load_room_password_file(Config& c) {
+    std::string text, why;
+    if (!read_small_file(c.room_password_file, text, why)) return "expected a readable file of ROOM=SECRET lines (" + why + ")";
+    std::string_view rest = text;
+    for (size_t line_no = 1; !rest.empty(); ++line_no) {
+        const size_t nl = rest.find('\n');
+        std::string_view line = rest.substr(0, nl);
+        rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        if (line.empty() || line.front() == '#') continue;
+        // The line itself may hold a secret: name the line, never show it.
+        if (std::string err = add_room_password(c, line); !err.empty())
+            return "line " + std::to_string(line_no) + ": " + err;
+    }
+    return {};
+}
+
+std::string set_allow_origin(Config& c, std::string_view v) {
+    if (!auth::valid_origin_pattern(v))
+        return "expected an origin such as https://example.com, https://*.example.com:8443 or null";
+    c.allow_origins.emplace_back(v);
+    return {};
+}
+
+std::string set_text(std::string& field, std::string_view v) {
+    if (v.empty()) return "expected a non-empty value";
+    field = v;
+    return {};
+}
+
 // A message goes out as one frame whose size must fit 32 bits (hub::Frame).
 constexpr uint64_t kMaxFramePayload = (uint64_t(1) << 32) - 16;
 
@@ -130,8 +211,8 @@ const Flag kFlags[] = {
     {"listen", "HOST:PORT", "127.0.0.1:8080", "address to accept connections on", set_listen, false},
     {"workers", "N", "number of cores", "worker threads, each with its own event loop and listening socket",
      set_workers, false},
-    {"route", "PATH=MODE", "/echo=echo /raw=raw /ws=json",
-     "serve WebSocket connections on PATH in MODE (echo, raw, json); repeatable, replaces the defaults", set_route, true},
+    {"route", "PATH=MODE[,auth]", "/echo=echo /raw=raw /ws=json",
+     "serve WebSocket connections on PATH in MODE (echo, raw, json); with ,auth only clients with a valid token; repeatable, replaces the defaults", set_route, true},
     {"subprotocol", "NAME", "none",
      "a subprotocol the server supports; repeatable; the first one the client offers wins",
      set_subprotocol, true},
@@ -191,6 +272,41 @@ const Flag kFlags[] = {
          if (err.empty()) c.max_rooms_per_conn = uint32_t(n);
          return err;
      }, false},
+    {"jwt-secret-file", "PATH", "none",
+     "file holding the HS256 secret for routes marked ,auth (one trailing newline is ignored); "
+     "or set WSHUB_JWT_SECRET; never on the command line",
+     [](Config& c, std::string_view v) { return set_text(c.jwt_secret_file, v); }, false},
+    {"jwt-leeway", "DURATION", "30s", "clock skew allowed when checking a token's exp and nbf",
+     [](Config& c, std::string_view v) { return set_duration(c.jwt_leeway_ms, v, true); }, false},
+    {"jwt-issuer", "ISS", "none (not checked)", "the iss claim every token must carry",
+     [](Config& c, std::string_view v) { return set_text(c.jwt_issuer, v); }, false},
+    {"jwt-audience", "AUD", "none (not checked)", "a value the aud claim of every token must hold",
+     [](Config& c, std::string_view v) { return set_text(c.jwt_audience, v); }, false},
+    {"room-password", "ROOM=SECRET", "none",
+     "a room joined only with this password; repeatable (visible in ps: prefer --room-password-file)",
+     add_room_password, true},
+    {"room-password-file", "PATH", "none", "a file of ROOM=SECRET lines ('#' comments and blank lines skipped)",
+     [](Config& c, std::string_view v) { return set_text(c.room_password_file, v); }, false},
+    {"allow-origin", "ORIGIN", "any",
+     "an Origin browsers may connect from (exact, or https://*.example.com); repeatable; others: 403",
+     set_allow_origin, true},
+    {"require-origin", "BOOL", "false", "refuse (403) requests without an Origin header",
+     [](Config& c, std::string_view v) { return set_bool(c.require_origin, v); }, false},
+    {"max-msg-rate", "N", "0 (none)",
+     "data messages per second one connection may send (token bucket); over it: close 1008",
+     [](Config& c, std::string_view v) {
+         uint64_t n = 0;
+         std::string err = set_integer<0, 1000000>(n, v);
+         if (err.empty()) c.max_msg_rate = uint32_t(n);
+         return err;
+     }, false},
+    {"max-msg-burst", "N", "the rate", "messages a connection may send at once before --max-msg-rate applies",
+     [](Config& c, std::string_view v) {
+         uint64_t n = 0;
+         std::string err = set_integer<1, 1000000>(n, v);
+         if (err.empty()) c.max_msg_burst = uint32_t(n);
+         return err;
+     }, false},
 };
 
 const Flag* find_flag(std::string_view name) {
@@ -209,6 +325,43 @@ ParseResult usage_error(std::string message) {
     return {ParseResult::Action::usage_error, "wshub: " + std::move(message)};
 }
 
+// The JWT secret: from --jwt-secret-file or WSHUB_JWT_SECRET, never both.
+std::string resolve_jwt_secret(Config& c, const char* const* envp) {
+    const char* from_env = nullptr;
+    for (const char* const* e = envp; e && *e; ++e)
+        if (std::strncmp(*e, "WSHUB_JWT_SECRET=", 17) == 0) from_env = *e + 17;
+    if (from_env && !c.jwt_secret_file.empty())
+        return "--jwt-secret-file: expected one source of the JWT secret, got both it and WSHUB_JWT_SECRET";
+    if (from_env) {
+        c.jwt_secret = from_env;
+        if (c.jwt_secret.empty()) return "WSHUB_JWT_SECRET: expected a non-empty secret";
+    } else if (!c.jwt_secret_file.empty()) {
+        std::string why;
+        if (!read_small_file(c.jwt_secret_file, c.jwt_secret, why))
+            return "--jwt-secret-file: expected a readable file holding the secret (" + why + "), got '" +
+                   c.jwt_secret_file + "'";
+        // Editors and `echo` end files with a newline that is not part of it.
+        if (!c.jwt_secret.empty() && c.jwt_secret.back() == '\n') c.jwt_secret.pop_back();
+        if (!c.jwt_secret.empty() && c.jwt_secret.back() == '\r') c.jwt_secret.pop_back();
+        if (c.jwt_secret.empty())
+            return "--jwt-secret-file: expected a non-empty secret, got an empty file '" + c.jwt_secret_file + "'";
+    }
+    for (const auto& r : c.routes)
+        if (r.auth && c.jwt_secret.empty())
+            return "--route " + r.path + ": an ,auth route needs --jwt-secret-file or WSHUB_JWT_SECRET";
+    return {};
+}
+
+// Cross-flag rules and the files, once every source has been read.
+std::string finish(Config& c, const char* const* envp) {
+    if (c.routes.empty()) return "--route: at least one route is required";
+    if (!c.room_password_file.empty())
+        if (std::string err = load_room_password_file(c); !err.empty())
+            return "--room-password-file: " + err + " ('" + c.room_password_file + "')";
+    if (c.max_msg_burst == 0) c.max_msg_burst = c.max_msg_rate;
+    return resolve_jwt_secret(c, envp);
+}
+
 std::string flag_error(const Flag& f, std::string_view value, const std::string& accepts) {
     return std::string("--") + f.name + ": " + accepts + ", got '" + std::string(value) + "'";
 }
@@ -224,6 +377,8 @@ void set_defaults(Config& c) {
 void reset_list(Config& c, const Flag& f) {
     if (std::strcmp(f.name, "route") == 0) c.routes.clear();
     if (std::strcmp(f.name, "subprotocol") == 0) c.subprotocols.clear();
+    if (std::strcmp(f.name, "room-password") == 0) c.room_passwords.clear();
+    if (std::strcmp(f.name, "allow-origin") == 0) c.allow_origins.clear();
 }
 
 std::string apply_environment(Config& c, const char* const* envp) {
@@ -240,8 +395,8 @@ std::string apply_environment(Config& c, const char* const* envp) {
                 const std::string_view item = value.substr(0, comma);
                 std::string accepts = f.set(c, item);
                 if (!accepts.empty())
-                    return env_name(f) + " (--" + f.name + "): " + accepts + ", got '" +
-                           std::string(item) + "'";
+                    return env_name(f) + " (--" + f.name + "): " + accepts +
+                           (std::strcmp(f.name, "room-password") == 0 ? "" : ", got '" + std::string(item) + "'");
                 if (comma == std::string_view::npos) break;
                 value.remove_prefix(comma + 1);
             }
@@ -322,7 +477,10 @@ std::string help_text() {
         s += left + f.help + " (default: " + f.default_text + ")\n";
     }
     s += "  --help                        print this help and exit\n"
-         "  --version                     print the version and exit\n";
+         "  --version                     print the version and exit\n"
+         "\n"
+         "environment only:\n"
+         "  WSHUB_JWT_SECRET              the HS256 secret itself, instead of --jwt-secret-file\n";
     return s;
 }
 
@@ -350,6 +508,9 @@ ParseResult parse(int argc, const char* const* argv, const char* const* envp, Co
             name = name.substr(0, eq);
             inline_value = true;
         }
+        if (name == "jwt-secret")
+            return usage_error("--jwt-secret: refused: a secret on the command line is visible to every user of "
+                               "the machine; use --jwt-secret-file or WSHUB_JWT_SECRET");
         const Flag* f = find_flag(name);
         if (!f) return usage_error("unknown flag --" + std::string(name) + " (see --help)");
         if (!inline_value) {
@@ -361,10 +522,15 @@ ParseResult parse(int argc, const char* const* argv, const char* const* envp, Co
             reset_list(out, *f);
             list_reset[index] = true;
         }
+        // A rejected secret is not echoed back into the error line either.
+        const bool secret = std::strcmp(f->name, "room-password") == 0;
         if (std::string accepts = f->set(out, value); !accepts.empty())
-            return usage_error(flag_error(*f, value, accepts));
+            return usage_error(secret ? std::string("--room-password: ") + accepts : flag_error(*f, value, accepts));
+        if (secret && out.warnings.empty())
+            out.warnings.push_back("--room-password on the command line is visible to every user of the machine "
+                                   "(ps); prefer --room-password-file");
     }
-    if (out.routes.empty()) return usage_error("--route: at least one route is required");
+    if (std::string err = finish(out, envp); !err.empty()) return usage_error(err);
     return {};
 }
 

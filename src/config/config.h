@@ -22,6 +22,12 @@ struct Route {
     std::string path;
     RouteMode mode;
     uint8_t custom = 0;  // mode `custom`: index into Config::custom_modes
+    bool auth = false;   // `PATH=MODE,auth`: a valid JWT is required
+};
+
+struct RoomPassword {
+    std::string room;
+    std::string secret;
 };
 
 struct Config {
@@ -45,7 +51,22 @@ struct Config {
     uint32_t max_room_conns = 0;      // 0 = no cap
     uint32_t max_rooms_per_conn = 16;
 
+    // Admission. The JWT secret never comes from the command line (every
+    // user of the machine can read it there): a file or WSHUB_JWT_SECRET.
+    std::string jwt_secret_file;
+    std::string jwt_secret;            // resolved by parse()
+    uint64_t jwt_leeway_ms = 30'000;
+    std::string jwt_issuer;            // "" = not checked
+    std::string jwt_audience;          // "" = not checked
+    std::vector<RoomPassword> room_passwords;
+    std::string room_password_file;
+    std::vector<std::string> allow_origins;  // empty: any Origin
+    bool require_origin = false;
+    uint32_t max_msg_rate = 0;   // data messages per second per connection; 0 = off
+    uint32_t max_msg_burst = 0;  // 0: the rate
+
     std::vector<std::string> custom_modes;  // mode names an embedder added
+    std::vector<std::string> warnings;      // said once at start-up
 
     const Route* find_route(std::string_view path) const noexcept;
     std::string_view mode_of(const Route& r) const noexcept;

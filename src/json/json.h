@@ -140,4 +140,12 @@ private:
 // Appends s as a JSON string (with quotes), escaped as Writer::string does.
 void append_escaped(std::string& out, std::string_view s);
 
+// Steps through the elements of a validated array without allocating. Start
+// with `rest` set to the array's raw text (a Value of Type::array, e.g. from
+// parse_object); each call stores the next element in out (its type and exact
+// text), moves rest past it and returns true, or returns false once the array
+// is exhausted. Given text that is not a validated array it stops early with
+// false, but never reads outside rest.
+bool next_element(std::string_view& rest, Value& out) noexcept;
+
 }  // namespace wshub::json

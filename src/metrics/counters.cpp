@@ -1,5 +1,7 @@
 #include "metrics/counters.h"
 
+#include "auth/jwt.h"
+
 namespace wshub::metrics {
 
 const char* reject_label(Reject r) noexcept {
@@ -14,6 +16,8 @@ const char* reject_label(Reject r) noexcept {
     case Reject::max_conns_per_ip: return "max_conns_per_ip";
     case Reject::refused_by_mode: return "refused_by_mode";
     case Reject::handshake_timeout: return "handshake_timeout";
+    case Reject::origin: return "origin";
+    case Reject::unauthorized: return "unauthorized";
     case Reject::count_: break;
     }
     return "unknown";
@@ -44,6 +48,22 @@ const char* close_label(CloseBucket b) noexcept {
 
 const char* drop_label(Drop d) noexcept {
     return d == Drop::queue_full ? "queue_full" : d == Drop::block_timeout ? "block_timeout" : "unknown";
+}
+
+static_assert(kAuthFailureReasons == size_t(auth::JwtError::count_));
+
+const char* auth_failure_label(size_t reason) noexcept {
+    if (reason == 0) return "missing";
+    return auth::jwt_error_label(auth::JwtError(reason));
+}
+
+const char* join_refusal_label(JoinRefusal r) noexcept {
+    switch (r) {
+    case JoinRefusal::rooms_claim: return "rooms_claim";
+    case JoinRefusal::password: return "password";
+    case JoinRefusal::count_: break;
+    }
+    return "unknown";
 }
 
 }  // namespace wshub::metrics

@@ -18,7 +18,9 @@ enum class Reject : uint8_t {
     bad_version,        // 426
     max_conns,          // 503
     max_conns_per_ip,   // 429
-    refused_by_mode,    // the route's mode refused it (raw: room full, too many rooms, bad room)
+    refused_by_mode,    // the route's mode refused it (raw: room full, too many rooms, bad room, forbidden)
+    origin,             // 403: Origin not allowed, or missing under --require-origin
+    unauthorized,       // 401: no valid token on an ,auth route
     handshake_timeout,  // closed without an answer
     count_
 };
@@ -31,6 +33,14 @@ const char* close_label(CloseBucket b) noexcept;
 
 enum class Drop : uint8_t { queue_full, block_timeout, count_ };
 const char* drop_label(Drop d) noexcept;
+
+// Why a token was refused: auth::JwtError's values, with `none` standing
+// for "no token at all".
+constexpr size_t kAuthFailureReasons = 11;
+const char* auth_failure_label(size_t reason) noexcept;
+
+enum class JoinRefusal : uint8_t { rooms_claim, password, count_ };
+const char* join_refusal_label(JoinRefusal r) noexcept;
 
 class Counter {
 public:
@@ -52,6 +62,9 @@ struct WorkerCounters {
     Counter slow_consumer_closes;
     Counter parked;  // deliveries parked by --overflow block
     Counter http_requests;  // plain HTTP endpoints served (/metrics, /healthz)
+    Counter auth_failures[kAuthFailureReasons];
+    Counter joins_forbidden[size_t(JoinRefusal::count_)];
+    Counter rate_limited;  // connections closed for sending over --max-msg-rate
 
     void reject(Reject r) noexcept { rejected[size_t(r)].add(); }
     void drop(Drop d) noexcept { dropped[size_t(d)].add(); }

@@ -107,6 +107,17 @@ std::string render(const std::vector<const WorkerCounters*>& workers, const Gaug
               [](const WorkerCounters& c) -> const Counter& { return c.parked; });
     w.counter("wshub_http_requests_total", "Plain HTTP requests served (/metrics, /healthz, /readyz).",
               [](const WorkerCounters& c) -> const Counter& { return c.http_requests; });
+    w.header("wshub_auth_failures_total", "counter", "Upgrades refused with 401 on ,auth routes, by reason.");
+    for (size_t r = 0; r < kAuthFailureReasons; ++r)
+        w.sample("wshub_auth_failures_total", "reason", auth_failure_label(r),
+                 w.sum([r](const WorkerCounters& c) -> const Counter& { return c.auth_failures[r]; }));
+    w.header("wshub_joins_forbidden_total", "counter",
+             "Room joins refused by the token's rooms claim or a room password.");
+    for (size_t r = 0; r < size_t(JoinRefusal::count_); ++r)
+        w.sample("wshub_joins_forbidden_total", "reason", join_refusal_label(JoinRefusal(r)),
+                 w.sum([r](const WorkerCounters& c) -> const Counter& { return c.joins_forbidden[r]; }));
+    w.counter("wshub_rate_limited_total", "Connections closed with 1008 for sending over --max-msg-rate.",
+              [](const WorkerCounters& c) -> const Counter& { return c.rate_limited; });
     append_process_metrics(out);
     return out;
 }

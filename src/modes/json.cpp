@@ -111,6 +111,26 @@ const char* parse_error_message(json::Error e) {
     return "not valid JSON";
 }
 
+// "user": the token's sub, on connections that have one.
+void write_user(json::Writer& w, const wshub::Conn& c) {
+    if (c.user().empty()) return;
+    w.key("user");
+    w.string(c.user());
+}
+
+// Who sent a message: the token's sub (and the connection id, to reply to)
+// when there is one, else the connection id alone.
+void write_sender(json::Writer& w, const wshub::Conn& c) {
+    w.key("from");
+    if (c.user().empty()) {
+        w.number(c.id());
+        return;
+    }
+    w.string(c.user());
+    w.key("id");
+    w.number(c.id());
+}
+
 // Tells the other members of `room` that connection `id` joined or left.
 // Returns the number of members the room has (the hub's count at publish).
 size_t publish_presence(wshub::Conn& c, std::string_view room, std::string_view event) {
@@ -122,6 +142,7 @@ size_t publish_presence(wshub::Conn& c, std::string_view room, std::string_view 
     w.string(event);
     w.key("id");
     w.number(c.id());
+    write_user(w, c);
     w.end_object();
     return c.publish(room, out, MessageType::text, false);
 }
@@ -135,6 +156,7 @@ public:
         json::Writer w = begin(out, "welcome");
         w.key("id");
         w.number(c.id());
+        write_user(w, c);
         w.end_object();
         c.send(out, MessageType::text);
     }
@@ -200,11 +222,15 @@ private:
     }
 
     void join(wshub::Conn& c, const Request& req) {
-        // "password" is accepted and ignored until rooms have passwords.
         const auto room = room_of(c, req);
         if (!room) return;
+        const json::Value* password_value = req.field("password");
+        std::string password_buf;
+        const auto password = text_of(password_value, password_buf);
+        if (password_value && !password)
+            return send_error(c, &req, "bad_request", "password must be a string");
         std::optional<size_t> members;
-        switch (c.join(*room)) {
+        switch (c.join(*room, password.value_or(std::string_view{}))) {
         case wshub::JoinResult::joined:
             members = publish_presence(c, *room, "join");
             break;
@@ -218,6 +244,10 @@ private:
         case wshub::JoinResult::bad_name:
             return send_error(c, &req, "bad_room",
                               "room name must be 1 to 128 bytes without control characters");
+        case wshub::JoinResult::forbidden:
+            return send_error(c, &req, "forbidden", "the token does not allow this room");
+        case wshub::JoinResult::wrong_password:
+            return send_error(c, &req, "forbidden", "wrong or missing room password");
         }
         std::string& out = scratch().out;
         json::Writer w = begin(out, "joined");
@@ -251,12 +281,12 @@ private:
         const json::Value* data = data_of(c, req);
         if (!data) return;
         if (!c.is_member(*room)) return send_error(c, &req, "not_member", "not a member of this room");
+        if (c.read_only()) return send_error(c, &req, "forbidden", "the token is read-only");
         std::string& out = scratch().out;
         json::Writer w = begin(out, "message");
         w.key("room");
         w.string(*room);
-        w.key("from");
-        w.number(c.id());
+        write_sender(w, c);
         w.key("data");
         w.raw(data->raw);
         w.key("ts");
@@ -273,10 +303,10 @@ private:
                               to_value ? "to must be a connection id (a non-negative integer)" : "to is missing");
         const json::Value* data = data_of(c, req);
         if (!data) return;
+        if (c.read_only()) return send_error(c, &req, "forbidden", "the token is read-only");
         std::string& out = scratch().out;
         json::Writer w = begin(out, "direct");
-        w.key("from");
-        w.number(c.id());
+        write_sender(w, c);
         w.key("data");
         w.raw(data->raw);
         w.key("ts");

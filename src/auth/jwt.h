@@ -1,0 +1,61 @@
+// HS256 JSON Web Token verification (RFC 7519 claims over the RFC 7515
+// compact serialization, signed with HMAC-SHA256). Only verification: the
+// server never issues tokens. Nothing here logs or keeps the token or secret.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace wshub::auth {
+
+// Why a token was refused; the labels double as metric label values.
+enum class JwtError : uint8_t {
+    none,
+    too_large,       // longer than kMaxTokenBytes; nothing was decoded
+    malformed,       // not three base64url segments, header or payload not JSON, `crit` present
+    not_object,      // header or payload is JSON but not an object
+    bad_alg,         // header `alg` is not exactly "HS256" ("none", "HS512", "hs256" included)
+    bad_signature,   // signature not 32 bytes or not the HMAC of "header.payload"
+    expired,         // now_s >= exp + leeway
+    not_yet_valid,   // now_s + leeway < nbf
+    wrong_issuer,    // issuer required, `iss` missing or different
+    wrong_audience,  // audience required, `aud` missing, or not it / not containing it
+    bad_claims,      // a registered or wshub claim of the wrong JSON type
+    count_,
+};
+
+// "none", "too_large", "malformed", ...: the enumerator's name.
+const char* jwt_error_label(JwtError e) noexcept;
+
+constexpr size_t kMaxTokenBytes = 4096;
+
+struct JwtOptions {
+    std::string_view secret;  // the HMAC key; an empty secret accepts no token
+    int64_t now_s = 0;        // current time, seconds since the epoch
+    int64_t leeway_s = 30;    // clock skew forgiven on exp and nbf
+    std::string_view issuer;    // "" = not checked
+    std::string_view audience;  // "" = not checked
+};
+
+struct Claims {
+    std::string sub;  // "" if absent
+    bool has_rooms = false;
+    std::vector<std::string> rooms;  // the "rooms" claim: room patterns
+    bool has_scope = false;
+    std::vector<std::string> scopes;  // "scope" split on spaces, empty pieces dropped
+};
+
+// Verifies a compact JWS token and reads its claims. Checks run in this
+// order: size, shape and base64url, header (JSON, object, alg, crit),
+// signature, payload (JSON, object), claim types, exp, nbf, iss, aud; so the
+// error names the first thing wrong and no payload is read before its
+// signature holds. NumericDates may carry a fraction or an exponent; their
+// integer part counts, saturated to int64. out is reset first and filled only
+// when the result is JwtError::none. sub and rooms are any decoded JSON text,
+// control characters included: escape them before logging or echoing.
+JwtError verify_jwt(std::string_view token, const JwtOptions& options, Claims& out);
+
+}  // namespace wshub::auth
