@@ -60,6 +60,9 @@ $(eval $(call variant,release,$(CXX),$(RELEASE_FLAGS),$(RELEASE_LDFLAGS),$(POLLE
 $(eval $(call variant,asan,$(CXX),$(ASAN_FLAGS),,$(POLLER),))
 # The kqueue backend built on Linux over a test-only kevent-on-epoll shim.
 $(eval $(call variant,kqueue,$(CXX),$(SHIM_FLAGS),,kqueue,tests/kqueue_shim/kqueue_shim.cpp))
+# A fully static binary (libc included, stripped) for minimal containers such
+# as the FROM scratch Dockerfile: `make static` builds build/static/wshub.
+$(eval $(call variant,static,$(CXX),$(RELEASE_FLAGS),-static -s,$(POLLER),))
 
 # wsbench, the load generator: scripts/wsbench/*.cpp plus the crypto it reuses
 # to check Sec-WebSocket-Accept.
@@ -69,7 +72,7 @@ build/release/wsbench: $(WSBENCH_OBJS)
 	@$(if $(Q),echo "  LD[release]  $@")
 	$(Q)$(CXX) -O2 -o $@ $^ -pthread
 
-.PHONY: all run test unit integration asan fuzz bench clean test-deps install
+.PHONY: all run test unit integration asan fuzz bench clean test-deps install static
 
 # ./wshub, and the example embedder program (src/examples/shout.cpp).
 all: wshub build/release/wshub-shout
@@ -80,9 +83,13 @@ wshub: build/release/wshub
 run: wshub
 	./wshub
 
+# The fully static binary (Linux; see the Dockerfile).
+static: build/static/wshub
+
 # Unit tests (epoll and kqueue-shim builds), then the integration suites
 # against the release binary and the echo suite against the kqueue-shim binary.
-test: build/release/unit_tests build/kqueue/unit_tests build/release/wshub build/kqueue/wshub build/release/wshub-shout
+test: build/release/unit_tests build/kqueue/unit_tests build/release/wshub build/kqueue/wshub build/release/wshub-shout \
+      build/static/wshub
 	@echo "== unit tests ($(POLLER))"
 	$(Q)build/release/unit_tests
 	@echo "== unit tests (kqueue backend over the test shim)"

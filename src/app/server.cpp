@@ -3,6 +3,8 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <memory>
 #include <string>
@@ -35,17 +37,39 @@ unsigned long long open_files_limit() {
     return rl.rlim_cur;
 }
 
+// Collects every child that has exited, without blocking.
+void reap_children() {
+    while (waitpid(-1, nullptr, WNOHANG) > 0) {
+    }
+}
+
 }  // namespace
 
 int run_server(const config::Config& cfg, const std::vector<wshub::Handler*>& custom) {
     // Block the stop signals in every thread (workers inherit this mask), so
     // only the sigwait below sees them; and never die of a peer's reset.
-    sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGINT);
-    sigaddset(&stop_signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+    // Waiting for them, rather than relying on their default action, also makes
+    // them work when wshub is PID 1 (a container's entry point): the kernel
+    // gives PID 1 no default action, so an unhandled SIGTERM would be dropped.
+    // SIGHUP and SIGQUIT are left alone: they keep their default action
+    // (terminate; SIGQUIT with a core dump), which PID 1 does not get, so in a
+    // container only SIGINT and SIGTERM (and a SIGKILL from outside) stop it.
+    //
+    // As PID 1, wshub also inherits every orphan in its PID namespace and must
+    // reap them, or they stay zombies: SIGCHLD joins the waited set and each
+    // one collects all exited children. Only as PID 1, because waitpid(-1)
+    // would otherwise steal the exit status of children an embedder waits for
+    // itself (and a process that is not PID 1 inherits no orphans).
+    const bool init = getpid() == 1;
+    sigset_t waited;
+    sigemptyset(&waited);
+    sigaddset(&waited, SIGINT);
+    sigaddset(&waited, SIGTERM);
+    if (init) sigaddset(&waited, SIGCHLD);
+    pthread_sigmask(SIG_BLOCK, &waited, nullptr);
     signal(SIGPIPE, SIG_IGN);
+    // Children that exited before SIGCHLD was blocked raised no pending signal.
+    if (init) reap_children();
 
     Shared shared(cfg);
     const auto echo = modes::make_echo();
@@ -78,7 +102,10 @@ int run_server(const config::Config& cfg, const std::vector<wshub::Handler*>& cu
              open_files_limit());
 
     int sig = 0;
-    sigwait(&stop_signals, &sig);
+    while (sigwait(&waited, &sig) != 0 || sig == SIGCHLD) {
+        if (sig == SIGCHLD) reap_children();
+        sig = 0;
+    }
     log_info("signal %d: stopping", sig);
     for (auto& w : workers) w->request_stop();
     for (auto& t : threads) t.join();
