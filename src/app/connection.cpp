@@ -514,7 +514,10 @@ void Connection::update_interest() {
     // Not read while its own replies are over budget, or while it is a
     // publisher held back by --overflow block.
     if (!read_paused_ && held_input_.empty() && !publisher_blocked()) want |= reactor::kReadable;
-    if (!out_.empty()) want |= reactor::kWritable;
+    // A connection on the worker's flush list is written at the end of this
+    // pass anyway: asking the poller for writability now, only to drop it
+    // after that write, would cost two epoll_ctl calls per message.
+    if (!out_.empty() && (!dirty_ || (interest_ & reactor::kWritable))) want |= reactor::kWritable;
     if (want == interest_) return;
     auto& poller = w_.loop().poller();
     const uint64_t token = Worker::token_of(slot_, generation_);

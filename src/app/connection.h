@@ -48,6 +48,12 @@ public:
     void terminate();
     // Writes what is queued; called by the worker at the end of a pass.
     void flush_dirty();
+    // Puts it on the worker's flush list once per pass: false if already there.
+    bool set_dirty() noexcept {
+        if (dirty_) return false;
+        dirty_ = true;
+        return true;
+    }
 
     // A message from a room or a direct message: applies --overflow. `gate`
     // is the publisher's, for --overflow block (null: not blockable).

@@ -233,12 +233,13 @@ void Worker::release_slot(uint32_t slot) noexcept {
 }
 
 void Worker::mark_dirty(Connection& c) {
+    if (!c.set_dirty()) return;
     dirty_.push_back(token_of(uint32_t(c.conn_id() >> 8) & (kMaxSlots - 1), c.generation()));
 }
 
 void Worker::flush_dirty() {
-    // A flush can close a connection, which never adds to the list; but a
-    // duplicate token just finds an empty queue.
+    // A flush can close a connection (its token then finds a new generation
+    // or a free slot) or queue more for others, which join the list's end.
     for (size_t i = 0; i < dirty_.size(); ++i)
         if (Connection* c = lookup(dirty_[i])) c->flush_dirty();
     dirty_.clear();
