@@ -23,6 +23,7 @@ Step Attempt::start(int epfd, uint64_t token, const Target& target, Rng& rng, in
     conn_.start_ns = now;
     deadline_ns_ = now + timeout_ns;
     failed_connecting_ = false;
+    registered_ = false;
     why_.clear();
     response_.clear();
     uint8_t nonce[16];
@@ -38,12 +39,9 @@ Step Attempt::start(int epfd, uint64_t token, const Target& target, Rng& rng, in
     setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     if (connect(fd_, sa, target.addr_len) != 0 && errno != EINPROGRESS)
         return fail(true, std::string("connect: ") + std::strerror(errno));
-    epoll_event ev{};
-    ev.events = EPOLLOUT;
-    ev.data.u64 = token;
-    if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd_, &ev) != 0)
-        return fail(true, std::string("epoll_ctl: ") + std::strerror(errno));
-    return Step::pending;
+    // On loopback the TCP handshake has usually completed by now: try the
+    // request at once and spare a wake-up (EAGAIN while still connecting).
+    return send_request(epfd, token);
 }
 
 Step Attempt::on_event(int epfd, uint64_t token, uint32_t events) {
@@ -53,27 +51,39 @@ Step Attempt::on_event(int epfd, uint64_t token, uint32_t events) {
     return Step::pending;
 }
 
-Step Attempt::on_writable(int epfd, uint64_t token) {
-    if (stage_ == Stage::connecting) {
-        int err = 0;
-        socklen_t len = sizeof err;
-        if (getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
-        if (err != 0) return fail(true, std::string("connect: ") + std::strerror(err));
-        conn_.connect_ns = now_ns();
-        stage_ = Stage::sending;
-    }
+Step Attempt::on_writable(int epfd, uint64_t token) { return send_request(epfd, token); }
+
+// Writes what is left of the request. While connecting, EAGAIN means the
+// connection is not up yet, and an error is the connect's own (a write
+// reports it as getsockopt(SO_ERROR) would).
+Step Attempt::send_request(int epfd, uint64_t token) {
     ssize_t w;
     do w = write(fd_, request_.data() + request_off_, request_.size() - request_off_);
     while (w < 0 && errno == EINTR);
-    if (w < 0 && errno == EAGAIN) return Step::pending;
-    if (w < 0) return fail(false, std::string("write: ") + std::strerror(errno));
+    if (w < 0 && errno == EAGAIN) return watch(epfd, token, EPOLLOUT);
+    if (w < 0)
+        return stage_ == Stage::connecting ? fail(true, std::string("connect: ") + std::strerror(errno))
+                                           : fail(false, std::string("write: ") + std::strerror(errno));
+    if (stage_ == Stage::connecting) {
+        conn_.connect_ns = now_ns();
+        stage_ = Stage::sending;
+    }
     request_off_ += size_t(w);
-    if (request_off_ < request_.size()) return Step::pending;
+    if (request_off_ < request_.size()) return watch(epfd, token, EPOLLOUT);
     stage_ = Stage::receiving;
+    return watch(epfd, token, EPOLLIN);
+}
+
+// Registers the socket in epfd for events, or changes what it waits for.
+Step Attempt::watch(int epfd, uint64_t token, uint32_t events) {
+    if (registered_ && events_ == events) return Step::pending;
     epoll_event ev{};
-    ev.events = EPOLLIN;
+    ev.events = events;
     ev.data.u64 = token;
-    epoll_ctl(epfd, EPOLL_CTL_MOD, fd_, &ev);
+    if (epoll_ctl(epfd, registered_ ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd_, &ev) != 0)
+        return fail(stage_ == Stage::connecting, std::string("epoll_ctl: ") + std::strerror(errno));
+    registered_ = true;
+    events_ = events;
     return Step::pending;
 }
 

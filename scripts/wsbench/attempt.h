@@ -47,6 +47,8 @@ private:
 
     Step fail(bool connecting, std::string why);
     Step on_writable(int epfd, uint64_t token);
+    Step send_request(int epfd, uint64_t token);
+    Step watch(int epfd, uint64_t token, uint32_t events);
     Step on_readable();
 
     int fd_ = -1;
@@ -56,6 +58,8 @@ private:
     size_t request_off_ = 0;
     std::string response_;
     int64_t deadline_ns_ = 0;
+    bool registered_ = false;  // in the epoll set, waiting for events_
+    uint32_t events_ = 0;
     DialedConn conn_;
     bool failed_connecting_ = false;
     std::string why_;
