@@ -261,5 +261,6 @@ echo "== medians of $RUNS rounds; ratios: the median (min-max) of the per-round 
 echo "CPU: percent of one core over the measured window, from /proc/PID/stat (server) and getrusage (wsbench)."
 echo "server us/op: server CPU time per round trip, delivery or upgrade. ratio: wshub/peer within each round"
 echo "(idle: bytes, so below 1 means wshub holds less); w2/w1: wshub --workers 2 over --workers 1."
+echo "us/op peer/wshub: the peer's CPU cost per operation over wshub's, within each round (above 1: wshub cheaper)."
 echo "results: $CSV"
 exit "$failed"

@@ -61,6 +61,8 @@ def load(path):
         rows = list(csv.DictReader(f))
     cases, runs = [], {}
     for r in rows:
+        us = per_op_us(r, r["scenario"])
+        r["us_per_op"] = "" if us is None else str(us)
         case = r["case"]
         if case not in cases:
             cases.append(case)
@@ -114,9 +116,12 @@ def summarise(cases, runs):
                 "errors": sum(int(num(r, "errors") or 0) for r in rs.values()),
             }
             ref = runs.get((case, REFERENCE), {})
+            s["cost_ratio"] = None
             if server in PEERS and ref:
                 s["ratio"] = ratio_stats(ref, rs, key)  # wshub / peer
                 s["ratio_of"] = "wshub/" + server
+                if scenario != "idle":
+                    s["cost_ratio"] = ratio_stats(rs, ref, "us_per_op")  # peer's CPU per op / wshub's
             elif server == SCALED and ref:
                 s["ratio"] = ratio_stats(rs, ref, key)  # w2 / w1
                 s["ratio_of"] = "w2/w1"
@@ -134,7 +139,7 @@ def ratio_text(r):
 
 
 HEAD = ["case", "server", "median", "p50 us", "p99 us", "server CPU usr+sys %", "bench CPU %",
-        "server us/op", "ratio (min-max)"]
+        "server us/op", "ratio (min-max)", "us/op peer/wshub"]
 IDLE_HEAD = ["case", "server", "RSS B/conn", "kernel B/conn", "ratio (min-max)"]
 
 
@@ -148,7 +153,8 @@ def table_rows(summary):
             continue
         cpu = "-" if s["server_user_pct"] is None else f"{s['server_user_pct']:.0f}+{s['server_sys_pct']:.0f}"
         rows.append([s["case"], s["server"] + note, fmt(s["value"]) + " " + s["unit"], fmt(s["p50_us"]),
-                     fmt(s["p99_us"]), cpu, fmt(s["gen_cpu_pct"]), fmt(s["us_per_op"], 2), ratio])
+                     fmt(s["p99_us"]), cpu, fmt(s["gen_cpu_pct"]), fmt(s["us_per_op"], 2), ratio,
+                     ratio_text(s["cost_ratio"])])
     return rows, idle
 
 
@@ -164,9 +170,21 @@ def md_table(head, rows):
     return "\n".join(out)
 
 
+def triple(r, invert=False):
+    """A ratio's median, min and max as chart cells; NaN (no bar) without one."""
+    if not r:
+        return ["NaN"] * 3
+    m, lo, hi, _ = r
+    if invert:
+        m, lo, hi = 1 / m, 1 / hi, 1 / lo
+    return [f"{m:.4f}", f"{lo:.4f}", f"{hi:.4f}"]
+
+
 def chart(summary, prefix):
-    """Bars per case: how many times better wshub did than each peer (more
-    throughput, or less memory), and --workers 2 over 1; whiskers min-max."""
+    """Two panels of bars per case, whiskers min-max over the rounds. Top: how
+    many times better wshub did than each peer (more throughput, or less
+    memory), and --workers 2 over 1. Bottom: the peer's server CPU time per
+    operation over wshub's, which holds even where the generator is the limit."""
     if not shutil.which("gnuplot"):
         print("bench_report: gnuplot not found (apt-get install gnuplot-nox): no chart", file=sys.stderr)
         return None
@@ -175,38 +193,44 @@ def chart(summary, prefix):
         by_case.setdefault(s["case"], {})[s["server"]] = s
     data = prefix + ".chart.dat"
     with open(data, "w") as f:
-        f.write("# case  vs-beast lo hi  vs-websocketpp lo hi  w2/w1 lo hi\n")
+        f.write("# case, then median min max of: wshub/beast, wshub/websocketpp, w2/w1, "
+                "cost beast/wshub, cost websocketpp/wshub\n")
         for case, per in by_case.items():
-            cells = [case]
+            idle = any(s["scenario"] == "idle" for s in per.values())
+            cells = ['"' + case + ("\\n(RSS/conn)" if idle else "") + '"']
             for who in PEERS + [SCALED]:
                 s = per.get(who)
-                r = s and s["ratio"]
-                if not r:
-                    cells += ["NaN"] * 3
-                    continue
-                m, lo, hi, _ = r
-                if s["scenario"] == "idle":  # less memory is better: show peer/wshub
-                    m, lo, hi = 1 / m, 1 / hi, 1 / lo
-                cells += [f"{m:.4f}", f"{lo:.4f}", f"{hi:.4f}"]
+                # Less memory is better: show peer/wshub.
+                cells += triple(s and s["ratio"], invert=bool(s) and s["scenario"] == "idle")
+            for who in PEERS:
+                s = per.get(who)
+                cells += triple(s and s["cost_ratio"])
             f.write(" ".join(cells) + "\n")
     png = prefix + ".png"
     script = f"""
-set terminal pngcairo size 960,480 font "DejaVu Sans,10"
+set terminal pngcairo size 960,720 font "DejaVu Sans,10"
 set output "{png}"
-set title "wshub vs peers, each bar the median of per-round ratios (whiskers: min-max)"
-set ylabel "times better for wshub (log scale; 1 = equal)"
+set multiplot layout 2,1
 set logscale y 2
-set yrange [0.25:*]
 set grid ytics
 set key top left
 set style data histogram
 set style histogram errorbars gap 2 lw 1
 set style fill solid 0.85 border -1
-set xtics rotate by -20
+set xtics nomirror
 set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2 lc rgb "#444444"
+set title "wshub vs peers: throughput (idle: memory per connection), median of per-round ratios, whiskers min-max"
+set ylabel "times better for wshub (1 = equal)"
+set yrange [0.25:*]
 plot "{data}" using 2:3:4:xtic(1) title "wshub / Beast" lc rgb "#1f77b4", \\
      "" using 5:6:7 title "wshub / WebSocket++" lc rgb "#ff7f0e", \\
      "" using 8:9:10 title "wshub --workers 2 / --workers 1" lc rgb "#2ca02c"
+set title "server CPU time per operation: peer / wshub (above 1: wshub is cheaper)"
+set ylabel "peer's CPU per op / wshub's"
+set bmargin 4
+plot "{data}" using 11:12:13:xtic(1) title "Beast / wshub" lc rgb "#1f77b4", \\
+     "" using 14:15:16 title "WebSocket++ / wshub" lc rgb "#ff7f0e"
+unset multiplot
 """
     res = subprocess.run(["gnuplot"], input=script, text=True, capture_output=True)
     if res.returncode != 0:
@@ -230,13 +254,15 @@ def main():
         w.writerow(["case", "scenario", "server", "unit", "runs", "failed_runs", "median", "p50_us", "p99_us",
                     "p999_us", "server_user_pct", "server_sys_pct", "server_cpu_pct", "bench_cpu_pct",
                     "server_us_per_op", "kernel_per_conn_bytes", "loss", "errors", "ratio_of", "ratio_median",
-                    "ratio_min", "ratio_max", "ratio_rounds"])
+                    "ratio_min", "ratio_max", "ratio_rounds", "cost_ratio_median", "cost_ratio_min",
+                    "cost_ratio_max", "cost_ratio_rounds"])
         for s in summary:
             r = s["ratio"] or (None, None, None, 0)
+            c = s["cost_ratio"] or (None, None, None, 0)
             w.writerow([s["case"], s["scenario"], s["server"], s["unit"], s["runs"], s["failed_runs"], s["value"],
                         s["p50_us"], s["p99_us"], s["p999_us"], s["server_user_pct"], s["server_sys_pct"],
                         s["server_cpu_pct"], s["gen_cpu_pct"], s["us_per_op"], s["kernel_per_conn"], s["loss"],
-                        s["errors"], s["ratio_of"], *r])
+                        s["errors"], s["ratio_of"], *r, *c])
     with open(prefix + ".md", "w") as f:
         f.write(md_table(HEAD, rows) + "\n")
         if idle:
