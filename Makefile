@@ -141,7 +141,9 @@ fuzz: $(FUZZ_BINS)
 	  tail -1 build/fuzz/$$name.log; \
 	done
 
-# Echo throughput against wshub itself (peers come with the performance work).
+# wshub against the Boost.Beast and WebSocket++ peers (scripts/peers/), every
+# case 5 interleaved rounds, about 15 minutes; BENCH_SHORT=1 for the short mode
+# (under 2 minutes). Results in bench/. See README.md, Benchmarks.
 bench: build/release/wshub build/release/wsbench
 	$(Q)scripts/bench.sh
 

@@ -1,115 +1,193 @@
 #!/usr/bin/env bash
-# Benchmark of wshub on loopback: one worker pinned to core 0, wsbench pinned
-# to core 1 (when taskset exists and there are two cores).
+# Benchmark of wshub against peer servers on loopback, measured with wsbench.
 #
-# usage: scripts/bench.sh [RESULTS.csv]        (default build/bench/results.csv)
+# usage: scripts/bench.sh [--short] [RESULTS.csv]     (default bench/results.csv)
+#
+# Servers: wshub --workers 1, a Boost.Beast server and a WebSocket++ server
+# (scripts/peers/, one thread each), and wshub --workers 2 for the scaling
+# case. Every server runs pinned to core 0 (wshub --workers 2: cores 0 and 1)
+# and wsbench to core 1, when taskset exists and there are two cores.
+#
+# The machine's speed drifts between rounds, so servers are interleaved: in
+# each round every case runs against every server in turn, each on a freshly
+# started process, and each ratio wshub/peer is taken within one round. The
+# report gives medians over the rounds, and the median (min-max) of the
+# per-round ratios.
+#
 # environment:
-#   BENCH_RUNS=5       runs of each case; the median is reported
-#   BENCH_DURATION=5   measured seconds per run
-#   BENCH_WARMUP=1     unmeasured seconds before that
-#   BENCH_PORT=19080   loopback port for the server
+#   BENCH_SHORT=1      the short mode (as --short): 3 rounds of 0.5 s runs, under 2 minutes
+#   BENCH_RUNS=5       rounds (short: 3)
+#   BENCH_DURATION=5   measured seconds per run (short: 0.5)
+#   BENCH_WARMUP=1     unmeasured seconds before that (short: 0.25)
+#   BENCH_PORT=19100   first loopback port; each server start takes the next one
 #   BENCH_CASES=       cases to run, comma- or space-separated: case names, or a
-#                      scenario (echo, fanout) for all its cases; default: all
+#                      scenario (echo, fanout, connect, idle) for all its cases; default: all
+#   BENCH_SERVERS=     servers, from: wshub beast websocketpp wshub-w2; default: all
 #
-# Cases: echo (route /echo) with 100 connections x 16 B, 1000 connections x
-# 16 B, 100 connections x 1 KiB, one message in flight per connection; fanout
-# (route /raw, a fresh room per run) with 1000 subscribers, 1 publisher, 64 B
-# messages, 16 in flight. For each run the server's CPU time (utime/stime from
-# /proc/PID/stat, read before and after the run) and wsbench's (its own
-# getrusage) are recorded. Exit status 1 if any run had an error, a lost or
-# reordered message, wsbench failed, or the server died.
+# Writes RESULTS.csv (one line per run: the case, the round, whether the run
+# was clean, then wsbench's CSV columns), and via scripts/bench_report.py
+# RESULTS-summary.csv, RESULTS.md and, with gnuplot, RESULTS.png. Exit status 1
+# if any run had an error, a lost or reordered message, or a server died.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 
-RUNS=${BENCH_RUNS:-5}
-DURATION=${BENCH_DURATION:-5}
-WARMUP=${BENCH_WARMUP:-1}
-PORT=${BENCH_PORT:-19080}
-CSV=${1:-build/bench/results.csv}
-OUT=build/bench
-WSBENCH=build/release/wsbench
+SHORT=${BENCH_SHORT:-}
+args=()
+for a in "$@"; do
+  case $a in
+    --short) SHORT=1 ;;
+    -h|--help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    -*) echo "bench.sh: unknown option $a (try --help)" >&2; exit 2 ;;
+    *) args+=("$a") ;;
+  esac
+done
+[ "${#args[@]}" -le 1 ] || { echo "bench.sh: at most one RESULTS.csv" >&2; exit 2; }
+[ "$SHORT" = 0 ] && SHORT=
 
-# name scenario connections publishers size inflight
-# (fanout: connections are subscribers; echo has no publishers: -)
+if [ -n "$SHORT" ]; then
+  RUNS=${BENCH_RUNS:-3}; DURATION=${BENCH_DURATION:-0.5}; WARMUP=${BENCH_WARMUP:-0.25}
+  IDLE_SETTLE=0.3; IDLE_HOLD=0.3
+else
+  RUNS=${BENCH_RUNS:-5}; DURATION=${BENCH_DURATION:-5}; WARMUP=${BENCH_WARMUP:-1}
+  IDLE_SETTLE=1; IDLE_HOLD=2
+fi
+PORT=${BENCH_PORT:-19100}
+CSV=${args[0]:-bench/results.csv}
+OUT=$(dirname "$CSV")/logs
+WSBENCH=build/release/wsbench
+PEERS=build/peers
+
+# name scenario knobs... (echo: connections size inflight; fanout: subscribers
+# publishers size inflight; connect: concurrency; idle: connections)
 ALL_CASES=(
-  "echo-100x16B echo 100 - 16 1"
-  "echo-1000x16B echo 1000 - 16 1"
-  "echo-100x1KiB echo 100 - 1024 1"
-  "fanout-1000x1x64B fanout 1000 1 64 16"
+  "echo-100x16B echo 100 16 1"
+  "echo-1000x16B echo 1000 16 1"
+  "echo-100x1KiB echo 100 1024 1"
+  "fanout-1000x64B fanout 1000 1 64 16"
+  "connect-c64 connect 64"
+  "idle-10000 idle 10000"
 )
+ALL_SERVERS=(wshub beast websocketpp wshub-w2)
 
 die() { echo "bench.sh: $*" >&2; exit 1; }
 
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "BENCH_RUNS must be a positive integer, got '$RUNS'"
 [[ $PORT =~ ^[0-9]+$ ]] || die "BENCH_PORT must be a port number, got '$PORT'"
 
-CASES=()
-if [ -z "${BENCH_CASES:-}" ]; then
-  CASES=("${ALL_CASES[@]}")
-else
-  wanted=()
-  read -r -a wanted <<<"${BENCH_CASES//,/ }"
+# Items of ALL ($2...) that match the list in $1 (by first word or, for cases,
+# by scenario), in ALL's order; everything when $1 is empty.
+select_items() {
+  local wanted_text=$1; shift
+  local -a all=("$@") wanted=()
+  if [ -z "$wanted_text" ]; then printf '%s\n' "${all[@]}"; return; fi
+  read -r -a wanted <<<"${wanted_text//,/ }"
   for w in "${wanted[@]}"; do
-    found=
-    for c in "${ALL_CASES[@]}"; do
-      read -r cname cscen _ <<<"$c"
-      if [ "$w" = "$cname" ] || [ "$w" = "$cscen" ]; then found=1; fi
+    local found=
+    for c in "${all[@]}"; do
+      read -r n s _ <<<"$c"
+      if [ "$w" = "$n" ] || [ "$w" = "${s:-}" ]; then found=1; fi
     done
-    [ -n "$found" ] || die "BENCH_CASES: no case or scenario '$w' (cases: $(for c in "${ALL_CASES[@]}"; do printf '%s ' "${c%% *}"; done)scenarios: echo fanout)"
+    if [ -z "$found" ]; then
+      echo "bench.sh: no case or server '$w' (choose from: $(for c in "${all[@]}"; do printf '%s ' "${c%% *}"; done))" >&2
+      return 1
+    fi
   done
-  # In the order of ALL_CASES, each at most once.
-  for c in "${ALL_CASES[@]}"; do
-    read -r cname cscen _ <<<"$c"
+  for c in "${all[@]}"; do
+    read -r n s _ <<<"$c"
     for w in "${wanted[@]}"; do
-      if [ "$w" = "$cname" ] || [ "$w" = "$cscen" ]; then CASES+=("$c"); break; fi
+      if [ "$w" = "$n" ] || [ "$w" = "${s:-}" ]; then printf '%s\n' "$c"; break; fi
     done
   done
-fi
-[ "${#CASES[@]}" -gt 0 ] || die "BENCH_CASES selects no case"
+}
+chosen=$(select_items "${BENCH_CASES:-}" "${ALL_CASES[@]}") || exit 2
+mapfile -t CASES <<<"$chosen"
+chosen=$(select_items "${BENCH_SERVERS:-}" "${ALL_SERVERS[@]}") || exit 2
+mapfile -t SERVERS <<<"$chosen"
 
 echo "== building"
-${MAKE:-make} wshub "$WSBENCH"
-mkdir -p "$OUT/logs" "$(dirname "$CSV")"
+${MAKE:-make} --no-print-directory build/release/wshub "$WSBENCH"
+for s in "${SERVERS[@]}"; do
+  case $s in beast|websocketpp) scripts/peers/build.sh "$PEERS"; break ;; esac
+done
+if ! command -v gnuplot >/dev/null 2>&1; then
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q gnuplot-nox >/dev/null 2>&1 ||
+      echo "bench.sh: could not install gnuplot-nox: no chart" >&2
+  else
+    echo "bench.sh: no gnuplot (apt-get install -y gnuplot-nox): no chart" >&2
+  fi
+fi
+mkdir -p "$OUT"
 
-SERVER_PIN=()
+SERVER_CORES=
 BENCH_PIN=()
 if command -v taskset >/dev/null 2>&1 && [ "$(getconf _NPROCESSORS_ONLN)" -ge 2 ]; then
-  SERVER_PIN=(taskset -c 0)
+  SERVER_CORES=0
   BENCH_PIN=(taskset -c 1)
-  pinning="wshub on core 0, wsbench on core 1"
+  pinning="servers on core 0 (wshub-w2: cores 0-1), wsbench on core 1"
 else
   pinning="not pinned (no taskset or fewer than 2 cores)"
 fi
-CLK_TCK=$(getconf CLK_TCK)
-# 1000 connections need more descriptors than some default soft limits allow.
+# The idle case holds 10,000 connections: take the hard limit (20,000 here).
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 server_pid=
+server_port=$PORT
 stop_server() {
   if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
     kill "$server_pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.05; done
     kill -9 "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
   fi
+  [ -n "$server_pid" ] && { wait "$server_pid" 2>/dev/null || true; }
   server_pid=
 }
 trap stop_server EXIT
 trap 'exit 130' INT TERM
 
-${SERVER_PIN[@]+"${SERVER_PIN[@]}"} ./wshub --listen "127.0.0.1:$PORT" --workers 1 >"$OUT/wshub.log" 2>&1 &
-server_pid=$!
-ready=
-for _ in $(seq 100); do
-  kill -0 "$server_pid" 2>/dev/null || break
-  if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then ready=1; break; fi
-  sleep 0.05
-done
-[ -n "$ready" ] || { cat "$OUT/wshub.log" >&2; die "wshub did not start on 127.0.0.1:$PORT"; }
+# True once something listens on 127.0.0.1:$1, read from /proc/net/tcp so
+# that no connection is made (it would count in the server's memory).
+listening() {
+  local hex
+  hex=$(printf '0100007F:%04X' "$1")
+  awk -v a="$hex" '$2 == a && $4 == "0A" { found = 1 } END { exit !found }' /proc/net/tcp
+}
 
-# utime and stime in clock ticks; the fields after "(comm)" start at field 3.
-server_ticks() { sed 's/^.*) //' "/proc/$server_pid/stat" | awk '{print $12, $13}'; }
+# Starts server $1 on the next port; its log is $2.
+start_server() {
+  local name=$1 log=$2 cores=$SERVER_CORES
+  server_port=$((server_port + 1))
+  local -a cmd
+  case $name in
+    wshub) cmd=(build/release/wshub --listen "127.0.0.1:$server_port" --workers 1) ;;
+    wshub-w2) cmd=(build/release/wshub --listen "127.0.0.1:$server_port" --workers 2); [ -n "$cores" ] && cores=0,1 ;;
+    beast) cmd=("$PEERS/beast_server" "$server_port") ;;
+    websocketpp) cmd=("$PEERS/websocketpp_server" "$server_port") ;;
+  esac
+  if [ -n "$cores" ]; then cmd=(taskset -c "$cores" "${cmd[@]}"); fi
+  "${cmd[@]}" >"$log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 200); do
+    kill -0 "$server_pid" 2>/dev/null || break
+    if listening "$server_port"; then return 0; fi
+    sleep 0.02
+  done
+  cat "$log" >&2
+  die "$name did not start on 127.0.0.1:$server_port"
+}
+
+# wsbench's arguments for case $1 against the server on $server_port.
+case_args() {
+  read -r name scenario a b c d <<<"$1"
+  local url=ws://127.0.0.1:$server_port
+  case $scenario in
+    echo) echo "echo --url $url/echo --connections $a --size $b --inflight $c --duration $DURATION --warmup $WARMUP" ;;
+    fanout) echo "fanout --url $url/raw?room=$name --subscribers $a --publishers $b --size $c --inflight $d --duration $DURATION --warmup $WARMUP" ;;
+    connect) echo "connect --url $url/echo --concurrency $a --duration $DURATION --warmup $WARMUP" ;;
+    idle) echo "idle --url $url/raw?room=$name --connections $a --duration $IDLE_HOLD --warmup $IDLE_SETTLE" ;;
+  esac
+}
 
 # The column named $2 of the last line of CSV file $1 (a header line first).
 csv_field() {
@@ -117,86 +195,72 @@ csv_field() {
                         END { if (col) print $col }' "$1"
 }
 
-# Median of the numbers given as arguments.
-median() {
-  printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
-    END { if (NR % 2) printf "%s\n", v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
-echo "case,scenario,connections,publishers,size,inflight,run,messages_per_s,publish_per_s,p50_us,p99_us,p999_us,loss,out_of_order,errors,server_user_s,server_sys_s,wsbench_user_s,wsbench_sys_s" >"$CSV"
-echo "== wshub: $RUNS runs of ${DURATION} s (after ${WARMUP} s warm-up) per case; $pinning"
+header_written=
 failed=0
-summary=()
+# Peers are compared with one wshub worker; the second worker only scales
+# wshub's throughput, so it sits out the idle case.
+skip() { [ "$1" = wshub-w2 ] && [ "$2" = idle ]; }
+total=0
 for case in "${CASES[@]}"; do
-  read -r name scenario conns pubs size inflight <<<"$case"
-  rates=(); p99s=(); su=(); ss=(); gu=(); gs=()
-  for run in $(seq "$RUNS"); do
-    kill -0 "$server_pid" 2>/dev/null || die "wshub died (see $OUT/wshub.log)"
-    runcsv="$OUT/logs/$name-$run.csv"
-    rm -f "$runcsv"
-    if [ "$scenario" = fanout ]; then
-      # A fresh room per run: nothing left over from the run before can join in.
-      args=(fanout --url "ws://127.0.0.1:$PORT/raw?room=$name-$run" --subscribers "$conns" --publishers "$pubs")
-    else
-      args=(echo --url "ws://127.0.0.1:$PORT/echo" --connections "$conns")
-    fi
-    args+=(--size "$size" --inflight "$inflight" --duration "$DURATION" --warmup "$WARMUP" --csv "$runcsv")
-    read -r u0 s0 < <(server_ticks)
-    rc=0
-    ${BENCH_PIN[@]+"${BENCH_PIN[@]}"} "$WSBENCH" "${args[@]}" >"$OUT/logs/$name-$run.txt" 2>&1 || rc=$?
-    read -r u1 s1 < <(server_ticks)
-    if [ ! -s "$runcsv" ]; then
-      cat "$OUT/logs/$name-$run.txt" >&2
-      die "wsbench failed (status $rc) on $name run $run"
-    fi
-    if [ "$scenario" = fanout ]; then
-      rate=$(csv_field "$runcsv" deliveries_per_s)
-      prate=$(csv_field "$runcsv" publish_per_s)
-      loss=$(csv_field "$runcsv" loss)
-      ooo=$(csv_field "$runcsv" out_of_order)
-    else
-      rate=$(csv_field "$runcsv" messages_per_s)
-      prate=; loss=0; ooo=0
-    fi
-    p50=$(csv_field "$runcsv" p50_us)
-    p99=$(csv_field "$runcsv" p99_us)
-    p999=$(csv_field "$runcsv" p999_us)
-    errors=$(csv_field "$runcsv" errors)
-    g_user=$(csv_field "$runcsv" cpu_user_s)
-    g_sys=$(csv_field "$runcsv" cpu_sys_s)
-    s_user=$(awk -v a="$u0" -v b="$u1" -v t="$CLK_TCK" 'BEGIN { printf "%.2f", (b - a) / t }')
-    s_sys=$(awk -v a="$s0" -v b="$s1" -v t="$CLK_TCK" 'BEGIN { printf "%.2f", (b - a) / t }')
-    if [ "$rc" -ne 0 ] || [ "$errors" != 0 ] || [ "$loss" != 0 ] || [ "$ooo" != 0 ]; then
-      failed=1
-      echo "   $name run $run: $errors errors, $loss lost, $ooo out of order (status $rc):" \
-        "$(grep 'first error' "$OUT/logs/$name-$run.txt" || true)" >&2
-    fi
-    extra=
-    [ "$scenario" = fanout ] && extra=$(printf '  published %.0f/s, lost %s' "$prate" "$loss")
-    printf '   %-18s run %d: %9.0f msg/s  p99 %8s us  wshub %5s+%5s s  wsbench %5s+%5s s (user+sys)%s\n' \
-      "$name" "$run" "$rate" "$p99" "$s_user" "$s_sys" "$g_user" "$g_sys" "$extra"
-    echo "$name,$scenario,$conns,$pubs,$size,$inflight,$run,$rate,$prate,$p50,$p99,$p999,$loss,$ooo,$errors,$s_user,$s_sys,$g_user,$g_sys" >>"$CSV"
-    rates+=("$rate"); p99s+=("$p99"); su+=("$s_user"); ss+=("$s_sys"); gu+=("$g_user"); gs+=("$g_sys")
-  done
-  m_rate=$(median "${rates[@]}"); m_p99=$(median "${p99s[@]}")
-  m_su=$(median "${su[@]}"); m_ss=$(median "${ss[@]}"); m_gu=$(median "${gu[@]}"); m_gs=$(median "${gs[@]}")
-  echo "$name,$scenario,$conns,$pubs,$size,$inflight,median,$m_rate,,,$m_p99,,,,,$m_su,$m_ss,$m_gu,$m_gs" >>"$CSV"
-  ratio=$(awk -v a="$m_gu" -v b="$m_gs" -v c="$m_su" -v d="$m_ss" \
-    'BEGIN { if (c + d > 0) printf "%.0f%%", 100 * (a + b) / (c + d); else print "-" }')
-  summary+=("$(printf '%-18s %12.0f %10s %8.2f %8.2f %8.2f %8.2f %9s' \
-    "$name" "$m_rate" "$m_p99" "$m_su" "$m_ss" "$m_gu" "$m_gs" "$ratio")")
+  read -r _ scenario _ <<<"$case"
+  for server in "${SERVERS[@]}"; do skip "$server" "$scenario" || total=$((total + RUNS)); done
 done
-stop_server
+n=0
+rm -f "$CSV"
+echo "== $RUNS rounds of ${#CASES[@]} cases x ${#SERVERS[@]} servers (${DURATION} s measured after ${WARMUP} s warm-up); $pinning"
+for round in $(seq "$RUNS"); do
+  for case in "${CASES[@]}"; do
+    read -r name scenario _ <<<"$case"
+    for server in "${SERVERS[@]}"; do
+      if skip "$server" "$scenario"; then continue; fi
+      n=$((n + 1))
+      tag=$name-$server-$round
+      runcsv=$OUT/$tag.csv
+      rm -f "$runcsv"
+      start_server "$server" "$OUT/$tag.server.log"
+      read -r -a wargs <<<"$(case_args "$case")"
+      rc=0
+      ${BENCH_PIN[@]+"${BENCH_PIN[@]}"} "$WSBENCH" "${wargs[@]}" --server-pid "$server_pid" --server-name "$server" \
+        --csv "$runcsv" >"$OUT/$tag.txt" 2>&1 || rc=$?
+      alive=1
+      kill -0 "$server_pid" 2>/dev/null || alive=0
+      stop_server
+      if [ ! -s "$runcsv" ]; then
+        cat "$OUT/$tag.txt" >&2
+        echo "   $tag: wsbench failed (status $rc), no result" >&2
+        failed=1
+        continue
+      fi
+      errors=$(csv_field "$runcsv" errors); loss=$(csv_field "$runcsv" loss); ooo=$(csv_field "$runcsv" out_of_order)
+      ok=1
+      if [ "$rc" -ne 0 ] || [ "$alive" = 0 ] || [ "${errors:-0}" != 0 ] || [ "${loss:-0}" != 0 ] || [ "${ooo:-0}" != 0 ]; then
+        ok=0; failed=1
+        echo "   $tag: errors ${errors:-?}, lost ${loss:-0}, out of order ${ooo:-0}, status $rc$([ "$alive" = 0 ] && echo ', SERVER DIED'):" \
+          "$(grep 'first error' "$OUT/$tag.txt" | sed 's/^ *//' || true)" >&2
+      fi
+      if [ -z "$header_written" ]; then
+        echo "case,round,ok,$(head -1 "$runcsv")" >"$CSV"
+        header_written=1
+      fi
+      echo "$name,$round,$ok,$(tail -1 "$runcsv")" >>"$CSV"
+      case $scenario in
+        echo) fig="$(csv_field "$runcsv" messages_per_s) msg/s" ;;
+        fanout) fig="$(csv_field "$runcsv" deliveries_per_s) deliveries/s" ;;
+        connect) fig="$(csv_field "$runcsv" upgrades_per_s) upgrades/s" ;;
+        idle) fig="$(csv_field "$runcsv" rss_per_conn_bytes) B/conn RSS, $(csv_field "$runcsv" kernel_per_conn_bytes) B/conn kernel" ;;
+      esac
+      printf '   [%3d/%d] round %d %-16s %-12s %s  (server %s%%, wsbench %s%% of a core)\n' "$n" "$total" "$round" \
+        "$name" "$server" "$fig" "$(csv_field "$runcsv" server_cpu_pct)" "$(csv_field "$runcsv" cpu_measuring_pct)"
+    done
+  done
+done
 
 echo
-echo "== medians of $RUNS runs (CPU seconds over each whole run: connect, warm-up, measure, close)"
-printf '%-18s %12s %10s %8s %8s %8s %8s %9s\n' case "msg/s" "p99 us" "wshub u" "wshub s" "bench u" "bench s" \
-  "bench/hub"
-printf '%s\n' "${summary[@]}"
-echo "msg/s: echo round trips per second; fanout deliveries per second (messages received, summed"
-echo "over subscribers; p99 is publish to receive)."
-echo "bench/hub: wsbench CPU as a share of wshub's. Near 100% (as on loopback, where each end of an"
-echo "echo pays the same kernel TCP cost) the result is a joint limit of both, not wshub's alone."
-
+echo "== medians of $RUNS rounds; ratios: the median (min-max) of the per-round ratios"
+/usr/bin/python3 scripts/bench_report.py "$CSV" || failed=1
+echo "CPU: percent of one core over the measured window, from /proc/PID/stat (server) and getrusage (wsbench)."
+echo "server us/op: server CPU time per round trip, delivery or upgrade. ratio: wshub/peer within each round"
+echo "(idle: bytes, so below 1 means wshub holds less); w2/w1: wshub --workers 2 over --workers 1."
+echo "us/op peer/wshub: the peer's CPU cost per operation over wshub's, within each round (above 1: wshub cheaper)."
 echo "results: $CSV"
 exit "$failed"

@@ -1,39 +1,62 @@
-// The generator's own CPU time over the measured window, taken at the end of
-// warm-up and at the end of the run, as a percentage of one core.
+// CPU time over the measured window, taken at the end of warm-up and at the
+// end of the run: the generator's own (getrusage) and, given --server-pid,
+// the server's (/proc/PID/stat, all its threads), each as a share of one core.
 #pragma once
+
+#include <sys/types.h>
 
 #include <cstdint>
 
 #include "clock.h"
+#include "proc.h"
 
 namespace wsbench {
 
 class CpuWindow {
 public:
+    // The server to sample too; 0: none.
+    void set_server(pid_t pid) noexcept { server_pid_ = pid; }
+
     // At the end of warm-up (once: later calls do nothing).
     void take_start(int64_t now, int64_t warm_end) noexcept {
         if (start_taken_ || now < warm_end) return;
         at_start_ = cpu_now();
+        server_ok_ = server_pid_ > 0 && proc_cpu(server_pid_, server_start_);
         start_taken_ = true;
     }
     // At the end of the measured time.
     void take_end(int64_t now) noexcept {
         at_end_ = cpu_now();
+        server_ok_ = server_ok_ && proc_cpu(server_pid_, server_end_);
         end_taken_ = true;
         end_ns_ = now;
     }
     bool end_taken() const noexcept { return end_taken_; }
 
-    // Percent of a core used from warm_end to the end; 0 without both samples.
-    double percent(int64_t warm_end) const noexcept {
-        if (!start_taken_ || !end_taken_ || end_ns_ <= warm_end) return 0;
-        CpuTimes w = at_end_ - at_start_;
-        return (w.user + w.sys) / (double(end_ns_ - warm_end) / 1e9) * 100;
+    // Seconds from warm_end to the end; 0 without both samples.
+    double seconds(int64_t warm_end) const noexcept {
+        return start_taken_ && end_taken_ && end_ns_ > warm_end ? double(end_ns_ - warm_end) / 1e9 : 0;
     }
+    // The generator's CPU time in the window.
+    CpuTimes used() const noexcept { return start_taken_ && end_taken_ ? at_end_ - at_start_ : CpuTimes{}; }
+    // Percent of a core the generator used from warm_end to the end; 0 without both samples.
+    double percent(int64_t warm_end) const noexcept { return share(used(), warm_end); }
+
+    // Whether the server was sampled at both ends, its CPU time in the window,
+    // and that as a percent of one core (over 100 with several workers).
+    bool server_known() const noexcept { return server_ok_ && start_taken_ && end_taken_; }
+    CpuTimes server_used() const noexcept { return server_known() ? server_end_ - server_start_ : CpuTimes{}; }
+    double server_percent(int64_t warm_end) const noexcept { return share(server_used(), warm_end); }
 
 private:
-    CpuTimes at_start_, at_end_;
-    bool start_taken_ = false, end_taken_ = false;
+    double share(const CpuTimes& t, int64_t warm_end) const noexcept {
+        double s = seconds(warm_end);
+        return s > 0 ? (t.user + t.sys) / s * 100 : 0;
+    }
+
+    pid_t server_pid_ = 0;
+    CpuTimes at_start_, at_end_, server_start_, server_end_;
+    bool start_taken_ = false, end_taken_ = false, server_ok_ = false;
     int64_t end_ns_ = 0;
 };
 

@@ -4,21 +4,16 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
+
+#include "attempt.h"
 
 namespace wsbench {
 
 struct Options;
 class Rng;
-
-struct DialedConn {
-    int fd = -1;            // non-blocking, TCP_NODELAY, registered in the epoll set
-    std::string leftover;   // bytes after the 101 head: already frames
-    int64_t start_ns = 0;   // socket() called
-    int64_t connect_ns = 0; // TCP connected
-    int64_t ready_ns = 0;   // 101 checked
-};
 
 struct DialStats {
     uint32_t connect_errors = 0;    // socket/connect failed or timed out
@@ -26,10 +21,15 @@ struct DialStats {
     std::string first_error;        // the first failure, in words
 };
 
+// Called now and then while dialing (about 4 times a second): connections
+// upgraded so far, and attempts that failed.
+using DialProgress = std::function<void(uint32_t upgraded, uint32_t failed)>;
+
 // Dials opts.connections connections to opts.target using the epoll set epfd.
 // Every returned fd stays registered in epfd with an arbitrary token: the
 // caller re-registers it (EPOLL_CTL_MOD) before its next epoll_wait. Failed
 // attempts are closed and counted in stats.
-std::vector<DialedConn> dial_all(int epfd, const Options& opts, Rng& rng, DialStats& stats);
+std::vector<DialedConn> dial_all(int epfd, const Options& opts, Rng& rng, DialStats& stats,
+                                 const DialProgress& progress = {});
 
 }  // namespace wsbench

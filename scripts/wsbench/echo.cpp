@@ -179,6 +179,7 @@ bool EchoRun::setup(std::vector<DialedConn>& dialed) {
     alive_ = conns_.size();
 
     window_.begin(opts_, now_ns());
+    cpu_.set_server(opts_.server_pid);
     cpu_.take_start(window_.start, window_.warm_end);
     for (size_t i = 0; i < conns_.size(); ++i) {
         Conn& c = conns_[i];
@@ -419,15 +420,13 @@ void EchoRun::drop(Conn& c) {
 
 int EchoRun::report(const DialStats& dial, double dial_s) {
     CpuTimes total = cpu_now();
-    double window_cpu = cpu_.percent(window_.warm_end);
     double rate = double(completed_measured_) / opts_.duration_s;
     uint64_t errs = dial.connect_errors + dial.handshake_errors + errors_.protocol + errors_.closed +
                     errors_.close_handshake;
     std::string first = !dial.first_error.empty() ? dial.first_error : errors_.first;
 
-    std::vector<Field> f = {
-        {"scenario", "echo", "scenario"},
-        {"url", opts_.target.url, "url"},
+    std::vector<Field> f = head_fields("echo", opts_);
+    f.insert(f.end(), {
         {"connections", std::to_string(conns_.size()) + " of " + std::to_string(opts_.connections) + " opened in " +
                             fmt(dial_s, 2) + " s", ""},
         {"", std::to_string(opts_.connections), "connections"},
@@ -442,11 +441,11 @@ int EchoRun::report(const DialStats& dial, double dial_s) {
         {"messages/s", fmt(rate, 0) + "  (" + std::to_string(completed_measured_) + " round trips)", ""},
         {"", fmt(rate, 1), "messages_per_s"},
         {"", std::to_string(completed_measured_), "messages"},
-    };
+    });
     add_latency_fields(f, latency_, "");
     add_error_fields(f, errs, dial.connect_errors, dial.handshake_errors, errors_, first);
-    add_cpu_fields(f, total, window_cpu);
-    if (!emit_summary("wsbench echo", f, window_cpu, opts_.csv_path)) return 1;
+    add_cpu_fields(f, total, cpu_, window_.warm_end);
+    if (!emit_summary("wsbench echo", f, cpu_, window_.warm_end, opts_.csv_path)) return 1;
     return errs == 0 ? 0 : 1;
 }
 

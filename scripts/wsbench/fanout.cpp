@@ -385,6 +385,7 @@ bool FanoutRun::setup(std::vector<DialedConn>& subs, std::vector<DialedConn>& pu
     alive_ = n;
 
     window_.begin(opts_, now_ns());
+    cpu_.set_server(opts_.server_pid);
     cpu_.take_start(window_.start, window_.warm_end);
     // Spread the publishers' schedules over one interval.
     for (size_t j = 0; j < np; ++j) pubs_[j].due = window_.start + int64_t(double(interval_ns_) * double(j) / double(np));
@@ -781,7 +782,6 @@ void FanoutRun::drop(Conn& c) {
 
 int FanoutRun::report() {
     CpuTimes total = cpu_now();
-    double window_cpu = cpu_.percent(window_.warm_end);
     const double deliveries_rate = double(deliveries_measured_) / opts_.duration_s;
     const double publish_rate = double(published_measured_) / opts_.duration_s;
     const uint64_t connect_errors = sub_dial_.connect_errors + pub_dial_.connect_errors;
@@ -796,9 +796,8 @@ int FanoutRun::report() {
     const std::string per_sub =
         subs_opened_ > 0 ? fmt(deliveries_rate / double(subs_opened_), 0) + " per subscriber" : "-";
 
-    std::vector<Field> f = {
-        {"scenario", "fanout", "scenario"},
-        {"url", opts_.target.url, "url"},
+    std::vector<Field> f = head_fields("fanout", opts_);
+    f.insert(f.end(), {
         {"subscribers", std::to_string(subs_opened_) + " of " + std::to_string(opts_.subscribers) + " opened in " +
                             fmt(sub_dial_s_, 2) + " s", ""},
         {"", std::to_string(opts_.subscribers), "subscribers"},
@@ -827,7 +826,7 @@ int FanoutRun::report() {
         {"published/s", fmt(publish_rate, 0) + "  (" + std::to_string(published_measured_) + " messages)", ""},
         {"", fmt(publish_rate, 1), "publish_per_s"},
         {"", std::to_string(published_measured_), "published"},
-    };
+    });
     add_latency_fields(f, latency_, "  (publish to receive)");
     f.insert(f.end(), {
         {"loss", std::to_string(loss_) + "  (messages missing at a receiver" +
@@ -838,8 +837,8 @@ int FanoutRun::report() {
         {"", std::to_string(out_of_order_), "out_of_order"},
     });
     add_error_fields(f, errs, connect_errors, handshake_errors, errors_, first);
-    add_cpu_fields(f, total, window_cpu);
-    if (!emit_summary("wsbench fanout", f, window_cpu, opts_.csv_path)) return 1;
+    add_cpu_fields(f, total, cpu_, window_.warm_end);
+    if (!emit_summary("wsbench fanout", f, cpu_, window_.warm_end, opts_.csv_path)) return 1;
     return errs == 0 && loss_ == 0 && out_of_order_ == 0 ? 0 : 1;
 }
 

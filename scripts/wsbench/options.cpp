@@ -13,7 +13,7 @@ namespace wsbench {
 
 namespace {
 
-constexpr const char* kScenarios[] = {"echo", "fanout"};
+constexpr const char* kScenarios[] = {"echo", "fanout", "connect", "idle"};
 
 bool parse_port(std::string_view s, uint16_t& port) {
     unsigned v = 0;
@@ -124,10 +124,19 @@ std::string usage() {
         "          window once every subscriber has it. Every receiver checks each\n"
         "          publisher's sequence numbers (loss, reordering); reports deliveries/s,\n"
         "          publish rate and publish-to-receive latency\n"
+        "  connect --concurrency attempts at a time, each a new connection through the\n"
+        "          upgrade, then our close 1000, the server's close and its EOF;\n"
+        "          reports upgrades/s, connect-to-101 latency and the failures\n"
+        "  idle    opens --connections connections (default 10000) and holds them:\n"
+        "          --warmup to settle, then --duration (default 2); with --server-pid,\n"
+        "          reports the server's RSS growth per connection and the kernel's\n"
+        "          share (socket slab objects and buffers)\n"
         "\n"
         "options:\n"
         "  --url URL             ws://HOST:PORT/PATH; HOST numeric or localhost (required)\n"
-        "  --connections N       echo: connections to open (default 100)\n"
+        "  --connections N       echo, idle: connections to open (default 100; idle 10000)\n"
+        "  --concurrency N       connect: connections being opened or closed at once\n"
+        "                        (default 64)\n"
         "  --subscribers S       fanout: receiving connections, opened first (default 100)\n"
         "  --publishers P        fanout: sending connections, opened next (default 1)\n"
         "  --rate N              fanout: messages per second per publisher (default: as fast\n"
@@ -141,6 +150,10 @@ std::string usage() {
         "  --dial-batch N        connects and handshakes in progress at once (default 256)\n"
         "  --dial-timeout SECONDS  for one connect plus handshake (default 10)\n"
         "  --text | --binary     message type (default --text; payloads are ASCII)\n"
+        "  --server-pid PID      the server's process: its CPU time over the measured\n"
+        "                        window is reported next to the generator's (idle: also\n"
+        "                        its memory)\n"
+        "  --server-name NAME    a label for the report and the CSV (default -)\n"
         "  --csv FILE            append one result line; a header first if FILE is new\n"
         "  --help                this text\n"
         "\n"
@@ -160,13 +173,16 @@ ParseOutcome parse_options(int argc, char** argv, Options& opts, std::string& er
     bool known = false;
     for (const char* s : kScenarios) known = known || first == s;
     if (!known) {
-        error = "unknown scenario '" + std::string(first) + "' (scenarios: echo, fanout)";
+        error = "unknown scenario '" + std::string(first) + "' (scenarios: echo, fanout, connect, idle)";
         return ParseOutcome::usage_error;
     }
     opts.scenario = std::string(first);
 
     const bool fanout = opts.scenario == "fanout";
-    bool have_url = false, have_size = false, have_inflight = false;
+    const bool idle = opts.scenario == "idle";
+    const bool has_connections = opts.scenario == "echo" || idle;
+    bool have_url = false, have_size = false, have_inflight = false, have_connections = false,
+         have_duration = false;
     for (int i = 2; i < argc; ++i) {
         std::string_view flag = argv[i];
         if (flag == "--help" || flag == "-h") return ParseOutcome::help;
@@ -184,8 +200,11 @@ ParseOutcome parse_options(int argc, char** argv, Options& opts, std::string& er
             std::string e = parse_url(std::string(value), opts.target);
             if (!e.empty()) bad = e;
             have_url = e.empty();
-        } else if (flag == "--connections" && !fanout) {
+        } else if (flag == "--connections" && has_connections) {
+            have_connections = true;
             if (!parse_u32(value, 1, 1'000'000, opts.connections)) bad = "an integer from 1 to 1000000";
+        } else if (flag == "--concurrency" && opts.scenario == "connect") {
+            if (!parse_u32(value, 1, 10'000, opts.concurrency)) bad = "an integer from 1 to 10000";
         } else if (flag == "--subscribers" && fanout) {
             if (!parse_u32(value, 1, 1'000'000, opts.subscribers)) bad = "an integer from 1 to 1000000";
         } else if (flag == "--publishers" && fanout) {
@@ -203,6 +222,7 @@ ParseOutcome parse_options(int argc, char** argv, Options& opts, std::string& er
             have_inflight = true;
             if (!parse_u32(value, 1, 65536, opts.inflight)) bad = "an integer from 1 to 65536";
         } else if (flag == "--duration") {
+            have_duration = true;
             if (!parse_seconds(value, 0.001, opts.duration_s)) bad = "seconds, more than 0, e.g. 5 or 0.5";
         } else if (flag == "--warmup") {
             if (!parse_seconds(value, 0, opts.warmup_s)) bad = "seconds, 0 or more";
@@ -210,11 +230,19 @@ ParseOutcome parse_options(int argc, char** argv, Options& opts, std::string& er
             if (!parse_u32(value, 1, 65536, opts.dial_batch)) bad = "an integer from 1 to 65536";
         } else if (flag == "--dial-timeout") {
             if (!parse_seconds(value, 0.001, opts.dial_timeout_s)) bad = "seconds, more than 0";
+        } else if (flag == "--server-pid") {
+            uint32_t pid = 0;
+            if (!parse_u32(value, 1, 0x7FFFFFFF, pid)) bad = "a process id";
+            opts.server_pid = pid_t(pid);
+        } else if (flag == "--server-name") {
+            opts.server_name = std::string(value);
+            if (opts.server_name.empty() || opts.server_name.find_first_of(",\"\n\r") != std::string::npos)
+                bad = "a label without commas, quotes or line breaks";
         } else if (flag == "--csv") {
             opts.csv_path = std::string(value);
             if (opts.csv_path.empty()) bad = "a file name";
         } else if (flag == "--connections" || flag == "--subscribers" || flag == "--publishers" ||
-                   flag == "--rate") {
+                   flag == "--rate" || flag == "--concurrency") {
             error = std::string(flag) + ": not a flag of the " + opts.scenario + " scenario (try --help)";
             return ParseOutcome::usage_error;
         } else {
@@ -227,12 +255,14 @@ ParseOutcome parse_options(int argc, char** argv, Options& opts, std::string& er
         }
     }
     if (!have_url) {
-        error = fanout ? "--url: required, e.g. --url ws://127.0.0.1:8080/raw?room=bench"
-                       : "--url: required, e.g. --url ws://127.0.0.1:8080/echo";
+        error = fanout || idle ? "--url: required, e.g. --url ws://127.0.0.1:8080/raw?room=bench"
+                               : "--url: required, e.g. --url ws://127.0.0.1:8080/echo";
         return ParseOutcome::usage_error;
     }
     if (fanout && !have_size) opts.size = 64;
     if (fanout && !have_inflight) opts.inflight = 16;
+    if (idle && !have_connections) opts.connections = 10'000;
+    if (idle && !have_duration) opts.duration_s = 2;
     return ParseOutcome::run;
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -22,7 +23,8 @@ struct Target {
 struct Options {
     std::string scenario;
     Target target;
-    uint32_t connections = 100;  // echo
+    uint32_t connections = 100;  // echo; idle (default 10000)
+    uint32_t concurrency = 64;   // connect: attempts in progress at once
     uint32_t subscribers = 100;  // fanout
     uint32_t publishers = 1;     // fanout
     double rate = 0;             // fanout: messages per second per publisher; 0: as the window allows
@@ -34,6 +36,8 @@ struct Options {
     double dial_timeout_s = 10;  // per connection, connect + handshake
     bool text = true;            // text (opcode 1) or binary (opcode 2) messages
     std::string csv_path;        // empty: no CSV
+    pid_t server_pid = 0;        // 0: unknown; else its CPU (and for idle, memory) is read from /proc
+    std::string server_name = "-";  // a label for the report and the CSV
 };
 
 // Parses ws://HOST[:PORT][/PATH]; HOST is an IPv4 literal, [IPv6 literal] or

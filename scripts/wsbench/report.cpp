@@ -44,12 +44,32 @@ static std::string csv_cell(const std::string& v) {
     return q + "\"";
 }
 
+// Every scenario writes these columns, in this order, empty where it has no
+// such figure: rows of different scenarios can share one file.
+static const char* const kCsvColumns[] = {
+    "scenario", "server", "url", "connections", "opened", "subscribers", "subscribers_opened", "publishers",
+    "publishers_opened", "concurrency", "size", "inflight", "rate", "type", "duration_s", "messages_per_s",
+    "messages", "deliveries_per_s", "deliveries", "reads_per_s", "publish_per_s", "published", "upgrades_per_s",
+    "upgrades", "closed_ok", "p50_us", "p99_us", "p999_us", "max_us", "loss", "out_of_order", "rss_before_bytes",
+    "rss_after_bytes", "rss_per_conn_bytes", "kernel_per_conn_bytes", "slab_per_conn_bytes",
+    "sockbuf_per_conn_bytes", "errors", "connect_errors", "handshake_errors", "protocol_errors", "closed_errors",
+    "close_errors", "cpu_user_s", "cpu_sys_s", "cpu_window_user_s", "cpu_window_sys_s", "cpu_measuring_pct",
+    "server_user_s", "server_sys_s", "server_cpu_pct",
+};
+
 bool append_csv(const std::string& path, const std::vector<Field>& fields, std::string& error) {
     std::string header, line;
+    for (const char* col : kCsvColumns) {
+        const Field* found = nullptr;
+        for (const auto& f : fields)
+            if (f.csv_name == col) found = &f;
+        header += (header.empty() ? "" : ",") + std::string(col);
+        line += (line.empty() ? "" : ",") + (found ? csv_cell(found->value) : std::string());
+    }
     for (const auto& f : fields) {
-        if (f.csv_name.empty()) continue;
-        header += (header.empty() ? "" : ",") + f.csv_name;
-        line += (line.empty() ? "" : ",") + csv_cell(f.value);
+        bool known = f.csv_name.empty();
+        for (const char* col : kCsvColumns) known = known || f.csv_name == col;
+        if (!known) std::fprintf(stderr, "wsbench: internal: CSV column %s is not in the schema\n", f.csv_name.c_str());
     }
     std::FILE* in = std::fopen(path.c_str(), "r");
     bool fresh = true;

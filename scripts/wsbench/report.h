@@ -28,8 +28,9 @@ bool progress_enabled();
 void draw_progress(const std::string& line);
 void finish_progress();
 
-// Appends one CSV line of the fields that have a csv_name, writing the header
-// first if the file is new or empty. On failure returns false and sets error.
+// Appends one CSV line of the fields that have a csv_name, in the one column
+// order every scenario shares, writing the header first if the file is new or
+// empty. On failure returns false and sets error.
 bool append_csv(const std::string& path, const std::vector<Field>& fields, std::string& error);
 
 }  // namespace wsbench

@@ -8,5 +8,7 @@ struct Options;
 
 int run_echo(const Options& opts);    // echo.cpp
 int run_fanout(const Options& opts);  // fanout.cpp
+int run_connect(const Options& opts);  // connect.cpp
+int run_idle(const Options& opts);    // idle.cpp
 
 }  // namespace wsbench

@@ -2,7 +2,19 @@
 
 #include <cstdio>
 
+#include "options.h"
+
 namespace wsbench {
+
+std::vector<Field> head_fields(const char* scenario, const Options& opts) {
+    return {
+        {"scenario", scenario, "scenario"},
+        {"server", opts.server_name + (opts.server_pid > 0 ? "  (pid " + std::to_string(opts.server_pid) + ")" : ""),
+         ""},
+        {"", opts.server_name, "server"},
+        {"url", opts.target.url, "url"},
+    };
+}
 
 void add_latency_fields(std::vector<Field>& f, const Histogram& latency, const std::string& p50_note) {
     f.insert(f.end(), {
@@ -34,25 +46,45 @@ void add_error_fields(std::vector<Field>& f, uint64_t errs, uint64_t connect_err
     });
 }
 
-void add_cpu_fields(std::vector<Field>& f, const CpuTimes& total, double window_cpu) {
+void add_cpu_fields(std::vector<Field>& f, const CpuTimes& total, const CpuWindow& cpu, int64_t warm_end) {
+    const CpuTimes w = cpu.used();
     f.insert(f.end(), {
-        {"wsbench cpu", fmt(total.user, 2) + " s user, " + fmt(total.sys, 2) + " s system (whole run); " +
-                            fmt(window_cpu, 0) + "% of a core while measuring", ""},
+        {"wsbench cpu", fmt(cpu.percent(warm_end), 0) + "% of a core while measuring (" + fmt(w.user, 2) +
+                            " s user, " + fmt(w.sys, 2) + " s system); whole run " + fmt(total.user, 2) + " + " +
+                            fmt(total.sys, 2) + " s", ""},
         {"", fmt(total.user, 3), "cpu_user_s"},
         {"", fmt(total.sys, 3), "cpu_sys_s"},
-        {"", fmt(window_cpu, 1), "cpu_measuring_pct"},
+        {"", fmt(w.user, 3), "cpu_window_user_s"},
+        {"", fmt(w.sys, 3), "cpu_window_sys_s"},
+        {"", fmt(cpu.percent(warm_end), 1), "cpu_measuring_pct"},
+    });
+    if (!cpu.server_known()) return;
+    const CpuTimes s = cpu.server_used();
+    f.insert(f.end(), {
+        {"server cpu", fmt(cpu.server_percent(warm_end), 0) + "% of a core while measuring (" + fmt(s.user, 2) +
+                           " s user, " + fmt(s.sys, 2) + " s system)", ""},
+        {"", fmt(s.user, 3), "server_user_s"},
+        {"", fmt(s.sys, 3), "server_sys_s"},
+        {"", fmt(cpu.server_percent(warm_end), 1), "server_cpu_pct"},
     });
 }
 
-bool emit_summary(const std::string& title, const std::vector<Field>& f, double window_cpu,
+bool emit_summary(const std::string& title, const std::vector<Field>& f, const CpuWindow& cpu, int64_t warm_end,
                   const std::string& csv_path) {
     std::vector<Field> shown;
     for (const auto& x : f)
         if (!x.name.empty() && x.name != "scenario") shown.push_back(x);
     print_table(title, shown);
-    if (window_cpu >= 90)
+    const double mine = cpu.percent(warm_end);
+    // Under a quarter of a core the run was not about throughput (idle).
+    if (cpu.server_known() && mine >= 25 && mine >= cpu.server_percent(warm_end))
+        std::fprintf(stderr,
+                     "wsbench: warning: the generator used %.0f%% of a core, the server %.0f%%; the generator may "
+                     "be the bottleneck\n",
+                     mine, cpu.server_percent(warm_end));
+    else if (mine >= 90)
         std::fprintf(stderr, "wsbench: warning: the generator used %.0f%% of a core; it may be the bottleneck\n",
-                     window_cpu);
+                     mine);
 
     if (!csv_path.empty()) {
         std::string err;

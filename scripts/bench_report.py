@@ -1,0 +1,280 @@
+#!/usr/bin/python3
+"""Summarises the runs scripts/bench.sh wrote: medians per case and server,
+ratios of wshub to each peer taken round by round (the machine's speed drifts
+between rounds, so only figures from the same round are compared), and the
+chart.
+
+usage: bench_report.py RESULTS.csv
+writes RESULTS-summary.csv, RESULTS.md (the tables as Markdown) and, when
+gnuplot is installed, RESULTS.png; prints the tables.
+"""
+import csv
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+
+# The figure each scenario is judged by, and whether more of it is better.
+METRIC = {
+    "echo": ("messages_per_s", "msg/s", True),
+    "fanout": ("deliveries_per_s", "deliveries/s", True),
+    "connect": ("upgrades_per_s", "upgrades/s", True),
+    "idle": ("rss_per_conn_bytes", "RSS B/conn", False),
+}
+REFERENCE = "wshub"
+PEERS = ["beast", "websocketpp"]
+SCALED = "wshub-w2"  # wshub --workers 2, compared with wshub --workers 1
+
+
+def num(row, key):
+    try:
+        return float(row.get(key, ""))
+    except ValueError:
+        return None
+
+
+def median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def fmt(v, digits=0):
+    if v is None:
+        return "-"
+    if digits == 0:
+        return f"{v:,.0f}"
+    return f"{v:,.{digits}f}"
+
+
+def per_op_us(row, scenario):
+    """Server CPU microseconds per operation (round trip, delivery, upgrade)."""
+    user, sys_, dur = num(row, "server_user_s"), num(row, "server_sys_s"), num(row, "duration_s")
+    rate = num(row, METRIC[scenario][0])
+    if None in (user, sys_, dur, rate) or rate <= 0 or scenario == "idle":
+        return None
+    return (user + sys_) / (rate * dur) * 1e6
+
+
+def load(path):
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    cases, runs = [], {}
+    for r in rows:
+        us = per_op_us(r, r["scenario"])
+        r["us_per_op"] = "" if us is None else str(us)
+        case = r["case"]
+        if case not in cases:
+            cases.append(case)
+        runs.setdefault((case, r["server"]), {})[r["round"]] = r
+    return cases, runs
+
+
+def ratio_stats(a_runs, b_runs, key, invert=False):
+    """Median, min and max over rounds of a/b (b/a with invert), same round only."""
+    ratios = []
+    for rnd, a in a_runs.items():
+        b = b_runs.get(rnd)
+        if b is None or a.get("ok") != "1" or b.get("ok") != "1":
+            continue
+        x, y = num(a, key), num(b, key)
+        if x is None or y is None or x <= 0 or y <= 0:
+            continue
+        ratios.append(y / x if invert else x / y)
+    if not ratios:
+        return None
+    return statistics.median(ratios), min(ratios), max(ratios), len(ratios)
+
+
+def summarise(cases, runs):
+    out = []
+    servers = [REFERENCE] + PEERS + [SCALED]
+    for case in cases:
+        for server in servers:
+            rs = runs.get((case, server))
+            if not rs:
+                continue
+            any_row = next(iter(rs.values()))
+            scenario = any_row["scenario"]
+            key, unit, _ = METRIC[scenario]
+            good = [r for r in rs.values() if r.get("ok") == "1"]
+            dur = lambda r: num(r, "duration_s") or 1
+            s = {
+                "case": case, "scenario": scenario, "server": server, "unit": unit,
+                "runs": len(rs), "failed_runs": len(rs) - len(good),
+                "value": median(num(r, key) for r in good),
+                "p50_us": median(num(r, "p50_us") for r in good),
+                "p99_us": median(num(r, "p99_us") for r in good),
+                "p999_us": median(num(r, "p999_us") for r in good),
+                "server_user_pct": median((num(r, "server_user_s") or 0) / dur(r) * 100 for r in good),
+                "server_sys_pct": median((num(r, "server_sys_s") or 0) / dur(r) * 100 for r in good),
+                "server_cpu_pct": median(num(r, "server_cpu_pct") for r in good),
+                "gen_cpu_pct": median(num(r, "cpu_measuring_pct") for r in good),
+                "us_per_op": median(per_op_us(r, scenario) for r in good),
+                "kernel_per_conn": median(num(r, "kernel_per_conn_bytes") for r in good),
+                "loss": sum(int(num(r, "loss") or 0) for r in rs.values()),
+                "errors": sum(int(num(r, "errors") or 0) for r in rs.values()),
+            }
+            ref = runs.get((case, REFERENCE), {})
+            s["cost_ratio"] = None
+            if server in PEERS and ref:
+                s["ratio"] = ratio_stats(ref, rs, key)  # wshub / peer
+                s["ratio_of"] = "wshub/" + server
+                if scenario != "idle":
+                    s["cost_ratio"] = ratio_stats(rs, ref, "us_per_op")  # peer's CPU per op / wshub's
+            elif server == SCALED and ref:
+                s["ratio"] = ratio_stats(rs, ref, key)  # w2 / w1
+                s["ratio_of"] = "w2/w1"
+            else:
+                s["ratio"], s["ratio_of"] = None, ""
+            out.append(s)
+    return out
+
+
+def ratio_text(r):
+    if not r:
+        return "-"
+    m, lo, hi, _ = r
+    return f"{m:.2f} ({lo:.2f}-{hi:.2f})"
+
+
+HEAD = ["case", "server", "median", "p50 us", "p99 us", "server CPU usr+sys %", "bench CPU %",
+        "server us/op", "ratio (min-max)", "us/op peer/wshub"]
+IDLE_HEAD = ["case", "server", "RSS B/conn", "kernel B/conn", "ratio (min-max)"]
+
+
+def table_rows(summary):
+    rows, idle = [], []
+    for s in summary:
+        ratio = (s["ratio_of"] + " " + ratio_text(s["ratio"])) if s["ratio"] else "-"
+        note = " (%d failed)" % s["failed_runs"] if s["failed_runs"] else ""
+        if s["scenario"] == "idle":
+            idle.append([s["case"], s["server"] + note, fmt(s["value"]), fmt(s["kernel_per_conn"]), ratio])
+            continue
+        cpu = "-" if s["server_user_pct"] is None else f"{s['server_user_pct']:.0f}+{s['server_sys_pct']:.0f}"
+        rows.append([s["case"], s["server"] + note, fmt(s["value"]) + " " + s["unit"], fmt(s["p50_us"]),
+                     fmt(s["p99_us"]), cpu, fmt(s["gen_cpu_pct"]), fmt(s["us_per_op"], 2), ratio,
+                     ratio_text(s["cost_ratio"])])
+    return rows, idle
+
+
+def text_table(head, rows):
+    widths = [max(len(str(x)) for x in col) for col in zip(head, *rows)] if rows else [len(h) for h in head]
+    line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths))
+    return "\n".join([line(head)] + [line(r) for r in rows])
+
+
+def md_table(head, rows):
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    return "\n".join(out)
+
+
+def triple(r, invert=False):
+    """A ratio's median, min and max as chart cells; NaN (no bar) without one."""
+    if not r:
+        return ["NaN"] * 3
+    m, lo, hi, _ = r
+    if invert:
+        m, lo, hi = 1 / m, 1 / hi, 1 / lo
+    return [f"{m:.4f}", f"{lo:.4f}", f"{hi:.4f}"]
+
+
+def chart(summary, prefix):
+    """Two panels of bars per case, whiskers min-max over the rounds. Top: how
+    many times better wshub did than each peer (more throughput, or less
+    memory), and --workers 2 over 1. Bottom: the peer's server CPU time per
+    operation over wshub's, which holds even where the generator is the limit."""
+    if not shutil.which("gnuplot"):
+        print("bench_report: gnuplot not found (apt-get install gnuplot-nox): no chart", file=sys.stderr)
+        return None
+    by_case = {}
+    for s in summary:
+        by_case.setdefault(s["case"], {})[s["server"]] = s
+    data = prefix + ".chart.dat"
+    with open(data, "w") as f:
+        f.write("# case, then median min max of: wshub/beast, wshub/websocketpp, w2/w1, "
+                "cost beast/wshub, cost websocketpp/wshub\n")
+        for case, per in by_case.items():
+            idle = any(s["scenario"] == "idle" for s in per.values())
+            cells = ['"' + case + ("\\n(RSS/conn)" if idle else "") + '"']
+            for who in PEERS + [SCALED]:
+                s = per.get(who)
+                # Less memory is better: show peer/wshub.
+                cells += triple(s and s["ratio"], invert=bool(s) and s["scenario"] == "idle")
+            for who in PEERS:
+                s = per.get(who)
+                cells += triple(s and s["cost_ratio"])
+            f.write(" ".join(cells) + "\n")
+    png = prefix + ".png"
+    script = f"""
+set terminal pngcairo size 960,720 font "DejaVu Sans,10"
+set output "{png}"
+set multiplot layout 2,1
+set logscale y 2
+set grid ytics
+set key top left
+set style data histogram
+set style histogram errorbars gap 2 lw 1
+set style fill solid 0.85 border -1
+set xtics nomirror
+set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2 lc rgb "#444444"
+set title "wshub vs peers: throughput (idle: memory per connection), median of per-round ratios, whiskers min-max"
+set ylabel "times better for wshub (1 = equal)"
+set yrange [0.25:*]
+plot "{data}" using 2:3:4:xtic(1) title "wshub / Beast" lc rgb "#1f77b4", \\
+     "" using 5:6:7 title "wshub / WebSocket++" lc rgb "#ff7f0e", \\
+     "" using 8:9:10 title "wshub --workers 2 / --workers 1" lc rgb "#2ca02c"
+set title "server CPU time per operation: peer / wshub (above 1: wshub is cheaper)"
+set ylabel "peer's CPU per op / wshub's"
+set bmargin 4
+plot "{data}" using 11:12:13:xtic(1) title "Beast / wshub" lc rgb "#1f77b4", \\
+     "" using 14:15:16 title "WebSocket++ / wshub" lc rgb "#ff7f0e"
+unset multiplot
+"""
+    res = subprocess.run(["gnuplot"], input=script, text=True, capture_output=True)
+    if res.returncode != 0:
+        print("bench_report: gnuplot failed:\n" + res.stderr, file=sys.stderr)
+        return None
+    return png
+
+
+def main():
+    if len(sys.argv) != 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    path = sys.argv[1]
+    prefix = path[:-4] if path.endswith(".csv") else path
+    cases, runs = load(path)
+    summary = summarise(cases, runs)
+    rows, idle = table_rows(summary)
+
+    with open(prefix + "-summary.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["case", "scenario", "server", "unit", "runs", "failed_runs", "median", "p50_us", "p99_us",
+                    "p999_us", "server_user_pct", "server_sys_pct", "server_cpu_pct", "bench_cpu_pct",
+                    "server_us_per_op", "kernel_per_conn_bytes", "loss", "errors", "ratio_of", "ratio_median",
+                    "ratio_min", "ratio_max", "ratio_rounds", "cost_ratio_median", "cost_ratio_min",
+                    "cost_ratio_max", "cost_ratio_rounds"])
+        for s in summary:
+            r = s["ratio"] or (None, None, None, 0)
+            c = s["cost_ratio"] or (None, None, None, 0)
+            w.writerow([s["case"], s["scenario"], s["server"], s["unit"], s["runs"], s["failed_runs"], s["value"],
+                        s["p50_us"], s["p99_us"], s["p999_us"], s["server_user_pct"], s["server_sys_pct"],
+                        s["server_cpu_pct"], s["gen_cpu_pct"], s["us_per_op"], s["kernel_per_conn"], s["loss"],
+                        s["errors"], s["ratio_of"], *r, *c])
+    with open(prefix + ".md", "w") as f:
+        f.write(md_table(HEAD, rows) + "\n")
+        if idle:
+            f.write("\n" + md_table(IDLE_HEAD, idle) + "\n")
+    print(text_table(HEAD, rows))
+    if idle:
+        print()
+        print(text_table(IDLE_HEAD, idle))
+    png = chart(summary, prefix)
+    print(f"\nsummary: {prefix}-summary.csv  markdown: {prefix}.md" + (f"  chart: {png}" if png else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,57 @@
+// A connection that carries no data messages, for the connect and idle
+// scenarios. While open it answers pings and takes anything else from the
+// server (data, close, EOF) as a failure. begin_close() sends close 1000 and
+// then waits for the server's close frame and its EOF: the server closes TCP
+// first (RFC 6455 section 7.1.1), so the TIME_WAIT state stays on its side
+// and the generator does not run out of ephemeral ports when it opens tens of
+// thousands of connections a minute.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "attempt.h"
+#include "conn_errors.h"
+#include "frame.h"
+
+namespace wsbench {
+
+class Rng;
+
+class QuietConn {
+public:
+    // Bytes that came with the 101 head, or from a read.
+    Step feed(int fd, const uint8_t* p, size_t n, Rng& rng);
+    // Reads what is there into buf (cap bytes) and feeds it.
+    Step on_readable(int fd, uint8_t* buf, size_t cap, Rng& rng);
+    // Sends close 1000; failed if it could not be written whole.
+    Step begin_close(int fd, Rng& rng);
+
+    bool closing() const noexcept { return closing_; }
+    // After failed: the counter it belongs to, and the reason.
+    uint64_t ConnErrors::*kind() const noexcept { return kind_; }
+    const std::string& why() const noexcept { return why_; }
+
+    // FrameDecoder sink.
+    void on_data(const uint8_t*, size_t, uint64_t) noexcept {}
+    void on_message(uint8_t opcode, uint64_t length);
+    void on_control(uint8_t opcode, const uint8_t* p, size_t n);
+
+private:
+    Step fail(uint64_t ConnErrors::*kind, std::string why);
+    void write_control(Opcode op, const uint8_t* payload, size_t n);
+
+    FrameDecoder decoder_;
+    bool closing_ = false;
+    bool got_close_ = false;
+    // Set by the sink while feeding: a failure to report, or a pong to send.
+    int fd_ = -1;
+    Rng* rng_ = nullptr;
+    uint64_t ConnErrors::*kind_ = nullptr;
+    std::string why_;
+};
+
+}  // namespace wsbench
