@@ -331,3 +331,31 @@ TEST(config_origins_and_rates) {
         CHECK(run({"--allow-origin", bad}, c).action == Action::usage_error);
     CHECK(run({"--subprotocol", "bearer.x"}, c).action == Action::usage_error);
 }
+
+TEST(config_operations_flags) {
+    using wshub::config::LogFormat;
+    using wshub::config::LogLevel;
+    Config c;
+    CHECK(run({}, c).action == Action::run);
+    CHECK(c.log_level == LogLevel::info);
+    CHECK(c.log_format == LogFormat::text);
+    CHECK(run({"--log-level", "debug", "--log-format", "json"}, c).action == Action::run);
+    CHECK(c.log_level == LogLevel::debug);
+    CHECK(c.log_format == LogFormat::json);
+    CHECK(run({}, c, {"WSHUB_LOG_LEVEL=error"}).action == Action::run);
+    CHECK(c.log_level == LogLevel::error);
+    struct Case {
+        const char* flag;
+        const char* value;
+        const char* expect;
+    } cases[] = {
+        {"--log-level", "verbose", "wshub: --log-level: expected error, warn, info or debug, got 'verbose'"},
+        {"--log-level", "INFO", "wshub: --log-level: expected"},
+        {"--log-format", "xml", "wshub: --log-format: expected text or json, got 'xml'"},
+    };
+    for (const auto& k : cases) {
+        auto r = run({k.flag, k.value}, c);
+        CHECK(r.action == Action::usage_error);
+        CHECK_EQ(r.message.substr(0, std::string(k.expect).size()), std::string(k.expect));
+    }
+}

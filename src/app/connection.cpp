@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "app/log.h"
 #include "app/worker.h"
 #include "crypto/constant_time.h"
 #include "crypto/sha256.h"
@@ -42,9 +43,14 @@ uint64_t Connection::conn_id() const noexcept {
     return uint64_t(generation_ & kGenerationMask) << 30 | uint64_t(slot_) << 8 | w_.index();
 }
 
-void Connection::start(int fd, const net::IpKey& peer) {
+void Connection::start(int fd, const net::Address& peer) {
     fd_ = fd;
-    peer_ = peer;
+    peer_ = net::ip_key(peer);
+    peer_port_ = peer.port();
+    close_code_ = 0;
+    opened_ms_ = w_.now_ms();
+    bytes_in_ = bytes_out_ = 0;
+    request_ = nullptr;
     ++generation_;
     state_ = State::handshake;
     interest_ = 0;
@@ -63,6 +69,7 @@ void Connection::start(int fd, const net::IpKey& peer) {
 void Connection::terminate() {
     if (state_ == State::free) return;
     report_close(ws::close_code::abnormal, {});
+    if (handler_ && log_enabled(LogLevel::info)) log_closed();
     if (state_ == State::open && handler_) w_.set_live(slot_, 0);
     leave_all_rooms();
     release_parked();
@@ -111,6 +118,7 @@ void Connection::on_readable() {
         return;
     }
     last_rx_ms_ = w_.now_ms();
+    bytes_in_ += n;
     switch (state_) {
     case State::handshake:
         head_.append(reinterpret_cast<const char*>(buf), n);
@@ -153,6 +161,14 @@ void Connection::on_handshake_bytes(size_t added) {
         reject(metrics::Reject::malformed, 400, "malformed request\n");
         return;
     }
+    request_ = &req;
+    answer_request(req, end);
+    request_ = nullptr;
+}
+
+// A complete, well-formed request head of `end` bytes at the start of head_.
+void Connection::answer_request(const http::Request& req, size_t end) {
+    const auto& cfg = w_.config();
     const config::Route* route = cfg.find_route(req.path);
     if (!route && (req.path == "/metrics" || req.path == "/healthz" || req.path == "/readyz")) {
         serve_http(req);
@@ -210,6 +226,7 @@ void Connection::upgrade(std::string_view key, std::string_view protocol, const 
         return;
     }
     handler_ = handler;
+    if (log_enabled(LogLevel::debug)) log_opened();
     w_.set_live(slot_, conn_id());
     if (w_.config().overflow == config::Overflow::block) gate_ = hub::make_gate(conn_id());
     last_ping_ms_ = w_.now_ms();
@@ -245,6 +262,7 @@ void Connection::serve_http(const http::Request& req) {
     } else {
         queue_raw(http::simple_response(200, "ok\n"));
     }
+    if (log_enabled(LogLevel::debug)) log_http(req.path, req.method != "GET" ? 405 : 200);
     std::string().swap(head_);
     begin_closing();
 }
@@ -255,6 +273,7 @@ void Connection::reject(metrics::Reject reason, int status, std::string_view why
 
 void Connection::reject(metrics::Reject reason, int status, std::string_view why, std::string_view extra_headers) {
     w_.counters().reject(reason);
+    if (log_enabled(LogLevel::info)) log_refused(status, reason, why);
     std::string body(why);
     if (body.empty() || body.back() != '\n') body += '\n';
     queue_raw(http::simple_response(status, body, extra_headers));
@@ -454,6 +473,7 @@ void Connection::queue_raw(std::string_view bytes) {
 void Connection::report_close(uint16_t code, std::string_view reason) {
     if (!handler_ || close_reported_) return;
     close_reported_ = true;
+    close_code_ = code;
     w_.counters().closed[size_t(metrics::close_bucket(code))].add();
     handler_->on_close(*this, code, reason);
 }
@@ -492,6 +512,7 @@ void Connection::flush() {
     const bool ok = out_.flush(fd_, written);
     w_.counters().messages_sent.add(written.frames);
     w_.counters().bytes_sent.add(written.bytes);
+    bytes_out_ += written.wire;
     if (!ok) {
         dead_ = true;
         return;
@@ -556,7 +577,12 @@ void Connection::on_timer() {
     const auto& cfg = w_.config();
     if (state_ == State::handshake || state_ == State::closing) {
         if (now >= deadline_ms_) {
-            if (state_ == State::handshake) w_.counters().reject(metrics::Reject::handshake_timeout);
+            if (state_ == State::handshake) {
+                w_.counters().reject(metrics::Reject::handshake_timeout);
+                // Port scanners and idle pre-connections: not worth an info line.
+                if (log_enabled(LogLevel::debug))
+                    Log(LogLevel::debug, "handshake_timeout").str("peer", peer_text()).num("bytes_in", bytes_in_).emit();
+            }
             terminate();
             return;
         }

@@ -41,7 +41,7 @@ public:
     uint64_t conn_id() const noexcept;
 
     // Takes ownership of an accepted socket.
-    void start(int fd, const net::IpKey& peer);
+    void start(int fd, const net::Address& peer);
     void on_ready(uint32_t events);
     void on_timer();
     // Closes the socket now and frees the slot (shutdown, fatal errors).
@@ -83,6 +83,7 @@ public:
 private:
     void on_readable();
     void on_handshake_bytes(size_t added);
+    void answer_request(const http::Request& req, size_t end);
     void reject(metrics::Reject reason, int status, std::string_view why);
     void reject(metrics::Reject reason, int status, std::string_view why, std::string_view extra_headers);
     // Origin and token checks (admission.cpp); false after answering 403/401.
@@ -93,6 +94,12 @@ private:
     bool within_rate() noexcept;
     void serve_http(const http::Request& req);
     void report_close(uint16_t code, std::string_view reason);
+    // Log lines (conn_log.cpp).
+    void log_opened();
+    void log_closed();
+    void log_refused(int status, metrics::Reject reason, std::string_view why);
+    void log_http(std::string_view path, int status);
+    std::string peer_text() const;
     void upgrade(std::string_view key, std::string_view protocol, const config::Route& route,
                  const std::string_view path, std::string_view query);
     void on_frames(uint8_t* data, size_t len);
@@ -130,6 +137,14 @@ private:
     const config::Route* route_ = nullptr;
     wshub::Handler* handler_ = nullptr;
     net::IpKey peer_;            // the client's address, for --max-conns-per-ip
+    uint16_t peer_port_ = 0;     // for the log
+    uint16_t close_code_ = 0;    // as reported to the handler, for the log
+    uint64_t opened_ms_ = 0;     // accepted (loop clock)
+    uint64_t bytes_in_ = 0;      // read from the socket, the HTTP request included
+    uint64_t bytes_out_ = 0;     // written to the socket, HTTP answers included
+    // While a parsed request is being answered: the request (for the
+    // target in a refusal's log line); null otherwise.
+    const http::Request* request_ = nullptr;
     uint64_t last_rx_ms_ = 0;    // last byte received
     uint64_t last_ping_ms_ = 0;  // last ping we sent
     uint64_t deadline_ms_ = 0;   // handshake or closing deadline

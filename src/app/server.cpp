@@ -31,10 +31,47 @@ std::string describe_routes(const config::Config& cfg) {
     return s;
 }
 
-unsigned long long open_files_limit() {
+uint64_t open_files_limit() {
     rlimit rl{};
     getrlimit(RLIMIT_NOFILE, &rl);
-    return rl.rlim_cur;
+    return uint64_t(rl.rlim_cur);
+}
+
+// Descriptors that are not clients: stdin, stdout, stderr, and per worker its
+// poller, its wake-up descriptor, its listener and one spare (a /proc file
+// read for /metrics, a second accept while the first is being counted).
+uint64_t reserved_fds(const config::Config& cfg) { return 3 + 4 * uint64_t(cfg.workers); }
+
+void log_start(const config::Config& cfg) {
+    const uint64_t limit = open_files_limit();
+    const uint64_t reserved = reserved_fds(cfg);
+    const uint64_t clients = limit > reserved ? limit - reserved : 0;
+    if (log_enabled(LogLevel::info)) {
+        Log(LogLevel::info, "start")
+            .str("version", WSHUB_VERSION)
+            .str("listen", cfg.listen.to_string())
+            .num("workers", cfg.workers)
+            .str("routes", describe_routes(cfg))
+            .num("max_conns", cfg.max_conns)
+            .num("max_conns_per_ip", cfg.max_conns_per_ip)
+            .num("max_message", cfg.max_message)
+            .num("queue_messages", cfg.queue_messages)
+            .num("queue_bytes", cfg.queue_bytes)
+            .str("overflow", cfg.overflow == config::Overflow::close  ? "close"
+                             : cfg.overflow == config::Overflow::drop ? "drop"
+                                                                      : "block")
+            .num("open_files_limit", limit)
+            .num("max_clients", clients)
+            .emit();
+    }
+    // Each client is one descriptor: past the limit, accept fails (and is
+    // retried), so a --max-conns above it can never be reached.
+    if (cfg.max_conns > clients && log_enabled(LogLevel::warn))
+        Log(LogLevel::warn, "open_files_limit")
+            .num("max_conns", cfg.max_conns)
+            .num("max_clients", clients)
+            .str("msg", "--max-conns is above what the open-files limit allows (raise it with ulimit -n)")
+            .emit();
 }
 
 // Collects every child that has exited, without blocking.
@@ -81,7 +118,7 @@ int run_server(const config::Config& cfg, const std::vector<wshub::Handler*>& cu
     shared.custom = custom;
 
     if (std::string error; !net::address_free(cfg.listen, error)) {
-        log_error("cannot listen on %s: %s", cfg.listen.to_string().c_str(), error.c_str());
+        Log(LogLevel::error, "listen_failed").str("listen", cfg.listen.to_string()).str("msg", error).emit();
         return 1;
     }
     std::vector<std::unique_ptr<Worker>> workers;
@@ -90,23 +127,21 @@ int run_server(const config::Config& cfg, const std::vector<wshub::Handler*>& cu
         shared.workers.push_back(workers.back().get());
         std::string error;
         if (!workers.back()->listen(error)) {
-            log_error("cannot listen on %s: %s", cfg.listen.to_string().c_str(), error.c_str());
+            Log(LogLevel::error, "listen_failed").str("listen", cfg.listen.to_string()).str("msg", error).emit();
             return 1;
         }
     }
     std::vector<std::thread> threads;
     for (auto& w : workers) threads.emplace_back([&w] { w->run(); });
 
-    log_info("wshub %s listening on %s (workers %u, routes %s, open-files limit %llu)", WSHUB_VERSION,
-             cfg.listen.to_string().c_str(), cfg.workers, describe_routes(cfg).c_str(),
-             open_files_limit());
+    log_start(cfg);
 
     int sig = 0;
     while (sigwait(&waited, &sig) != 0 || sig == SIGCHLD) {
         if (sig == SIGCHLD) reap_children();
         sig = 0;
     }
-    log_info("signal %d: stopping", sig);
+    if (log_enabled(LogLevel::info)) Log(LogLevel::info, "stop").num("signal", sig).emit();
     for (auto& w : workers) w->request_stop();
     for (auto& t : threads) t.join();
     return 0;

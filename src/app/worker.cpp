@@ -56,7 +56,7 @@ bool Worker::listen(std::string& error) {
 void Worker::run() {
     while (!stop_.load(std::memory_order_acquire)) {
         if (int err = loop_.run_once(*this); err < 0) {
-            log_error("worker %u: event loop failed: %s", index_, std::strerror(-err));
+            Log(LogLevel::error, "event_loop_failed").num("worker", index_).str("msg", std::strerror(-err)).emit();
             break;
         }
         // End of the pass: read unblocked publishers' held-back messages,
@@ -187,8 +187,12 @@ void Worker::accept_ready() {
             if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
                 // Out of descriptors: stop watching the listener (it would
                 // report readable forever) and retry from a timer.
-                log_warn("worker %u: accept: %s; pausing accepts for %llu ms", index_, std::strerror(errno),
-                         static_cast<unsigned long long>(kAcceptRetryMs));
+                if (log_enabled(LogLevel::warn))
+                    Log(LogLevel::warn, "accept_paused")
+                        .num("worker", index_)
+                        .str("msg", std::strerror(errno))
+                        .num("retry_ms", kAcceptRetryMs)
+                        .emit();
                 loop_.poller().remove(listen_fd_, reactor::kReadable);
                 listening_ = false;
                 loop_.add_timer(loop_.now_ms() + kAcceptRetryMs, kAcceptRetryToken);
@@ -205,7 +209,7 @@ void Worker::accept_ready() {
             slot = uint32_t(slots_.size());
             slots_.push_back(std::make_unique<Connection>(*this, slot));
         }
-        slots_[slot]->start(fd, net::ip_key(peer));
+        slots_[slot]->start(fd, peer);
     }
 }
 

@@ -204,6 +204,22 @@ std::string set_text(std::string& field, std::string_view v) {
     return {};
 }
 
+std::string set_log_level(Config& c, std::string_view v) {
+    if (v == "error") c.log_level = LogLevel::error;
+    else if (v == "warn") c.log_level = LogLevel::warn;
+    else if (v == "info") c.log_level = LogLevel::info;
+    else if (v == "debug") c.log_level = LogLevel::debug;
+    else return "expected error, warn, info or debug";
+    return {};
+}
+
+std::string set_log_format(Config& c, std::string_view v) {
+    if (v == "text") c.log_format = LogFormat::text;
+    else if (v == "json") c.log_format = LogFormat::json;
+    else return "expected text or json";
+    return {};
+}
+
 // A message goes out as one frame whose size must fit 32 bits (hub::Frame).
 constexpr uint64_t kMaxFramePayload = (uint64_t(1) << 32) - 16;
 
@@ -307,6 +323,10 @@ const Flag kFlags[] = {
          if (err.empty()) c.max_msg_burst = uint32_t(n);
          return err;
      }, false},
+    {"log-level", "LEVEL", "info", "least severe log lines written to stderr: error, warn, info or debug",
+     set_log_level, false},
+    {"log-format", "FORMAT", "text", "log lines as text (key=value) or json (one object a line)",
+     set_log_format, false},
 };
 
 const Flag* find_flag(std::string_view name) {
