@@ -107,7 +107,8 @@ def test_levels_filter(wshub):
         assert "s3cret-pw" not in server.stderr
     assert seen["error"] == set(), seen
     assert seen["warn"] == {"config"}, seen
-    assert {"start", "closed", "refused", "stop"} <= seen["info"] and "opened" not in seen["info"], seen
+    assert {"start", "closed", "refused", "drain_start", "drain_done"} <= seen["info"], seen
+    assert "opened" not in seen["info"], seen
     assert {"opened", "http"} <= seen["debug"], seen
 
 
@@ -146,7 +147,8 @@ def test_json_lines_parse_and_closed_has_the_real_counts(wshub):
     assert s["routes"] == "/echo=echo /raw=raw /ws=json", s
     assert s["max_clients"] < s["open_files_limit"], s
     assert server.stop() == 0
-    assert [o["event"] for o in json_lines(server)][-1] == "stop"
+    events = [o["event"] for o in json_lines(server)]
+    assert events[-2:] == ["drain_start", "drain_done"], events
 
 
 def test_closed_codes_and_duration(wshub):

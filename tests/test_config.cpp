@@ -337,13 +337,16 @@ TEST(config_operations_flags) {
     using wshub::config::LogLevel;
     Config c;
     CHECK(run({}, c).action == Action::run);
+    CHECK_EQ(c.drain_timeout_ms, 10000u);
     CHECK(c.log_level == LogLevel::info);
     CHECK(c.log_format == LogFormat::text);
-    CHECK(run({"--log-level", "debug", "--log-format", "json"}, c).action == Action::run);
+    CHECK(run({"--drain-timeout", "0", "--log-level", "debug", "--log-format", "json"}, c).action == Action::run);
+    CHECK_EQ(c.drain_timeout_ms, 0u);
     CHECK(c.log_level == LogLevel::debug);
     CHECK(c.log_format == LogFormat::json);
-    CHECK(run({}, c, {"WSHUB_LOG_LEVEL=error"}).action == Action::run);
+    CHECK(run({}, c, {"WSHUB_LOG_LEVEL=error", "WSHUB_DRAIN_TIMEOUT=2m"}).action == Action::run);
     CHECK(c.log_level == LogLevel::error);
+    CHECK_EQ(c.drain_timeout_ms, 120000u);
     struct Case {
         const char* flag;
         const char* value;
@@ -352,6 +355,7 @@ TEST(config_operations_flags) {
         {"--log-level", "verbose", "wshub: --log-level: expected error, warn, info or debug, got 'verbose'"},
         {"--log-level", "INFO", "wshub: --log-level: expected"},
         {"--log-format", "xml", "wshub: --log-format: expected text or json, got 'xml'"},
+        {"--drain-timeout", "soon", "wshub: --drain-timeout: expected a duration"},
     };
     for (const auto& k : cases) {
         auto r = run({k.flag, k.value}, c);

@@ -22,6 +22,8 @@ using ws::Opcode;
 using Kind = ws::Event::Kind;
 
 constexpr uint32_t kGenerationMask = (1u << 23) - 1;
+// A closing deadline not started yet: it starts when the close frame is out.
+constexpr uint64_t kAfterFlush = UINT64_MAX;
 
 std::string_view as_view(const uint8_t* p, size_t n) { return {reinterpret_cast<const char*>(p), n}; }
 
@@ -90,6 +92,12 @@ void Connection::terminate() {
     decoder_.shrink();
     out_.release_all();
     w_.release_slot(slot_);
+}
+
+void Connection::go_away() {
+    if (state_ != State::open) return;
+    close_with(ws::close_code::going_away, "going away");
+    if (dead_) terminate();
 }
 
 void Connection::on_ready(uint32_t events) {
@@ -183,6 +191,10 @@ void Connection::answer_request(const http::Request& req, size_t end) {
         reject(why, d.status, d.why);
         return;
     }
+    if (w_.shared().draining()) {
+        reject(metrics::Reject::draining, 503, "server is shutting down\n");
+        return;
+    }
     if (!admit(req, *route)) return;
     // The views into head_ die with it: keep the buffer alive until done.
     std::string head = std::move(head_);
@@ -248,21 +260,31 @@ void Connection::release_caps() noexcept {
 // The plain-HTTP endpoints: GET /metrics (Prometheus text), /healthz, /readyz.
 void Connection::serve_http(const http::Request& req) {
     w_.counters().http_requests.add();
+    int status = 200;
     if (req.method != "GET") {
+        status = 405;
         queue_raw(http::simple_response(405, "use GET\n", http::rejection_headers(405)));
     } else if (req.path == "/metrics") {
         queue_raw(http::response(200, metrics::kContentType, w_.render_metrics()));
     } else if (req.path == "/readyz") {
         // Not ready while at --max-conns: a load balancer should send new
-        // clients elsewhere rather than have them refused.
+        // clients elsewhere rather than have them refused. Nor while
+        // draining, for good (so no Retry-After).
         const uint64_t max = w_.config().max_conns;
         const bool full = max != 0 && w_.shared().open_conns.load(std::memory_order_relaxed) >= max;
-        queue_raw(full ? http::simple_response(503, "full\n", http::rejection_headers(503))
-                       : http::simple_response(200, "ready\n"));
+        if (w_.shared().draining()) {
+            status = 503;
+            queue_raw(http::simple_response(503, "draining\n"));
+        } else if (full) {
+            status = 503;
+            queue_raw(http::simple_response(503, "full\n", http::rejection_headers(503)));
+        } else {
+            queue_raw(http::simple_response(200, "ready\n"));
+        }
     } else {
         queue_raw(http::simple_response(200, "ok\n"));
     }
-    if (log_enabled(LogLevel::debug)) log_http(req.path, req.method != "GET" ? 405 : 200);
+    if (log_enabled(LogLevel::debug)) log_http(req.path, status);
     std::string().swap(head_);
     begin_closing();
 }
@@ -503,7 +525,11 @@ void Connection::begin_closing() {
     if (state_ == State::open && handler_) w_.set_live(slot_, 0);
     state_ = State::closing;
     read_paused_ = false;  // keep reading so the peer's EOF is seen
-    deadline_ms_ = w_.now_ms() + w_.config().close_timeout_ms;
+    std::string().swap(held_input_);  // input is discarded from now on
+    // In a drain a slow reader may take a while to get to our close frame:
+    // --close-timeout starts once it is out (flush), and the drain's own
+    // deadline bounds the whole.
+    deadline_ms_ = w_.draining() ? kAfterFlush : w_.now_ms() + w_.config().close_timeout_ms;
     schedule();
 }
 
@@ -526,6 +552,10 @@ void Connection::flush() {
         // close frame or HTTP answer in flight.
         shutdown(fd_, SHUT_WR);
         write_shut_ = true;
+        if (deadline_ms_ == kAfterFlush) {
+            deadline_ms_ = w_.now_ms() + w_.config().close_timeout_ms;
+            schedule();
+        }
     }
 }
 
@@ -534,7 +564,10 @@ void Connection::update_interest() {
     uint8_t want = 0;
     // Not read while its own replies are over budget, or while it is a
     // publisher held back by --overflow block.
-    if (!read_paused_ && held_input_.empty() && !publisher_blocked()) want |= reactor::kReadable;
+    // A closing connection is always read: its input is discarded, but its
+    // EOF must be seen.
+    if (state_ == State::closing || (!read_paused_ && held_input_.empty() && !publisher_blocked()))
+        want |= reactor::kReadable;
     // A connection on the worker's flush list is written at the end of this
     // pass anyway: asking the poller for writability now, only to drop it
     // after that write, would cost two epoll_ctl calls per message.

@@ -46,6 +46,11 @@ public:
     void on_timer();
     // Closes the socket now and frees the slot (shutdown, fatal errors).
     void terminate();
+    // Drain: an open connection is closed with 1001 behind what it has
+    // queued; others finish what they are doing.
+    void go_away();
+    // Accepted, but nothing received yet.
+    bool idle() const noexcept { return state_ == State::handshake && bytes_in_ == 0; }
     // Writes what is queued; called by the worker at the end of a pass.
     void flush_dirty();
     // Puts it on the worker's flush list once per pass: false if already there.

@@ -16,6 +16,7 @@
 #include "app/worker.h"
 #include "modes/modes.h"
 #include "net/socket.h"
+#include "reactor/loop.h"
 #include "wshub/version.h"
 
 namespace wshub::app {
@@ -80,6 +81,22 @@ void reap_children() {
     }
 }
 
+// The next SIGINT or SIGTERM (reaping children on the way, as PID 1).
+int wait_for_stop(const sigset_t& waited, bool init) {
+    int sig = 0;
+    while (sigwait(&waited, &sig) != 0 || sig == SIGCHLD) {
+        if (sig == SIGCHLD && init) reap_children();
+        sig = 0;
+    }
+    return sig;
+}
+
+// Shared::drain.on_done: the signal thread waits in sigwait, so a signal is
+// what reaches it; SIGTERM is in its set and blocked everywhere.
+void wake_signal_thread(void* thread) { pthread_kill(*static_cast<pthread_t*>(thread), SIGTERM); }
+
+const char* signal_name(int sig) { return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "other"; }
+
 }  // namespace
 
 int run_server(const config::Config& cfg, const std::vector<wshub::Handler*>& custom) {
@@ -136,14 +153,46 @@ int run_server(const config::Config& cfg, const std::vector<wshub::Handler*>& cu
 
     log_start(cfg);
 
-    int sig = 0;
-    while (sigwait(&waited, &sig) != 0 || sig == SIGCHLD) {
-        if (sig == SIGCHLD) reap_children();
-        sig = 0;
-    }
-    if (log_enabled(LogLevel::info)) Log(LogLevel::info, "stop").num("signal", sig).emit();
-    for (auto& w : workers) w->request_stop();
+    const int first = wait_for_stop(waited, init);
+    const uint64_t started = reactor::monotonic_ms();
+    shared.drain.deadline_ms = started + cfg.drain_timeout_ms;
+    pthread_t self = pthread_self();
+    shared.drain.on_done = wake_signal_thread;
+    shared.drain.on_done_arg = &self;
+    shared.drain.requested.store(true, std::memory_order_release);
+    if (log_enabled(LogLevel::info))
+        Log(LogLevel::info, "drain_start")
+            .str("signal", signal_name(first))
+            .num("connections", shared.open_conns.load(std::memory_order_relaxed))
+            .num("timeout_ms", cfg.drain_timeout_ms)
+            .emit();
+    for (auto& w : workers) w->wake();
+
+    // Either the last worker says it is done (with a SIGTERM of its own),
+    // or a second signal comes from outside.
+    const int second = wait_for_stop(waited, init);
+    const bool drained = shared.drain.done.load(std::memory_order_acquire) == cfg.workers;
+    if (!drained)
+        for (auto& w : workers) w->request_stop();
     for (auto& t : threads) t.join();
+    const uint64_t forced = shared.drain.forced.load(std::memory_order_relaxed);
+    if (!drained) {
+        if (log_enabled(LogLevel::warn))
+            Log(LogLevel::warn, "drain_abort")
+                .str("signal", signal_name(second))
+                .num("duration_ms", reactor::monotonic_ms() - started)
+                .num("forced", forced)
+                .str("msg", "second signal: connections cut, exit status 1")
+                .emit();
+        return 1;
+    }
+    const LogLevel level = forced ? LogLevel::warn : LogLevel::info;
+    if (log_enabled(level)) {
+        Log line(level, "drain_done");
+        line.num("duration_ms", reactor::monotonic_ms() - started).num("forced", forced);
+        if (forced) line.str("msg", "connections still open at --drain-timeout were cut");
+        line.emit();
+    }
     return 0;
 }
 

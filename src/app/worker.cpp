@@ -70,9 +70,12 @@ void Worker::run() {
             if (unblocked_.empty()) break;
         }
         if (!unblocked_.empty()) loop_.poller().wake();
+        if (drain_ != DrainPhase::none || shared_.draining()) {
+            step_drain();
+            if (drain_ == DrainPhase::done) break;
+        }
     }
-    for (auto& c : slots_)
-        if (c->state() != Connection::State::free) c->terminate();
+    force_close_all();  // after request_stop(): whatever is left
     flush_outbox();
 }
 
@@ -175,10 +178,15 @@ void Worker::on_timer(uint64_t token) {
         resume_accepting();
         return;
     }
+    if (token == kDrainDeadlineToken) {
+        force_close_all();
+        return;
+    }
     if (Connection* c = lookup(token)) c->on_timer();
 }
 
 void Worker::accept_ready() {
+    if (listen_fd_ < 0) return;  // closed by a drain
     for (int i = 0; i < kAcceptsPerEvent; ++i) {
         if (free_slots_.empty() && slots_.size() >= kMaxSlots) return;
         net::Address peer;
@@ -214,7 +222,7 @@ void Worker::accept_ready() {
 }
 
 void Worker::resume_accepting() {
-    if (listening_ || stop_.load(std::memory_order_acquire)) return;
+    if (listening_ || listen_fd_ < 0 || stop_.load(std::memory_order_acquire)) return;
     if (loop_.poller().add(listen_fd_, kListenerToken, reactor::kReadable) == 0) {
         listening_ = true;
     } else {
@@ -294,6 +302,9 @@ void Worker::to_outbox(unsigned w, const hub::Delivery& d) {
 }
 
 size_t Worker::publish(std::string_view name, hub::Frame* frame, uint64_t exclude, hub::Gate* gate) {
+    // Closing everything (a drain): what connections say as they go (json
+    // presence) would only reach members that are closing too.
+    if (drain_ >= DrainPhase::closing) return 0;
     hub::LocalRoom* local = local_room(name);
     hub::Room* room = local ? local->room : shared_.registry.acquire(name);
     const size_t members = room->members.load(std::memory_order_relaxed);

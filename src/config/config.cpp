@@ -323,6 +323,10 @@ const Flag kFlags[] = {
          if (err.empty()) c.max_msg_burst = uint32_t(n);
          return err;
      }, false},
+    {"drain-timeout", "DURATION", "10s",
+     "on SIGTERM/SIGINT, how long open connections get to take their queued messages and the 1001 "
+     "close before they are cut; 0: cut at once",
+     [](Config& c, std::string_view v) { return set_duration(c.drain_timeout_ms, v, true); }, false},
     {"log-level", "LEVEL", "info", "least severe log lines written to stderr: error, warn, info or debug",
      set_log_level, false},
     {"log-format", "FORMAT", "text", "log lines as text (key=value) or json (one object a line)",

@@ -71,6 +71,7 @@ struct Config {
     uint32_t max_msg_burst = 0;  // 0: the rate
 
     // Operations.
+    uint64_t drain_timeout_ms = 10'000;  // SIGTERM/SIGINT: how long a drain may take
     LogLevel log_level = LogLevel::info;
     LogFormat log_format = LogFormat::text;
 

@@ -18,6 +18,7 @@ const char* reject_label(Reject r) noexcept {
     case Reject::handshake_timeout: return "handshake_timeout";
     case Reject::origin: return "origin";
     case Reject::unauthorized: return "unauthorized";
+    case Reject::draining: return "draining";
     case Reject::count_: break;
     }
     return "unknown";

@@ -22,6 +22,7 @@ enum class Reject : uint8_t {
     origin,             // 403: Origin not allowed, or missing under --require-origin
     unauthorized,       // 401: no valid token on an ,auth route
     handshake_timeout,  // closed without an answer
+    draining,           // 503: an upgrade (or /publish) completed while the server drains
     count_
 };
 const char* reject_label(Reject r) noexcept;
