@@ -34,10 +34,10 @@ void Connection::log_closed() {
 
 // Every refusal before the upgrade: its status, its metrics reason, the text
 // the client was sent, and the request target with its secrets redacted.
-void Connection::log_refused(int status, metrics::Reject reason, std::string_view why) {
+void Connection::log_refused(int status, std::string_view reason, std::string_view why) {
     while (!why.empty() && why.back() == '\n') why.remove_suffix(1);
     Log line(LogLevel::info, "refused");
-    line.str("peer", peer_text()).num("status", status).str("reason", metrics::reject_label(reason));
+    line.str("peer", peer_text()).num("status", status).str("reason", reason);
     if (request_) line.str("method", request_->method).str("target", http::redact_target(request_->target));
     line.str("why", why).emit();
 }

@@ -29,13 +29,6 @@ std::string_view as_view(const uint8_t* p, size_t n) { return {reinterpret_cast<
 
 Opcode opcode_of(wshub::MessageType t) { return t == wshub::MessageType::text ? Opcode::text : Opcode::binary; }
 
-bool valid_room_name(std::string_view name) {
-    if (name.empty() || name.size() > 128) return false;
-    for (unsigned char c : name)
-        if (c < 0x20 || c == 0x7f) return false;
-    return true;
-}
-
 }  // namespace
 
 Connection::Connection(Worker& w, uint32_t slot) noexcept
@@ -53,6 +46,7 @@ void Connection::start(int fd, const net::Address& peer) {
     opened_ms_ = w_.now_ms();
     bytes_in_ = bytes_out_ = 0;
     request_ = nullptr;
+    body_at_ = body_len_ = 0;
     ++generation_;
     state_ = State::handshake;
     interest_ = 0;
@@ -115,8 +109,10 @@ void Connection::on_readable() {
     size_t cap = Worker::kReadBufferSize;
     if (state_ == State::handshake) {
         // Never read past the header limit: one byte over is enough to know
-        // the head is too large, and the rest stays in the socket.
-        cap = std::min(cap, w_.config().max_header_bytes + 1 - head_.size());
+        // the head is too large, and the rest stays in the socket. Nor, for
+        // a /publish body, past its Content-Length.
+        cap = std::min(cap, body_at_ ? size_t(body_at_) + body_len_ - head_.size()
+                                     : w_.config().max_header_bytes + 1 - head_.size());
     }
     size_t n = 0;
     const net::IoStatus st = net::read_some(fd_, buf, cap, n);
@@ -130,7 +126,10 @@ void Connection::on_readable() {
     switch (state_) {
     case State::handshake:
         head_.append(reinterpret_cast<const char*>(buf), n);
-        on_handshake_bytes(n);
+        if (body_at_ == 0)
+            on_handshake_bytes(n);
+        else if (head_.size() >= size_t(body_at_) + body_len_)
+            finish_publish();
         break;
     case State::open:
         on_frames(buf, n);
@@ -178,6 +177,10 @@ void Connection::on_handshake_bytes(size_t added) {
 void Connection::answer_request(const http::Request& req, size_t end) {
     const auto& cfg = w_.config();
     const config::Route* route = cfg.find_route(req.path);
+    if (!route && req.path == "/publish") {
+        start_publish(req, end);
+        return;
+    }
     if (!route && (req.path == "/metrics" || req.path == "/healthz" || req.path == "/readyz")) {
         serve_http(req);
         return;
@@ -295,7 +298,7 @@ void Connection::reject(metrics::Reject reason, int status, std::string_view why
 
 void Connection::reject(metrics::Reject reason, int status, std::string_view why, std::string_view extra_headers) {
     w_.counters().reject(reason);
-    if (log_enabled(LogLevel::info)) log_refused(status, reason, why);
+    if (log_enabled(LogLevel::info)) log_refused(status, metrics::reject_label(reason), why);
     std::string body(why);
     if (body.empty() || body.back() != '\n') body += '\n';
     queue_raw(http::simple_response(status, body, extra_headers));
@@ -639,7 +642,7 @@ void Connection::on_timer() {
 // Rooms.
 
 wshub::JoinResult Connection::join_room(std::string_view name, std::string_view password) {
-    if (!valid_room_name(name)) return wshub::JoinResult::bad_name;
+    if (!hub::valid_room_name(name)) return wshub::JoinResult::bad_name;
     if (is_member(name)) return wshub::JoinResult::already_member;
     if (identity_ && identity_->limited_rooms && !auth::room_allowed(identity_->rooms, name)) {
         w_.counters().joins_forbidden[size_t(metrics::JoinRefusal::rooms_claim)].add();

@@ -82,6 +82,10 @@ public:
     bool read_only() const noexcept { return identity_ && identity_->read_only; }
     void* user_data_ = nullptr;
 
+    bool in_audience(hub::Audience a) const noexcept {
+        return a == hub::Audience::all || (a == hub::Audience::json) == (route_ && route_->mode == config::RouteMode::json);
+    }
+
     // Keeps a member's index in a room's list right after a swap-remove.
     void moved_in_room(hub::LocalRoom* local, uint32_t index) noexcept;
 
@@ -98,11 +102,18 @@ private:
     void refuse_token(size_t reason, bool had_token);
     bool within_rate() noexcept;
     void serve_http(const http::Request& req);
+    // POST /publish (publish.cpp).
+    void start_publish(const http::Request& req, size_t head_len);
+    void finish_publish();
+    bool publish_authorized(const http::Request& req, std::string_view room);
+    bool publish_body(std::string_view room, std::string_view body, bool binary, size_t& recipients);
+    void answer_publish(int status, std::string_view reason, std::string_view content_type, std::string_view body,
+                        std::string_view extra_headers = {});
     void report_close(uint16_t code, std::string_view reason);
     // Log lines (conn_log.cpp).
     void log_opened();
     void log_closed();
-    void log_refused(int status, metrics::Reject reason, std::string_view why);
+    void log_refused(int status, std::string_view reason, std::string_view why);
     void log_http(std::string_view path, int status);
     std::string peer_text() const;
     void upgrade(std::string_view key, std::string_view protocol, const config::Route& route,
@@ -150,6 +161,10 @@ private:
     // While a parsed request is being answered: the request (for the
     // target in a refusal's log line); null otherwise.
     const http::Request* request_ = nullptr;
+    // Reading a /publish body: where it starts in head_ (0: still reading
+    // the head) and its Content-Length.
+    uint32_t body_at_ = 0;
+    uint32_t body_len_ = 0;
     uint64_t last_rx_ms_ = 0;    // last byte received
     uint64_t last_ping_ms_ = 0;  // last ping we sent
     uint64_t deadline_ms_ = 0;   // handshake or closing deadline

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,6 +23,7 @@ class Worker;
 struct Shared {
     explicit Shared(const config::Config& c) : cfg(c), registry(c.workers) {
         for (const auto& p : c.room_passwords) room_secrets.push_back({p.room, crypto::sha256(p.secret)});
+        if (!c.publish_token.empty()) publish_token = crypto::sha256(c.publish_token);
     }
 
     // Room passwords are kept as digests: comparing two fixed-size digests
@@ -44,6 +46,8 @@ struct Shared {
     wshub::Handler* builtin[3] = {};       // echo, raw, json (config::RouteMode order)
     std::vector<wshub::Handler*> custom;   // by Route::custom
     std::vector<RoomSecret> room_secrets;  // --room-password
+    // --publish-token-file, as a digest for the same reason.
+    std::optional<crypto::Sha256Digest> publish_token;
 
     // The graceful drain (app/drain.cpp). The signal thread writes
     // deadline_ms, then sets requested (release) and wakes every worker;

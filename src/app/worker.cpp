@@ -108,7 +108,7 @@ void Worker::drain_inbox() {
         switch (d.kind) {
         case hub::Delivery::Kind::room:
             if (auto* local = static_cast<hub::LocalRoom*>(d.room->workers[index_].local))
-                deliver_local(local, d.frame, d.conn, d.gate, d.seq);
+                deliver_local(local, d.frame, d.conn, d.gate, d.seq, d.audience);
             shared_.registry.release(d.room);
             break;
         case hub::Delivery::Kind::direct:
@@ -282,7 +282,7 @@ void Worker::leave_room(hub::LocalRoom* local) {
 }
 
 void Worker::deliver_local(hub::LocalRoom* local, hub::Frame* frame, uint64_t exclude, hub::Gate* gate,
-                           uint64_t seq) {
+                           uint64_t seq, hub::Audience audience) {
     // deliver() may close a slow member, which leaves the room and
     // swap-removes it from this list: walk it from the back so every member
     // still gets the message exactly once.
@@ -290,7 +290,7 @@ void Worker::deliver_local(hub::LocalRoom* local, hub::Frame* frame, uint64_t ex
     for (size_t i = local->members.size(); i-- > 0;) {
         if (i >= local->members.size()) continue;
         Connection* c = local->members[i];
-        if (c->conn_id() != exclude && local->joined_at[i] < seq) c->deliver(frame, gate);
+        if (c->conn_id() != exclude && local->joined_at[i] < seq && c->in_audience(audience)) c->deliver(frame, gate);
     }
     --local->pins;
     leave_room(local);  // frees it if everyone left meanwhile
@@ -301,7 +301,8 @@ void Worker::to_outbox(unsigned w, const hub::Delivery& d) {
     outbox_[w].push_back(d);
 }
 
-size_t Worker::publish(std::string_view name, hub::Frame* frame, uint64_t exclude, hub::Gate* gate) {
+size_t Worker::publish(std::string_view name, hub::Frame* frame, uint64_t exclude, hub::Gate* gate,
+                       hub::Audience audience) {
     // Closing everything (a drain): what connections say as they go (json
     // presence) would only reach members that are closing too.
     if (drain_ >= DrainPhase::closing) return 0;
@@ -317,9 +318,9 @@ size_t Worker::publish(std::string_view name, hub::Frame* frame, uint64_t exclud
             hub::retain(gate);
             hub::gate_add(gate, hub::Gate::kInFlight);
         }
-        to_outbox(w, {hub::Delivery::Kind::room, room, frame, gate, exclude, seq});
+        to_outbox(w, {hub::Delivery::Kind::room, room, frame, gate, exclude, seq, audience});
     }
-    if (local) deliver_local(local, frame, exclude, gate, seq);
+    if (local) deliver_local(local, frame, exclude, gate, seq, audience);
     else shared_.registry.release(room);
     return members;
 }

@@ -68,9 +68,11 @@ public:
     hub::LocalRoom* local_room(std::string_view name);
     hub::LocalRoom* enter_room(std::string_view name);  // finds or creates
     void leave_room(hub::LocalRoom* local);              // frees it when empty
-    // Fans a frame out to every member of the room on every worker. `gate`
-    // is the publisher's (--overflow block), or null.
-    size_t publish(std::string_view room, hub::Frame* frame, uint64_t exclude, hub::Gate* gate);
+    // Fans a frame out to every member of the room (in `audience`) on every
+    // worker. `gate` is the publisher's (--overflow block), or null. Returns
+    // the room's members, all of them, at the time.
+    size_t publish(std::string_view room, hub::Frame* frame, uint64_t exclude, hub::Gate* gate,
+                   hub::Audience audience = hub::Audience::all);
     bool send_to(uint64_t target, hub::Frame* frame, hub::Gate* gate);
     // A gate reached zero: its publisher, on whichever worker, may be read again.
     void unblock(uint64_t publisher);
@@ -97,7 +99,7 @@ private:
     void resume_accepting();
     Connection* lookup(uint64_t token) noexcept;
     void deliver_local(hub::LocalRoom* local, hub::Frame* frame, uint64_t exclude, hub::Gate* gate,
-                       uint64_t seq);
+                       uint64_t seq, hub::Audience audience);
     void to_outbox(unsigned worker, const hub::Delivery& d);
     void flush_dirty();
     void resume_unblocked();

@@ -331,6 +331,9 @@ const Flag kFlags[] = {
      set_log_level, false},
     {"log-format", "FORMAT", "text", "log lines as text (key=value) or json (one object a line)",
      set_log_format, false},
+    {"publish-token-file", "PATH", "none",
+     "file holding the bearer token of POST /publish (one trailing newline is ignored)",
+     [](Config& c, std::string_view v) { return set_text(c.publish_token_file, v); }, false},
 };
 
 const Flag* find_flag(std::string_view name) {
@@ -376,6 +379,27 @@ std::string resolve_jwt_secret(Config& c, const char* const* envp) {
     return {};
 }
 
+// The /publish token: sent in a header, so visible ASCII without spaces; and
+// long enough that guessing it over the network is hopeless.
+std::string resolve_publish_token(Config& c) {
+    if (c.publish_token_file.empty()) return {};
+    const std::string accepts = "--publish-token-file: expected a readable file holding a token of 16 to 4096 "
+                                "visible ASCII characters";
+    std::string why;
+    if (!read_small_file(c.publish_token_file, c.publish_token, why))
+        return accepts + " (" + why + "), got '" + c.publish_token_file + "'";
+    if (!c.publish_token.empty() && c.publish_token.back() == '\n') c.publish_token.pop_back();
+    if (!c.publish_token.empty() && c.publish_token.back() == '\r') c.publish_token.pop_back();
+    bool visible = c.publish_token.size() >= 16 && c.publish_token.size() <= 4096;
+    for (unsigned char ch : c.publish_token) visible = visible && ch > 0x20 && ch < 0x7f;
+    // The file's content is a secret: say what is wrong with it, never show it.
+    if (!visible) {
+        c.publish_token.clear();
+        return accepts + ", got a file that does not hold one ('" + c.publish_token_file + "')";
+    }
+    return {};
+}
+
 // Cross-flag rules and the files, once every source has been read.
 std::string finish(Config& c, const char* const* envp) {
     if (c.routes.empty()) return "--route: at least one route is required";
@@ -383,6 +407,7 @@ std::string finish(Config& c, const char* const* envp) {
         if (std::string err = load_room_password_file(c); !err.empty())
             return "--room-password-file: " + err + " ('" + c.room_password_file + "')";
     if (c.max_msg_burst == 0) c.max_msg_burst = c.max_msg_rate;
+    if (std::string err = resolve_publish_token(c); !err.empty()) return err;
     return resolve_jwt_secret(c, envp);
 }
 

@@ -74,6 +74,10 @@ struct Config {
     uint64_t drain_timeout_ms = 10'000;  // SIGTERM/SIGINT: how long a drain may take
     LogLevel log_level = LogLevel::info;
     LogFormat log_format = LogFormat::text;
+    // POST /publish: a static bearer token read from a file (never the
+    // command line, like the JWT secret). "" with no JWT secret: /publish refuses.
+    std::string publish_token_file;
+    std::string publish_token;  // resolved by parse()
 
     std::vector<std::string> custom_modes;  // mode names an embedder added
     std::vector<std::string> warnings;      // said once at start-up

@@ -43,6 +43,11 @@ const char* auth_failure_label(size_t reason) noexcept;
 enum class JoinRefusal : uint8_t { rooms_claim, password, count_ };
 const char* join_refusal_label(JoinRefusal r) noexcept;
 
+// POST /publish answers, by status (the statuses it can answer).
+enum class PublishStatus : uint8_t { s200, s400, s401, s403, s405, s411, s413, s500, s503, count_ };
+PublishStatus publish_status(int status) noexcept;  // s500 for a status not listed
+const char* publish_status_label(PublishStatus s) noexcept;
+
 class Counter {
 public:
     void add(uint64_t n = 1) noexcept { v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
@@ -66,6 +71,7 @@ struct WorkerCounters {
     Counter auth_failures[kAuthFailureReasons];
     Counter joins_forbidden[size_t(JoinRefusal::count_)];
     Counter rate_limited;  // connections closed for sending over --max-msg-rate
+    Counter publish_requests[size_t(PublishStatus::count_)];
 
     void reject(Reject r) noexcept { rejected[size_t(r)].add(); }
     void drop(Drop d) noexcept { dropped[size_t(d)].add(); }
