@@ -146,6 +146,7 @@ def test_json_lines_parse_and_closed_has_the_real_counts(wshub):
     assert s["listen"] == f"127.0.0.1:{server.port}" and s["workers"] == 2 and s["version"], s
     assert s["routes"] == "/echo=echo /raw=raw /ws=json", s
     assert s["max_clients"] < s["open_files_limit"], s
+    assert s["publish"] == "off" and s["drain_timeout_ms"] == 10000 and s["max_message"] == 16 << 20, s
     assert server.stop() == 0
     events = [o["event"] for o in json_lines(server)]
     assert events[-2:] == ["drain_start", "drain_done"], events

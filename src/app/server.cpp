@@ -48,6 +48,7 @@ void log_start(const config::Config& cfg) {
     const uint64_t reserved = reserved_fds(cfg);
     const uint64_t clients = limit > reserved ? limit - reserved : 0;
     if (log_enabled(LogLevel::info)) {
+        const bool token = !cfg.publish_token.empty(), jwt = !cfg.jwt_secret.empty();
         Log(LogLevel::info, "start")
             .str("version", WSHUB_VERSION)
             .str("listen", cfg.listen.to_string())
@@ -61,6 +62,8 @@ void log_start(const config::Config& cfg) {
             .str("overflow", cfg.overflow == config::Overflow::close  ? "close"
                              : cfg.overflow == config::Overflow::drop ? "drop"
                                                                       : "block")
+            .str("publish", token && jwt ? "token,jwt" : token ? "token" : jwt ? "jwt" : "off")
+            .num("drain_timeout_ms", cfg.drain_timeout_ms)
             .num("open_files_limit", limit)
             .num("max_clients", clients)
             .emit();
