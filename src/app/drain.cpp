@@ -20,7 +20,10 @@ namespace wshub::app {
 
 void Worker::step_drain() {
     auto& d = shared_.drain;
-    const unsigned workers = shared_.cfg.workers;
+    // The counts are of the hub's workers, shared_.workers: a worker outside
+    // it (none yet) would only be stopped, by request_stop, once they are done.
+    const unsigned workers = unsigned(shared_.workers.size());
+    if (index_ >= workers || shared_.workers[index_] != this) return;
     if (drain_ == DrainPhase::none) {
         drain_ = DrainPhase::quiet;
         stop_listening();

@@ -174,9 +174,9 @@ int run_server(const config::Config& cfg, const std::vector<wshub::Handler*>& cu
     // Either the last worker says it is done (with a SIGTERM of its own),
     // or a second signal comes from outside.
     const int second = wait_for_stop(waited, init);
-    const bool drained = shared.drain.done.load(std::memory_order_acquire) == cfg.workers;
-    if (!drained)
-        for (auto& w : workers) w->request_stop();
+    const bool drained = shared.drain.done.load(std::memory_order_acquire) == shared.workers.size();
+    // Drained workers have left their loops already; anything else is cut now.
+    for (auto& w : workers) w->request_stop();
     for (auto& t : threads) t.join();
     const uint64_t forced = shared.drain.forced.load(std::memory_order_relaxed);
     if (!drained) {
