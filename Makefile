@@ -64,6 +64,12 @@ $(eval $(call variant,kqueue,$(CXX),$(SHIM_FLAGS),,kqueue,tests/kqueue_shim/kque
 # as the FROM scratch Dockerfile: `make static` builds build/static/wshub.
 $(eval $(call variant,static,$(CXX),$(RELEASE_FLAGS),-static -s,$(POLLER),))
 
+# A test-only LD_PRELOAD library counting allocations (integration/test_allocations.py).
+build/release/malloc_count.so: tests/malloc_count/malloc_count.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC[release]  $@")
+	$(Q)$(CC) -O2 -Wall -Wextra -Werror -shared -fPIC -o $@ $<
+
 # wsbench, the load generator: scripts/wsbench/*.cpp plus the crypto it reuses
 # to check Sec-WebSocket-Accept.
 WSBENCH_OBJS := $(patsubst %.cpp,build/release/%.o,$(sort $(wildcard scripts/wsbench/*.cpp)) \
@@ -89,7 +95,7 @@ static: build/static/wshub
 # Unit tests (epoll and kqueue-shim builds), then the integration suites
 # against the release binary and the echo suite against the kqueue-shim binary.
 test: build/release/unit_tests build/kqueue/unit_tests build/release/wshub build/kqueue/wshub build/release/wshub-shout \
-      build/static/wshub
+      build/static/wshub build/release/malloc_count.so
 	@echo "== unit tests ($(POLLER))"
 	$(Q)build/release/unit_tests
 	@echo "== unit tests (kqueue backend over the test shim)"

@@ -1,8 +1,9 @@
 #include "hub/frame.h"
 
-#include <cstdlib>
 #include <cstring>
 #include <new>
+
+#include "hub/frame_cache.h"
 
 namespace wshub::hub {
 
@@ -10,9 +11,12 @@ namespace {
 
 Frame* allocate(std::string_view prefix, std::string_view body, uint32_t payload_len, bool control) noexcept {
     if (body.size() > UINT32_MAX - ws::kMaxHeader) return nullptr;
-    void* mem = std::malloc(sizeof(Frame) + prefix.size() + body.size());
+    const size_t bytes = sizeof(Frame) + prefix.size() + body.size();
+    const uint8_t cls = block_class(bytes);
+    void* mem = allocate_block(bytes, cls);
     if (!mem) return nullptr;
     Frame* f = new (mem) Frame;
+    f->block_class = cls;
     f->refs.store(1, std::memory_order_relaxed);
     f->size = uint32_t(prefix.size() + body.size());
     f->payload_len = payload_len;
@@ -36,8 +40,9 @@ Frame* make_raw_frame(std::string_view bytes) noexcept { return allocate({}, byt
 void release(Frame* f) noexcept {
     // acq_rel: the thread that frees must see every other holder's last use.
     if (f->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        const uint8_t cls = f->block_class;
         f->~Frame();
-        std::free(f);
+        free_block(f, cls);
     }
 }
 

@@ -88,10 +88,14 @@ uint64_t payload_length(const uint8_t* h) noexcept {
 // XORs p[0, n) with the 4-byte key, the first byte with key[off & 3]. Works a
 // word at a time through memcpy (no aliasing or alignment assumptions).
 void unmask(uint8_t* p, size_t n, const uint8_t* key, unsigned off) noexcept {
+    // The key as it lines up with p[0]: rotated by `off` bytes, doubled to 8.
     uint8_t k[8];
-    for (unsigned i = 0; i < 8; ++i) k[i] = key[(off + i) & 3];
-    uint64_t m;
-    std::memcpy(&m, k, 8);
+    std::memcpy(k, key, 4);
+    std::memcpy(k + 4, key, 4);
+    uint32_t m32;
+    std::memcpy(&m32, k + (off & 3), 4);
+    const uint64_t m = uint64_t(m32) << 32 | m32;
+    std::memcpy(k, &m, 8);
     size_t i = 0;
     for (; n - i >= 32; i += 32) {
         uint64_t w[4];
@@ -215,6 +219,33 @@ size_t Decoder::control(const uint8_t* p, size_t n, size_t consumed, Event& out)
     return consumed;
 }
 
+// The common case, decided from the raw bytes without staging the header:
+// a whole unfragmented text or binary frame under 64 KiB, with no message in
+// progress. Returns the bytes of the frame, or 0 to take the general path
+// (which then sees exactly the same bytes, so the two cannot disagree on
+// anything but speed).
+size_t Decoder::whole_frame(uint8_t* data, size_t len, Event& out) noexcept {
+    if (len < 6 || msg_op_ != 0) return 0;
+    const uint8_t b0 = data[0], b1 = data[1];
+    const uint8_t op = b0 & kOpBits;
+    // FIN, no RSV, text or binary; masked, 7- or 16-bit length.
+    if ((b0 & (kFinBit | kRsvBits)) != kFinBit || (op != 1 && op != 2) || !(b1 & kMaskBit)) return 0;
+    size_t n = b1 & kLenBits, head = 6;
+    if (n == 127) return 0;
+    if (n == 126) {
+        if (len < 8) return 0;
+        n = size_t(data[2]) << 8 | data[3];
+        head = 8;
+    }
+    if (n > max_message_ || len - head < n) return 0;
+    uint8_t* const p = data + head;
+    unmask(p, n, p - 4, 0);
+    if (op == kText && !utf8_valid(p, n)) return fail(eText, head + n, out);
+    out.kind = op == kText ? Event::Kind::text : Event::Kind::binary;
+    out.payload = view(p, n);
+    return head + n;
+}
+
 size_t Decoder::feed(uint8_t* data, size_t len, Event& out) noexcept {
     out = Event{};
     if (error_ != eNone) {
@@ -222,6 +253,8 @@ size_t Decoder::feed(uint8_t* data, size_t len, Event& out) noexcept {
         return len;
     }
     cleanup();
+    if (phase_ == kHeader && hdr_len_ == 0)
+        if (const size_t used = whole_frame(data, len, out)) return used;
     size_t pos = 0;
     for (;;) {
         if (phase_ == kHeader) {

@@ -103,6 +103,7 @@ private:
     uint8_t error_ = 0;       // the sticky error (index into a table), 0 if none
     Utf8Validator utf8_;      // text message in progress
 
+    size_t whole_frame(uint8_t* data, size_t len, Event& out) noexcept;
     uint8_t check_first_bytes() const noexcept;
     uint8_t begin_frame() noexcept;
     void cleanup() noexcept;
