@@ -65,7 +65,6 @@ void Connection::start(int fd, const net::Address& peer) {
 void Connection::terminate() {
     if (state_ == State::free) return;
     report_close(ws::close_code::abnormal, {});
-    if (handler_ && log_enabled(LogLevel::info)) log_closed();
     if (state_ == State::open && handler_) w_.set_live(slot_, 0);
     leave_all_rooms();
     release_parked();
@@ -75,6 +74,8 @@ void Connection::terminate() {
     }
     std::string().swap(held_input_);
     release_caps();
+    // After the caps are given back: a client retrying at once finds its slot.
+    if (handler_ && log_enabled(LogLevel::info)) log_closed();
     // close() drops the descriptor from the poller too; no remove() needed.
     ::close(fd_);
     fd_ = -1;
