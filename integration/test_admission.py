@@ -560,7 +560,8 @@ def test_help_lists_the_admission_flags():
 
 
 # ==================================================== secrets never logged
-def test_secrets_never_in_logs(wshub, tmp_path):
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_secrets_never_in_logs(wshub, tmp_path, log_format):
     secret = "LogSecret-" + os.urandom(10).hex()
     file_pw = "FilePw-" + os.urandom(6).hex()
     cmd_pw = "CmdPw-" + os.urandom(6).hex()
@@ -571,7 +572,8 @@ def test_secrets_never_in_logs(wshub, tmp_path):
     rp.write_text(f"vip={file_pw}\n")
     server = wshub("--route", "/p=json,auth", "--route", "/r=raw,auth", "--route", "/raw=raw",
                    "--route", "/ws=json", "--jwt-secret-file", str(sp), "--room-password-file", str(rp),
-                   "--room-password", f"club={cmd_pw}", "--subprotocol", "wshub", "--workers", "2")
+                   "--room-password", f"club={cmd_pw}", "--subprotocol", "wshub", "--workers", "2",
+                   "--log-format", log_format, "--log-level", "debug")
     m = Minter(secret)
     good = [m.token(sub=f"user{i}") for i in range(6)]
     bad = [jwtmint.mint(m.claims(sub="bad0"), secret + "x"), m.token(sub="bad1", exp=Minter.now() - 3600),
@@ -641,4 +643,8 @@ def test_secrets_never_in_logs(wshub, tmp_path):
         for mo in re.finditer(re.escape(key), err):
             after = err[mo.end():mo.end() + 8]
             assert after.startswith("REDACTED"), f"{key} not redacted in the log: {err[max(0, mo.start() - 80):mo.end() + 40]!r}"
+    assert err.count("REDACTED") >= 4, err  # the URLs with secrets were logged, redacted
+    if log_format == "json":
+        for line in err.splitlines():
+            assert isinstance(json.loads(line), dict), line
     print(f"stderr ({len(err)} bytes):\n{err[-3000:]}")

@@ -196,6 +196,7 @@ def test_process_metrics_and_readyz(wshub):
             urllib.request.urlopen(f"http://{s.host}:{s.port}/readyz", timeout=3)
         assert full.value.code == 503
         assert full.value.headers["Retry-After"] == "1"
+        full.value.close()  # else its socket stays open and holds the drain at teardown
     time.sleep(0.2)
     with urllib.request.urlopen(f"http://{s.host}:{s.port}/readyz", timeout=3) as r:
         assert r.status == 200

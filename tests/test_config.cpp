@@ -331,3 +331,55 @@ TEST(config_origins_and_rates) {
         CHECK(run({"--allow-origin", bad}, c).action == Action::usage_error);
     CHECK(run({"--subprotocol", "bearer.x"}, c).action == Action::usage_error);
 }
+
+TEST(config_operations_flags) {
+    using wshub::config::LogFormat;
+    using wshub::config::LogLevel;
+    Config c;
+    CHECK(run({}, c).action == Action::run);
+    CHECK_EQ(c.drain_timeout_ms, 10000u);
+    CHECK(c.log_level == LogLevel::info);
+    CHECK(c.log_format == LogFormat::text);
+    CHECK_EQ(c.publish_token, "");
+    CHECK(run({"--drain-timeout", "0", "--log-level", "debug", "--log-format", "json"}, c).action == Action::run);
+    CHECK_EQ(c.drain_timeout_ms, 0u);
+    CHECK(c.log_level == LogLevel::debug);
+    CHECK(c.log_format == LogFormat::json);
+    CHECK(run({}, c, {"WSHUB_LOG_LEVEL=error", "WSHUB_DRAIN_TIMEOUT=2m"}).action == Action::run);
+    CHECK(c.log_level == LogLevel::error);
+    CHECK_EQ(c.drain_timeout_ms, 120000u);
+    struct Case {
+        const char* flag;
+        const char* value;
+        const char* expect;
+    } cases[] = {
+        {"--log-level", "verbose", "wshub: --log-level: expected error, warn, info or debug, got 'verbose'"},
+        {"--log-level", "INFO", "wshub: --log-level: expected"},
+        {"--log-format", "xml", "wshub: --log-format: expected text or json, got 'xml'"},
+        {"--drain-timeout", "soon", "wshub: --drain-timeout: expected a duration"},
+        {"--publish-token-file", "", "wshub: --publish-token-file: expected a non-empty value"},
+    };
+    for (const auto& k : cases) {
+        auto r = run({k.flag, k.value}, c);
+        CHECK(r.action == Action::usage_error);
+        CHECK_EQ(r.message.substr(0, std::string(k.expect).size()), std::string(k.expect));
+    }
+}
+
+TEST(config_publish_token_file) {
+    Config c;
+    TempFile good("0123456789abcdef-token\n");
+    CHECK(run({"--publish-token-file", good.path.c_str()}, c).action == Action::run);
+    CHECK_EQ(c.publish_token, "0123456789abcdef-token");
+    for (const char* bad : {"short\n", "has a space in it, too long\n", "tab\tinside-0123456789", "\n"}) {
+        TempFile f(bad);
+        auto r = run({"--publish-token-file", f.path.c_str()}, c);
+        CHECK(r.action == Action::usage_error);
+        CHECK_EQ(r.message.substr(0, 28), "wshub: --publish-token-file:");
+        CHECK_EQ(r.message.find(bad), std::string::npos);  // the content is never shown
+        CHECK_EQ(r.message.find('\n'), std::string::npos);
+    }
+    auto r = run({"--publish-token-file", "/nonexistent/token"}, c);
+    CHECK(r.action == Action::usage_error);
+    CHECK(r.message.find("/nonexistent/token") != std::string::npos);
+}

@@ -5,11 +5,9 @@
 #include <ctime>
 
 #include "app/connection.h"
-#include "app/log.h"
 #include "app/worker.h"
 #include "auth/jwt.h"
 #include "auth/token.h"
-#include "http/redact.h"
 
 namespace wshub::app {
 
@@ -27,8 +25,6 @@ bool Connection::check_origin(const http::Request& req) {
         why = "origin not allowed\n";
     }
     if (!why) return true;
-    if (log_enabled(LogLevel::info))
-        log_info("refused %s: 403 %.*s", http::redact_target(req.target).c_str(), int(std::string_view(why).size() - 1), why);
     reject(metrics::Reject::origin, 403, why);
     return false;
 }
@@ -37,8 +33,6 @@ bool Connection::authenticate(const http::Request& req) {
     const auto& cfg = w_.config();
     std::string token;
     if (auth::find_token(req, token) == auth::TokenSource::none) {
-        if (log_enabled(LogLevel::info))
-            log_info("refused %s: 401 missing token", http::redact_target(req.target).c_str());
         refuse_token(0, false);
         return false;
     }
@@ -50,8 +44,6 @@ bool Connection::authenticate(const http::Request& req) {
     options.audience = cfg.jwt_audience;
     auth::Claims claims;
     if (const auth::JwtError e = auth::verify_jwt(token, options, claims); e != auth::JwtError::none) {
-        if (log_enabled(LogLevel::info))
-            log_info("refused %s: 401 %s", http::redact_target(req.target).c_str(), auth::jwt_error_label(e));
         refuse_token(size_t(e), true);
         return false;
     }

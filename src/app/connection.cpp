@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "app/log.h"
 #include "app/worker.h"
 #include "crypto/constant_time.h"
 #include "crypto/sha256.h"
@@ -21,17 +22,12 @@ using ws::Opcode;
 using Kind = ws::Event::Kind;
 
 constexpr uint32_t kGenerationMask = (1u << 23) - 1;
+// A closing deadline not started yet: it starts when the close frame is out.
+constexpr uint64_t kAfterFlush = UINT64_MAX;
 
 std::string_view as_view(const uint8_t* p, size_t n) { return {reinterpret_cast<const char*>(p), n}; }
 
 Opcode opcode_of(wshub::MessageType t) { return t == wshub::MessageType::text ? Opcode::text : Opcode::binary; }
-
-bool valid_room_name(std::string_view name) {
-    if (name.empty() || name.size() > 128) return false;
-    for (unsigned char c : name)
-        if (c < 0x20 || c == 0x7f) return false;
-    return true;
-}
 
 }  // namespace
 
@@ -42,9 +38,15 @@ uint64_t Connection::conn_id() const noexcept {
     return uint64_t(generation_ & kGenerationMask) << 30 | uint64_t(slot_) << 8 | w_.index();
 }
 
-void Connection::start(int fd, const net::IpKey& peer) {
+void Connection::start(int fd, const net::Address& peer) {
     fd_ = fd;
-    peer_ = peer;
+    peer_ = net::ip_key(peer);
+    peer_port_ = peer.port();
+    close_code_ = 0;
+    opened_ms_ = w_.now_ms();
+    bytes_in_ = bytes_out_ = 0;
+    request_ = nullptr;
+    body_at_ = body_len_ = 0;
     ++generation_;
     state_ = State::handshake;
     interest_ = 0;
@@ -72,6 +74,8 @@ void Connection::terminate() {
     }
     std::string().swap(held_input_);
     release_caps();
+    // After the caps are given back: a client retrying at once finds its slot.
+    if (handler_ && log_enabled(LogLevel::info)) log_closed();
     // close() drops the descriptor from the poller too; no remove() needed.
     ::close(fd_);
     fd_ = -1;
@@ -83,6 +87,12 @@ void Connection::terminate() {
     decoder_.shrink();
     out_.release_all();
     w_.release_slot(slot_);
+}
+
+void Connection::go_away() {
+    if (state_ != State::open) return;
+    close_with(ws::close_code::going_away, "going away");
+    if (dead_) terminate();
 }
 
 void Connection::on_ready(uint32_t events) {
@@ -100,8 +110,10 @@ void Connection::on_readable() {
     size_t cap = Worker::kReadBufferSize;
     if (state_ == State::handshake) {
         // Never read past the header limit: one byte over is enough to know
-        // the head is too large, and the rest stays in the socket.
-        cap = std::min(cap, w_.config().max_header_bytes + 1 - head_.size());
+        // the head is too large, and the rest stays in the socket. Nor, for
+        // a /publish body, past its Content-Length.
+        cap = std::min(cap, body_at_ ? size_t(body_at_) + body_len_ - head_.size()
+                                     : w_.config().max_header_bytes + 1 - head_.size());
     }
     size_t n = 0;
     const net::IoStatus st = net::read_some(fd_, buf, cap, n);
@@ -111,10 +123,14 @@ void Connection::on_readable() {
         return;
     }
     last_rx_ms_ = w_.now_ms();
+    bytes_in_ += n;
     switch (state_) {
     case State::handshake:
         head_.append(reinterpret_cast<const char*>(buf), n);
-        on_handshake_bytes(n);
+        if (body_at_ == 0)
+            on_handshake_bytes(n);
+        else if (head_.size() >= size_t(body_at_) + body_len_)
+            finish_publish();
         break;
     case State::open:
         on_frames(buf, n);
@@ -153,7 +169,19 @@ void Connection::on_handshake_bytes(size_t added) {
         reject(metrics::Reject::malformed, 400, "malformed request\n");
         return;
     }
+    request_ = &req;
+    answer_request(req, end);
+    request_ = nullptr;
+}
+
+// A complete, well-formed request head of `end` bytes at the start of head_.
+void Connection::answer_request(const http::Request& req, size_t end) {
+    const auto& cfg = w_.config();
     const config::Route* route = cfg.find_route(req.path);
+    if (!route && req.path == "/publish") {
+        start_publish(req, end);
+        return;
+    }
     if (!route && (req.path == "/metrics" || req.path == "/healthz" || req.path == "/readyz")) {
         serve_http(req);
         return;
@@ -165,6 +193,10 @@ void Connection::on_handshake_bytes(size_t added) {
                                     : d.status == 426 ? metrics::Reject::bad_version
                                                       : metrics::Reject::bad_upgrade;
         reject(why, d.status, d.why);
+        return;
+    }
+    if (w_.shared().draining()) {
+        reject(metrics::Reject::draining, 503, "server is shutting down\n");
         return;
     }
     if (!admit(req, *route)) return;
@@ -210,6 +242,7 @@ void Connection::upgrade(std::string_view key, std::string_view protocol, const 
         return;
     }
     handler_ = handler;
+    if (log_enabled(LogLevel::debug)) log_opened();
     w_.set_live(slot_, conn_id());
     if (w_.config().overflow == config::Overflow::block) gate_ = hub::make_gate(conn_id());
     last_ping_ms_ = w_.now_ms();
@@ -231,20 +264,31 @@ void Connection::release_caps() noexcept {
 // The plain-HTTP endpoints: GET /metrics (Prometheus text), /healthz, /readyz.
 void Connection::serve_http(const http::Request& req) {
     w_.counters().http_requests.add();
+    int status = 200;
     if (req.method != "GET") {
+        status = 405;
         queue_raw(http::simple_response(405, "use GET\n", http::rejection_headers(405)));
     } else if (req.path == "/metrics") {
         queue_raw(http::response(200, metrics::kContentType, w_.render_metrics()));
     } else if (req.path == "/readyz") {
         // Not ready while at --max-conns: a load balancer should send new
-        // clients elsewhere rather than have them refused.
+        // clients elsewhere rather than have them refused. Nor while
+        // draining, for good (so no Retry-After).
         const uint64_t max = w_.config().max_conns;
         const bool full = max != 0 && w_.shared().open_conns.load(std::memory_order_relaxed) >= max;
-        queue_raw(full ? http::simple_response(503, "full\n", http::rejection_headers(503))
-                       : http::simple_response(200, "ready\n"));
+        if (w_.shared().draining()) {
+            status = 503;
+            queue_raw(http::simple_response(503, "draining\n"));
+        } else if (full) {
+            status = 503;
+            queue_raw(http::simple_response(503, "full\n", http::rejection_headers(503)));
+        } else {
+            queue_raw(http::simple_response(200, "ready\n"));
+        }
     } else {
         queue_raw(http::simple_response(200, "ok\n"));
     }
+    if (log_enabled(LogLevel::debug)) log_http(req.path, status);
     std::string().swap(head_);
     begin_closing();
 }
@@ -255,6 +299,7 @@ void Connection::reject(metrics::Reject reason, int status, std::string_view why
 
 void Connection::reject(metrics::Reject reason, int status, std::string_view why, std::string_view extra_headers) {
     w_.counters().reject(reason);
+    if (log_enabled(LogLevel::info)) log_refused(status, metrics::reject_label(reason), why);
     std::string body(why);
     if (body.empty() || body.back() != '\n') body += '\n';
     queue_raw(http::simple_response(status, body, extra_headers));
@@ -454,6 +499,7 @@ void Connection::queue_raw(std::string_view bytes) {
 void Connection::report_close(uint16_t code, std::string_view reason) {
     if (!handler_ || close_reported_) return;
     close_reported_ = true;
+    close_code_ = code;
     w_.counters().closed[size_t(metrics::close_bucket(code))].add();
     handler_->on_close(*this, code, reason);
 }
@@ -483,7 +529,11 @@ void Connection::begin_closing() {
     if (state_ == State::open && handler_) w_.set_live(slot_, 0);
     state_ = State::closing;
     read_paused_ = false;  // keep reading so the peer's EOF is seen
-    deadline_ms_ = w_.now_ms() + w_.config().close_timeout_ms;
+    std::string().swap(held_input_);  // input is discarded from now on
+    // In a drain a slow reader may take a while to get to our close frame:
+    // --close-timeout starts once it is out (flush), and the drain's own
+    // deadline bounds the whole.
+    deadline_ms_ = w_.draining() ? kAfterFlush : w_.now_ms() + w_.config().close_timeout_ms;
     schedule();
 }
 
@@ -492,6 +542,7 @@ void Connection::flush() {
     const bool ok = out_.flush(fd_, written);
     w_.counters().messages_sent.add(written.frames);
     w_.counters().bytes_sent.add(written.bytes);
+    bytes_out_ += written.wire;
     if (!ok) {
         dead_ = true;
         return;
@@ -505,6 +556,10 @@ void Connection::flush() {
         // close frame or HTTP answer in flight.
         shutdown(fd_, SHUT_WR);
         write_shut_ = true;
+        if (deadline_ms_ == kAfterFlush) {
+            deadline_ms_ = w_.now_ms() + w_.config().close_timeout_ms;
+            schedule();
+        }
     }
 }
 
@@ -513,7 +568,10 @@ void Connection::update_interest() {
     uint8_t want = 0;
     // Not read while its own replies are over budget, or while it is a
     // publisher held back by --overflow block.
-    if (!read_paused_ && held_input_.empty() && !publisher_blocked()) want |= reactor::kReadable;
+    // A closing connection is always read: its input is discarded, but its
+    // EOF must be seen.
+    if (state_ == State::closing || (!read_paused_ && held_input_.empty() && !publisher_blocked()))
+        want |= reactor::kReadable;
     // A connection on the worker's flush list is written at the end of this
     // pass anyway: asking the poller for writability now, only to drop it
     // after that write, would cost two epoll_ctl calls per message.
@@ -556,7 +614,12 @@ void Connection::on_timer() {
     const auto& cfg = w_.config();
     if (state_ == State::handshake || state_ == State::closing) {
         if (now >= deadline_ms_) {
-            if (state_ == State::handshake) w_.counters().reject(metrics::Reject::handshake_timeout);
+            if (state_ == State::handshake) {
+                w_.counters().reject(metrics::Reject::handshake_timeout);
+                // Port scanners and idle pre-connections: not worth an info line.
+                if (log_enabled(LogLevel::debug))
+                    Log(LogLevel::debug, "handshake_timeout").str("peer", peer_text()).num("bytes_in", bytes_in_).emit();
+            }
             terminate();
             return;
         }
@@ -580,7 +643,7 @@ void Connection::on_timer() {
 // Rooms.
 
 wshub::JoinResult Connection::join_room(std::string_view name, std::string_view password) {
-    if (!valid_room_name(name)) return wshub::JoinResult::bad_name;
+    if (!hub::valid_room_name(name)) return wshub::JoinResult::bad_name;
     if (is_member(name)) return wshub::JoinResult::already_member;
     if (identity_ && identity_->limited_rooms && !auth::room_allowed(identity_->rooms, name)) {
         w_.counters().joins_forbidden[size_t(metrics::JoinRefusal::rooms_claim)].add();

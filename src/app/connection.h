@@ -41,11 +41,16 @@ public:
     uint64_t conn_id() const noexcept;
 
     // Takes ownership of an accepted socket.
-    void start(int fd, const net::IpKey& peer);
+    void start(int fd, const net::Address& peer);
     void on_ready(uint32_t events);
     void on_timer();
     // Closes the socket now and frees the slot (shutdown, fatal errors).
     void terminate();
+    // Drain: an open connection is closed with 1001 behind what it has
+    // queued; others finish what they are doing.
+    void go_away();
+    // Accepted, but nothing received yet.
+    bool idle() const noexcept { return state_ == State::handshake && bytes_in_ == 0; }
     // Writes what is queued; called by the worker at the end of a pass.
     void flush_dirty();
     // Puts it on the worker's flush list once per pass: false if already there.
@@ -77,12 +82,17 @@ public:
     bool read_only() const noexcept { return identity_ && identity_->read_only; }
     void* user_data_ = nullptr;
 
+    bool in_audience(hub::Audience a) const noexcept {
+        return a == hub::Audience::all || (a == hub::Audience::json) == (route_ && route_->mode == config::RouteMode::json);
+    }
+
     // Keeps a member's index in a room's list right after a swap-remove.
     void moved_in_room(hub::LocalRoom* local, uint32_t index) noexcept;
 
 private:
     void on_readable();
     void on_handshake_bytes(size_t added);
+    void answer_request(const http::Request& req, size_t end);
     void reject(metrics::Reject reason, int status, std::string_view why);
     void reject(metrics::Reject reason, int status, std::string_view why, std::string_view extra_headers);
     // Origin and token checks (admission.cpp); false after answering 403/401.
@@ -92,7 +102,20 @@ private:
     void refuse_token(size_t reason, bool had_token);
     bool within_rate() noexcept;
     void serve_http(const http::Request& req);
+    // POST /publish (publish.cpp).
+    void start_publish(const http::Request& req, size_t head_len);
+    void finish_publish();
+    bool publish_authorized(const http::Request& req, std::string_view room);
+    bool publish_body(std::string_view room, std::string_view body, bool binary, size_t& recipients);
+    void answer_publish(int status, std::string_view reason, std::string_view content_type, std::string_view body,
+                        std::string_view extra_headers = {});
     void report_close(uint16_t code, std::string_view reason);
+    // Log lines (conn_log.cpp).
+    void log_opened();
+    void log_closed();
+    void log_refused(int status, std::string_view reason, std::string_view why);
+    void log_http(std::string_view path, int status);
+    std::string peer_text() const;
     void upgrade(std::string_view key, std::string_view protocol, const config::Route& route,
                  const std::string_view path, std::string_view query);
     void on_frames(uint8_t* data, size_t len);
@@ -130,6 +153,18 @@ private:
     const config::Route* route_ = nullptr;
     wshub::Handler* handler_ = nullptr;
     net::IpKey peer_;            // the client's address, for --max-conns-per-ip
+    uint16_t peer_port_ = 0;     // for the log
+    uint16_t close_code_ = 0;    // as reported to the handler, for the log
+    uint64_t opened_ms_ = 0;     // accepted (loop clock)
+    uint64_t bytes_in_ = 0;      // read from the socket, the HTTP request included
+    uint64_t bytes_out_ = 0;     // written to the socket, HTTP answers included
+    // While a parsed request is being answered: the request (for the
+    // target in a refusal's log line); null otherwise.
+    const http::Request* request_ = nullptr;
+    // Reading a /publish body: where it starts in head_ (0: still reading
+    // the head) and its Content-Length.
+    uint32_t body_at_ = 0;
+    uint32_t body_len_ = 0;
     uint64_t last_rx_ms_ = 0;    // last byte received
     uint64_t last_ping_ms_ = 0;  // last ping we sent
     uint64_t deadline_ms_ = 0;   // handshake or closing deadline

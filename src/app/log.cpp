@@ -4,50 +4,46 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <cstdarg>
-#include <cstdio>
+#include <cerrno>
 
 namespace wshub::app {
 namespace {
 
 std::atomic<int> g_level{int(LogLevel::info)};
+std::atomic<int> g_format{int(LogFormat::text)};
 
-void emit(LogLevel level, const char* fmt, va_list ap) noexcept {
-    if (!log_enabled(level)) return;
-    static const char* const names[] = {"error", "warn", "info", "debug"};
-    char line[1024];
-    timespec ts;
+uint64_t unix_now_ms() noexcept {
+    timespec ts{};
     clock_gettime(CLOCK_REALTIME, &ts);
-    tm utc;
-    gmtime_r(&ts.tv_sec, &utc);
-    int n = int(strftime(line, sizeof line, "%Y-%m-%dT%H:%M:%S", &utc));
-    n += snprintf(line + n, sizeof line - size_t(n), ".%03ldZ %s ", ts.tv_nsec / 1000000,
-                  names[int(level)]);
-    int m = vsnprintf(line + n, sizeof line - size_t(n) - 1, fmt, ap);
-    if (m < 0) m = 0;
-    n += m;
-    if (n > int(sizeof line) - 2) n = int(sizeof line) - 2;
-    line[n++] = '\n';
-    // One write per line, so lines from several workers never interleave.
-    [[maybe_unused]] ssize_t r = write(STDERR_FILENO, line, size_t(n));
+    return uint64_t(ts.tv_sec) * 1000 + uint64_t(ts.tv_nsec) / 1000000;
 }
 
 }  // namespace
 
 void set_log_level(LogLevel level) noexcept { g_level.store(int(level), std::memory_order_relaxed); }
+void set_log_format(LogFormat format) noexcept { g_format.store(int(format), std::memory_order_relaxed); }
 
 bool log_enabled(LogLevel level) noexcept { return int(level) <= g_level.load(std::memory_order_relaxed); }
 
-#define WSHUB_LOG_FN(name, level)          \
-    void name(const char* fmt, ...) noexcept { \
-        va_list ap;                        \
-        va_start(ap, fmt);                 \
-        emit(level, fmt, ap);              \
-        va_end(ap);                        \
+Log::Log(LogLevel level, std::string_view event)
+    : line_(LogFormat(g_format.load(std::memory_order_relaxed)), unix_now_ms(), level, event) {}
+
+void Log::emit() noexcept {
+    const std::string& line = line_.finish();
+    size_t done = 0;
+    // A short write only happens to a full pipe or on a signal: finish the
+    // line rather than leave half of it for the next one to run into.
+    while (done < line.size()) {
+        const ssize_t r = write(STDERR_FILENO, line.data() + done, line.size() - done);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) return;
+        done += size_t(r);
     }
-WSHUB_LOG_FN(log_error, LogLevel::error)
-WSHUB_LOG_FN(log_warn, LogLevel::warn)
-WSHUB_LOG_FN(log_info, LogLevel::info)
-#undef WSHUB_LOG_FN
+}
+
+void log_message(LogLevel level, std::string_view event, std::string_view msg) noexcept {
+    if (!log_enabled(level)) return;
+    Log(level, event).str("msg", msg).emit();
+}
 
 }  // namespace wshub::app

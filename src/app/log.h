@@ -1,16 +1,46 @@
-// One line per event on stderr. (Levels and JSON output come with the
-// operations work; secrets are never passed here.)
+// One line per event on stderr, each written with a single write() so lines
+// from several workers never interleave. Level and format are set once at
+// start-up (--log-level, --log-format); log_enabled() is one relaxed load, so
+// a disabled line costs nothing but that check:
+//
+//     if (log_enabled(LogLevel::info))
+//         Log(LogLevel::info, "closed").str("peer", p).num("code", 1000).emit();
+//
+// Secrets are never passed here: URLs go through http::redact_target first,
+// tokens and passwords not at all.
 #pragma once
+
+#include <string_view>
+
+#include "app/log_line.h"
 
 namespace wshub::app {
 
-enum class LogLevel : int { error = 0, warn = 1, info = 2, debug = 3 };
-
 void set_log_level(LogLevel level) noexcept;
+void set_log_format(LogFormat format) noexcept;
 bool log_enabled(LogLevel level) noexcept;
 
-[[gnu::format(printf, 1, 2)]] void log_error(const char* fmt, ...) noexcept;
-[[gnu::format(printf, 1, 2)]] void log_warn(const char* fmt, ...) noexcept;
-[[gnu::format(printf, 1, 2)]] void log_info(const char* fmt, ...) noexcept;
+// A line stamped with the current time and the configured format.
+class Log {
+public:
+    Log(LogLevel level, std::string_view event);
+    Log& str(std::string_view key, std::string_view value) {
+        line_.str(key, value);
+        return *this;
+    }
+    template <typename N>
+    Log& num(std::string_view key, N value) {
+        line_.num(key, value);
+        return *this;
+    }
+    // Writes the line to stderr (whatever the level: check log_enabled first).
+    void emit() noexcept;
+
+private:
+    LogLine line_;
+};
+
+// A line with a single `msg` field, if the level is enabled.
+void log_message(LogLevel level, std::string_view event, std::string_view msg) noexcept;
 
 }  // namespace wshub::app

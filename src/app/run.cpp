@@ -34,7 +34,9 @@ int run(int argc, char** argv, const std::vector<Mode>& modes) {
     case config::ParseResult::Action::run:
         break;
     }
-    for (const auto& w : cfg.warnings) app::log_warn("%s", w.c_str());
+    app::set_log_level(cfg.log_level);
+    app::set_log_format(cfg.log_format);
+    for (const auto& w : cfg.warnings) app::log_message(app::LogLevel::warn, "config", w);
     return app::run_server(cfg, handlers);
 }
 

@@ -16,6 +16,7 @@
 #include "app/worker.h"
 #include "modes/modes.h"
 #include "net/socket.h"
+#include "reactor/loop.h"
 #include "wshub/version.h"
 
 namespace wshub::app {
@@ -31,10 +32,50 @@ std::string describe_routes(const config::Config& cfg) {
     return s;
 }
 
-unsigned long long open_files_limit() {
+uint64_t open_files_limit() {
     rlimit rl{};
     getrlimit(RLIMIT_NOFILE, &rl);
-    return rl.rlim_cur;
+    return uint64_t(rl.rlim_cur);
+}
+
+// Descriptors that are not clients: stdin, stdout, stderr, and per worker its
+// poller, its wake-up descriptor, its listener and one spare (a /proc file
+// read for /metrics, a second accept while the first is being counted).
+uint64_t reserved_fds(const config::Config& cfg) { return 3 + 4 * uint64_t(cfg.workers); }
+
+void log_start(const config::Config& cfg) {
+    const uint64_t limit = open_files_limit();
+    const uint64_t reserved = reserved_fds(cfg);
+    const uint64_t clients = limit > reserved ? limit - reserved : 0;
+    if (log_enabled(LogLevel::info)) {
+        const bool token = !cfg.publish_token.empty(), jwt = !cfg.jwt_secret.empty();
+        Log(LogLevel::info, "start")
+            .str("version", WSHUB_VERSION)
+            .str("listen", cfg.listen.to_string())
+            .num("workers", cfg.workers)
+            .str("routes", describe_routes(cfg))
+            .num("max_conns", cfg.max_conns)
+            .num("max_conns_per_ip", cfg.max_conns_per_ip)
+            .num("max_message", cfg.max_message)
+            .num("queue_messages", cfg.queue_messages)
+            .num("queue_bytes", cfg.queue_bytes)
+            .str("overflow", cfg.overflow == config::Overflow::close  ? "close"
+                             : cfg.overflow == config::Overflow::drop ? "drop"
+                                                                      : "block")
+            .str("publish", token && jwt ? "token,jwt" : token ? "token" : jwt ? "jwt" : "off")
+            .num("drain_timeout_ms", cfg.drain_timeout_ms)
+            .num("open_files_limit", limit)
+            .num("max_clients", clients)
+            .emit();
+    }
+    // Each client is one descriptor: past the limit, accept fails (and is
+    // retried), so a --max-conns above it can never be reached.
+    if (cfg.max_conns > clients && log_enabled(LogLevel::warn))
+        Log(LogLevel::warn, "open_files_limit")
+            .num("max_conns", cfg.max_conns)
+            .num("max_clients", clients)
+            .str("msg", "--max-conns is above what the open-files limit allows (raise it with ulimit -n)")
+            .emit();
 }
 
 // Collects every child that has exited, without blocking.
@@ -42,6 +83,22 @@ void reap_children() {
     while (waitpid(-1, nullptr, WNOHANG) > 0) {
     }
 }
+
+// The next SIGINT or SIGTERM (reaping children on the way, as PID 1).
+int wait_for_stop(const sigset_t& waited, bool init) {
+    int sig = 0;
+    while (sigwait(&waited, &sig) != 0 || sig == SIGCHLD) {
+        if (sig == SIGCHLD && init) reap_children();
+        sig = 0;
+    }
+    return sig;
+}
+
+// Shared::drain.on_done: the signal thread waits in sigwait, so a signal is
+// what reaches it; SIGTERM is in its set and blocked everywhere.
+void wake_signal_thread(void* thread) { pthread_kill(*static_cast<pthread_t*>(thread), SIGTERM); }
+
+const char* signal_name(int sig) { return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "other"; }
 
 }  // namespace
 
@@ -81,7 +138,7 @@ int run_server(const config::Config& cfg, const std::vector<wshub::Handler*>& cu
     shared.custom = custom;
 
     if (std::string error; !net::address_free(cfg.listen, error)) {
-        log_error("cannot listen on %s: %s", cfg.listen.to_string().c_str(), error.c_str());
+        Log(LogLevel::error, "listen_failed").str("listen", cfg.listen.to_string()).str("msg", error).emit();
         return 1;
     }
     std::vector<std::unique_ptr<Worker>> workers;
@@ -90,25 +147,55 @@ int run_server(const config::Config& cfg, const std::vector<wshub::Handler*>& cu
         shared.workers.push_back(workers.back().get());
         std::string error;
         if (!workers.back()->listen(error)) {
-            log_error("cannot listen on %s: %s", cfg.listen.to_string().c_str(), error.c_str());
+            Log(LogLevel::error, "listen_failed").str("listen", cfg.listen.to_string()).str("msg", error).emit();
             return 1;
         }
     }
     std::vector<std::thread> threads;
     for (auto& w : workers) threads.emplace_back([&w] { w->run(); });
 
-    log_info("wshub %s listening on %s (workers %u, routes %s, open-files limit %llu)", WSHUB_VERSION,
-             cfg.listen.to_string().c_str(), cfg.workers, describe_routes(cfg).c_str(),
-             open_files_limit());
+    log_start(cfg);
 
-    int sig = 0;
-    while (sigwait(&waited, &sig) != 0 || sig == SIGCHLD) {
-        if (sig == SIGCHLD) reap_children();
-        sig = 0;
-    }
-    log_info("signal %d: stopping", sig);
+    const int first = wait_for_stop(waited, init);
+    const uint64_t started = reactor::monotonic_ms();
+    shared.drain.deadline_ms = started + cfg.drain_timeout_ms;
+    pthread_t self = pthread_self();
+    shared.drain.on_done = wake_signal_thread;
+    shared.drain.on_done_arg = &self;
+    shared.drain.requested.store(true, std::memory_order_release);
+    if (log_enabled(LogLevel::info))
+        Log(LogLevel::info, "drain_start")
+            .str("signal", signal_name(first))
+            .num("connections", shared.open_conns.load(std::memory_order_relaxed))
+            .num("timeout_ms", cfg.drain_timeout_ms)
+            .emit();
+    for (auto& w : workers) w->wake();
+
+    // Either the last worker says it is done (with a SIGTERM of its own),
+    // or a second signal comes from outside.
+    const int second = wait_for_stop(waited, init);
+    const bool drained = shared.drain.done.load(std::memory_order_acquire) == shared.workers.size();
+    // Drained workers have left their loops already; anything else is cut now.
     for (auto& w : workers) w->request_stop();
     for (auto& t : threads) t.join();
+    const uint64_t forced = shared.drain.forced.load(std::memory_order_relaxed);
+    if (!drained) {
+        if (log_enabled(LogLevel::warn))
+            Log(LogLevel::warn, "drain_abort")
+                .str("signal", signal_name(second))
+                .num("duration_ms", reactor::monotonic_ms() - started)
+                .num("forced", forced)
+                .str("msg", "second signal: connections cut, exit status 1")
+                .emit();
+        return 1;
+    }
+    const LogLevel level = forced ? LogLevel::warn : LogLevel::info;
+    if (log_enabled(level)) {
+        Log line(level, "drain_done");
+        line.num("duration_ms", reactor::monotonic_ms() - started).num("forced", forced);
+        if (forced) line.str("msg", "connections still open at --drain-timeout were cut");
+        line.emit();
+    }
     return 0;
 }
 

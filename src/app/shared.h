@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,6 +23,7 @@ class Worker;
 struct Shared {
     explicit Shared(const config::Config& c) : cfg(c), registry(c.workers) {
         for (const auto& p : c.room_passwords) room_secrets.push_back({p.room, crypto::sha256(p.secret)});
+        if (!c.publish_token.empty()) publish_token = crypto::sha256(c.publish_token);
     }
 
     // Room passwords are kept as digests: comparing two fixed-size digests
@@ -44,6 +46,24 @@ struct Shared {
     wshub::Handler* builtin[3] = {};       // echo, raw, json (config::RouteMode order)
     std::vector<wshub::Handler*> custom;   // by Route::custom
     std::vector<RoomSecret> room_secrets;  // --room-password
+    // --publish-token-file, as a digest for the same reason.
+    std::optional<crypto::Sha256Digest> publish_token;
+
+    // The graceful drain (app/drain.cpp). The signal thread writes
+    // deadline_ms, then sets requested (release) and wakes every worker;
+    // each worker then stops accepting and says so in `quiet`, closes its
+    // connections once all are quiet, and counts itself in `done` when it
+    // has none left. The last one calls on_done (once, from its thread).
+    struct Drain {
+        std::atomic<bool> requested{false};
+        uint64_t deadline_ms = 0;          // reactor::monotonic_ms() clock
+        std::atomic<unsigned> quiet{0};
+        std::atomic<unsigned> done{0};
+        std::atomic<uint64_t> forced{0};   // connections cut at the deadline or by a second signal
+        void (*on_done)(void* arg) = nullptr;
+        void* on_done_arg = nullptr;
+    } drain;
+    bool draining() const noexcept { return drain.requested.load(std::memory_order_acquire); }
 
     wshub::Handler* handler_for(const config::Route& r) const noexcept {
         return r.mode == config::RouteMode::custom ? custom[r.custom] : builtin[int(r.mode)];

@@ -56,7 +56,7 @@ bool Worker::listen(std::string& error) {
 void Worker::run() {
     while (!stop_.load(std::memory_order_acquire)) {
         if (int err = loop_.run_once(*this); err < 0) {
-            log_error("worker %u: event loop failed: %s", index_, std::strerror(-err));
+            Log(LogLevel::error, "event_loop_failed").num("worker", index_).str("msg", std::strerror(-err)).emit();
             break;
         }
         // End of the pass: read unblocked publishers' held-back messages,
@@ -70,9 +70,12 @@ void Worker::run() {
             if (unblocked_.empty()) break;
         }
         if (!unblocked_.empty()) loop_.poller().wake();
+        if (drain_ != DrainPhase::none || shared_.draining()) {
+            step_drain();
+            if (drain_ == DrainPhase::done) break;
+        }
     }
-    for (auto& c : slots_)
-        if (c->state() != Connection::State::free) c->terminate();
+    force_close_all();  // after request_stop(): whatever is left
     flush_outbox();
 }
 
@@ -105,7 +108,7 @@ void Worker::drain_inbox() {
         switch (d.kind) {
         case hub::Delivery::Kind::room:
             if (auto* local = static_cast<hub::LocalRoom*>(d.room->workers[index_].local))
-                deliver_local(local, d.frame, d.conn, d.gate, d.seq);
+                deliver_local(local, d.frame, d.conn, d.gate, d.seq, d.audience);
             shared_.registry.release(d.room);
             break;
         case hub::Delivery::Kind::direct:
@@ -175,10 +178,15 @@ void Worker::on_timer(uint64_t token) {
         resume_accepting();
         return;
     }
+    if (token == kDrainDeadlineToken) {
+        force_close_all();
+        return;
+    }
     if (Connection* c = lookup(token)) c->on_timer();
 }
 
 void Worker::accept_ready() {
+    if (listen_fd_ < 0) return;  // closed by a drain
     for (int i = 0; i < kAcceptsPerEvent; ++i) {
         if (free_slots_.empty() && slots_.size() >= kMaxSlots) return;
         net::Address peer;
@@ -187,8 +195,12 @@ void Worker::accept_ready() {
             if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
                 // Out of descriptors: stop watching the listener (it would
                 // report readable forever) and retry from a timer.
-                log_warn("worker %u: accept: %s; pausing accepts for %llu ms", index_, std::strerror(errno),
-                         static_cast<unsigned long long>(kAcceptRetryMs));
+                if (log_enabled(LogLevel::warn))
+                    Log(LogLevel::warn, "accept_paused")
+                        .num("worker", index_)
+                        .str("msg", std::strerror(errno))
+                        .num("retry_ms", kAcceptRetryMs)
+                        .emit();
                 loop_.poller().remove(listen_fd_, reactor::kReadable);
                 listening_ = false;
                 loop_.add_timer(loop_.now_ms() + kAcceptRetryMs, kAcceptRetryToken);
@@ -205,12 +217,12 @@ void Worker::accept_ready() {
             slot = uint32_t(slots_.size());
             slots_.push_back(std::make_unique<Connection>(*this, slot));
         }
-        slots_[slot]->start(fd, net::ip_key(peer));
+        slots_[slot]->start(fd, peer);
     }
 }
 
 void Worker::resume_accepting() {
-    if (listening_ || stop_.load(std::memory_order_acquire)) return;
+    if (listening_ || listen_fd_ < 0 || stop_.load(std::memory_order_acquire)) return;
     if (loop_.poller().add(listen_fd_, kListenerToken, reactor::kReadable) == 0) {
         listening_ = true;
     } else {
@@ -270,7 +282,7 @@ void Worker::leave_room(hub::LocalRoom* local) {
 }
 
 void Worker::deliver_local(hub::LocalRoom* local, hub::Frame* frame, uint64_t exclude, hub::Gate* gate,
-                           uint64_t seq) {
+                           uint64_t seq, hub::Audience audience) {
     // deliver() may close a slow member, which leaves the room and
     // swap-removes it from this list: walk it from the back so every member
     // still gets the message exactly once.
@@ -278,7 +290,7 @@ void Worker::deliver_local(hub::LocalRoom* local, hub::Frame* frame, uint64_t ex
     for (size_t i = local->members.size(); i-- > 0;) {
         if (i >= local->members.size()) continue;
         Connection* c = local->members[i];
-        if (c->conn_id() != exclude && local->joined_at[i] < seq) c->deliver(frame, gate);
+        if (c->conn_id() != exclude && local->joined_at[i] < seq && c->in_audience(audience)) c->deliver(frame, gate);
     }
     --local->pins;
     leave_room(local);  // frees it if everyone left meanwhile
@@ -289,7 +301,11 @@ void Worker::to_outbox(unsigned w, const hub::Delivery& d) {
     outbox_[w].push_back(d);
 }
 
-size_t Worker::publish(std::string_view name, hub::Frame* frame, uint64_t exclude, hub::Gate* gate) {
+size_t Worker::publish(std::string_view name, hub::Frame* frame, uint64_t exclude, hub::Gate* gate,
+                       hub::Audience audience) {
+    // Closing everything (a drain): what connections say as they go (json
+    // presence) would only reach members that are closing too.
+    if (drain_ >= DrainPhase::closing) return 0;
     hub::LocalRoom* local = local_room(name);
     hub::Room* room = local ? local->room : shared_.registry.acquire(name);
     const size_t members = room->members.load(std::memory_order_relaxed);
@@ -302,9 +318,9 @@ size_t Worker::publish(std::string_view name, hub::Frame* frame, uint64_t exclud
             hub::retain(gate);
             hub::gate_add(gate, hub::Gate::kInFlight);
         }
-        to_outbox(w, {hub::Delivery::Kind::room, room, frame, gate, exclude, seq});
+        to_outbox(w, {hub::Delivery::Kind::room, room, frame, gate, exclude, seq, audience});
     }
-    if (local) deliver_local(local, frame, exclude, gate, seq);
+    if (local) deliver_local(local, frame, exclude, gate, seq, audience);
     else shared_.registry.release(room);
     return members;
 }

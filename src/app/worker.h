@@ -31,8 +31,10 @@ public:
     bool listen(std::string& error);
     // Runs until request_stop(); then closes every connection.
     void run();
-    // Thread-safe.
+    // Thread-safe: ends run() at once, cutting every connection.
     void request_stop() noexcept;
+    // Thread-safe: makes the loop run a pass (to see Shared::drain).
+    void wake() noexcept { loop_.poller().wake(); }
     // Thread-safe: queues deliveries from another worker, in order.
     void post(std::vector<hub::Delivery>& batch);
 
@@ -66,9 +68,11 @@ public:
     hub::LocalRoom* local_room(std::string_view name);
     hub::LocalRoom* enter_room(std::string_view name);  // finds or creates
     void leave_room(hub::LocalRoom* local);              // frees it when empty
-    // Fans a frame out to every member of the room on every worker. `gate`
-    // is the publisher's (--overflow block), or null.
-    size_t publish(std::string_view room, hub::Frame* frame, uint64_t exclude, hub::Gate* gate);
+    // Fans a frame out to every member of the room (in `audience`) on every
+    // worker. `gate` is the publisher's (--overflow block), or null. Returns
+    // the room's members, all of them, at the time.
+    size_t publish(std::string_view room, hub::Frame* frame, uint64_t exclude, hub::Gate* gate,
+                   hub::Audience audience = hub::Audience::all);
     bool send_to(uint64_t target, hub::Frame* frame, hub::Gate* gate);
     // A gate reached zero: its publisher, on whichever worker, may be read again.
     void unblock(uint64_t publisher);
@@ -77,12 +81,25 @@ public:
     bool is_live(uint64_t id) const noexcept;
     void set_live(uint32_t slot, uint64_t id) noexcept;  // 0: not open
 
+    // The graceful drain, as this worker sees it (drain.cpp): none; quiet
+    // (not accepting, waiting for the other workers to be too); closing (every
+    // connection told 1001); done (none left).
+    enum class DrainPhase : uint8_t { none, quiet, closing, done };
+    bool draining() const noexcept { return drain_ != DrainPhase::none; }
+
 private:
+    // A timer token that is not a connection (whose slot part never is a slot).
+    static constexpr uint64_t kDrainDeadlineToken = 0xFFFFFFFDull;
+
     void accept_ready();
+    void step_drain();
+    void stop_listening() noexcept;
+    void force_close_all() noexcept;
+    size_t open_slots() const noexcept { return slots_.size() - free_slots_.size(); }
     void resume_accepting();
     Connection* lookup(uint64_t token) noexcept;
     void deliver_local(hub::LocalRoom* local, hub::Frame* frame, uint64_t exclude, hub::Gate* gate,
-                       uint64_t seq);
+                       uint64_t seq, hub::Audience audience);
     void to_outbox(unsigned worker, const hub::Delivery& d);
     void flush_dirty();
     void resume_unblocked();
@@ -94,6 +111,7 @@ private:
     reactor::Loop loop_;
     int listen_fd_ = -1;
     bool listening_ = false;  // listener registered with the poller
+    DrainPhase drain_ = DrainPhase::none;
     std::atomic<bool> stop_{false};
     std::unique_ptr<uint8_t[]> read_buf_;
     std::vector<std::unique_ptr<Connection>> slots_;

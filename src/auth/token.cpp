@@ -13,14 +13,10 @@ std::string_view trim_ows(std::string_view v) noexcept {
     return v;
 }
 
-// RFC 6750 section 2.1: "Bearer" (case-insensitive), one or more spaces, token.
 bool from_authorization(const http::Request& req, std::string& out) {
-    const auto value = req.header("authorization");
-    if (!value || value->size() < 7 || !http::iequals(value->substr(0, 6), "bearer") || (*value)[6] != ' ')
-        return false;
-    const std::string_view token = trim_ows(value->substr(7));
-    if (token.empty()) return false;
-    out.assign(token);
+    const auto token = authorization_bearer(req);
+    if (!token) return false;
+    out.assign(*token);
     return true;
 }
 
@@ -53,6 +49,16 @@ bool from_query(const http::Request& req, std::string& out) {
 }
 
 }  // namespace
+
+// RFC 6750 section 2.1: "Bearer" (case-insensitive), one or more spaces, token.
+std::optional<std::string_view> authorization_bearer(const http::Request& req) noexcept {
+    const auto value = req.header("authorization");
+    if (!value || value->size() < 7 || !http::iequals(value->substr(0, 6), "bearer") || (*value)[6] != ' ')
+        return std::nullopt;
+    const std::string_view token = trim_ows(value->substr(7));
+    if (token.empty()) return std::nullopt;
+    return token;
+}
 
 bool is_bearer_protocol(std::string_view offered) noexcept {
     return offered.size() > kBearerPrefix.size() && offered.substr(0, kBearerPrefix.size()) == kBearerPrefix;

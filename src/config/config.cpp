@@ -204,6 +204,22 @@ std::string set_text(std::string& field, std::string_view v) {
     return {};
 }
 
+std::string set_log_level(Config& c, std::string_view v) {
+    if (v == "error") c.log_level = LogLevel::error;
+    else if (v == "warn") c.log_level = LogLevel::warn;
+    else if (v == "info") c.log_level = LogLevel::info;
+    else if (v == "debug") c.log_level = LogLevel::debug;
+    else return "expected error, warn, info or debug";
+    return {};
+}
+
+std::string set_log_format(Config& c, std::string_view v) {
+    if (v == "text") c.log_format = LogFormat::text;
+    else if (v == "json") c.log_format = LogFormat::json;
+    else return "expected text or json";
+    return {};
+}
+
 // A message goes out as one frame whose size must fit 32 bits (hub::Frame).
 constexpr uint64_t kMaxFramePayload = (uint64_t(1) << 32) - 16;
 
@@ -307,6 +323,17 @@ const Flag kFlags[] = {
          if (err.empty()) c.max_msg_burst = uint32_t(n);
          return err;
      }, false},
+    {"drain-timeout", "DURATION", "10s",
+     "on SIGTERM/SIGINT, how long open connections get to take their queued messages and the 1001 "
+     "close before they are cut; 0: cut at once",
+     [](Config& c, std::string_view v) { return set_duration(c.drain_timeout_ms, v, true); }, false},
+    {"log-level", "LEVEL", "info", "least severe log lines written to stderr: error, warn, info or debug",
+     set_log_level, false},
+    {"log-format", "FORMAT", "text", "log lines as text (key=value) or json (one object a line)",
+     set_log_format, false},
+    {"publish-token-file", "PATH", "none",
+     "file holding the bearer token of POST /publish (one trailing newline is ignored)",
+     [](Config& c, std::string_view v) { return set_text(c.publish_token_file, v); }, false},
 };
 
 const Flag* find_flag(std::string_view name) {
@@ -352,6 +379,27 @@ std::string resolve_jwt_secret(Config& c, const char* const* envp) {
     return {};
 }
 
+// The /publish token: sent in a header, so visible ASCII without spaces; and
+// long enough that guessing it over the network is hopeless.
+std::string resolve_publish_token(Config& c) {
+    if (c.publish_token_file.empty()) return {};
+    const std::string accepts = "--publish-token-file: expected a readable file holding a token of 16 to 4096 "
+                                "visible ASCII characters";
+    std::string why;
+    if (!read_small_file(c.publish_token_file, c.publish_token, why))
+        return accepts + " (" + why + "), got '" + c.publish_token_file + "'";
+    if (!c.publish_token.empty() && c.publish_token.back() == '\n') c.publish_token.pop_back();
+    if (!c.publish_token.empty() && c.publish_token.back() == '\r') c.publish_token.pop_back();
+    bool visible = c.publish_token.size() >= 16 && c.publish_token.size() <= 4096;
+    for (unsigned char ch : c.publish_token) visible = visible && ch > 0x20 && ch < 0x7f;
+    // The file's content is a secret: say what is wrong with it, never show it.
+    if (!visible) {
+        c.publish_token.clear();
+        return accepts + ", got a file that does not hold one ('" + c.publish_token_file + "')";
+    }
+    return {};
+}
+
 // Cross-flag rules and the files, once every source has been read.
 std::string finish(Config& c, const char* const* envp) {
     if (c.routes.empty()) return "--route: at least one route is required";
@@ -359,6 +407,7 @@ std::string finish(Config& c, const char* const* envp) {
         if (std::string err = load_room_password_file(c); !err.empty())
             return "--room-password-file: " + err + " ('" + c.room_password_file + "')";
     if (c.max_msg_burst == 0) c.max_msg_burst = c.max_msg_rate;
+    if (std::string err = resolve_publish_token(c); !err.empty()) return err;
     return resolve_jwt_secret(c, envp);
 }
 

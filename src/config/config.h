@@ -18,6 +18,11 @@ const char* mode_name(RouteMode mode) noexcept;
 
 enum class Overflow : uint8_t { close, drop, block };
 
+// --log-level: a line is written when its level is at or below this one.
+enum class LogLevel : uint8_t { error, warn, info, debug };
+// --log-format: text (`TS LEVEL EVENT key=value ...`) or one JSON object a line.
+enum class LogFormat : uint8_t { text, json };
+
 struct Route {
     std::string path;
     RouteMode mode;
@@ -64,6 +69,15 @@ struct Config {
     bool require_origin = false;
     uint32_t max_msg_rate = 0;   // data messages per second per connection; 0 = off
     uint32_t max_msg_burst = 0;  // 0: the rate
+
+    // Operations.
+    uint64_t drain_timeout_ms = 10'000;  // SIGTERM/SIGINT: how long a drain may take
+    LogLevel log_level = LogLevel::info;
+    LogFormat log_format = LogFormat::text;
+    // POST /publish: a static bearer token read from a file (never the
+    // command line, like the JWT secret). "" with no JWT secret: /publish refuses.
+    std::string publish_token_file;
+    std::string publish_token;  // resolved by parse()
 
     std::vector<std::string> custom_modes;  // mode names an embedder added
     std::vector<std::string> warnings;      // said once at start-up

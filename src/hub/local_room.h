@@ -30,6 +30,10 @@ struct Membership {
     uint32_t index;
 };
 
+// Which members of a room a delivery is for. Usually all; a POST /publish
+// is framed twice, as is for most members and wrapped for json-mode ones.
+enum class Audience : uint8_t { all, json, not_json };
+
 // Work handed from one worker to another: a message for its members of a
 // room or for one of its connections, or word that a blocked publisher of
 // its may be read again.
@@ -41,6 +45,7 @@ struct Delivery {
     Gate* gate;     // room, direct: the publisher's gate (a reference), or null
     uint64_t conn;  // room: the sender to skip (0: none); direct: the target; unblock: the publisher
     uint64_t seq;   // room: the publish's number (Room::seq)
+    Audience audience = Audience::all;  // room
 };
 
 }  // namespace wshub::hub

@@ -15,6 +15,14 @@
 
 namespace wshub::hub {
 
+// What may name a room: 1 to 128 bytes, no control characters.
+inline bool valid_room_name(std::string_view name) noexcept {
+    if (name.empty() || name.size() > 128) return false;
+    for (unsigned char c : name)
+        if (c < 0x20 || c == 0x7f) return false;
+    return true;
+}
+
 struct Room {
     struct PerWorker {
         std::atomic<uint32_t> members{0};

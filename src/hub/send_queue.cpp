@@ -60,6 +60,7 @@ bool SendQueue::flush(int fd, Written& done) noexcept {
         const net::IoStatus st = net::write_some(fd, iov, int(n), written);
         if (st == net::IoStatus::error) return false;
         if (st == net::IoStatus::would_block) return true;
+        done.wire += written;
         while (written != 0) {
             const uint32_t left = at(0)->size - front_offset_;
             if (written < left) {

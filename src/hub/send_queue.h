@@ -40,10 +40,12 @@ public:
     // control frames do not. False only if memory for the queue ran out.
     bool push(Frame* f) noexcept;
 
-    // Data frames (and their bytes) that went out completely.
+    // Data frames (and their bytes) that went out completely, and every
+    // byte written (control frames, HTTP answers and partial frames too).
     struct Written {
         uint64_t frames = 0;
         uint64_t bytes = 0;
+        uint64_t wire = 0;
     };
 
     // Writes queued frames (up to 64 per writev) until the socket would block

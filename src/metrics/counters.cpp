@@ -1,5 +1,7 @@
 #include "metrics/counters.h"
 
+#include <iterator>
+
 #include "auth/jwt.h"
 
 namespace wshub::metrics {
@@ -18,6 +20,7 @@ const char* reject_label(Reject r) noexcept {
     case Reject::handshake_timeout: return "handshake_timeout";
     case Reject::origin: return "origin";
     case Reject::unauthorized: return "unauthorized";
+    case Reject::draining: return "draining";
     case Reject::count_: break;
     }
     return "unknown";
@@ -64,6 +67,26 @@ const char* join_refusal_label(JoinRefusal r) noexcept {
     case JoinRefusal::count_: break;
     }
     return "unknown";
+}
+
+PublishStatus publish_status(int status) noexcept {
+    switch (status) {
+    case 200: return PublishStatus::s200;
+    case 400: return PublishStatus::s400;
+    case 401: return PublishStatus::s401;
+    case 403: return PublishStatus::s403;
+    case 405: return PublishStatus::s405;
+    case 411: return PublishStatus::s411;
+    case 413: return PublishStatus::s413;
+    case 503: return PublishStatus::s503;
+    default: return PublishStatus::s500;
+    }
+}
+
+const char* publish_status_label(PublishStatus s) noexcept {
+    static const char* const labels[] = {"200", "400", "401", "403", "405", "411", "413", "500", "503"};
+    static_assert(std::size(labels) == size_t(PublishStatus::count_));
+    return s < PublishStatus::count_ ? labels[size_t(s)] : "500";
 }
 
 }  // namespace wshub::metrics

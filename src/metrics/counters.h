@@ -22,6 +22,7 @@ enum class Reject : uint8_t {
     origin,             // 403: Origin not allowed, or missing under --require-origin
     unauthorized,       // 401: no valid token on an ,auth route
     handshake_timeout,  // closed without an answer
+    draining,           // 503: an upgrade (or /publish) completed while the server drains
     count_
 };
 const char* reject_label(Reject r) noexcept;
@@ -41,6 +42,11 @@ const char* auth_failure_label(size_t reason) noexcept;
 
 enum class JoinRefusal : uint8_t { rooms_claim, password, count_ };
 const char* join_refusal_label(JoinRefusal r) noexcept;
+
+// POST /publish answers, by status (the statuses it can answer).
+enum class PublishStatus : uint8_t { s200, s400, s401, s403, s405, s411, s413, s500, s503, count_ };
+PublishStatus publish_status(int status) noexcept;  // s500 for a status not listed
+const char* publish_status_label(PublishStatus s) noexcept;
 
 class Counter {
 public:
@@ -65,6 +71,7 @@ struct WorkerCounters {
     Counter auth_failures[kAuthFailureReasons];
     Counter joins_forbidden[size_t(JoinRefusal::count_)];
     Counter rate_limited;  // connections closed for sending over --max-msg-rate
+    Counter publish_requests[size_t(PublishStatus::count_)];
 
     void reject(Reject r) noexcept { rejected[size_t(r)].add(); }
     void drop(Drop d) noexcept { dropped[size_t(d)].add(); }

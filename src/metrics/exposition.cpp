@@ -118,6 +118,10 @@ std::string render(const std::vector<const WorkerCounters*>& workers, const Gaug
                  w.sum([r](const WorkerCounters& c) -> const Counter& { return c.joins_forbidden[r]; }));
     w.counter("wshub_rate_limited_total", "Connections closed with 1008 for sending over --max-msg-rate.",
               [](const WorkerCounters& c) -> const Counter& { return c.rate_limited; });
+    w.header("wshub_publish_requests_total", "counter", "POST /publish requests, by the status answered.");
+    for (size_t s = 0; s < size_t(PublishStatus::count_); ++s)
+        w.sample("wshub_publish_requests_total", "code", publish_status_label(PublishStatus(s)),
+                 w.sum([s](const WorkerCounters& c) -> const Counter& { return c.publish_requests[s]; }));
     append_process_metrics(out);
     return out;
 }

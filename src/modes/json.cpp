@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "crypto/base64.h"
 #include "json/json.h"
 #include "modes/modes.h"
 
@@ -331,5 +332,35 @@ private:
 }  // namespace
 
 std::unique_ptr<wshub::Handler> make_json(const JsonOptions& options) { return std::make_unique<Json>(options); }
+
+void json_publish_envelope(std::string& out, std::string_view room, std::string_view body, bool binary,
+                           uint64_t ts_ms) {
+    json::Writer w(out);
+    w.begin_object();
+    w.key("type");
+    w.string("message");
+    w.key("room");
+    w.string(room);
+    w.key("from");
+    w.string("publish");
+    w.key("data");
+    if (binary) {
+        w.string(crypto::base64_encode(body));
+        w.key("encoding");
+        w.string("base64");
+    } else {
+        std::string_view trimmed = body;
+        auto is_ws = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+        while (!trimmed.empty() && is_ws(trimmed.front())) trimmed.remove_prefix(1);
+        while (!trimmed.empty() && is_ws(trimmed.back())) trimmed.remove_suffix(1);
+        if (json::validate(trimmed, kDataDepth) == json::Error::none)
+            w.raw(trimmed);
+        else
+            w.string(body);
+    }
+    w.key("ts");
+    w.number(ts_ms);
+    w.end_object();
+}
 
 }  // namespace wshub::modes

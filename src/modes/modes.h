@@ -2,7 +2,10 @@
 // embedder's would be.
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <string>
+#include <string_view>
 
 #include "wshub/handler.h"
 
@@ -23,5 +26,14 @@ struct JsonOptions {
 };
 // The JSON protocol over text frames (README.md, "JSON protocol").
 std::unique_ptr<wshub::Handler> make_json(const JsonOptions& options);
+
+// What json-mode members of `room` receive for a POST /publish body:
+// {"type":"message","room":R,"from":"publish","data":D,"ts":T}, where D is
+// the body itself when it is JSON (no deeper than a member's own data may
+// be; whitespace around it dropped), else the body as a JSON string. A binary
+// body becomes base64 text, marked "encoding":"base64" after "data".
+// Appends to out.
+void json_publish_envelope(std::string& out, std::string_view room, std::string_view body, bool binary,
+                           uint64_t ts_ms);
 
 }  // namespace wshub::modes

@@ -1,5 +1,7 @@
 #include "net/ip_limiter.h"
 
+#include <arpa/inet.h>
+
 #include <cstring>
 #include <string_view>
 
@@ -14,6 +16,17 @@ IpKey ip_key(const Address& a) noexcept {
         std::memcpy(k.bytes.data() + 12, &reinterpret_cast<const sockaddr_in*>(&a.storage)->sin_addr, 4);
     }
     return k;
+}
+
+std::string to_string(const IpKey& ip, uint16_t port) {
+    static constexpr uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    char host[INET6_ADDRSTRLEN] = "?";
+    if (std::memcmp(ip.bytes.data(), kMapped, sizeof kMapped) == 0) {
+        inet_ntop(AF_INET, ip.bytes.data() + 12, host, sizeof host);
+        return std::string(host) + ":" + std::to_string(port);
+    }
+    inet_ntop(AF_INET6, ip.bytes.data(), host, sizeof host);
+    return "[" + std::string(host) + "]:" + std::to_string(port);
 }
 
 size_t IpLimiter::Hash::operator()(const IpKey& k) const noexcept {

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <mutex>
+#include <string>
 #include <unordered_map>
 
 #include "net/address.h"
@@ -20,6 +21,9 @@ struct IpKey {
 };
 
 IpKey ip_key(const Address& a) noexcept;
+
+// "127.0.0.1:40312" for an IPv4(-mapped) key, "[::1]:40312" otherwise.
+std::string to_string(const IpKey& ip, uint16_t port);
 
 class IpLimiter {
 public:

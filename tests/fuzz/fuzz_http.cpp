@@ -1,6 +1,7 @@
 // libFuzzer target for the HTTP head path: find_head_end fed the input both at
 // once and one byte at a time must agree, and whatever head it finds goes
-// through parse_request, check_upgrade and the response builders. Besides
+// through parse_request, check_upgrade, the body framing and the response
+// builders. Besides
 // crashes and UB, it traps on broken invariants (views outside the head,
 // disagreeing scans, a 101 whose key does not decode).
 #include <cstddef>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "crypto/base64.h"
+#include "http/body.h"
 #include "http/request.h"
 #include "http/upgrade.h"
 
@@ -64,6 +66,20 @@ void exercise_upgrade(const Request& req) {
     }
 }
 
+// A body is read only with a Content-Length within the limit and no
+// Transfer-Encoding; every refusal has its text.
+void exercise_body(const Request& req) {
+    const BodyFraming f = body_framing(req, 1024);
+    if (f.status == 0) {
+        require(req.content_length && *req.content_length == f.length && f.length <= 1024);
+        require(!req.header("transfer-encoding"));
+    } else {
+        require((f.status == 411 || f.status == 413) && !f.why.empty() && f.why.back() == '\n');
+    }
+    (void)has_media_type(req.header("content-type"), "application/octet-stream");
+    (void)expects_continue(req);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -91,5 +107,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (status != ParseStatus::ok) return 0;
     check_request_views(req, head);
     exercise_upgrade(req);
+    exercise_body(req);
     return 0;
 }

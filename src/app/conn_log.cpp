@@ -1,0 +1,49 @@
+// A connection's log lines. Built only when their level is enabled (callers
+// check log_enabled), from what the connection keeps anyway plus a start time
+// and two byte counts: logging adds no strings to a connection.
+#include "app/connection.h"
+#include "app/log.h"
+#include "app/worker.h"
+#include "http/redact.h"
+
+namespace wshub::app {
+
+std::string Connection::peer_text() const { return net::to_string(peer_, peer_port_); }
+
+void Connection::log_opened() {
+    Log line(LogLevel::debug, "opened");
+    line.str("peer", peer_text()).num("id", conn_id());
+    if (route_) line.str("route", route_->path);
+    if (identity_ && !identity_->user.empty()) line.str("sub", identity_->user);
+    line.emit();
+}
+
+// code: what was sent or answered (1006: the socket ended without a close
+// handshake). Bytes are on the wire: the HTTP request and 101, frame headers.
+void Connection::log_closed() {
+    Log line(LogLevel::info, "closed");
+    line.str("peer", peer_text()).num("id", conn_id());
+    if (route_) line.str("route", route_->path);
+    if (identity_ && !identity_->user.empty()) line.str("sub", identity_->user);
+    line.num("code", close_code_)
+        .num("duration_ms", w_.now_ms() - opened_ms_)
+        .num("bytes_in", bytes_in_)
+        .num("bytes_out", bytes_out_)
+        .emit();
+}
+
+// Every refusal before the upgrade: its status, its metrics reason, the text
+// the client was sent, and the request target with its secrets redacted.
+void Connection::log_refused(int status, std::string_view reason, std::string_view why) {
+    while (!why.empty() && why.back() == '\n') why.remove_suffix(1);
+    Log line(LogLevel::info, "refused");
+    line.str("peer", peer_text()).num("status", status).str("reason", reason);
+    if (request_) line.str("method", request_->method).str("target", http::redact_target(request_->target));
+    line.str("why", why).emit();
+}
+
+void Connection::log_http(std::string_view path, int status) {
+    Log(LogLevel::debug, "http").str("peer", peer_text()).str("path", path).num("status", status).emit();
+}
+
+}  // namespace wshub::app

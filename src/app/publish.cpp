@@ -1,0 +1,215 @@
+// POST /publish?room=R: a back end's message to a room, on the main port
+// (README "POST /publish"). Everything the head decides is decided first,
+// in this order: enabled (403), method (405), draining (503), credentials
+// (401, 403), room (400), framing (411, 413). Only then is the body read,
+// behind the head in head_, never past Content-Length, under the same
+// --handshake-timeout as a request head. The message then goes through the
+// hub like any member's, framed once per encoding, with every queue policy
+// and counter applying; a /publish has no connection to slow down, so under
+// --overflow block a full queue drops it for that member.
+#include <chrono>
+#include <ctime>
+#include <optional>
+#include <string>
+
+#include "app/connection.h"
+#include "app/log.h"
+#include "app/worker.h"
+#include "auth/jwt.h"
+#include "auth/policy.h"
+#include "auth/token.h"
+#include "crypto/constant_time.h"
+#include "crypto/sha256.h"
+#include "http/body.h"
+#include "http/upgrade.h"
+#include "json/json.h"
+#include "modes/modes.h"
+#include "ws/utf8.h"
+
+namespace wshub::app {
+namespace {
+
+constexpr std::string_view kChallenge = "WWW-Authenticate: Bearer realm=\"wshub\"\r\n";
+constexpr std::string_view kInvalidToken = "WWW-Authenticate: Bearer realm=\"wshub\", error=\"invalid_token\"\r\n";
+// RFC 6750 section 3.1: a valid token without the right scope is a 403.
+constexpr std::string_view kInsufficientScope =
+    "WWW-Authenticate: Bearer realm=\"wshub\", error=\"insufficient_scope\", scope=\"publish\"\r\n";
+
+// The one room= of the query, percent-decoded; or nullopt with `why` set.
+std::optional<std::string> room_param(const http::Request& req, std::string_view& why) {
+    const wshub::UpgradeRequest view{req.path, req.query};
+    std::string room;
+    int seen = 0;
+    const bool well_formed = view.for_each_param("room", [&](std::string_view v) {
+        if (seen++ == 0) room.assign(v);
+    });
+    if (!well_formed) why = "malformed query string\n";
+    else if (seen == 0) why = "room= is required\n";
+    else if (seen > 1) why = "exactly one room= is allowed\n";
+    else if (!hub::valid_room_name(room)) why = "room name must be 1 to 128 bytes without control characters\n";
+    else return room;
+    return std::nullopt;
+}
+
+uint64_t unix_ms() {
+    using namespace std::chrono;
+    return uint64_t(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
+}
+
+}  // namespace
+
+void Connection::start_publish(const http::Request& req, size_t head_len) {
+    const auto& cfg = w_.config();
+    const auto& shared = w_.shared();
+    // With no credential configured nobody could ever be let in: say so,
+    // rather than 401 with a challenge no token can meet.
+    if (!shared.publish_token && cfg.jwt_secret.empty())
+        return answer_publish(403, "disabled", "text/plain; charset=utf-8",
+                              "publishing is not enabled (--publish-token-file or --jwt-secret-file)\n");
+    if (req.method != "POST") return answer_publish(405, "method", "text/plain; charset=utf-8", "use POST\n", "Allow: POST\r\n");
+    if (shared.draining())
+        return answer_publish(503, "draining", "text/plain; charset=utf-8", "server is shutting down\n");
+    std::string_view bad_room;
+    const std::optional<std::string> room = room_param(req, bad_room);
+    // Credentials before the room: who may not publish learns nothing else.
+    if (!publish_authorized(req, room ? std::string_view(*room) : std::string_view{})) return;
+    if (!room) return answer_publish(400, "bad_room", "text/plain; charset=utf-8", bad_room);
+    const http::BodyFraming framing = http::body_framing(req, cfg.max_message);
+    if (framing.status != 0)
+        return answer_publish(framing.status, framing.status == 413 ? "too_large" : "no_length",
+                              "text/plain; charset=utf-8", framing.why);
+    body_at_ = uint32_t(head_len);
+    body_len_ = uint32_t(framing.length);  // <= --max-message, which fits 32 bits
+    if (head_.size() >= head_len + framing.length) {
+        finish_publish();
+        return;
+    }
+    // curl and others wait (a second, for curl) for this before a large body.
+    if (http::expects_continue(req)) queue_raw("HTTP/1.1 100 Continue\r\n\r\n");
+}
+
+// The static token is compared as SHA-256 digests in constant time (its
+// length stays hidden too); a JWT is verified like a WebSocket client's, and
+// must carry a scope with "publish" (read-only and scopeless tokens are for
+// subscribers) and, with a rooms claim, allow this room.
+bool Connection::publish_authorized(const http::Request& req, std::string_view room) {
+    const auto& shared = w_.shared();
+    const auto& cfg = w_.config();
+    const auto token = auth::authorization_bearer(req);
+    if (!token) {
+        answer_publish(401, "missing", "text/plain; charset=utf-8", "unauthorized: missing\n", kChallenge);
+        return false;
+    }
+    if (shared.publish_token) {
+        const crypto::Sha256Digest given = crypto::sha256(*token);
+        if (crypto::equal_constant_time(given.data(), shared.publish_token->data(), given.size())) return true;
+    }
+    if (cfg.jwt_secret.empty()) {
+        answer_publish(401, "bad_token", "text/plain; charset=utf-8", "unauthorized: wrong token\n", kInvalidToken);
+        return false;
+    }
+    auth::JwtOptions options;
+    options.secret = cfg.jwt_secret;
+    options.now_s = int64_t(std::time(nullptr));
+    options.leeway_s = int64_t(cfg.jwt_leeway_ms / 1000);
+    options.issuer = cfg.jwt_issuer;
+    options.audience = cfg.jwt_audience;
+    auth::Claims claims;
+    if (const auth::JwtError e = auth::verify_jwt(*token, options, claims); e != auth::JwtError::none) {
+        std::string body = "unauthorized: ";
+        body += auth::jwt_error_label(e);
+        body += '\n';
+        answer_publish(401, auth::jwt_error_label(e), "text/plain; charset=utf-8", body, kInvalidToken);
+        return false;
+    }
+    bool may_publish = false;
+    for (const auto& s : claims.scopes) may_publish = may_publish || s == "publish";
+    if (!may_publish) {
+        answer_publish(403, "insufficient_scope", "text/plain; charset=utf-8",
+                       "forbidden: the token's scope has no publish\n", kInsufficientScope);
+        return false;
+    }
+    if (claims.has_rooms && !room.empty() && !auth::room_allowed(claims.rooms, room)) {
+        answer_publish(403, "rooms_claim", "text/plain; charset=utf-8", "forbidden: the token does not allow this room\n");
+        return false;
+    }
+    return true;
+}
+
+void Connection::finish_publish() {
+    // The head was parsed and checked already; parse it again for views
+    // into head_ rather than keep a Request (2 KiB) per connection.
+    http::Request req;
+    http::parse_request(std::string_view(head_).substr(0, body_at_), req);
+    request_ = &req;
+    std::string_view unused;
+    const std::string room = *room_param(req, unused);
+    const std::string_view body = std::string_view(head_).substr(body_at_, body_len_);
+    const bool binary = http::has_media_type(req.header("content-type"), "application/octet-stream");
+    size_t recipients = 0;
+    if (w_.shared().draining()) {
+        // The body came in after the signal: its room's members are going.
+        answer_publish(503, "draining", "text/plain; charset=utf-8", "server is shutting down\n");
+    } else if (!binary && !ws::utf8_valid(reinterpret_cast<const uint8_t*>(body.data()), body.size())) {
+        answer_publish(400, "bad_utf8", "text/plain; charset=utf-8",
+                       "a text body must be UTF-8 (send binary as Content-Type: application/octet-stream)\n");
+    } else if (!publish_body(room, body, binary, recipients)) {
+        answer_publish(500, "no_memory", "text/plain; charset=utf-8", "out of memory\n");
+    } else {
+        std::string out = "{\"room\":";
+        json::append_escaped(out, room);
+        out += ",\"recipients\":";
+        out += std::to_string(recipients);
+        out += "}\n";
+        if (log_enabled(LogLevel::debug))
+            Log(LogLevel::debug, "publish")
+                .str("peer", peer_text())
+                .str("room", room)
+                .num("bytes", body.size())
+                .str("type", binary ? "binary" : "text")
+                .num("recipients", recipients)
+                .emit();
+        answer_publish(200, "", "application/json", out);
+    }
+    request_ = nullptr;
+}
+
+// One frame per encoding the routes need: the body as is for raw (and custom)
+// modes, wrapped in the message envelope for json mode. `recipients`: the
+// room's members at the first publish, whatever their mode.
+bool Connection::publish_body(std::string_view room, std::string_view body, bool binary, size_t& recipients) {
+    bool plain = false, json_mode = false;
+    for (const auto& r : w_.config().routes) (r.mode == config::RouteMode::json ? json_mode : plain) = true;
+    bool counted = false;
+    if (plain) {
+        hub::Frame* f = hub::make_frame(binary ? ws::Opcode::binary : ws::Opcode::text, body);
+        if (!f) return false;
+        recipients = w_.publish(room, f, 0, nullptr, hub::Audience::not_json);
+        hub::release(f);
+        counted = true;
+    }
+    if (json_mode) {
+        std::string envelope;
+        modes::json_publish_envelope(envelope, room, body, binary, unix_ms());
+        hub::Frame* f = hub::make_frame(ws::Opcode::text, envelope);
+        if (!f) return false;
+        const size_t n = w_.publish(room, f, 0, nullptr, hub::Audience::json);
+        hub::release(f);
+        if (!counted) recipients = n;
+    }
+    return true;
+}
+
+// Every /publish answer: counted by status, refusals logged like the
+// upgrade's, then the connection closes.
+void Connection::answer_publish(int status, std::string_view reason, std::string_view content_type,
+                                std::string_view body, std::string_view extra_headers) {
+    w_.counters().publish_requests[size_t(metrics::publish_status(status))].add();
+    if (status != 200 && log_enabled(LogLevel::info)) log_refused(status, reason, body);
+    queue_raw(http::response(status, content_type, body, extra_headers));
+    std::string().swap(head_);
+    body_at_ = body_len_ = 0;
+    begin_closing();
+}
+
+}  // namespace wshub::app
