@@ -11,6 +11,7 @@
 #include "crypto/sha256.h"
 #include "http/request.h"
 #include "http/upgrade.h"
+#include "metrics/clock.h"
 #include "metrics/exposition.h"
 #include "net/socket.h"
 
@@ -36,7 +37,7 @@ bool valid_room_name(std::string_view name) {
 }  // namespace
 
 Connection::Connection(Worker& w, uint32_t slot) noexcept
-    : w_(w), slot_(slot), decoder_(w.config().max_message) {}
+    : w_(w), slot_(slot), decoder_(w.config().max_message), out_(&w.counters().queued_bytes) {}
 
 uint64_t Connection::conn_id() const noexcept {
     return uint64_t(generation_ & kGenerationMask) << 30 | uint64_t(slot_) << 8 | w_.index();
@@ -45,6 +46,7 @@ uint64_t Connection::conn_id() const noexcept {
 void Connection::start(int fd, const net::IpKey& peer) {
     fd_ = fd;
     peer_ = peer;
+    accepted_us_ = metrics::now_us();
     ++generation_;
     state_ = State::handshake;
     interest_ = 0;
@@ -217,6 +219,7 @@ void Connection::upgrade(std::string_view key, std::string_view protocol, const 
         rate_.configure(cfg.max_msg_rate, cfg.max_msg_burst, w_.now_ms());
     queue_raw(http::switching_protocols(key, protocol));
     w_.counters().upgraded.add();
+    w_.counters().handshake.observe(metrics::now_us() - accepted_us_);
     handler_->on_open(*this);
     schedule();
 }
@@ -489,7 +492,7 @@ void Connection::begin_closing() {
 
 void Connection::flush() {
     hub::SendQueue::Written written;
-    const bool ok = out_.flush(fd_, written);
+    const bool ok = out_.flush(fd_, written, &w_.counters().publish_to_write);
     w_.counters().messages_sent.add(written.frames);
     w_.counters().bytes_sent.add(written.bytes);
     if (!ok) {
