@@ -155,8 +155,8 @@ void Connection::on_handshake_bytes(size_t added) {
         reject(metrics::Reject::malformed, 400, "malformed request\n");
         return;
     }
-    const config::Route* route = cfg.find_route(req.path);
-    if (!route && (req.path == "/metrics" || req.path == "/healthz" || req.path == "/readyz")) {
+    const config::Route* route = w_.ops_only() ? nullptr : cfg.find_route(req.path);
+    if (!route && w_.serves_ops() && (req.path == "/metrics" || req.path == "/healthz" || req.path == "/readyz")) {
         serve_http(req);
         return;
     }

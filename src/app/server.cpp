@@ -80,9 +80,11 @@ int run_server(const config::Config& cfg, const std::vector<wshub::Handler*>& cu
     shared.builtin[int(config::RouteMode::json)] = json.get();
     shared.custom = custom;
 
-    if (std::string error; !net::address_free(cfg.listen, error)) {
-        log_error("cannot listen on %s: %s", cfg.listen.to_string().c_str(), error.c_str());
-        return 1;
+    for (const net::Address* a : {&cfg.listen, cfg.metrics_listen ? &*cfg.metrics_listen : nullptr}) {
+        if (std::string error; a && !net::address_free(*a, error)) {
+            log_error("cannot listen on %s: %s", a->to_string().c_str(), error.c_str());
+            return 1;
+        }
     }
     std::vector<std::unique_ptr<Worker>> workers;
     for (unsigned i = 0; i < cfg.workers; ++i) {
@@ -94,12 +96,26 @@ int run_server(const config::Config& cfg, const std::vector<wshub::Handler*>& cu
             return 1;
         }
     }
+    // --metrics-listen: bound after the hub's listeners (see Worker::listen),
+    // stopped and joined with them, but never one of shared.workers.
+    if (cfg.metrics_listen) {
+        auto ops = std::make_unique<Worker>(shared, 0, Worker::Role::ops);
+        if (std::string error; !ops->listen(error)) {
+            log_error("cannot listen on %s (--metrics-listen, which must not overlap --listen): %s",
+                      cfg.metrics_listen->to_string().c_str(), error.c_str());
+            return 1;
+        }
+        shared.ops = ops.get();
+        workers.push_back(std::move(ops));
+    }
     std::vector<std::thread> threads;
     for (auto& w : workers) threads.emplace_back([&w] { w->run(); });
 
     log_info("wshub %s listening on %s (workers %u, routes %s, open-files limit %llu)", WSHUB_VERSION,
              cfg.listen.to_string().c_str(), cfg.workers, describe_routes(cfg).c_str(),
              open_files_limit());
+    if (cfg.metrics_listen)
+        log_info("/metrics, /healthz and /readyz on %s only", cfg.metrics_listen->to_string().c_str());
 
     int sig = 0;
     while (sigwait(&waited, &sig) != 0 || sig == SIGCHLD) {

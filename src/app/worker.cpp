@@ -21,9 +21,11 @@ constexpr uint32_t kMaxSlots = 1u << 22;  // the slot field of a connection id
 
 }  // namespace
 
-Worker::Worker(Shared& shared, unsigned index)
+Worker::Worker(Shared& shared, unsigned index, Role role)
     : shared_(shared),
       index_(index),
+      role_(role),
+      name_(role == Role::ops ? std::string("metrics listener") : "worker " + std::to_string(index)),
       read_buf_(new uint8_t[kReadBufferSize]),
       live_ids_(new std::atomic<std::atomic<uint64_t>*>[kMaxSlots / kLiveChunk]()),
       outbox_(shared.cfg.workers) {}
@@ -43,7 +45,10 @@ bool Worker::listen(std::string& error) {
         error = std::string("event loop: ") + std::strerror(loop_.error());
         return false;
     }
-    listen_fd_ = net::listen_on(config().listen, 1024, error);
+    // The ops listener is the only socket on its address: without
+    // SO_REUSEPORT, its bind also fails where it would overlap --listen.
+    const bool ops = role_ == Role::ops;
+    listen_fd_ = net::listen_on(ops ? *config().metrics_listen : config().listen, ops ? 64 : 1024, error, !ops);
     if (listen_fd_ < 0) return false;
     if (int err = loop_.poller().add(listen_fd_, kListenerToken, reactor::kReadable); err != 0) {
         error = std::string("poller: ") + std::strerror(err);
@@ -56,7 +61,7 @@ bool Worker::listen(std::string& error) {
 void Worker::run() {
     while (!stop_.load(std::memory_order_acquire)) {
         if (int err = loop_.run_once(*this); err < 0) {
-            log_error("worker %u: event loop failed: %s", index_, std::strerror(-err));
+            log_error("%s: event loop failed: %s", name_.c_str(), std::strerror(-err));
             break;
         }
         // End of the pass: read unblocked publishers' held-back messages,
@@ -187,7 +192,7 @@ void Worker::accept_ready() {
             if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
                 // Out of descriptors: stop watching the listener (it would
                 // report readable forever) and retry from a timer.
-                log_warn("worker %u: accept: %s; pausing accepts for %llu ms", index_, std::strerror(errno),
+                log_warn("%s: accept: %s; pausing accepts for %llu ms", name_.c_str(), std::strerror(errno),
                          static_cast<unsigned long long>(kAcceptRetryMs));
                 loop_.poller().remove(listen_fd_, reactor::kReadable);
                 listening_ = false;
@@ -221,6 +226,7 @@ void Worker::resume_accepting() {
 std::string Worker::render_metrics() const {
     std::vector<const metrics::WorkerCounters*> all;
     for (const Worker* w : shared_.workers) all.push_back(&w->counters());
+    if (shared_.ops) all.push_back(&shared_.ops->counters());
     metrics::Gauges g;
     g.connections = shared_.open_conns.load(std::memory_order_relaxed);
     g.rooms = shared_.registry.room_count();
