@@ -137,10 +137,10 @@ TEST(config_metrics_listen) {
     Config c;
     auto r = run({}, c);
     CHECK(!c.metrics_listen.has_value());
-    r = run({"--metrics-listen", "127.0.0.1:9090"}, c);
+    r = run({"--metrics-listen", "127.0.0.1:8081"}, c);
     CHECK(r.action == Action::run);
     CHECK(c.metrics_listen.has_value());
-    if (c.metrics_listen) CHECK_EQ(c.metrics_listen->to_string(), "127.0.0.1:9090");
+    if (c.metrics_listen) CHECK_EQ(c.metrics_listen->to_string(), "127.0.0.1:8081");
     r = run({}, c, {"WSHUB_METRICS_LISTEN=[::1]:9191"});
     CHECK(r.action == Action::run);
     if (c.metrics_listen) CHECK_EQ(c.metrics_listen->to_string(), "[::1]:9191");

@@ -63,7 +63,7 @@ std::string set_listen(Config& c, std::string_view v) {
 
 std::string set_metrics_listen(Config& c, std::string_view v) {
     auto a = net::parse_address(v);
-    if (!a) return "expected HOST:PORT with a numeric host, such as 127.0.0.1:9090 or [::1]:9090";
+    if (!a) return "expected HOST:PORT with a numeric host, such as 127.0.0.1:8081 or [::1]:8081";
     c.metrics_listen = *a;
     return {};
 }
