@@ -6,10 +6,15 @@
 # packages, so Debian's own interpreter is tried first.)
 set -u
 PACKAGES="python3 python3-pytest python3-websockets groff-base"
+# Installed without their Recommends (prometheus would bring node-exporter,
+# smartmontools and ipmitool along).
+LEAN_PACKAGES="prometheus"
 MODULES="import pytest, websockets"
 
 find_python() {
     command -v groff >/dev/null 2>&1 || return 1  # the man page's render check
+    # integration/test_prometheus.py: promtool and a real Prometheus server
+    command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1 || return 1
     for py in /usr/bin/python3 python3; do
         if command -v "$py" >/dev/null 2>&1 && "$py" -c "$MODULES" >/dev/null 2>&1; then
             command -v "$py"
@@ -22,12 +27,13 @@ find_python() {
 if find_python; then exit 0; fi
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "test-deps: installing $PACKAGES" >&2
-    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $PACKAGES; } >&2 \
+    echo "test-deps: installing $PACKAGES $LEAN_PACKAGES" >&2
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $PACKAGES &&
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $LEAN_PACKAGES; } >&2 \
         || { echo "test-deps: apt-get install failed" >&2; exit 1; }
     find_python && exit 0
 fi
 
 echo "test-deps: missing test packages; install them with:" >&2
-echo "  apt-get install -y $PACKAGES" >&2
+echo "  apt-get install -y $PACKAGES && apt-get install -y --no-install-recommends $LEAN_PACKAGES" >&2
 exit 1

@@ -133,6 +133,28 @@ TEST(config_environment_and_override) {
     CHECK_EQ(r.message, "wshub: WSHUB_WORKERS (--workers): expected an integer from 1 to 256, got 'zero'");
 }
 
+TEST(config_metrics_listen) {
+    Config c;
+    auto r = run({}, c);
+    CHECK(!c.metrics_listen.has_value());
+    r = run({"--metrics-listen", "127.0.0.1:8081"}, c);
+    CHECK(r.action == Action::run);
+    CHECK(c.metrics_listen.has_value());
+    if (c.metrics_listen) CHECK_EQ(c.metrics_listen->to_string(), "127.0.0.1:8081");
+    r = run({}, c, {"WSHUB_METRICS_LISTEN=[::1]:9191"});
+    CHECK(r.action == Action::run);
+    if (c.metrics_listen) CHECK_EQ(c.metrics_listen->to_string(), "[::1]:9191");
+    r = run({"--metrics-listen", "metrics.internal:9090"}, c);
+    CHECK(r.action == Action::usage_error);
+    CHECK_EQ(r.message.substr(0, 40), "wshub: --metrics-listen: expected HOST:P");
+    // The same address as --listen would share its port between the two.
+    r = run({"--listen", "127.0.0.1:7000", "--metrics-listen", "localhost:7000"}, c);
+    CHECK(r.action == Action::usage_error);
+    CHECK_EQ(r.message, "wshub: --metrics-listen: expected an address other than --listen's, got '127.0.0.1:7000'");
+    r = run({"--listen", "127.0.0.1:7000", "--metrics-listen", "127.0.0.1:7001"}, c);
+    CHECK(r.action == Action::run);
+}
+
 TEST(config_help_lists_every_flag_with_default) {
     Config c;
     auto r = run({"--help"}, c);

@@ -12,6 +12,8 @@
 #include "hub/frame.h"
 #include "hub/registry.h"
 #include "hub/send_queue.h"
+#include "metrics/clock.h"
+#include "metrics/histogram.h"
 
 using namespace wshub;
 
@@ -144,6 +146,83 @@ TEST(hub_queue_drop_data_keeps_control_and_partial_front) {
     hub::release(big);
     hub::release(small);
     hub::release(close);
+}
+
+TEST(hub_frame_stamps_data_frames_only) {
+    const uint64_t before = metrics::now_us();
+    hub::Frame* data = hub::make_frame(ws::Opcode::text, "t");
+    const uint64_t after = metrics::now_us();
+    hub::Frame* ping = hub::make_frame(ws::Opcode::ping, "");
+    hub::Frame* raw = hub::make_raw_frame("HTTP/1.1 200 OK\r\n\r\n");
+    CHECK_GE(data->made_us, before);
+    CHECK_LE(data->made_us, after);
+    CHECK_EQ(ping->made_us, 0u);
+    CHECK_EQ(raw->made_us, 0u);
+    hub::release(data);
+    hub::release(ping);
+    hub::release(raw);
+}
+
+TEST(hub_queues_keep_a_shared_gauge_at_their_pending_bytes) {
+    Pair p(4096);
+    metrics::Gauge total;
+    hub::SendQueue a(&total), b(&total);
+    hub::Frame* big = hub::make_frame(ws::Opcode::binary, std::string(100000, 'x'));
+    hub::Frame* small = hub::make_frame(ws::Opcode::text, "s");
+    hub::Frame* pong = hub::make_frame(ws::Opcode::pong, "");
+    a.push(big);
+    a.push(small);
+    b.push(small);
+    b.push(pong);
+    CHECK_EQ(total.get(), a.pending_bytes() + b.pending_bytes());
+    CHECK_EQ(total.get(), uint64_t(big->size) + 2 * small->size + pong->size);
+    hub::SendQueue::Written written;
+    CHECK(a.flush(p.fd[0], written));  // part of `big` only: the socket is small
+    CHECK_LT(a.pending_bytes(), uint64_t(big->size) + small->size);
+    CHECK_EQ(total.get(), a.pending_bytes() + b.pending_bytes());
+    CHECK_EQ(a.drop_data(), 1u);  // `small`; `big` is partly out
+    CHECK_EQ(total.get(), a.pending_bytes() + b.pending_bytes());
+    a.release_all();
+    CHECK_EQ(total.get(), b.pending_bytes());
+    for (int rounds = 0; !b.empty() && rounds < 1000; ++rounds) {
+        CHECK(b.flush(p.fd[0], written));
+        drain(p.fd[1]);
+    }
+    CHECK(b.empty());
+    CHECK_EQ(total.get(), 0u);
+    hub::release(big);
+    hub::release(small);
+    hub::release(pong);
+}
+
+TEST(hub_queue_flush_observes_each_written_data_frame) {
+    Pair p;
+    hub::SendQueue q;
+    metrics::LatencyHistogram latency;
+    hub::Frame* old = hub::make_frame(ws::Opcode::text, "old");
+    old->made_us -= 100'000;  // made 100 ms ago
+    hub::Frame* fresh = hub::make_frame(ws::Opcode::text, "fresh");
+    hub::Frame* pong = hub::make_frame(ws::Opcode::pong, "");
+    q.push(old);
+    q.push(pong);  // control frames are not observed
+    q.push(fresh);
+    q.push(old);   // the same message to a second member would be observed again
+    hub::SendQueue::Written written;
+    CHECK(q.flush(p.fd[0], written, &latency));
+    CHECK(q.empty());
+    uint64_t count = 0;
+    for (size_t i = 0; i <= metrics::LatencyHistogram::kBounds; ++i) count += latency.bucket(i);
+    CHECK_EQ(count, 3u);
+    CHECK_EQ(written.frames, 3u);
+    // The two stamped 100 ms ago land over the 100 ms bound, in the next bucket.
+    size_t over_100ms = 0;
+    while (metrics::kLatencyBoundsUs[over_100ms] <= 100'000) ++over_100ms;
+    CHECK_EQ(latency.bucket(over_100ms), 2u);
+    CHECK_GE(latency.sum_us(), 200'000u);
+    CHECK_LT(latency.sum_us(), 200'000u + 3 * 50'000u);
+    hub::release(old);
+    hub::release(fresh);
+    hub::release(pong);
 }
 
 TEST(hub_queue_flush_reports_dead_peer) {

@@ -56,7 +56,7 @@ TEST(metrics_text_format_shape) {
     CHECK(!text.empty() && text.back() == '\n');
     // Every family has HELP then TYPE before its samples, and every sample
     // line is "name[{labels}] number".
-    std::string family;
+    std::string family, type;
     size_t start = 0;
     int families = 0;
     while (start < text.size()) {
@@ -70,12 +70,19 @@ TEST(metrics_text_format_shape) {
         }
         if (line.rfind("# TYPE ", 0) == 0) {
             CHECK_EQ(line.substr(7, family.size()), family);
-            const std::string type = line.substr(8 + family.size());
-            CHECK(type == "counter" || type == "gauge");
+            type = line.substr(8 + family.size());
+            CHECK(type == "counter" || type == "gauge" || type == "histogram");
             if (type == "counter") CHECK_EQ(family.substr(family.size() - 6), std::string("_total"));
+            if (type == "histogram") CHECK_EQ(family.substr(family.size() - 8), std::string("_seconds"));
             continue;
         }
         CHECK_EQ(line.substr(0, family.size()), family);
+        if (type == "histogram") {
+            const std::string suffix = line.substr(family.size(), line.find_first_of("{ ", family.size()) - family.size());
+            CHECK(suffix == "_bucket" || suffix == "_sum" || suffix == "_count");
+        } else {
+            CHECK(line[family.size()] == ' ' || line[family.size()] == '{');
+        }
         const size_t space = line.rfind(' ');
         CHECK(space != std::string::npos);
         // A number: the wshub_* families are integers, process_* may not be.

@@ -12,6 +12,7 @@
 #include "crypto/sha256.h"
 #include "http/request.h"
 #include "http/upgrade.h"
+#include "metrics/clock.h"
 #include "metrics/exposition.h"
 #include "net/socket.h"
 
@@ -32,7 +33,7 @@ Opcode opcode_of(wshub::MessageType t) { return t == wshub::MessageType::text ? 
 }  // namespace
 
 Connection::Connection(Worker& w, uint32_t slot) noexcept
-    : w_(w), slot_(slot), decoder_(w.config().max_message) {}
+    : w_(w), slot_(slot), decoder_(w.config().max_message), out_(&w.counters().queued_bytes) {}
 
 uint64_t Connection::conn_id() const noexcept {
     return uint64_t(generation_ & kGenerationMask) << 30 | uint64_t(slot_) << 8 | w_.index();
@@ -47,6 +48,7 @@ void Connection::start(int fd, const net::Address& peer) {
     bytes_in_ = bytes_out_ = 0;
     request_ = nullptr;
     body_at_ = body_len_ = 0;
+    accepted_us_ = metrics::now_us();
     ++generation_;
     state_ = State::handshake;
     interest_ = 0;
@@ -177,12 +179,12 @@ void Connection::on_handshake_bytes(size_t added) {
 // A complete, well-formed request head of `end` bytes at the start of head_.
 void Connection::answer_request(const http::Request& req, size_t end) {
     const auto& cfg = w_.config();
-    const config::Route* route = cfg.find_route(req.path);
-    if (!route && req.path == "/publish") {
+    const config::Route* route = w_.ops_only() ? nullptr : cfg.find_route(req.path);
+    if (!route && !w_.ops_only() && req.path == "/publish") {
         start_publish(req, end);
         return;
     }
-    if (!route && (req.path == "/metrics" || req.path == "/healthz" || req.path == "/readyz")) {
+    if (!route && w_.serves_ops() && (req.path == "/metrics" || req.path == "/healthz" || req.path == "/readyz")) {
         serve_http(req);
         return;
     }
@@ -250,6 +252,7 @@ void Connection::upgrade(std::string_view key, std::string_view protocol, const 
         rate_.configure(cfg.max_msg_rate, cfg.max_msg_burst, w_.now_ms());
     queue_raw(http::switching_protocols(key, protocol));
     w_.counters().upgraded.add();
+    w_.counters().handshake.observe(metrics::now_us() - accepted_us_);
     handler_->on_open(*this);
     schedule();
 }
@@ -539,7 +542,7 @@ void Connection::begin_closing() {
 
 void Connection::flush() {
     hub::SendQueue::Written written;
-    const bool ok = out_.flush(fd_, written);
+    const bool ok = out_.flush(fd_, written, &w_.counters().publish_to_write);
     w_.counters().messages_sent.add(written.frames);
     w_.counters().bytes_sent.add(written.bytes);
     bytes_out_ += written.wire;

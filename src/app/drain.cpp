@@ -20,8 +20,9 @@ namespace wshub::app {
 
 void Worker::step_drain() {
     auto& d = shared_.drain;
-    // The counts are of the hub's workers, shared_.workers: a worker outside
-    // it (none yet) would only be stopped, by request_stop, once they are done.
+    // The counts are of the hub's workers, shared_.workers: the --metrics-listen
+    // worker is not one of them, goes on answering (/readyz: 503 draining) and
+    // is stopped, by request_stop, once they are done.
     const unsigned workers = unsigned(shared_.workers.size());
     if (index_ >= workers || shared_.workers[index_] != this) return;
     if (drain_ == DrainPhase::none) {

@@ -52,6 +52,7 @@ void log_start(const config::Config& cfg) {
         Log(LogLevel::info, "start")
             .str("version", WSHUB_VERSION)
             .str("listen", cfg.listen.to_string())
+            .str("metrics_listen", cfg.metrics_listen ? cfg.metrics_listen->to_string() : "main port")
             .num("workers", cfg.workers)
             .str("routes", describe_routes(cfg))
             .num("max_conns", cfg.max_conns)
@@ -137,9 +138,11 @@ int run_server(const config::Config& cfg, const std::vector<wshub::Handler*>& cu
     shared.builtin[int(config::RouteMode::json)] = json.get();
     shared.custom = custom;
 
-    if (std::string error; !net::address_free(cfg.listen, error)) {
-        Log(LogLevel::error, "listen_failed").str("listen", cfg.listen.to_string()).str("msg", error).emit();
-        return 1;
+    for (const net::Address* a : {&cfg.listen, cfg.metrics_listen ? &*cfg.metrics_listen : nullptr}) {
+        if (std::string error; a && !net::address_free(*a, error)) {
+            Log(LogLevel::error, "listen_failed").str("listen", a->to_string()).str("msg", error).emit();
+            return 1;
+        }
     }
     std::vector<std::unique_ptr<Worker>> workers;
     for (unsigned i = 0; i < cfg.workers; ++i) {
@@ -150,6 +153,20 @@ int run_server(const config::Config& cfg, const std::vector<wshub::Handler*>& cu
             Log(LogLevel::error, "listen_failed").str("listen", cfg.listen.to_string()).str("msg", error).emit();
             return 1;
         }
+    }
+    // --metrics-listen: bound after the hub's listeners (see Worker::listen),
+    // stopped and joined with them, but never one of shared.workers.
+    if (cfg.metrics_listen) {
+        auto ops = std::make_unique<Worker>(shared, 0, Worker::Role::ops);
+        if (std::string error; !ops->listen(error)) {
+            Log(LogLevel::error, "listen_failed")
+                .str("listen", cfg.metrics_listen->to_string())
+                .str("msg", error + " (--metrics-listen must not overlap --listen)")
+                .emit();
+            return 1;
+        }
+        shared.ops = ops.get();
+        workers.push_back(std::move(ops));
     }
     std::vector<std::thread> threads;
     for (auto& w : workers) threads.emplace_back([&w] { w->run(); });

@@ -41,6 +41,7 @@ struct Shared {
     const config::Config& cfg;
     hub::Registry registry;
     std::vector<Worker*> workers;          // filled before any worker runs
+    Worker* ops = nullptr;                 // the --metrics-listen worker, if any
     std::atomic<uint64_t> open_conns{0};   // upgraded connections, for --max-conns
     net::IpLimiter per_ip;                 // for --max-conns-per-ip
     wshub::Handler* builtin[3] = {};       // echo, raw, json (config::RouteMode order)

@@ -21,9 +21,11 @@ constexpr uint32_t kMaxSlots = 1u << 22;  // the slot field of a connection id
 
 }  // namespace
 
-Worker::Worker(Shared& shared, unsigned index)
+Worker::Worker(Shared& shared, unsigned index, Role role)
     : shared_(shared),
       index_(index),
+      role_(role),
+      name_(role == Role::ops ? std::string("metrics listener") : "worker " + std::to_string(index)),
       read_buf_(new uint8_t[kReadBufferSize]),
       live_ids_(new std::atomic<std::atomic<uint64_t>*>[kMaxSlots / kLiveChunk]()),
       outbox_(shared.cfg.workers) {}
@@ -43,7 +45,10 @@ bool Worker::listen(std::string& error) {
         error = std::string("event loop: ") + std::strerror(loop_.error());
         return false;
     }
-    listen_fd_ = net::listen_on(config().listen, 1024, error);
+    // The ops listener is the only socket on its address: without
+    // SO_REUSEPORT, its bind also fails where it would overlap --listen.
+    const bool ops = role_ == Role::ops;
+    listen_fd_ = net::listen_on(ops ? *config().metrics_listen : config().listen, ops ? 64 : 1024, error, !ops);
     if (listen_fd_ < 0) return false;
     if (int err = loop_.poller().add(listen_fd_, kListenerToken, reactor::kReadable); err != 0) {
         error = std::string("poller: ") + std::strerror(err);
@@ -56,7 +61,7 @@ bool Worker::listen(std::string& error) {
 void Worker::run() {
     while (!stop_.load(std::memory_order_acquire)) {
         if (int err = loop_.run_once(*this); err < 0) {
-            Log(LogLevel::error, "event_loop_failed").num("worker", index_).str("msg", std::strerror(-err)).emit();
+            Log(LogLevel::error, "event_loop_failed").str("worker", name_).str("msg", std::strerror(-err)).emit();
             break;
         }
         // End of the pass: read unblocked publishers' held-back messages,
@@ -197,7 +202,7 @@ void Worker::accept_ready() {
                 // report readable forever) and retry from a timer.
                 if (log_enabled(LogLevel::warn))
                     Log(LogLevel::warn, "accept_paused")
-                        .num("worker", index_)
+                        .str("worker", name_)
                         .str("msg", std::strerror(errno))
                         .num("retry_ms", kAcceptRetryMs)
                         .emit();
@@ -233,6 +238,7 @@ void Worker::resume_accepting() {
 std::string Worker::render_metrics() const {
     std::vector<const metrics::WorkerCounters*> all;
     for (const Worker* w : shared_.workers) all.push_back(&w->counters());
+    if (shared_.ops) all.push_back(&shared_.ops->counters());
     metrics::Gauges g;
     g.connections = shared_.open_conns.load(std::memory_order_relaxed);
     g.rooms = shared_.registry.room_count();

@@ -22,7 +22,15 @@ namespace wshub::app {
 
 class Worker {
 public:
-    Worker(Shared& shared, unsigned index);
+    // A `hub` worker accepts on --listen and owns WebSocket connections. The
+    // `ops` worker (--metrics-listen) accepts on that address, on a thread of
+    // its own, and serves only /metrics, /healthz and /readyz, so a scrape
+    // never runs on, or waits for, a hub worker. It is not in
+    // Shared::workers: no delivery ever reaches it, and its index (0) only
+    // fills the low bits of the ids its connections never hand out.
+    enum class Role : uint8_t { hub, ops };
+
+    Worker(Shared& shared, unsigned index, Role role = Role::hub);
     ~Worker();
     Worker(const Worker&) = delete;
     Worker& operator=(const Worker&) = delete;
@@ -51,6 +59,10 @@ public:
     std::string render_metrics() const;
     const config::Config& config() const noexcept { return shared_.cfg; }
     unsigned index() const noexcept { return index_; }
+    // Connections here are refused every WebSocket route.
+    bool ops_only() const noexcept { return role_ == Role::ops; }
+    // /metrics, /healthz and /readyz are answered here (else: 404).
+    bool serves_ops() const noexcept { return role_ == Role::ops || !shared_.cfg.metrics_listen; }
     reactor::Loop& loop() noexcept { return loop_; }
     uint64_t now_ms() const noexcept { return loop_.now_ms(); }
     uint8_t* read_buffer() noexcept { return read_buf_.get(); }
@@ -108,6 +120,8 @@ private:
 
     Shared& shared_;
     unsigned index_;
+    Role role_;
+    std::string name_;  // for log lines
     reactor::Loop loop_;
     int listen_fd_ = -1;
     bool listening_ = false;  // listener registered with the poller

@@ -61,6 +61,13 @@ std::string set_listen(Config& c, std::string_view v) {
     return {};
 }
 
+std::string set_metrics_listen(Config& c, std::string_view v) {
+    auto a = net::parse_address(v);
+    if (!a) return "expected HOST:PORT with a numeric host, such as 127.0.0.1:8081 or [::1]:8081";
+    c.metrics_listen = *a;
+    return {};
+}
+
 std::string set_workers(Config& c, std::string_view v) {
     uint64_t n = 0;
     std::string err = set_integer<1, 256>(n, v);
@@ -225,6 +232,9 @@ constexpr uint64_t kMaxFramePayload = (uint64_t(1) << 32) - 16;
 
 const Flag kFlags[] = {
     {"listen", "HOST:PORT", "127.0.0.1:8080", "address to accept connections on", set_listen, false},
+    {"metrics-listen", "HOST:PORT", "none: on --listen",
+     "serve /metrics, /healthz and /readyz on this address only, from a thread of their own", set_metrics_listen,
+     false},
     {"workers", "N", "number of cores", "worker threads, each with its own event loop and listening socket",
      set_workers, false},
     {"route", "PATH=MODE[,auth]", "/echo=echo /raw=raw /ws=json",
@@ -403,6 +413,8 @@ std::string resolve_publish_token(Config& c) {
 // Cross-flag rules and the files, once every source has been read.
 std::string finish(Config& c, const char* const* envp) {
     if (c.routes.empty()) return "--route: at least one route is required";
+    if (c.metrics_listen && c.metrics_listen->to_string() == c.listen.to_string())
+        return "--metrics-listen: expected an address other than --listen's, got '" + c.listen.to_string() + "'";
     if (!c.room_password_file.empty())
         if (std::string err = load_room_password_file(c); !err.empty())
             return "--room-password-file: " + err + " ('" + c.room_password_file + "')";

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,9 @@ struct RoomPassword {
 
 struct Config {
     net::Address listen;  // --listen, default 127.0.0.1:8080
+    // --metrics-listen: when set, /metrics, /healthz and /readyz are served
+    // there only, by a thread of their own, and the main port has no such paths.
+    std::optional<net::Address> metrics_listen;
     unsigned workers = 1;
     std::vector<Route> routes;
     std::vector<std::string> subprotocols;

@@ -4,6 +4,7 @@
 #include <new>
 
 #include "hub/frame_cache.h"
+#include "metrics/clock.h"
 
 namespace wshub::hub {
 
@@ -21,6 +22,7 @@ Frame* allocate(std::string_view prefix, std::string_view body, uint32_t payload
     f->size = uint32_t(prefix.size() + body.size());
     f->payload_len = payload_len;
     f->control = control;
+    f->made_us = 0;
     if (!prefix.empty()) std::memcpy(f->data, prefix.data(), prefix.size());
     if (!body.empty()) std::memcpy(f->data + prefix.size(), body.data(), body.size());
     return f;
@@ -32,7 +34,10 @@ Frame* make_frame(ws::Opcode op, std::string_view payload) noexcept {
     uint8_t header[ws::kMaxHeader];
     const size_t header_len = ws::write_header(header, op, payload.size());
     const std::string_view prefix(reinterpret_cast<const char*>(header), header_len);
-    return allocate(prefix, payload, uint32_t(payload.size()), (static_cast<uint8_t>(op) & 0x8) != 0);
+    const bool control = (static_cast<uint8_t>(op) & 0x8) != 0;
+    Frame* f = allocate(prefix, payload, uint32_t(payload.size()), control);
+    if (f && !control) f->made_us = metrics::now_us();
+    return f;
 }
 
 Frame* make_raw_frame(std::string_view bytes) noexcept { return allocate({}, bytes, 0, true); }

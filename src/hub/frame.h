@@ -15,6 +15,7 @@ namespace wshub::hub {
 struct Frame {
     std::atomic<uint32_t> refs;
     uint32_t size;         // header + payload bytes in data
+    uint64_t made_us;      // data frames: when made (metrics::now_us), for the publish-to-write histogram
     uint32_t payload_len;  // payload bytes (what queue budgets count)
     bool control;          // pong/close/ping: never dropped, outside the data budget
     uint8_t block_class;   // its memory's size class (frame_cache.h)
@@ -23,7 +24,8 @@ struct Frame {
     std::string_view bytes() const noexcept { return {reinterpret_cast<const char*>(data), size}; }
 };
 
-// Encodes op + payload into a new Frame with one reference (the caller's).
+// Encodes op + payload into a new Frame with one reference (the caller's);
+// a data frame is stamped with the time, once for all its receivers.
 // Returns nullptr if memory is exhausted or the payload exceeds 4 GiB.
 Frame* make_frame(ws::Opcode op, std::string_view payload) noexcept;
 

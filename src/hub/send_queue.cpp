@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 
+#include "metrics/clock.h"
 #include "net/socket.h"
 
 namespace wshub::hub {
@@ -25,7 +26,7 @@ bool SendQueue::push(Frame* f) noexcept {
     retain(f);
     ring_[(head_ + count_) & (capacity_ - 1)] = f;
     ++count_;
-    pending_bytes_ += f->size;
+    add_pending(f->size);
     if (!f->control) {
         ++data_messages_;
         data_bytes_ += f->size;
@@ -35,7 +36,7 @@ bool SendQueue::push(Frame* f) noexcept {
 
 void SendQueue::pop_front() noexcept {
     Frame* f = ring_[head_];
-    pending_bytes_ -= f->size - front_offset_;
+    sub_pending(f->size - front_offset_);
     if (!f->control) {
         --data_messages_;
         data_bytes_ -= f->size;
@@ -46,7 +47,7 @@ void SendQueue::pop_front() noexcept {
     front_offset_ = 0;
 }
 
-bool SendQueue::flush(int fd, Written& done) noexcept {
+bool SendQueue::flush(int fd, Written& done, metrics::LatencyHistogram* latency) noexcept {
     constexpr uint32_t kMaxIov = 64;
     while (count_ != 0) {
         iovec iov[kMaxIov];
@@ -61,17 +62,23 @@ bool SendQueue::flush(int fd, Written& done) noexcept {
         if (st == net::IoStatus::error) return false;
         if (st == net::IoStatus::would_block) return true;
         done.wire += written;
+        uint64_t now_us = 0;  // read at the first frame this writev completed
         while (written != 0) {
-            const uint32_t left = at(0)->size - front_offset_;
+            const Frame* f = at(0);
+            const uint32_t left = f->size - front_offset_;
             if (written < left) {
                 front_offset_ += uint32_t(written);
-                pending_bytes_ -= written;
+                sub_pending(written);
                 return true;  // the socket took less than offered: it is full
             }
             written -= left;
-            if (!at(0)->control) {
+            if (!f->control) {
                 ++done.frames;
-                done.bytes += at(0)->size;
+                done.bytes += f->size;
+                if (latency) {
+                    if (now_us == 0) now_us = metrics::now_us();
+                    latency->observe(now_us > f->made_us ? now_us - f->made_us : 0);
+                }
             }
             pop_front();
         }
@@ -89,7 +96,7 @@ size_t SendQueue::drop_data() noexcept {
         }
         data_messages_ -= 1;
         data_bytes_ -= f->size;
-        pending_bytes_ -= f->size;
+        sub_pending(f->size);
         release(f);
         ++dropped;
     }
@@ -98,6 +105,7 @@ size_t SendQueue::drop_data() noexcept {
 }
 
 void SendQueue::release_all() noexcept {
+    sub_pending(pending_bytes_);
     for (uint32_t i = 0; i < count_; ++i) release(at(i));
     std::free(ring_);
     ring_ = nullptr;

@@ -9,6 +9,8 @@
 #include <cstdint>
 
 #include "hub/frame.h"
+#include "metrics/counter.h"
+#include "metrics/histogram.h"
 
 namespace wshub::hub {
 
@@ -20,6 +22,9 @@ struct QueueLimits {
 class SendQueue {
 public:
     SendQueue() = default;
+    // `total` (the worker's wshub_queued_bytes) follows pending_bytes() of
+    // every queue that shares it.
+    explicit SendQueue(metrics::Gauge* total) noexcept : total_(total) {}
     ~SendQueue() { release_all(); }
     SendQueue(const SendQueue&) = delete;
     SendQueue& operator=(const SendQueue&) = delete;
@@ -50,8 +55,10 @@ public:
 
     // Writes queued frames (up to 64 per writev) until the socket would block
     // or the queue is empty, adding what went out to `written`. Returns false
-    // on a socket error.
-    bool flush(int fd, Written& written) noexcept;
+    // on a socket error. With `latency`, each data frame that went out
+    // completely is observed there: the time since it was made, measured
+    // with one clock read per writev.
+    bool flush(int fd, Written& written, metrics::LatencyHistogram* latency = nullptr) noexcept;
 
     // Drops every queued data frame that has not started going out, keeping
     // control frames and a partly written front frame (cutting it would
@@ -65,6 +72,14 @@ private:
     bool grow() noexcept;
     Frame* at(uint32_t i) const noexcept { return ring_[(head_ + i) & (capacity_ - 1)]; }
     void pop_front() noexcept;
+    void add_pending(uint64_t n) noexcept {
+        pending_bytes_ += n;
+        if (total_) total_->add(n);
+    }
+    void sub_pending(uint64_t n) noexcept {
+        pending_bytes_ -= n;
+        if (total_) total_->sub(n);
+    }
 
     Frame** ring_ = nullptr;  // capacity_ entries, a power of two
     uint32_t capacity_ = 0;
@@ -74,6 +89,7 @@ private:
     uint32_t data_messages_ = 0;
     uint64_t data_bytes_ = 0;
     uint64_t pending_bytes_ = 0;
+    metrics::Gauge* total_ = nullptr;
 };
 
 }  // namespace wshub::hub

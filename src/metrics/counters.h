@@ -3,8 +3,11 @@
 // /metrics, which sums the workers' values. Nothing here ever blocks a worker.
 #pragma once
 
-#include <atomic>
+#include <cstddef>
 #include <cstdint>
+
+#include "metrics/counter.h"
+#include "metrics/histogram.h"
 
 namespace wshub::metrics {
 
@@ -48,18 +51,12 @@ enum class PublishStatus : uint8_t { s200, s400, s401, s403, s405, s411, s413, s
 PublishStatus publish_status(int status) noexcept;  // s500 for a status not listed
 const char* publish_status_label(PublishStatus s) noexcept;
 
-class Counter {
-public:
-    void add(uint64_t n = 1) noexcept { v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
-    uint64_t get() const noexcept { return v_.load(std::memory_order_relaxed); }
-
-private:
-    std::atomic<uint64_t> v_{0};
-};
-
 struct WorkerCounters {
     Counter accepted;  // TCP connections accepted
     Counter upgraded;  // WebSocket connections opened (101 sent)
+    LatencyHistogram handshake;         // accept to the 101 queued, for each upgrade
+    LatencyHistogram publish_to_write;  // a data frame made to the writev that completes it, per member
+    Gauge queued_bytes;                 // bytes waiting in this worker's send queues
     Counter rejected[size_t(Reject::count_)];
     Counter closed[size_t(CloseBucket::count_)];  // WebSocket connections ended, by close code
     Counter messages_received, bytes_received;    // data messages and their payload bytes

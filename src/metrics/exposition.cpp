@@ -1,5 +1,8 @@
 #include "metrics/exposition.h"
 
+#include <cstdio>
+#include <string_view>
+
 #include "metrics/process.h"
 #include "wshub/version.h"
 
@@ -50,12 +53,53 @@ public:
         sample(name, nullptr, nullptr, sum(field));
     }
 
+    // Each bucket is read once per worker and accumulated here, so the
+    // buckets are cumulative and `_count` equals the +Inf bucket even while
+    // workers keep observing; only `_sum` may be off by the observations
+    // made while the scrape read the buckets.
+    template <typename Pick>
+    void histogram(const char* name, const char* help, Pick field) {
+        header(name, "histogram", help);
+        uint64_t cumulative = 0;
+        for (size_t i = 0; i <= LatencyHistogram::kBounds; ++i) {
+            for (const WorkerCounters* w : workers_) cumulative += field(*w).bucket(i);
+            out_ += name;
+            out_ += "_bucket{le=\"";
+            out_ += i < LatencyHistogram::kBounds ? format_seconds(kLatencyBoundsUs[i]) : std::string("+Inf");
+            out_ += "\"} ";
+            out_ += std::to_string(cumulative);
+            out_ += '\n';
+        }
+        uint64_t sum_us = 0;
+        for (const WorkerCounters* w : workers_) sum_us += field(*w).sum_us();
+        out_ += name;
+        out_ += "_sum ";
+        out_ += format_seconds(sum_us);
+        out_ += '\n';
+        out_ += name;
+        out_ += "_count ";
+        out_ += std::to_string(cumulative);
+        out_ += '\n';
+    }
+
 private:
     std::string& out_;
     const std::vector<const WorkerCounters*>& workers_;
 };
 
 }  // namespace
+
+std::string format_seconds(uint64_t us) {
+    std::string s = std::to_string(us / 1'000'000);
+    if (uint64_t frac = us % 1'000'000; frac != 0) {
+        char digits[8];
+        std::snprintf(digits, sizeof digits, ".%06llu", static_cast<unsigned long long>(frac));
+        std::string_view d(digits);
+        while (d.back() == '0') d.remove_suffix(1);
+        s += d;
+    }
+    return s;
+}
 
 std::string render(const std::vector<const WorkerCounters*>& workers, const Gauges& g) {
     std::string out;
@@ -70,6 +114,10 @@ std::string render(const std::vector<const WorkerCounters*>& workers, const Gaug
     w.sample("wshub_connections", nullptr, nullptr, g.connections);
     w.header("wshub_rooms", "gauge", "Rooms with at least one member or delivery in flight.");
     w.sample("wshub_rooms", nullptr, nullptr, g.rooms);
+    w.header("wshub_queued_bytes", "gauge",
+             "Bytes waiting in send queues (frames, control frames and HTTP answers) for the kernel to take.");
+    w.sample("wshub_queued_bytes", nullptr, nullptr,
+             w.sum([](const WorkerCounters& c) -> const Gauge& { return c.queued_bytes; }));
 
     w.counter("wshub_connections_accepted_total", "TCP connections accepted.",
               [](const WorkerCounters& c) -> const Counter& { return c.accepted; });
@@ -95,6 +143,13 @@ std::string render(const std::vector<const WorkerCounters*>& workers, const Gaug
               [](const WorkerCounters& c) -> const Counter& { return c.messages_sent; });
     w.counter("wshub_sent_bytes_total", "Bytes of the data frames written to clients.",
               [](const WorkerCounters& c) -> const Counter& { return c.bytes_sent; });
+    w.histogram("wshub_handshake_duration_seconds",
+                "Time from accepting a TCP connection to queueing its 101 Switching Protocols.",
+                [](const WorkerCounters& c) -> const LatencyHistogram& { return c.handshake; });
+    w.histogram("wshub_publish_to_write_seconds",
+                "Time from a data message being framed (published, sent directly or replied) to the "
+                "writev that completes it, once per receiving connection.",
+                [](const WorkerCounters& c) -> const LatencyHistogram& { return c.publish_to_write; });
 
     w.header("wshub_messages_dropped_total", "counter", "Messages discarded for one member, by reason.");
     for (size_t d = 0; d < size_t(Drop::count_); ++d)

@@ -1,5 +1,5 @@
-// /metrics: the Prometheus text exposition format, version 0.0.4. Counters are
-// summed over the workers at scrape time.
+// /metrics: the Prometheus text exposition format, version 0.0.4. Counters,
+// gauges and histograms are summed over the workers at scrape time.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +17,10 @@ struct Gauges {
 };
 
 constexpr const char* kContentType = "text/plain; version=0.0.4; charset=utf-8";
+
+// Microseconds as decimal seconds, without trailing zeros: 250 -> "0.00025",
+// 2500000 -> "2.5", 10000000 -> "10". Exact, unlike a double's shortest form.
+std::string format_seconds(uint64_t us);
 
 std::string render(const std::vector<const WorkerCounters*>& workers, const Gauges& gauges);
 

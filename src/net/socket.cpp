@@ -11,7 +11,7 @@
 
 namespace wshub::net {
 
-int listen_on(const Address& addr, int backlog, std::string& error) {
+int listen_on(const Address& addr, int backlog, std::string& error, bool share_port) {
     int fd = socket(addr.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         error = std::string("socket: ") + std::strerror(errno);
@@ -19,7 +19,7 @@ int listen_on(const Address& addr, int backlog, std::string& error) {
     }
     const int one = 1;
     if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
-        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
+        (share_port && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0)) {
         error = std::string("setsockopt: ") + std::strerror(errno);
         close(fd);
         return -1;

@@ -14,7 +14,10 @@ namespace wshub::net {
 // A non-blocking, close-on-exec listening socket bound with SO_REUSEADDR and
 // SO_REUSEPORT, so every worker can own one on the same address and the kernel
 // spreads new connections across them. Returns the fd, or -1 with `error` set.
-int listen_on(const Address& addr, int backlog, std::string& error);
+// With share_port false, no SO_REUSEPORT: the one socket on its address, whose
+// bind fails if any other socket listens on an address that overlaps it (and
+// makes a later SO_REUSEPORT bind there fail too).
+int listen_on(const Address& addr, int backlog, std::string& error, bool share_port = true);
 
 // True if nothing listens on addr yet. SO_REUSEPORT would otherwise let a
 // second server on the same port start and silently take half the clients:
