@@ -378,7 +378,7 @@ struct RecordingSink {
     std::vector<Fired> timers;
     std::vector<std::pair<uint64_t, uint32_t>> ready;
     int wakes = 0;
-    void on_timer(uint64_t token) { timers.push_back({token, monotonic_ms()}); }
+    void on_timer(uint32_t id) { timers.push_back({id, monotonic_ms()}); }
     void on_ready(uint64_t token, uint32_t events) { ready.emplace_back(token, events); }
     void on_wake() { ++wakes; }
 };
@@ -391,9 +391,9 @@ TEST(reactor_loop_timers_fire_in_deadline_order) {
     RecordingSink sink;
     const uint64_t t0 = monotonic_ms();
     const uint64_t deadlines[] = {t0 + 60, t0 + 20, t0 + 40};
-    loop.add_timer(deadlines[0], 3);
-    loop.add_timer(deadlines[1], 1);
-    loop.add_timer(deadlines[2], 2);
+    loop.set_timer(3, deadlines[0]);
+    loop.set_timer(1, deadlines[1]);
+    loop.set_timer(2, deadlines[2]);
     CHECK_EQ(loop.pending_timers(), size_t{3});
     for (int i = 0; i < 100 && sink.timers.size() < 3; ++i) CHECK_EQ(loop.run_once(sink), 0);
     CHECK_EQ(sink.timers.size(), size_t{3});
@@ -410,8 +410,8 @@ TEST(reactor_loop_due_timers_fire_together) {
     Loop loop;
     RecordingSink sink;
     const uint64_t now = monotonic_ms();
-    loop.add_timer(now, 5);
-    loop.add_timer(now - 1, 4);
+    loop.set_timer(5, now);
+    loop.set_timer(4, now - 1);
     CHECK_EQ(loop.run_once(sink, 1000), 0);
     CHECK_EQ(sink.timers.size(), size_t{2});
     if (sink.timers.size() == 2) {
@@ -424,8 +424,8 @@ TEST(reactor_loop_wait_honours_earliest_timer) {
     Loop loop;
     RecordingSink sink;
     const uint64_t start = monotonic_ms();
-    loop.add_timer(start + 50, 42);
-    loop.add_timer(start + 100000, 43);
+    loop.set_timer(42, start + 50);
+    loop.set_timer(43, start + 100000);
     Watchdog dog(10);
     CHECK_EQ(loop.run_once(sink), 0);  // no fds, no max wait: only the timer ends it
     const uint64_t took = monotonic_ms() - start;
@@ -434,6 +434,83 @@ TEST(reactor_loop_wait_honours_earliest_timer) {
     CHECK_GE(took, uint64_t{50});
     CHECK_LT(took, uint64_t{2000});
     CHECK_EQ(loop.pending_timers(), size_t{1});
+}
+
+// One deadline per id: setting it again moves it (earlier or later), cancel
+// removes it, and neither leaves an entry behind.
+TEST(reactor_loop_timer_rearm_and_cancel) {
+    Loop loop;
+    RecordingSink sink;
+    const uint64_t now = monotonic_ms();
+    loop.set_timer(7, now + 100000);
+    loop.set_timer(8, now + 100000);
+    loop.set_timer(7, now - 1);  // moved earlier
+    loop.set_timer(8, now + 200000);  // moved later
+    CHECK_EQ(loop.pending_timers(), size_t{2});
+    CHECK_EQ(loop.timer_deadline(8), now + 200000);
+    CHECK_EQ(loop.run_once(sink, 0), 0);
+    CHECK_EQ(sink.timers.size(), size_t{1});
+    if (!sink.timers.empty()) CHECK_EQ(sink.timers[0].token, uint64_t{7});
+    CHECK_EQ(loop.timer_deadline(7), uint64_t{0});
+    loop.cancel_timer(8);
+    loop.cancel_timer(8);  // harmless twice
+    loop.cancel_timer(12345);  // never set
+    CHECK_EQ(loop.pending_timers(), size_t{0});
+    CHECK_EQ(loop.timer_deadline(8), uint64_t{0});
+}
+
+// A sink that re-arms its own timer from on_timer sees it again later.
+TEST(reactor_loop_timer_rearmed_from_its_callback) {
+    struct Rearm {
+        Loop* loop;
+        int fired = 0;
+        void on_timer(uint32_t id) {
+            if (++fired < 3) loop->set_timer(id, monotonic_ms() - 1);
+        }
+        void on_ready(uint64_t, uint32_t) {}
+        void on_wake() {}
+    };
+    Loop loop;
+    Rearm sink{&loop};
+    loop.set_timer(3, monotonic_ms() - 1);
+    for (int i = 0; i < 5; ++i) CHECK_EQ(loop.run_once(sink, 0), 0);
+    CHECK_EQ(sink.fired, 3);
+    CHECK_EQ(loop.pending_timers(), size_t{0});
+}
+
+// Random sets, moves and cancels against a plain model: the loop fires
+// exactly the ids the model still has, in deadline order.
+TEST(reactor_loop_timers_match_a_model) {
+    Loop loop;
+    RecordingSink sink;
+    const uint64_t base = monotonic_ms() - 100000;  // every deadline already due
+    std::vector<uint64_t> model(300, 0);
+    uint32_t x = 12345;
+    auto rnd = [&x] { x = x * 1103515245u + 12345u; return x >> 8; };
+    for (int op = 0; op < 5000; ++op) {
+        const uint32_t id = rnd() % 300;
+        if (rnd() % 4 == 0) {
+            loop.cancel_timer(id);
+            model[id] = 0;
+        } else {
+            model[id] = base + rnd() % 50000 + 1;
+            loop.set_timer(id, model[id]);
+        }
+    }
+    size_t live = 0;
+    for (uint64_t d : model) live += d != 0;
+    CHECK_EQ(loop.pending_timers(), live);
+    CHECK_EQ(loop.run_once(sink, 0), 0);
+    CHECK_EQ(sink.timers.size(), live);
+    uint64_t last = 0;
+    for (const auto& f : sink.timers) {
+        const uint64_t d = model[f.token];
+        CHECK(d != 0);
+        CHECK_GE(d, last);
+        last = d;
+        model[f.token] = 0;
+    }
+    CHECK_EQ(loop.pending_timers(), size_t{0});
 }
 
 TEST(reactor_loop_dispatches_ready_and_wake) {

@@ -58,7 +58,6 @@ void Connection::start(int fd, const net::Address& peer) {
     user_data_ = nullptr;
     last_rx_ms_ = last_ping_ms_ = w_.now_ms();
     deadline_ms_ = w_.now_ms() + w_.config().handshake_timeout_ms;
-    timer_at_ = 0;
     decoder_ = ws::Decoder(w_.config().max_message);
     update_interest();
     schedule();
@@ -82,7 +81,8 @@ void Connection::terminate() {
     ::close(fd_);
     fd_ = -1;
     state_ = State::free;
-    ++generation_;  // invalidates queued events, timers and ids for this slot
+    w_.loop().cancel_timer(Worker::kFirstConnectionTimer + slot_);
+    ++generation_;  // invalidates queued events and ids for this slot
     std::string().swap(head_);
     std::vector<hub::Membership>().swap(rooms_);
     identity_.reset();
@@ -602,14 +602,20 @@ uint64_t Connection::next_deadline() const noexcept {
     return next;
 }
 
-// Keeps one timer pending at or before the next deadline. Timers cannot be
-// cancelled; a stale one finds nothing due and re-arms only if needed.
+// Keeps the slot's timer pending at or before the next deadline. A timer
+// that is early (the deadline moved on, say with each message received) is
+// left as it is: it finds nothing due and re-arms, which costs one wake-up a
+// deadline rather than a heap update a message.
 void Connection::schedule() {
+    const uint32_t id = Worker::kFirstConnectionTimer + slot_;
     const uint64_t next = next_deadline();
-    if (next == UINT64_MAX) return;
-    if (timer_at_ > w_.now_ms() && timer_at_ <= next) return;
-    w_.loop().add_timer(next, Worker::token_of(slot_, generation_));
-    timer_at_ = next;
+    if (next == UINT64_MAX) {
+        w_.loop().cancel_timer(id);
+        return;
+    }
+    const uint64_t pending = w_.loop().timer_deadline(id);
+    if (pending != 0 && pending <= next) return;
+    w_.loop().set_timer(id, next);
 }
 
 void Connection::on_timer() {

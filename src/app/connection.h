@@ -168,7 +168,6 @@ private:
     uint64_t last_rx_ms_ = 0;    // last byte received
     uint64_t last_ping_ms_ = 0;  // last ping we sent
     uint64_t deadline_ms_ = 0;   // handshake or closing deadline
-    uint64_t timer_at_ = 0;      // earliest timer known to be pending for us
     uint64_t accepted_us_ = 0;   // metrics::now_us() at accept, for the handshake histogram
     std::string head_;           // the request head while in `handshake`
     std::vector<hub::Membership> rooms_;

@@ -30,7 +30,7 @@ void Worker::step_drain() {
         stop_listening();
         for (size_t i = 0; i < slots_.size(); ++i)
             if (slots_[i]->idle()) slots_[i]->terminate();
-        loop_.add_timer(d.deadline_ms, kDrainDeadlineToken);
+        loop_.set_timer(kDrainDeadlineTimer, d.deadline_ms);
         if (d.quiet.fetch_add(1, std::memory_order_acq_rel) + 1 == workers)
             for (Worker* w : shared_.workers)
                 if (w != this) w->wake();

@@ -14,7 +14,6 @@ namespace {
 
 // Tokens that are not connections: the slot part is never a valid slot.
 constexpr uint64_t kListenerToken = 0xFFFFFFFFull;
-constexpr uint64_t kAcceptRetryToken = 0xFFFFFFFEull;
 constexpr int kAcceptsPerEvent = 64;      // fairness: let other sockets run between bursts
 constexpr uint64_t kAcceptRetryMs = 100;  // back-off after EMFILE/ENFILE/ENOMEM
 constexpr uint32_t kMaxSlots = 1u << 22;  // the slot field of a connection id
@@ -178,16 +177,18 @@ void Worker::on_ready(uint64_t token, uint32_t events) {
     if (Connection* c = lookup(token)) c->on_ready(events);
 }
 
-void Worker::on_timer(uint64_t token) {
-    if (token == kAcceptRetryToken) {
+void Worker::on_timer(uint32_t id) {
+    if (id == kAcceptRetryTimer) {
         resume_accepting();
         return;
     }
-    if (token == kDrainDeadlineToken) {
+    if (id == kDrainDeadlineTimer) {
         force_close_all();
         return;
     }
-    if (Connection* c = lookup(token)) c->on_timer();
+    // A connection's timer is cancelled when it closes: its slot is in use.
+    const uint32_t slot = id - kFirstConnectionTimer;
+    if (slot < slots_.size() && slots_[slot]->state() != Connection::State::free) slots_[slot]->on_timer();
 }
 
 void Worker::accept_ready() {
@@ -208,7 +209,7 @@ void Worker::accept_ready() {
                         .emit();
                 loop_.poller().remove(listen_fd_, reactor::kReadable);
                 listening_ = false;
-                loop_.add_timer(loop_.now_ms() + kAcceptRetryMs, kAcceptRetryToken);
+                loop_.set_timer(kAcceptRetryTimer, loop_.now_ms() + kAcceptRetryMs);
             }
             return;  // EAGAIN, or a connection that died in the backlog
         }
@@ -231,7 +232,7 @@ void Worker::resume_accepting() {
     if (loop_.poller().add(listen_fd_, kListenerToken, reactor::kReadable) == 0) {
         listening_ = true;
     } else {
-        loop_.add_timer(loop_.now_ms() + kAcceptRetryMs, kAcceptRetryToken);
+        loop_.set_timer(kAcceptRetryTimer, loop_.now_ms() + kAcceptRetryMs);
     }
 }
 

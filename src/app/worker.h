@@ -22,6 +22,11 @@ namespace wshub::app {
 
 class Worker {
 public:
+    // Timer ids (reactor::Loop): the worker's own, then one per slot.
+    static constexpr uint32_t kAcceptRetryTimer = 0;
+    static constexpr uint32_t kDrainDeadlineTimer = 1;
+    static constexpr uint32_t kFirstConnectionTimer = 2;
+
     // A `hub` worker accepts on --listen and owns WebSocket connections. The
     // `ops` worker (--metrics-listen) accepts on that address, on a thread of
     // its own, and serves only /metrics, /healthz and /readyz, so a scrape
@@ -49,7 +54,7 @@ public:
     // Loop sink.
     void on_ready(uint64_t token, uint32_t events);
     void on_wake();
-    void on_timer(uint64_t token);
+    void on_timer(uint32_t id);
 
     // For connections.
     Shared& shared() noexcept { return shared_; }
@@ -101,7 +106,6 @@ public:
 
 private:
     // A timer token that is not a connection (whose slot part never is a slot).
-    static constexpr uint64_t kDrainDeadlineToken = 0xFFFFFFFDull;
 
     void accept_ready();
     void step_drain();

@@ -5,12 +5,6 @@
 #include <algorithm>
 
 namespace wshub::reactor {
-namespace {
-
-bool later(const auto& a, const auto& b) { return a.deadline_ms > b.deadline_ms; }
-
-}  // namespace
-
 uint64_t monotonic_ms() noexcept {
     timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -19,9 +13,63 @@ uint64_t monotonic_ms() noexcept {
 
 Loop::Loop() noexcept : now_ms_(monotonic_ms()) {}
 
-void Loop::add_timer(uint64_t deadline_ms, uint64_t token) {
-    timers_.push_back({deadline_ms, token});
-    std::push_heap(timers_.begin(), timers_.end(), later<Timer, Timer>);
+void Loop::place(size_t i, const Timer& t) noexcept {
+    timers_[i] = t;
+    pos_[t.id] = uint32_t(i + 1);
+}
+
+void Loop::sift_up(size_t i) noexcept {
+    const Timer t = timers_[i];
+    while (i > 0) {
+        const size_t parent = (i - 1) / 2;
+        if (timers_[parent].deadline_ms <= t.deadline_ms) break;
+        place(i, timers_[parent]);
+        i = parent;
+    }
+    place(i, t);
+}
+
+void Loop::sift_down(size_t i) noexcept {
+    const Timer t = timers_[i];
+    const size_t n = timers_.size();
+    for (;;) {
+        size_t child = 2 * i + 1;
+        if (child >= n) break;
+        if (child + 1 < n && timers_[child + 1].deadline_ms < timers_[child].deadline_ms) ++child;
+        if (t.deadline_ms <= timers_[child].deadline_ms) break;
+        place(i, timers_[child]);
+        i = child;
+    }
+    place(i, t);
+}
+
+void Loop::remove_at(size_t i) noexcept {
+    pos_[timers_[i].id] = 0;
+    const Timer last = timers_.back();
+    timers_.pop_back();
+    if (i == timers_.size()) return;
+    place(i, last);
+    sift_down(i);
+    sift_up(pos_[last.id] - 1);
+}
+
+void Loop::set_timer(uint32_t id, uint64_t deadline_ms) {
+    if (id >= pos_.size()) pos_.resize(size_t(id) + 1, 0);
+    if (const uint32_t at = pos_[id]; at != 0) {
+        const uint64_t old = timers_[at - 1].deadline_ms;
+        timers_[at - 1].deadline_ms = deadline_ms;
+        if (deadline_ms < old)
+            sift_up(at - 1);
+        else
+            sift_down(at - 1);
+        return;
+    }
+    timers_.push_back({deadline_ms, id});
+    sift_up(timers_.size() - 1);
+}
+
+void Loop::cancel_timer(uint32_t id) noexcept {
+    if (id < pos_.size() && pos_[id] != 0) remove_at(pos_[id] - 1);
 }
 
 int Loop::wait_timeout(int max_wait_ms) const noexcept {
@@ -33,11 +81,10 @@ int Loop::wait_timeout(int max_wait_ms) const noexcept {
     return until;
 }
 
-bool Loop::pop_due(uint64_t& token) {
+bool Loop::pop_due(uint32_t& id) {
     if (timers_.empty() || timers_.front().deadline_ms > now_ms_) return false;
-    token = timers_.front().token;
-    std::pop_heap(timers_.begin(), timers_.end(), later<Timer, Timer>);
-    timers_.pop_back();
+    id = timers_.front().id;
+    remove_at(0);
     return true;
 }
 

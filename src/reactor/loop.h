@@ -1,9 +1,10 @@
-// One event loop per worker thread: a Poller plus one-shot timers and a cached
-// monotonic clock. Timers carry an opaque token and cannot be cancelled: the
-// owner checks, when one fires, whether it is still wanted (for connections, by
-// the generation packed into the token). That keeps arming O(log n) and makes
-// "re-arm on every read" unnecessary: store a timestamp, check it when the
-// timer fires.
+// One event loop per worker thread: a Poller plus timers and a cached
+// monotonic clock. Timers are kept by id (a connection uses its slot): each id
+// has at most one pending deadline, which setting again moves and cancel
+// removes, in a heap that knows where every id sits. So a closed connection
+// leaves nothing behind (no stale entry to wake the loop, no memory held
+// until it would have fired), and a timer costs 16 bytes in the heap plus 4
+// for its position, whatever the churn.
 #pragma once
 
 #include <cstddef>
@@ -26,8 +27,14 @@ public:
     // The time at the start of the current iteration.
     uint64_t now_ms() const noexcept { return now_ms_; }
 
-    // Fires once at or after deadline_ms, delivered as sink.on_timer(token).
-    void add_timer(uint64_t deadline_ms, uint64_t token);
+    // Fires once at or after deadline_ms, delivered as sink.on_timer(id);
+    // replaces the deadline `id` had pending, if any.
+    void set_timer(uint32_t id, uint64_t deadline_ms);
+    void cancel_timer(uint32_t id) noexcept;
+    // The deadline pending for `id`, or 0 if none.
+    uint64_t timer_deadline(uint32_t id) const noexcept {
+        return id < pos_.size() && pos_[id] != 0 ? timers_[pos_[id] - 1].deadline_ms : 0;
+    }
     size_t pending_timers() const noexcept { return timers_.size(); }
 
     // One iteration: wait for readiness (at most until the earliest timer or
@@ -45,24 +52,29 @@ public:
             else
                 sink.on_ready(ready_[i].token, ready_[i].events);
         }
-        uint64_t token;
-        while (pop_due(token)) sink.on_timer(token);
+        uint32_t id;
+        while (pop_due(id)) sink.on_timer(id);
         return 0;
     }
 
 private:
     struct Timer {
         uint64_t deadline_ms;
-        uint64_t token;
+        uint32_t id;
     };
     static constexpr int kReadyCapacity = 256;
 
     int wait_timeout(int max_wait_ms) const noexcept;
-    bool pop_due(uint64_t& token);
+    bool pop_due(uint32_t& id);
+    void place(size_t i, const Timer& t) noexcept;
+    void sift_up(size_t i) noexcept;
+    void sift_down(size_t i) noexcept;
+    void remove_at(size_t i) noexcept;
 
     Poller poller_;
     uint64_t now_ms_;
     std::vector<Timer> timers_;  // min-heap on deadline_ms
+    std::vector<uint32_t> pos_;  // by id: 1 + its index in timers_, 0 if none
     Ready ready_[kReadyCapacity];
 };
 
