@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "check.h"
+#include "hub/block_cache.h"
 #include "hub/frame.h"
 #include "hub/registry.h"
 #include "hub/send_queue.h"
@@ -166,14 +167,14 @@ TEST(hub_frame_stamps_data_frames_only) {
 TEST(hub_queues_keep_a_shared_gauge_at_their_pending_bytes) {
     Pair p(4096);
     metrics::Gauge total;
-    hub::SendQueue a(&total), b(&total);
+    hub::SendQueue a, b;
     hub::Frame* big = hub::make_frame(ws::Opcode::binary, std::string(100000, 'x'));
     hub::Frame* small = hub::make_frame(ws::Opcode::text, "s");
     hub::Frame* pong = hub::make_frame(ws::Opcode::pong, "");
-    a.push(big);
-    a.push(small);
-    b.push(small);
-    b.push(pong);
+    a.push(big, &total);
+    a.push(small, &total);
+    b.push(small, &total);
+    b.push(pong, &total);
     CHECK_EQ(total.get(), a.pending_bytes() + b.pending_bytes());
     CHECK_EQ(total.get(), uint64_t(big->size) + 2 * small->size + pong->size);
     hub::SendQueue::Written written;
@@ -290,4 +291,44 @@ TEST(hub_registry_concurrent_acquire_release) {
         });
     for (auto& th : threads) th.join();
     CHECK_EQ(reg.room_count(), 0u);
+}
+
+// The queue is one pointer; its ring exists only while frames wait, grows
+// through the size classes keeping order, and goes back to the block cache
+// (not to malloc) when the queue empties.
+TEST(hub_queue_ring_exists_only_while_frames_wait) {
+    static_assert(sizeof(hub::SendQueue) == sizeof(void*));
+    // On a thread of its own, whose block cache starts empty.
+    std::thread([] {
+        Pair p;
+        hub::SendQueue q;
+        CHECK(q.empty());
+        CHECK_EQ(q.pending_bytes(), 0u);
+        CHECK_EQ(q.data_messages(), 0u);
+        CHECK_EQ(q.drop_data(), 0u);
+        hub::SendQueue::Written none;
+        CHECK(q.flush(p.fd[0], none));  // nothing to write: no system call, no ring
+        CHECK(q.empty());
+        std::vector<hub::Frame*> frames;
+        for (int i = 0; i < 3000; ++i) frames.push_back(hub::make_frame(ws::Opcode::text, std::to_string(i)));
+        const size_t cached_before = hub::cached_blocks();
+        for (hub::Frame* f : frames) CHECK(q.push(f));  // 16, 64, 256, 1024 entries, then malloc
+        CHECK_EQ(q.data_messages(), 3000u);
+        std::string want;
+        for (hub::Frame* f : frames) want += std::string(f->bytes());
+        hub::SendQueue::Written written;
+        std::string got;
+        for (int rounds = 0; !q.empty() && rounds < 100000; ++rounds) {
+            CHECK(q.flush(p.fd[0], written));
+            got += drain(p.fd[1]);
+        }
+        got += drain(p.fd[1]);
+        CHECK(q.empty());
+        CHECK_EQ(written.frames, 3000u);
+        CHECK(got == want);
+        // The four outgrown rings (one a class) went back to the cache, the last
+        // (2,048 entries, over the largest class) to free().
+        CHECK_EQ(hub::cached_blocks(), cached_before + 4);
+        for (hub::Frame* f : frames) hub::release(f);
+    }).join();
 }

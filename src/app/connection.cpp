@@ -33,7 +33,7 @@ Opcode opcode_of(wshub::MessageType t) { return t == wshub::MessageType::text ? 
 }  // namespace
 
 Connection::Connection(Worker& w, uint32_t slot) noexcept
-    : w_(w), slot_(slot), decoder_(w.config().max_message), out_(&w.counters().queued_bytes) {}
+    : w_(w), slot_(slot), decoder_(w.config().max_message) {}
 
 uint64_t Connection::conn_id() const noexcept {
     return uint64_t(generation_ & kGenerationMask) << 30 | uint64_t(slot_) << 8 | w_.index();
@@ -362,7 +362,7 @@ wshub::SendResult Connection::send_message(std::string_view data, wshub::Message
     }
     // Own replies are never refused: over budget, the connection stops being
     // read instead (on_frames), so the client paces itself.
-    const bool ok = out_.push(f);
+    const bool ok = out_.push(f, &w_.counters().queued_bytes);
     hub::release(f);
     if (!ok) {
         fail(ws::close_code::internal_error, "out of memory");
@@ -404,7 +404,7 @@ void Connection::deliver(hub::Frame* frame, hub::Gate* gate) {
             return;
         }
     }
-    if (!out_.push(frame)) {
+    if (!out_.push(frame, &w_.counters().queued_bytes)) {
         fail(ws::close_code::internal_error, "out of memory");
         return;
     }
@@ -429,7 +429,7 @@ void Connection::unpark() {
         Parked& p = parked_[parked_head_];
         if (now < p.deadline_ms) {
             if (!out_.fits({cfg.queue_messages, cfg.queue_bytes}, p.frame->size)) break;
-            if (!out_.push(p.frame)) break;
+            if (!out_.push(p.frame, &w_.counters().queued_bytes)) break;
             w_.mark_dirty(*this);
         } else {
             w_.counters().drop(metrics::Drop::block_timeout);
@@ -485,7 +485,7 @@ void Connection::flush_dirty() {
 
 void Connection::queue_control(Opcode op, std::string_view payload) {
     hub::Frame* f = hub::make_frame(op, payload);
-    if (!f || !out_.push(f)) dead_ = true;
+    if (!f || !out_.push(f, &w_.counters().queued_bytes)) dead_ = true;
     if (f) hub::release(f);
     w_.mark_dirty(*this);
 }
@@ -493,7 +493,7 @@ void Connection::queue_control(Opcode op, std::string_view payload) {
 void Connection::queue_raw(std::string_view bytes) {
     // An HTTP answer: a control-class entry, so the queue never drops it.
     hub::Frame* f = hub::make_raw_frame(bytes);
-    if (!f || !out_.push(f)) dead_ = true;
+    if (!f || !out_.push(f, &w_.counters().queued_bytes)) dead_ = true;
     if (f) hub::release(f);
     w_.mark_dirty(*this);
 }

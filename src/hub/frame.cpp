@@ -3,7 +3,7 @@
 #include <cstring>
 #include <new>
 
-#include "hub/frame_cache.h"
+#include "hub/block_cache.h"
 #include "metrics/clock.h"
 
 namespace wshub::hub {

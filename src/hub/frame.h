@@ -18,7 +18,7 @@ struct Frame {
     uint64_t made_us;      // data frames: when made (metrics::now_us), for the publish-to-write histogram
     uint32_t payload_len;  // payload bytes (what queue budgets count)
     bool control;          // pong/close/ping: never dropped, outside the data budget
-    uint8_t block_class;   // its memory's size class (frame_cache.h)
+    uint8_t block_class;   // its memory's size class (block_cache.h)
     uint8_t data[];        // header then payload
 
     std::string_view bytes() const noexcept { return {reinterpret_cast<const char*>(data), size}; }

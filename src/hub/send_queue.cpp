@@ -2,59 +2,94 @@
 
 #include <sys/uio.h>
 
-#include <cstdlib>
-
+#include "hub/block_cache.h"
 #include "metrics/clock.h"
 #include "net/socket.h"
 
 namespace wshub::hub {
 
+SendQueue::Ring* SendQueue::make_ring(uint32_t min_capacity) noexcept {
+    // The most entries (a power of two) the block holding min_capacity has room for.
+    uint32_t capacity = min_capacity;
+    const uint8_t cls = block_class(sizeof(Ring) + sizeof(Frame*) * size_t(capacity));
+    if (cls != kUncachedClass)
+        while (sizeof(Ring) + sizeof(Frame*) * size_t(capacity) * 2 <= block_bytes(cls)) capacity *= 2;
+    const size_t bytes = sizeof(Ring) + sizeof(Frame*) * size_t(capacity);
+    auto* r = static_cast<Ring*>(allocate_block(bytes, cls));
+    if (!r) return nullptr;
+    *r = Ring{capacity, 0, 0, 0, 0, cls, 0, 0, nullptr};
+    return r;
+}
+
+void SendQueue::free_ring(Ring* r) noexcept { free_block(r, r->block_class); }
+
 bool SendQueue::grow() noexcept {
-    const uint32_t cap = capacity_ ? capacity_ * 2 : 4;
-    auto** ring = static_cast<Frame**>(std::malloc(sizeof(Frame*) * cap));
-    if (!ring) return false;
-    for (uint32_t i = 0; i < count_; ++i) ring[i] = at(i);
-    std::free(ring_);
-    ring_ = ring;
-    capacity_ = cap;
-    head_ = 0;
+    Ring* bigger = make_ring(ring_->capacity * 2);
+    if (!bigger) return false;
+    const Ring& old = *ring_;
+    for (uint32_t i = 0; i < old.count; ++i) bigger->slots[i] = at(i);
+    bigger->count = old.count;
+    bigger->front_offset = old.front_offset;
+    bigger->data_messages = old.data_messages;
+    bigger->data_bytes = old.data_bytes;
+    bigger->pending_bytes = old.pending_bytes;
+    bigger->total = old.total;
+    free_ring(ring_);
+    ring_ = bigger;
     return true;
 }
 
-bool SendQueue::push(Frame* f) noexcept {
-    if (count_ == capacity_ && !grow()) return false;
+bool SendQueue::push(Frame* f, metrics::Gauge* total) noexcept {
+    if (!ring_) {
+        ring_ = make_ring(8);
+        if (!ring_) return false;
+        ring_->total = total;
+    } else if (ring_->count == ring_->capacity && !grow()) {
+        return false;
+    }
+    Ring& r = *ring_;
     retain(f);
-    ring_[(head_ + count_) & (capacity_ - 1)] = f;
-    ++count_;
-    add_pending(f->size);
+    r.slots[(r.head + r.count) & (r.capacity - 1)] = f;
+    ++r.count;
+    r.pending_bytes += f->size;
+    if (r.total) r.total->add(f->size);
     if (!f->control) {
-        ++data_messages_;
-        data_bytes_ += f->size;
+        ++r.data_messages;
+        r.data_bytes += f->size;
     }
     return true;
+}
+
+// An empty queue gives its block back (the next push takes one again).
+void SendQueue::release_if_empty() noexcept {
+    if (ring_->count != 0) return;
+    free_ring(ring_);
+    ring_ = nullptr;
 }
 
 void SendQueue::pop_front() noexcept {
-    Frame* f = ring_[head_];
-    sub_pending(f->size - front_offset_);
+    Ring& r = *ring_;
+    Frame* f = r.slots[r.head];
+    sub_pending(f->size - r.front_offset);
     if (!f->control) {
-        --data_messages_;
-        data_bytes_ -= f->size;
+        --r.data_messages;
+        r.data_bytes -= f->size;
     }
     release(f);
-    head_ = (head_ + 1) & (capacity_ - 1);
-    --count_;
-    front_offset_ = 0;
+    r.head = (r.head + 1) & (r.capacity - 1);
+    --r.count;
+    r.front_offset = 0;
+    release_if_empty();
 }
 
 bool SendQueue::flush(int fd, Written& done, metrics::LatencyHistogram* latency) noexcept {
     constexpr uint32_t kMaxIov = 64;
-    while (count_ != 0) {
+    while (ring_) {
         iovec iov[kMaxIov];
-        const uint32_t n = count_ < kMaxIov ? count_ : kMaxIov;
+        const uint32_t n = ring_->count < kMaxIov ? ring_->count : kMaxIov;
         for (uint32_t i = 0; i < n; ++i) {
             Frame* f = at(i);
-            const uint32_t skip = i == 0 ? front_offset_ : 0;
+            const uint32_t skip = i == 0 ? ring_->front_offset : 0;
             iov[i] = {f->data + skip, f->size - skip};
         }
         size_t written = 0;
@@ -65,9 +100,9 @@ bool SendQueue::flush(int fd, Written& done, metrics::LatencyHistogram* latency)
         uint64_t now_us = 0;  // read at the first frame this writev completed
         while (written != 0) {
             const Frame* f = at(0);
-            const uint32_t left = f->size - front_offset_;
+            const uint32_t left = f->size - ring_->front_offset;
             if (written < left) {
-                front_offset_ += uint32_t(written);
+                ring_->front_offset += uint32_t(written);
                 sub_pending(written);
                 return true;  // the socket took less than offered: it is full
             }
@@ -80,37 +115,39 @@ bool SendQueue::flush(int fd, Written& done, metrics::LatencyHistogram* latency)
                     latency->observe(now_us > f->made_us ? now_us - f->made_us : 0);
                 }
             }
-            pop_front();
+            pop_front();  // the last one frees the ring: written is 0 by then
         }
     }
     return true;
 }
 
 size_t SendQueue::drop_data() noexcept {
+    if (!ring_) return 0;
+    Ring& r = *ring_;
     uint32_t kept = 0, dropped = 0;
-    for (uint32_t i = 0; i < count_; ++i) {
+    for (uint32_t i = 0; i < r.count; ++i) {
         Frame* f = at(i);
-        if (f->control || (i == 0 && front_offset_ != 0)) {
-            ring_[(head_ + kept++) & (capacity_ - 1)] = f;
+        if (f->control || (i == 0 && r.front_offset != 0)) {
+            r.slots[(r.head + kept++) & (r.capacity - 1)] = f;
             continue;
         }
-        data_messages_ -= 1;
-        data_bytes_ -= f->size;
+        r.data_messages -= 1;
+        r.data_bytes -= f->size;
         sub_pending(f->size);
         release(f);
         ++dropped;
     }
-    count_ = kept;
+    r.count = kept;
+    release_if_empty();
     return dropped;
 }
 
 void SendQueue::release_all() noexcept {
-    sub_pending(pending_bytes_);
-    for (uint32_t i = 0; i < count_; ++i) release(at(i));
-    std::free(ring_);
+    if (!ring_) return;
+    sub_pending(ring_->pending_bytes);
+    for (uint32_t i = 0; i < ring_->count; ++i) release(at(i));
+    free_ring(ring_);
     ring_ = nullptr;
-    capacity_ = head_ = count_ = front_offset_ = data_messages_ = 0;
-    data_bytes_ = pending_bytes_ = 0;
 }
 
 }  // namespace wshub::hub

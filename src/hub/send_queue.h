@@ -19,31 +19,34 @@ struct QueueLimits {
     uint64_t max_bytes = 1024 * 1024;
 };
 
+// One pointer per connection: the ring and every count live in a block from
+// the block cache that exists only while something is queued, so an idle
+// connection's queue costs 8 bytes, and a busy one recycles its block.
 class SendQueue {
 public:
     SendQueue() = default;
-    // `total` (the worker's wshub_queued_bytes) follows pending_bytes() of
-    // every queue that shares it.
-    explicit SendQueue(metrics::Gauge* total) noexcept : total_(total) {}
     ~SendQueue() { release_all(); }
     SendQueue(const SendQueue&) = delete;
     SendQueue& operator=(const SendQueue&) = delete;
 
-    bool empty() const noexcept { return count_ == 0; }
-    uint32_t data_messages() const noexcept { return data_messages_; }
-    uint64_t data_bytes() const noexcept { return data_bytes_; }
+    bool empty() const noexcept { return ring_ == nullptr; }
+    uint32_t data_messages() const noexcept { return ring_ ? ring_->data_messages : 0; }
+    uint64_t data_bytes() const noexcept { return ring_ ? ring_->data_bytes : 0; }
     // Total bytes still to write, control frames included.
-    uint64_t pending_bytes() const noexcept { return pending_bytes_; }
+    uint64_t pending_bytes() const noexcept { return ring_ ? ring_->pending_bytes : 0; }
 
     // Would a data frame of `size` bytes fit the budget now?
     bool fits(const QueueLimits& limits, size_t size) const noexcept {
-        return data_messages_ < limits.max_messages && data_bytes_ + size <= limits.max_bytes;
+        return data_messages() < limits.max_messages && data_bytes() + size <= limits.max_bytes;
     }
 
     // Appends a frame and takes a reference to it: data frames count against
     // the budget (the caller checks fits() first when the budget applies),
-    // control frames do not. False only if memory for the queue ran out.
-    bool push(Frame* f) noexcept;
+    // control frames do not. `total` (a worker's wshub_queued_bytes), given to
+    // the push that finds the queue empty, follows pending_bytes() until the
+    // queue is empty again; pass the same one every time. False only if
+    // memory for the queue ran out.
+    bool push(Frame* f, metrics::Gauge* total = nullptr) noexcept;
 
     // Data frames (and their bytes) that went out completely, and every
     // byte written (control frames, HTTP answers and partial frames too).
@@ -69,27 +72,31 @@ public:
     void release_all() noexcept;
 
 private:
-    bool grow() noexcept;
-    Frame* at(uint32_t i) const noexcept { return ring_[(head_ + i) & (capacity_ - 1)]; }
-    void pop_front() noexcept;
-    void add_pending(uint64_t n) noexcept {
-        pending_bytes_ += n;
-        if (total_) total_->add(n);
-    }
-    void sub_pending(uint64_t n) noexcept {
-        pending_bytes_ -= n;
-        if (total_) total_->sub(n);
-    }
+    struct Ring {
+        uint32_t capacity;      // entries in slots, a power of two
+        uint32_t head;
+        uint32_t count;         // never 0: an empty queue has no ring
+        uint32_t front_offset;  // bytes of the front frame already written
+        uint32_t data_messages;
+        uint8_t block_class;    // of its memory (block_cache.h)
+        uint64_t data_bytes;
+        uint64_t pending_bytes;
+        metrics::Gauge* total;
+        Frame* slots[];
+    };
 
-    Frame** ring_ = nullptr;  // capacity_ entries, a power of two
-    uint32_t capacity_ = 0;
-    uint32_t head_ = 0;
-    uint32_t count_ = 0;
-    uint32_t front_offset_ = 0;  // bytes of the front frame already written
-    uint32_t data_messages_ = 0;
-    uint64_t data_bytes_ = 0;
-    uint64_t pending_bytes_ = 0;
-    metrics::Gauge* total_ = nullptr;
+    static Ring* make_ring(uint32_t min_capacity) noexcept;
+    static void free_ring(Ring* r) noexcept;
+    bool grow() noexcept;
+    Frame* at(uint32_t i) const noexcept { return ring_->slots[(ring_->head + i) & (ring_->capacity - 1)]; }
+    void pop_front() noexcept;
+    void sub_pending(uint64_t n) noexcept {
+        ring_->pending_bytes -= n;
+        if (ring_->total) ring_->total->sub(n);
+    }
+    void release_if_empty() noexcept;
+
+    Ring* ring_ = nullptr;
 };
 
 }  // namespace wshub::hub

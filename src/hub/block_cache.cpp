@@ -1,4 +1,4 @@
-#include "hub/frame_cache.h"
+#include "hub/block_cache.h"
 
 #include <cstdlib>
 
@@ -16,12 +16,14 @@
 namespace wshub::hub {
 namespace {
 
-// Class sizes cover a frame header plus a chat message, a small JSON document,
-// a few KiB and up to 16 KiB. Each list is capped at about 256 KiB, so a thread
-// keeps at most 1 MiB; a burst beyond that is freed as usual.
+// Class sizes cover a frame header plus a chat message (or a small ring), a
+// small JSON document, a few KiB and up to 16 KiB. The smallest class keeps
+// up to 1 MiB (a fan-out to thousands of members takes a ring each for a
+// moment), the others 256 KiB each, so a thread keeps at most 1.75 MiB; a
+// burst beyond that is freed as usual.
 constexpr size_t kClassBytes[] = {256, 1024, 4096, 16384};
 constexpr size_t kClasses = sizeof kClassBytes / sizeof kClassBytes[0];
-constexpr size_t kMaxBlocks[] = {1024, 256, 64, 16};
+constexpr size_t kMaxBlocks[] = {4096, 256, 64, 16};
 
 struct FreeBlock {
     FreeBlock* next;
@@ -83,6 +85,8 @@ void free_block(void* block, uint8_t cls) noexcept {
     l.head[cls] = b;
     ++l.count[cls];
 }
+
+size_t block_bytes(uint8_t cls) noexcept { return kClassBytes[cls]; }
 
 size_t cached_blocks() noexcept {
     size_t n = 0;
