@@ -90,7 +90,7 @@ TEST(config_bad_values_name_the_flag) {
         {"--route", "/x=nope", "wshub: --route: expected PATH=MODE"},
         {"--max-message", "12XB", "wshub: --max-message: expected a size"},
         {"--max-message", "0", "wshub: --max-message: expected a size"},
-        {"--max-message", "4GiB", "wshub: --max-message: expected a size from 1 to 4294967280 bytes"},
+        {"--max-message", "4GiB", "wshub: --max-message: expected a size from 1 to 4294967040 bytes"},
         {"--max-header-bytes", "100", "wshub: --max-header-bytes: expected a size from 256"},
         {"--handshake-timeout", "0", "wshub: --handshake-timeout: expected a positive duration"},
         {"--ping-interval", "5 s", "wshub: --ping-interval: expected a duration"},

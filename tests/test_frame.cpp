@@ -541,7 +541,7 @@ TEST(frame_mid_message_and_shrink) {
 }
 
 TEST(frame_decoder_is_small) {
-    CHECK_LE(sizeof(Decoder), size_t{64});
+    CHECK_LE(sizeof(Decoder), size_t{48});
 }
 
 // ---- writers ------------------------------------------------------------------

@@ -118,3 +118,41 @@ TEST(queued_bytes_gauge_sums_workers) {
     const std::string text = render({&a, &b}, Gauges{});
     CHECK(text.find("# TYPE wshub_queued_bytes gauge\nwshub_queued_bytes 120\n") != std::string::npos);
 }
+
+// The bucket a plain scan picks: the first bound at or above `us`.
+static size_t scanned_bucket(uint64_t us) {
+    size_t i = 0;
+    while (i < LatencyHistogram::kBounds && us > kLatencyBoundsUs[i]) ++i;
+    return i;
+}
+
+static void check_lands_where_a_scan_says(uint64_t us) {
+    LatencyHistogram h;
+    h.observe(us);
+    const size_t want = scanned_bucket(us);
+    for (size_t i = 0; i <= LatencyHistogram::kBounds; ++i)
+        if (h.bucket(i) != (i == want ? 1u : 0u)) {
+            CHECK_EQ(us, uint64_t(0));  // prints the value that went astray
+            CHECK_EQ(i, want);
+            return;
+        }
+}
+
+TEST(histogram_buckets_agree_with_a_scan) {
+    // Every bound and its neighbours, every power of two and its neighbours
+    // (where observe() changes octave), and a spread of other values.
+    for (uint64_t b : kLatencyBoundsUs)
+        for (uint64_t us : {b - 1, b, b + 1}) check_lands_where_a_scan_says(us);
+    for (unsigned k = 0; k < 64; ++k) {
+        const uint64_t p = uint64_t(1) << k;
+        for (uint64_t us : {p - 1, p, p + 1}) check_lands_where_a_scan_says(us);
+    }
+    check_lands_where_a_scan_says(UINT64_MAX);
+    uint64_t x = 88172645463325252ull;  // xorshift64
+    for (int i = 0; i < 100000; ++i) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        check_lands_where_a_scan_says(x >> (x % 64));
+    }
+}

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "auth/policy.h"
+#include "ws/frame.h"
 #include "wshub/version.h"
 
 namespace wshub::config {
@@ -227,8 +228,9 @@ std::string set_log_format(Config& c, std::string_view v) {
     return {};
 }
 
-// A message goes out as one frame whose size must fit 32 bits (hub::Frame).
-constexpr uint64_t kMaxFramePayload = (uint64_t(1) << 32) - 16;
+// The decoder reassembles in 32-bit sizes (ws::Decoder::kMaxDecodedMessage),
+// which also fits one outgoing frame (hub::Frame).
+constexpr uint64_t kMaxFramePayload = ws::Decoder::kMaxDecodedMessage;
 
 const Flag kFlags[] = {
     {"listen", "HOST:PORT", "127.0.0.1:8080", "address to accept connections on", set_listen, false},

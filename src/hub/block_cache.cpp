@@ -21,8 +21,8 @@ namespace {
 // up to 1 MiB (a fan-out to thousands of members takes a ring each for a
 // moment), the others 256 KiB each, so a thread keeps at most 1.75 MiB; a
 // burst beyond that is freed as usual.
-constexpr size_t kClassBytes[] = {256, 1024, 4096, 16384};
-constexpr size_t kClasses = sizeof kClassBytes / sizeof kClassBytes[0];
+constexpr const size_t* kClassBytes = kBlockClassBytes;
+constexpr size_t kClasses = kBlockClasses;
 constexpr size_t kMaxBlocks[] = {4096, 256, 64, 16};
 
 struct FreeBlock {
@@ -50,12 +50,6 @@ struct Lists {
 thread_local Lists t_lists;
 
 }  // namespace
-
-uint8_t block_class(size_t bytes) noexcept {
-    for (size_t c = 0; c < kClasses; ++c)
-        if (bytes <= kClassBytes[c]) return uint8_t(c);
-    return kUncachedClass;
-}
 
 void* allocate_block(size_t bytes, uint8_t cls) noexcept {
     if (cls == kUncachedClass) return std::malloc(bytes);
@@ -85,8 +79,6 @@ void free_block(void* block, uint8_t cls) noexcept {
     l.head[cls] = b;
     ++l.count[cls];
 }
-
-size_t block_bytes(uint8_t cls) noexcept { return kClassBytes[cls]; }
 
 size_t cached_blocks() noexcept {
     size_t n = 0;

@@ -13,18 +13,23 @@
 
 namespace wshub::hub {
 
+// The classes' usable sizes.
+inline constexpr size_t kBlockClassBytes[] = {256, 1024, 4096, 16384};
+inline constexpr size_t kBlockClasses = sizeof kBlockClassBytes / sizeof kBlockClassBytes[0];
+
 // The size class that holds `bytes`, or kUncachedClass when larger than the
 // largest class (such blocks come from malloc and go back to free).
 constexpr uint8_t kUncachedClass = 0xFF;
-uint8_t block_class(size_t bytes) noexcept;
+constexpr uint8_t block_class(size_t bytes) noexcept {
+    for (size_t c = 0; c < kBlockClasses; ++c)
+        if (bytes <= kBlockClassBytes[c]) return uint8_t(c);
+    return kUncachedClass;
+}
 
 // A block of at least `bytes` bytes, of class block_class(bytes) (stored by
 // the caller, which must give it back to free_block). nullptr if out of memory.
 void* allocate_block(size_t bytes, uint8_t cls) noexcept;
 void free_block(void* block, uint8_t cls) noexcept;
-
-// The usable bytes of a block of class `cls` (not kUncachedClass).
-size_t block_bytes(uint8_t cls) noexcept;
 
 // Blocks this thread keeps, all classes together (for tests).
 size_t cached_blocks() noexcept;

@@ -8,14 +8,26 @@
 
 namespace wshub::hub {
 
+namespace {
+
+// The most entries (a power of two) a ring in a block of `bytes` can hold.
+constexpr uint32_t ring_capacity(size_t bytes, size_t header) noexcept {
+    uint32_t cap = 1;
+    while (header + sizeof(Frame*) * size_t(cap) * 2 <= bytes) cap *= 2;
+    return cap;
+}
+
+}  // namespace
+
 SendQueue::Ring* SendQueue::make_ring(uint32_t min_capacity) noexcept {
-    // The most entries (a power of two) the block holding min_capacity has room for.
-    uint32_t capacity = min_capacity;
-    const uint8_t cls = block_class(sizeof(Ring) + sizeof(Frame*) * size_t(capacity));
-    if (cls != kUncachedClass)
-        while (sizeof(Ring) + sizeof(Frame*) * size_t(capacity) * 2 <= block_bytes(cls)) capacity *= 2;
-    const size_t bytes = sizeof(Ring) + sizeof(Frame*) * size_t(capacity);
-    auto* r = static_cast<Ring*>(allocate_block(bytes, cls));
+    // As many entries as the block it needs anyway has room for.
+    static constexpr uint32_t kCapacity[kBlockClasses] = {
+        ring_capacity(kBlockClassBytes[0], sizeof(Ring)), ring_capacity(kBlockClassBytes[1], sizeof(Ring)),
+        ring_capacity(kBlockClassBytes[2], sizeof(Ring)), ring_capacity(kBlockClassBytes[3], sizeof(Ring))};
+    static_assert(kBlockClasses == 4);
+    const uint8_t cls = block_class(sizeof(Ring) + sizeof(Frame*) * size_t(min_capacity));
+    const uint32_t capacity = cls == kUncachedClass ? min_capacity : kCapacity[cls];
+    auto* r = static_cast<Ring*>(allocate_block(sizeof(Ring) + sizeof(Frame*) * size_t(capacity), cls));
     if (!r) return nullptr;
     *r = Ring{capacity, 0, 0, 0, 0, cls, 0, 0, nullptr};
     return r;

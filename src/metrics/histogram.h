@@ -10,6 +10,7 @@
 // histogram_quantile() across instances need.
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
@@ -23,16 +24,51 @@ inline constexpr uint64_t kLatencyBoundsUs[] = {
     25'000,  50'000,  100'000, 250'000,   500'000,   1'000'000, 2'500'000, 5'000'000, 10'000'000,
 };
 
+namespace detail {
+
+// For each bit width w (0 to 64): how many bounds lie below the smallest
+// value of that width, and the first bound at or above it (or the maximum).
+struct Octaves {
+    uint8_t below[65];
+    uint64_t bound[65];
+};
+
+constexpr bool each_bound_doubles() {
+    for (size_t i = 1; i < std::size(kLatencyBoundsUs); ++i)
+        if (kLatencyBoundsUs[i] < 2 * kLatencyBoundsUs[i - 1]) return false;
+    return true;
+}
+static_assert(each_bound_doubles(), "LatencyHistogram::observe needs each bound at least twice the one before");
+
+constexpr Octaves make_octaves() {
+    constexpr size_t n = std::size(kLatencyBoundsUs);
+    Octaves o{};
+    for (unsigned w = 0; w <= 64; ++w) {
+        const uint64_t smallest = w == 0 ? 0 : uint64_t(1) << (w - 1);
+        uint8_t below = 0;
+        while (below < n && kLatencyBoundsUs[below] < smallest) ++below;
+        o.below[w] = below;
+        o.bound[w] = below < n ? kLatencyBoundsUs[below] : UINT64_MAX;
+    }
+    return o;
+}
+
+}  // namespace detail
+
 class LatencyHistogram {
 public:
     static constexpr size_t kBounds = std::size(kLatencyBoundsUs);
+    static_assert(kBounds < 255);
 
-    // Counts one observation. Most are small, so a scan from the lowest bound
-    // ends after a few comparisons; the buckets are kept non-cumulative so an
-    // observation writes one of them (the scrape accumulates).
+    // Counts one observation in a constant handful of instructions: the
+    // value's bit width picks its octave, and since each bound is at least
+    // twice the one before, an octave holds at most one bound, so one
+    // comparison settles the bucket. (A scan from the bottom would cost most
+    // when the server is slowest.) The buckets are kept non-cumulative so an
+    // observation writes one of them; the scrape accumulates.
     void observe(uint64_t us) noexcept {
-        size_t i = 0;
-        while (i < kBounds && us > kLatencyBoundsUs[i]) ++i;
+        const unsigned width = unsigned(std::bit_width(us));
+        const size_t i = kOctaves.below[width] + (us > kOctaves.bound[width] ? 1 : 0);
         buckets_[i].add();
         sum_us_.add(us);
     }
@@ -42,6 +78,7 @@ public:
     uint64_t sum_us() const noexcept { return sum_us_.get(); }
 
 private:
+    static constexpr detail::Octaves kOctaves = detail::make_octaves();
     Counter buckets_[kBounds + 1];
     Counter sum_us_;
 };

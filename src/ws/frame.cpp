@@ -12,6 +12,7 @@
 #include "ws/frame.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
 namespace wshub::ws {
@@ -119,16 +120,50 @@ std::string_view view(const uint8_t* p, size_t n) noexcept {
     return {reinterpret_cast<const char*>(p), n};
 }
 
-bool append(std::vector<uint8_t>& v, const uint8_t* p, size_t n) noexcept {
-    try {
-        v.insert(v.end(), p, p + n);
-        return true;
-    } catch (...) {
-        return false;
-    }
+}  // namespace
+
+Decoder::~Decoder() { std::free(buf_); }
+
+Decoder::Decoder(Decoder&& other) noexcept : max_message_(0) { *this = std::move(other); }
+
+Decoder& Decoder::operator=(Decoder&& other) noexcept {
+    if (this == &other) return *this;
+    std::free(buf_);
+    buf_ = other.buf_;
+    buf_size_ = other.buf_size_;
+    buf_cap_ = other.buf_cap_;
+    other.buf_ = nullptr;
+    other.buf_size_ = other.buf_cap_ = 0;
+    max_message_ = other.max_message_;
+    remaining_ = other.remaining_;
+    std::memcpy(hdr_, other.hdr_, sizeof hdr_);
+    hdr_len_ = other.hdr_len_;
+    phase_ = other.phase_;
+    msg_op_ = other.msg_op_;
+    mask_off_ = other.mask_off_;
+    error_ = other.error_;
+    utf8_ = other.utf8_;
+    return *this;
 }
 
-}  // namespace
+// Grows the buffer by doubling (from 256 bytes). max_message_ is at most
+// kMaxDecodedMessage, so size + n never passes 32 bits; false on no memory.
+bool Decoder::append(const uint8_t* p, size_t n) noexcept {
+    const uint64_t need = uint64_t(buf_size_) + n;
+    if (need > UINT32_MAX) return false;
+    if (need > buf_cap_) {
+        uint64_t cap = buf_cap_ ? buf_cap_ : 256;
+        while (cap < need) cap *= 2;
+        if (cap > UINT32_MAX) cap = UINT32_MAX;
+        auto* grown = static_cast<uint8_t*>(std::realloc(buf_, size_t(cap)));
+        if (!grown) return false;
+        buf_ = grown;
+        buf_cap_ = uint32_t(cap);
+    }
+    if (n != 0) std::memcpy(buf_ + buf_size_, p, n);
+    buf_size_ = uint32_t(need);
+    return true;
+}
 
 bool close_code_allowed_on_wire(uint16_t code) noexcept {
     return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) ||
@@ -161,15 +196,14 @@ uint8_t Decoder::begin_frame() noexcept {
     if (!is_control(op)) {
         // Decided from the header alone: nothing of an oversized frame is buffered.
         // buf_ holds only the message here (cleanup() ran) and never exceeds the max.
-        const uint64_t have = msg_op_ != 0 ? buf_.size() : 0;
+        const uint64_t have = msg_op_ != 0 ? buf_size_ : 0;
         if (n > max_message_ - have) return eTooBig;
         if (op != 0) {
             msg_op_ = op;
             if (op == kText) utf8_.reset();
         }
     }
-    std::memcpy(key_, hdr_ + hdr_len_ - 4, 4);
-    remaining_ = n;
+    remaining_ = uint32_t(n);  // under max_message_ (data) or 126 (control)
     mask_off_ = 0;
     phase_ = kPayload;
     return eNone;
@@ -178,9 +212,9 @@ uint8_t Decoder::begin_frame() noexcept {
 // Drops what the previous event's view pointed at in buf_.
 void Decoder::cleanup() noexcept {
     if (phase_ == kAfterMessage) {
-        buf_.clear();  // keeps the capacity
+        buf_size_ = 0;  // keeps the capacity
     } else if (phase_ == kAfterControl) {
-        buf_.erase(buf_.end() - (hdr_[1] & kLenBits), buf_.end());
+        buf_size_ -= hdr_[1] & kLenBits;
     } else {
         return;
     }
@@ -283,28 +317,28 @@ size_t Decoder::feed(uint8_t* data, size_t len, Event& out) noexcept {
         if (is_control(op)) {
             const size_t n = hdr_[1] & kLenBits;
             if (remaining_ == n && avail >= n) {  // all here: unmask in place
-                unmask(p, n, key_, 0);
+                unmask(p, n, key(), 0);
                 remaining_ = 0;
                 hdr_len_ = 0;
                 phase_ = kHeader;
                 return control(p, n, pos + n, out);
             }
-            if (!append(buf_, p, take)) return fail(eNoMemory, pos, out);
-            unmask(buf_.data() + buf_.size() - take, take, key_, mask_off_);
+            if (!append(p, take)) return fail(eNoMemory, pos, out);
+            unmask(buf_ + buf_size_ - take, take, key(), mask_off_);
             mask_off_ = static_cast<uint8_t>((mask_off_ + take) & 3);
             remaining_ -= take;
             pos += take;
             if (remaining_ != 0) return pos;
             hdr_len_ = 0;
             phase_ = kAfterControl;
-            return control(buf_.data() + buf_.size() - n, n, pos, out);
+            return control(buf_ + buf_size_ - n, n, pos, out);
         }
 
         const bool fin = (hdr_[0] & kFinBit) != 0;
         if (fin && op != 0 && avail >= remaining_ && remaining_ == payload_length(hdr_)) {
             // Fast path: a whole unfragmented message in the input.
             const size_t n = take;
-            unmask(p, n, key_, 0);
+            unmask(p, n, key(), 0);
             remaining_ = 0;
             hdr_len_ = 0;
             phase_ = kHeader;
@@ -316,9 +350,9 @@ size_t Decoder::feed(uint8_t* data, size_t len, Event& out) noexcept {
         }
 
         if (take != 0) {
-            if (!append(buf_, p, take)) return fail(eNoMemory, pos, out);
-            uint8_t* const q = buf_.data() + buf_.size() - take;
-            unmask(q, take, key_, mask_off_);
+            if (!append(p, take)) return fail(eNoMemory, pos, out);
+            uint8_t* const q = buf_ + buf_size_ - take;
+            unmask(q, take, key(), mask_off_);
             mask_off_ = static_cast<uint8_t>((mask_off_ + take) & 3);
             remaining_ -= take;
             pos += take;
@@ -331,7 +365,7 @@ size_t Decoder::feed(uint8_t* data, size_t len, Event& out) noexcept {
         if (!fin) continue;  // more fragments to come; maybe already in the input
         if (msg_op_ == kText && !utf8_.complete()) return fail(eText, pos, out);
         out.kind = msg_op_ == kText ? Event::Kind::text : Event::Kind::binary;
-        out.payload = view(buf_.data(), buf_.size());
+        out.payload = view(buf_, buf_size_);
         msg_op_ = 0;
         phase_ = kAfterMessage;
         return pos;
@@ -344,7 +378,11 @@ bool Decoder::mid_message() const noexcept {
 
 void Decoder::shrink() noexcept {
     cleanup();
-    if (buf_.empty()) std::vector<uint8_t>().swap(buf_);
+    if (buf_size_ == 0) {
+        std::free(buf_);
+        buf_ = nullptr;
+        buf_cap_ = 0;
+    }
 }
 
 size_t write_header(uint8_t* out, Opcode op, uint64_t payload_len, bool fin) noexcept {

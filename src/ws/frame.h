@@ -6,7 +6,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
-#include <vector>
 
 #include "ws/utf8.h"
 
@@ -66,7 +65,18 @@ struct Event {
 // and reports that error again.
 class Decoder {
 public:
-    explicit Decoder(uint64_t max_message) noexcept : max_message_(max_message) {}
+    // max_message is at most kMaxDecodedMessage.
+    explicit Decoder(uint64_t max_message) noexcept
+        : max_message_(uint32_t(max_message < kMaxDecodedMessage ? max_message : kMaxDecodedMessage)) {}
+    ~Decoder();
+    Decoder(Decoder&& other) noexcept;
+    Decoder& operator=(Decoder&& other) noexcept;
+    Decoder(const Decoder&) = delete;
+    Decoder& operator=(const Decoder&) = delete;
+
+    // The largest max_message: the reassembly buffer (a message plus a
+    // control payload staged after it) must fit 32-bit sizes.
+    static constexpr uint64_t kMaxDecodedMessage = (uint64_t(1) << 32) - 256;
 
     // Consumes bytes from data[0, len) until one event is complete or the input
     // is exhausted, and returns the number of bytes consumed. `data` is mutable
@@ -89,20 +99,25 @@ public:
     void shrink() noexcept;
 
 private:
-    // Per connection, so kept to 64 bytes (plus the heap buffer).
-    std::vector<uint8_t> buf_;  // message being reassembled; the payload of a control
-                                // frame that arrived split is staged after it
-    uint64_t max_message_;
-    uint64_t remaining_ = 0;  // payload bytes of the current frame not yet read
-    uint8_t hdr_[14] = {};    // the current frame's header as received
-    uint8_t key_[4] = {};     // its masking key
-    uint8_t hdr_len_ = 0;     // header bytes received so far (0 between frames)
-    uint8_t phase_ = 0;       // header / payload / clean up after an event (frame.cpp)
-    uint8_t msg_op_ = 0;      // opcode of the data message in progress, 0 if none
-    uint8_t mask_off_ = 0;    // payload bytes of this frame read so far, mod 4
-    uint8_t error_ = 0;       // the sticky error (index into a table), 0 if none
+    // Per connection, so kept to 48 bytes (plus the heap buffer, which exists
+    // only while a message is being reassembled).
+    uint8_t* buf_ = nullptr;   // message being reassembled; the payload of a control
+                               // frame that arrived split is staged after it
+    uint32_t buf_size_ = 0;
+    uint32_t buf_cap_ = 0;
+    uint32_t max_message_;
+    uint32_t remaining_ = 0;   // payload bytes of the current frame not yet read
+    uint8_t hdr_[14] = {};     // the current frame's header as received (its last
+                               // 4 bytes, hdr_[hdr_len_ - 4..], the masking key)
+    uint8_t hdr_len_ = 0;      // header bytes received so far (0 between frames)
+    uint8_t phase_ = 0;        // header / payload / clean up after an event (frame.cpp)
+    uint8_t msg_op_ = 0;       // opcode of the data message in progress, 0 if none
+    uint8_t mask_off_ = 0;     // payload bytes of this frame read so far, mod 4
+    uint8_t error_ = 0;        // the sticky error (index into a table), 0 if none
     Utf8Validator utf8_;      // text message in progress
 
+    const uint8_t* key() const noexcept { return hdr_ + hdr_len_ - 4; }
+    bool append(const uint8_t* p, size_t n) noexcept;
     size_t whole_frame(uint8_t* data, size_t len, Event& out) noexcept;
     uint8_t check_first_bytes() const noexcept;
     uint8_t begin_frame() noexcept;
