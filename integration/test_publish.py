@@ -171,6 +171,24 @@ def test_recipients_follow_joins_across_workers(wshub, token_file):
         c.close_cleanly()
 
 
+def test_acknowledged_publishes_arrive_in_order(wshub, token_file):
+    """A back end that waits for each answer before the next publish sees its
+    messages arrive in that order, whichever worker takes each request: the
+    answer goes out only once the message is handed to the subscriber's
+    worker, and that worker takes in what it was handed before the next
+    request it reads."""
+    server = start(wshub, token_file)
+    subscribers = [member_on_worker(server, w, "seq") for w in (0, 1)]
+    n = 300
+    for i in range(n):
+        assert ok(server, "seq", str(i).encode())["recipients"] == 2
+    for c in subscribers:
+        got = [c.recv_frame().payload for _ in range(n)]
+        assert got == [str(i).encode() for i in range(n)], next(
+            (i, g) for i, g in enumerate(got) if g != str(i).encode())
+        c.close_cleanly()
+
+
 def test_body_in_pieces_expect_continue_and_bytes_after_it(wshub, token_file):
     server = start(wshub, token_file, "--max-message", "64KiB")
     m = raw_member(server, "pieces")

@@ -16,7 +16,7 @@ bool Connection::admit(const http::Request& req, const config::Route& route) {
 }
 
 bool Connection::check_origin(const http::Request& req) {
-    const auto& cfg = w_.config();
+    const auto& cfg = w().config();
     const auto origin = req.header("origin");
     const char* why = nullptr;
     if (!origin) {
@@ -30,7 +30,7 @@ bool Connection::check_origin(const http::Request& req) {
 }
 
 bool Connection::authenticate(const http::Request& req) {
-    const auto& cfg = w_.config();
+    const auto& cfg = w().config();
     std::string token;
     if (auth::find_token(req, token) == auth::TokenSource::none) {
         refuse_token(0, false);
@@ -63,7 +63,7 @@ bool Connection::authenticate(const http::Request& req) {
 // RFC 6750 section 3: a 401 names the scheme, and says whether the token
 // given was bad (an absent one gets no error code).
 void Connection::refuse_token(size_t reason, bool had_token) {
-    w_.counters().auth_failures[reason].add();
+    w().counters().auth_failures[reason].add();
     std::string body = "unauthorized: ";
     body += metrics::auth_failure_label(reason);
     body += '\n';
@@ -75,8 +75,8 @@ void Connection::refuse_token(size_t reason, bool had_token) {
 // --max-msg-rate: one token per data message. Over it the connection is
 // closed (1008) rather than slowed, since a client that floods is misbehaving.
 bool Connection::within_rate() noexcept {
-    if (w_.config().max_msg_rate == 0 || rate_.take(w_.now_ms())) return true;
-    w_.counters().rate_limited.add();
+    if (w().config().max_msg_rate == 0 || rate_.take(w().now_ms())) return true;
+    w().counters().rate_limited.add();
     fail(ws::close_code::policy, "rate limit exceeded");
     return false;
 }

@@ -13,7 +13,7 @@ std::string Connection::peer_text() const { return net::to_string(peer_, peer_po
 void Connection::log_opened() {
     Log line(LogLevel::debug, "opened");
     line.str("peer", peer_text()).num("id", conn_id());
-    if (route_) line.str("route", route_->path);
+    if (const config::Route* r = route()) line.str("route", r->path);
     if (identity_ && !identity_->user.empty()) line.str("sub", identity_->user);
     line.emit();
 }
@@ -23,10 +23,10 @@ void Connection::log_opened() {
 void Connection::log_closed() {
     Log line(LogLevel::info, "closed");
     line.str("peer", peer_text()).num("id", conn_id());
-    if (route_) line.str("route", route_->path);
+    if (const config::Route* r = route()) line.str("route", r->path);
     if (identity_ && !identity_->user.empty()) line.str("sub", identity_->user);
     line.num("code", close_code_)
-        .num("duration_ms", w_.now_ms() - opened_ms_)
+        .num("duration_ms", w().now_ms() - opened_ms_)
         .num("bytes_in", bytes_in_)
         .num("bytes_out", bytes_out_)
         .emit();
@@ -38,7 +38,8 @@ void Connection::log_refused(int status, std::string_view reason, std::string_vi
     while (!why.empty() && why.back() == '\n') why.remove_suffix(1);
     Log line(LogLevel::info, "refused");
     line.str("peer", peer_text()).num("status", status).str("reason", reason);
-    if (request_) line.str("method", request_->method).str("target", http::redact_target(request_->target));
+    if (const http::Request* r = hs_ ? hs_->request : nullptr)
+        line.str("method", r->method).str("target", http::redact_target(r->target));
     line.str("why", why).emit();
 }
 

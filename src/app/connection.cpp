@@ -23,8 +23,12 @@ using ws::Opcode;
 using Kind = ws::Event::Kind;
 
 constexpr uint32_t kGenerationMask = (1u << 23) - 1;
-// A closing deadline not started yet: it starts when the close frame is out.
-constexpr uint64_t kAfterFlush = UINT64_MAX;
+// The 32-bit loop-clock times (connection.h): how long ago `t` was, and
+// whether deadline `t` has come. Exact while the true distance is under 2^31 ms.
+uint64_t age(uint64_t now_ms, uint32_t t) noexcept { return uint32_t(uint32_t(now_ms) - t); }
+bool reached(uint64_t now_ms, uint32_t deadline) noexcept { return int32_t(uint32_t(now_ms) - deadline) >= 0; }
+// Deadline `t` as a full loop-clock time.
+uint64_t widen(uint64_t now_ms, uint32_t t) noexcept { return now_ms + int64_t(int32_t(t - uint32_t(now_ms))); }
 
 std::string_view as_view(const uint8_t* p, size_t n) { return {reinterpret_cast<const char*>(p), n}; }
 
@@ -32,11 +36,23 @@ Opcode opcode_of(wshub::MessageType t) { return t == wshub::MessageType::text ? 
 
 }  // namespace
 
+// An idle connection costs this much plus its timer, its place in the live
+// table and its room memberships (README.md, Performance): keep it there.
+static_assert(sizeof(Connection) <= 192, "Connection grew past 192 bytes");
+
 Connection::Connection(Worker& w, uint32_t slot) noexcept
-    : w_(w), slot_(slot), decoder_(w.config().max_message) {}
+    : slot_(slot), decoder_(w.config().max_message) {}
+
+Worker& Connection::w() noexcept { return *Worker::current(); }
+
+const config::Route* Connection::route() const noexcept {
+    return route_index_ == kNoRoute ? nullptr : &w().config().routes[route_index_];
+}
+
+wshub::Handler* Connection::handler() const noexcept { return w().shared().handler_for(*route()); }
 
 uint64_t Connection::conn_id() const noexcept {
-    return uint64_t(generation_ & kGenerationMask) << 30 | uint64_t(slot_) << 8 | w_.index();
+    return uint64_t(generation_ & kGenerationMask) << 30 | uint64_t(slot_) << 8 | w().index();
 }
 
 void Connection::start(int fd, const net::Address& peer) {
@@ -44,21 +60,21 @@ void Connection::start(int fd, const net::Address& peer) {
     peer_ = net::ip_key(peer);
     peer_port_ = peer.port();
     close_code_ = 0;
-    opened_ms_ = w_.now_ms();
+    opened_ms_ = w().now_ms();
     bytes_in_ = bytes_out_ = 0;
-    request_ = nullptr;
-    body_at_ = body_len_ = 0;
-    accepted_us_ = metrics::now_us();
+    hs_ = std::make_unique<Handshake>();
+    hs_->accepted_us = metrics::now_us();
     ++generation_;
     state_ = State::handshake;
     interest_ = 0;
     read_paused_ = write_shut_ = dead_ = dirty_ = counted_ = ip_counted_ = close_reported_ = false;
-    route_ = nullptr;
-    handler_ = nullptr;
+    route_index_ = kNoRoute;
+    upgraded_ = json_route_ = false;
     user_data_ = nullptr;
-    last_rx_ms_ = last_ping_ms_ = w_.now_ms();
-    deadline_ms_ = w_.now_ms() + w_.config().handshake_timeout_ms;
-    decoder_ = ws::Decoder(w_.config().max_message);
+    close_after_flush_ = false;
+    last_rx_ = uint32_t(w().now_ms());
+    deadline_ = uint32_t(w().now_ms() + w().config().handshake_timeout_ms);
+    decoder_ = ws::Decoder(w().config().max_message);
     update_interest();
     schedule();
 }
@@ -66,29 +82,26 @@ void Connection::start(int fd, const net::Address& peer) {
 void Connection::terminate() {
     if (state_ == State::free) return;
     report_close(ws::close_code::abnormal, {});
-    if (state_ == State::open && handler_) w_.set_live(slot_, 0);
+    if (state_ == State::open && upgraded_) w().set_live(slot_, 0);
     leave_all_rooms();
     release_parked();
-    if (gate_) {
-        hub::release(gate_);
-        gate_ = nullptr;
-    }
-    std::string().swap(held_input_);
+    if (blk_ && blk_->gate) hub::release(blk_->gate);
+    blk_.reset();
     release_caps();
     // After the caps are given back: a client retrying at once finds its slot.
-    if (handler_ && log_enabled(LogLevel::info)) log_closed();
+    if (upgraded_ && log_enabled(LogLevel::info)) log_closed();
     // close() drops the descriptor from the poller too; no remove() needed.
     ::close(fd_);
     fd_ = -1;
     state_ = State::free;
-    w_.loop().cancel_timer(Worker::kFirstConnectionTimer + slot_);
+    w().loop().cancel_timer(Worker::kFirstConnectionTimer + slot_);
     ++generation_;  // invalidates queued events and ids for this slot
-    std::string().swap(head_);
-    std::vector<hub::Membership>().swap(rooms_);
+    release_handshake();
+    rooms_.clear();
     identity_.reset();
     decoder_.shrink();
     out_.release_all();
-    w_.release_slot(slot_);
+    w().release_slot(slot_);
 }
 
 void Connection::go_away() {
@@ -108,14 +121,14 @@ void Connection::on_ready(uint32_t events) {
 }
 
 void Connection::on_readable() {
-    uint8_t* buf = w_.read_buffer();
+    uint8_t* buf = w().read_buffer();
     size_t cap = Worker::kReadBufferSize;
     if (state_ == State::handshake) {
         // Never read past the header limit: one byte over is enough to know
         // the head is too large, and the rest stays in the socket. Nor, for
         // a /publish body, past its Content-Length.
-        cap = std::min(cap, body_at_ ? size_t(body_at_) + body_len_ - head_.size()
-                                     : w_.config().max_header_bytes + 1 - head_.size());
+        cap = std::min(cap, hs_->body_at ? size_t(hs_->body_at) + hs_->body_len - hs_->head.size()
+                                     : w().config().max_header_bytes + 1 - hs_->head.size());
     }
     size_t n = 0;
     const net::IoStatus st = net::read_some(fd_, buf, cap, n);
@@ -124,14 +137,14 @@ void Connection::on_readable() {
         dead_ = true;  // EOF or error: nothing more will come
         return;
     }
-    last_rx_ms_ = w_.now_ms();
+    last_rx_ = uint32_t(w().now_ms());
     bytes_in_ += n;
     switch (state_) {
     case State::handshake:
-        head_.append(reinterpret_cast<const char*>(buf), n);
-        if (body_at_ == 0)
+        hs_->head.append(reinterpret_cast<const char*>(buf), n);
+        if (hs_->body_at == 0)
             on_handshake_bytes(n);
-        else if (head_.size() >= size_t(body_at_) + body_len_)
+        else if (hs_->head.size() >= size_t(hs_->body_at) + hs_->body_len)
             finish_publish();
         break;
     case State::open:
@@ -144,16 +157,16 @@ void Connection::on_readable() {
 }
 
 void Connection::on_handshake_bytes(size_t added) {
-    const auto& cfg = w_.config();
-    const size_t end = http::find_head_end(head_, head_.size() - added);
+    const auto& cfg = w().config();
+    const size_t end = http::find_head_end(hs_->head, hs_->head.size() - added);
     // Only the head must be CRLF: frames pipelined behind it may hold any byte.
-    const std::string_view head_part = std::string_view(head_).substr(0, end ? end : head_.size());
-    if (http::has_bare_lf(head_part, head_.size() - added)) {
+    const std::string_view head_part = std::string_view(hs_->head).substr(0, end ? end : hs_->head.size());
+    if (http::has_bare_lf(head_part, hs_->head.size() - added)) {
         reject(metrics::Reject::malformed, 400, "lines must end in CRLF\n");
         return;
     }
     if (end == 0) {
-        if (head_.size() > cfg.max_header_bytes) reject(metrics::Reject::header_too_large, 431, "request head too large\n");
+        if (hs_->head.size() > cfg.max_header_bytes) reject(metrics::Reject::header_too_large, 431, "request head too large\n");
         return;
     }
     if (end > cfg.max_header_bytes) {
@@ -161,7 +174,7 @@ void Connection::on_handshake_bytes(size_t added) {
         return;
     }
     http::Request req;
-    switch (http::parse_request(std::string_view(head_).substr(0, end), req)) {
+    switch (http::parse_request(std::string_view(hs_->head).substr(0, end), req)) {
     case http::ParseStatus::ok:
         break;
     case http::ParseStatus::too_many_headers:
@@ -171,20 +184,23 @@ void Connection::on_handshake_bytes(size_t added) {
         reject(metrics::Reject::malformed, 400, "malformed request\n");
         return;
     }
-    request_ = &req;
+    hs_->request = &req;
     answer_request(req, end);
-    request_ = nullptr;
+    hs_->request = nullptr;
+    // Answered or upgraded: the request and its buffer are done with. (Still
+    // in handshake: a /publish body is on its way.)
+    if (state_ != State::handshake) hs_.reset();
 }
 
-// A complete, well-formed request head of `end` bytes at the start of head_.
+// A complete, well-formed request head of `end` bytes at the start of hs_->head.
 void Connection::answer_request(const http::Request& req, size_t end) {
-    const auto& cfg = w_.config();
-    const config::Route* route = w_.ops_only() ? nullptr : cfg.find_route(req.path);
-    if (!route && !w_.ops_only() && req.path == "/publish") {
+    const auto& cfg = w().config();
+    const config::Route* route = w().ops_only() ? nullptr : cfg.find_route(req.path);
+    if (!route && !w().ops_only() && req.path == "/publish") {
         start_publish(req, end);
         return;
     }
-    if (!route && w_.serves_ops() && (req.path == "/metrics" || req.path == "/healthz" || req.path == "/readyz")) {
+    if (!route && w().serves_ops() && (req.path == "/metrics" || req.path == "/healthz" || req.path == "/readyz")) {
         serve_http(req);
         return;
     }
@@ -197,25 +213,24 @@ void Connection::answer_request(const http::Request& req, size_t end) {
         reject(why, d.status, d.why);
         return;
     }
-    if (w_.shared().draining()) {
+    if (w().shared().draining()) {
         reject(metrics::Reject::draining, 503, "server is shutting down\n");
         return;
     }
     if (!admit(req, *route)) return;
-    // The views into head_ die with it: keep the buffer alive until done.
-    std::string head = std::move(head_);
-    head_.clear();
-    upgrade(d.key, d.protocol, *route, req.path, req.query);
+    // req's views point into the head, which stays until on_handshake_bytes
+    // is done with it (release_handshake defers while a request is answered).
+    upgrade(d.key, d.protocol, *route, req.path, req.query, hs_->accepted_us);
     // Bytes after the head are the client's first frames, sent without
     // waiting for our 101.
-    if (state_ == State::open && head.size() > end && !dead_)
-        on_frames(reinterpret_cast<uint8_t*>(head.data()) + end, head.size() - end);
+    if (state_ == State::open && hs_->head.size() > end && !dead_)
+        on_frames(reinterpret_cast<uint8_t*>(hs_->head.data()) + end, hs_->head.size() - end);
 }
 
 void Connection::upgrade(std::string_view key, std::string_view protocol, const config::Route& route,
-                         std::string_view path, std::string_view query) {
-    auto& shared = w_.shared();
-    const uint64_t max = w_.config().max_conns;
+                         std::string_view path, std::string_view query, uint64_t accepted_us) {
+    auto& shared = w().shared();
+    const uint64_t max = w().config().max_conns;
     if (max != 0 && shared.open_conns.fetch_add(1, std::memory_order_relaxed) >= max) {
         shared.open_conns.fetch_sub(1, std::memory_order_relaxed);
         reject(metrics::Reject::max_conns, 503, "server at its connection limit\n");
@@ -223,7 +238,7 @@ void Connection::upgrade(std::string_view key, std::string_view protocol, const 
     }
     if (max == 0) shared.open_conns.fetch_add(1, std::memory_order_relaxed);
     counted_ = true;
-    if (const uint32_t per_ip = w_.config().max_conns_per_ip; per_ip != 0) {
+    if (const uint32_t per_ip = w().config().max_conns_per_ip; per_ip != 0) {
         if (!shared.per_ip.acquire(peer_, per_ip)) {
             release_caps();
             reject(metrics::Reject::max_conns_per_ip, 429, "too many connections from this address\n");
@@ -231,7 +246,8 @@ void Connection::upgrade(std::string_view key, std::string_view protocol, const 
         }
         ip_counted_ = true;
     }
-    route_ = &route;
+    route_index_ = uint16_t(&route - w().config().routes.data());
+    json_route_ = route.mode == config::RouteMode::json;
     wshub::Handler* handler = shared.handler_for(route);
     state_ = State::open;  // rooms can be joined from on_upgrade
     std::string why;
@@ -243,43 +259,43 @@ void Connection::upgrade(std::string_view key, std::string_view protocol, const 
         reject(metrics::Reject::refused_by_mode, status, why.empty() ? http::reason_phrase(status) : std::string_view(why));
         return;
     }
-    handler_ = handler;
+    upgraded_ = true;
     if (log_enabled(LogLevel::debug)) log_opened();
-    w_.set_live(slot_, conn_id());
-    if (w_.config().overflow == config::Overflow::block) gate_ = hub::make_gate(conn_id());
-    last_ping_ms_ = w_.now_ms();
-    if (const auto& cfg = w_.config(); cfg.max_msg_rate != 0)
-        rate_.configure(cfg.max_msg_rate, cfg.max_msg_burst, w_.now_ms());
+    w().set_live(slot_, conn_id());
+    if (w().config().overflow == config::Overflow::block) blocking().gate = hub::make_gate(conn_id());
+    last_ping_ = uint32_t(w().now_ms());
+    if (const auto& cfg = w().config(); cfg.max_msg_rate != 0)
+        rate_.configure(cfg.max_msg_rate, cfg.max_msg_burst, w().now_ms());
     queue_raw(http::switching_protocols(key, protocol));
-    w_.counters().upgraded.add();
-    w_.counters().handshake.observe(metrics::now_us() - accepted_us_);
-    handler_->on_open(*this);
+    w().counters().upgraded.add();
+    w().counters().handshake.observe(metrics::now_us() - accepted_us);
+    handler->on_open(*this);
     schedule();
 }
 
 // Gives back the places this connection holds under the caps, once.
 void Connection::release_caps() noexcept {
-    if (counted_) w_.shared().open_conns.fetch_sub(1, std::memory_order_relaxed);
-    if (ip_counted_) w_.shared().per_ip.release(peer_);
+    if (counted_) w().shared().open_conns.fetch_sub(1, std::memory_order_relaxed);
+    if (ip_counted_) w().shared().per_ip.release(peer_);
     counted_ = ip_counted_ = false;
 }
 
 // The plain-HTTP endpoints: GET /metrics (Prometheus text), /healthz, /readyz.
 void Connection::serve_http(const http::Request& req) {
-    w_.counters().http_requests.add();
+    w().counters().http_requests.add();
     int status = 200;
     if (req.method != "GET") {
         status = 405;
         queue_raw(http::simple_response(405, "use GET\n", http::rejection_headers(405)));
     } else if (req.path == "/metrics") {
-        queue_raw(http::response(200, metrics::kContentType, w_.render_metrics()));
+        queue_raw(http::response(200, metrics::kContentType, w().render_metrics()));
     } else if (req.path == "/readyz") {
         // Not ready while at --max-conns: a load balancer should send new
         // clients elsewhere rather than have them refused. Nor while
         // draining, for good (so no Retry-After).
-        const uint64_t max = w_.config().max_conns;
-        const bool full = max != 0 && w_.shared().open_conns.load(std::memory_order_relaxed) >= max;
-        if (w_.shared().draining()) {
+        const uint64_t max = w().config().max_conns;
+        const bool full = max != 0 && w().shared().open_conns.load(std::memory_order_relaxed) >= max;
+        if (w().shared().draining()) {
             status = 503;
             queue_raw(http::simple_response(503, "draining\n"));
         } else if (full) {
@@ -292,8 +308,14 @@ void Connection::serve_http(const http::Request& req) {
         queue_raw(http::simple_response(200, "ok\n"));
     }
     if (log_enabled(LogLevel::debug)) log_http(req.path, status);
-    std::string().swap(head_);
+    release_handshake();
     begin_closing();
+}
+
+// Frees the request's buffer, unless a request in it is being answered (its
+// views are in use up the stack): then the answering code frees it after.
+void Connection::release_handshake() noexcept {
+    if (hs_ && !hs_->request) hs_.reset();
 }
 
 void Connection::reject(metrics::Reject reason, int status, std::string_view why) {
@@ -301,12 +323,12 @@ void Connection::reject(metrics::Reject reason, int status, std::string_view why
 }
 
 void Connection::reject(metrics::Reject reason, int status, std::string_view why, std::string_view extra_headers) {
-    w_.counters().reject(reason);
+    w().counters().reject(reason);
     if (log_enabled(LogLevel::info)) log_refused(status, metrics::reject_label(reason), why);
     std::string body(why);
     if (body.empty() || body.back() != '\n') body += '\n';
     queue_raw(http::simple_response(status, body, extra_headers));
-    std::string().swap(head_);
+    release_handshake();
     begin_closing();
 }
 
@@ -322,14 +344,14 @@ void Connection::on_frames(uint8_t* data, size_t len) {
         case Kind::text:
         case Kind::binary:
             if (!within_rate()) break;
-            w_.counters().messages_received.add();
-            w_.counters().bytes_received.add(ev.payload.size());
-            handler_->on_message(*this, ev.payload,
+            w().counters().messages_received.add();
+            w().counters().bytes_received.add(ev.payload.size());
+            handler()->on_message(*this, ev.payload,
                                  ev.kind == Kind::text ? wshub::MessageType::text : wshub::MessageType::binary);
             if (publisher_blocked() && len > 0) {
                 // A member's queue is full (--overflow block): hold back what
                 // was read but not handled; resume_reading() picks it up.
-                held_input_.assign(reinterpret_cast<const char*>(data), len);
+                blocking().held_input.assign(reinterpret_cast<const char*>(data), len);
                 len = 0;
             }
             break;
@@ -350,7 +372,7 @@ void Connection::on_frames(uint8_t* data, size_t len) {
         }
         if (used == 0 && ev.kind == Kind::none) break;
     }
-    if (out_.pending_bytes() > w_.config().queue_bytes) read_paused_ = true;
+    if (out_.pending_bytes() > w().config().queue_bytes) read_paused_ = true;
 }
 
 wshub::SendResult Connection::send_message(std::string_view data, wshub::MessageType type) {
@@ -362,107 +384,111 @@ wshub::SendResult Connection::send_message(std::string_view data, wshub::Message
     }
     // Own replies are never refused: over budget, the connection stops being
     // read instead (on_frames), so the client paces itself.
-    const bool ok = out_.push(f, &w_.counters().queued_bytes);
+    const bool ok = out_.push(f, &w().counters().queued_bytes);
     hub::release(f);
     if (!ok) {
         fail(ws::close_code::internal_error, "out of memory");
         return wshub::SendResult::closed;
     }
-    w_.mark_dirty(*this);
+    w().mark_dirty(*this);
     return wshub::SendResult::queued;
 }
 
 void Connection::deliver(hub::Frame* frame, hub::Gate* gate) {
     if (state_ != State::open || dead_) return;
-    const auto& cfg = w_.config();
+    const auto& cfg = w().config();
     const hub::QueueLimits limits{cfg.queue_messages, cfg.queue_bytes};
     // Parked deliveries go first: a later message must not overtake them.
-    const bool behind_parked = parked_head_ < parked_.size();
+    const bool behind_parked = has_parked();
     if (!behind_parked && !out_.fits(limits, frame->size)) {
         // Frames queued during this loop pass have not been offered to the
         // socket yet: a burst bigger than the budget is no proof of a slow
         // reader. Write now, then judge.
         flush();
-        w_.mark_dirty(*this);  // settles the connection if the write failed
+        w().mark_dirty(*this);  // settles the connection if the write failed
         if (dead_) return;
     }
     if (behind_parked || !out_.fits(limits, frame->size)) {
         switch (cfg.overflow) {
         case config::Overflow::drop:
-            w_.counters().drop(metrics::Drop::queue_full);
+            w().counters().drop(metrics::Drop::queue_full);
             return;
         case config::Overflow::close:
             out_.drop_data();
-            w_.counters().slow_consumer_closes.add();
+            w().counters().slow_consumer_closes.add();
             fail(ws::close_code::policy, "slow consumer");
             return;
         case config::Overflow::block:
             if (gate)
                 park(frame, gate);
             else  // nobody to slow down
-                w_.counters().drop(metrics::Drop::queue_full);
+                w().counters().drop(metrics::Drop::queue_full);
             return;
         }
     }
-    if (!out_.push(frame, &w_.counters().queued_bytes)) {
+    if (!out_.push(frame, &w().counters().queued_bytes)) {
         fail(ws::close_code::internal_error, "out of memory");
         return;
     }
-    w_.mark_dirty(*this);
+    w().mark_dirty(*this);
 }
 
 void Connection::park(hub::Frame* frame, hub::Gate* gate) {
     hub::retain(frame);
     hub::retain(gate);
     hub::gate_add(gate, hub::Gate::kParked);
-    parked_.push_back({frame, gate, w_.now_ms() + w_.config().block_timeout_ms});
-    w_.counters().parked.add();
+    blocking().parked.push_back({frame, gate, w().now_ms() + w().config().block_timeout_ms});
+    w().counters().parked.add();
     schedule();
 }
 
 // Moves parked deliveries into the queue while they fit; drops those whose
 // --block-timeout has passed. Each one settled releases its publisher's gate.
 void Connection::unpark() {
-    const auto& cfg = w_.config();
-    const uint64_t now = w_.now_ms();
-    while (parked_head_ < parked_.size()) {
-        Parked& p = parked_[parked_head_];
+    if (!blk_) return;
+    Blocking& b = *blk_;
+    const auto& cfg = w().config();
+    const uint64_t now = w().now_ms();
+    while (b.parked_head < b.parked.size()) {
+        Parked& p = b.parked[b.parked_head];
         if (now < p.deadline_ms) {
             if (!out_.fits({cfg.queue_messages, cfg.queue_bytes}, p.frame->size)) break;
-            if (!out_.push(p.frame, &w_.counters().queued_bytes)) break;
-            w_.mark_dirty(*this);
+            if (!out_.push(p.frame, &w().counters().queued_bytes)) break;
+            w().mark_dirty(*this);
         } else {
-            w_.counters().drop(metrics::Drop::block_timeout);
+            w().counters().drop(metrics::Drop::block_timeout);
         }
         hub::release(p.frame);
         gate_done(p.gate);
-        ++parked_head_;
+        ++b.parked_head;
     }
-    if (parked_head_ == parked_.size()) {
-        parked_.clear();
-        parked_head_ = 0;
+    if (b.parked_head == b.parked.size()) {
+        b.parked.clear();
+        b.parked_head = 0;
     }
 }
 
 void Connection::release_parked() noexcept {
-    for (size_t i = parked_head_; i < parked_.size(); ++i) {
-        hub::release(parked_[i].frame);
-        gate_done(parked_[i].gate);
+    if (!blk_) return;
+    Blocking& b = *blk_;
+    for (size_t i = b.parked_head; i < b.parked.size(); ++i) {
+        hub::release(b.parked[i].frame);
+        gate_done(b.parked[i].gate);
     }
-    std::vector<Parked>().swap(parked_);
-    parked_head_ = 0;
+    std::vector<Parked>().swap(b.parked);
+    b.parked_head = 0;
 }
 
 void Connection::gate_done(hub::Gate* gate) {
-    if (hub::gate_sub(gate, hub::Gate::kParked)) w_.unblock(gate->publisher);
+    if (hub::gate_sub(gate, hub::Gate::kParked)) w().unblock(gate->publisher);
     hub::release(gate);
 }
 
 void Connection::resume_reading() {
     if (state_ != State::open || publisher_blocked()) return;
-    if (!held_input_.empty()) {
-        std::string held = std::move(held_input_);
-        held_input_.clear();
+    if (has_held_input()) {
+        std::string held = std::move(blk_->held_input);
+        blk_->held_input.clear();
         on_frames(reinterpret_cast<uint8_t*>(held.data()), held.size());
     }
     if (dead_) {
@@ -485,31 +511,31 @@ void Connection::flush_dirty() {
 
 void Connection::queue_control(Opcode op, std::string_view payload) {
     hub::Frame* f = hub::make_frame(op, payload);
-    if (!f || !out_.push(f, &w_.counters().queued_bytes)) dead_ = true;
+    if (!f || !out_.push(f, &w().counters().queued_bytes)) dead_ = true;
     if (f) hub::release(f);
-    w_.mark_dirty(*this);
+    w().mark_dirty(*this);
 }
 
 void Connection::queue_raw(std::string_view bytes) {
     // An HTTP answer: a control-class entry, so the queue never drops it.
     hub::Frame* f = hub::make_raw_frame(bytes);
-    if (!f || !out_.push(f, &w_.counters().queued_bytes)) dead_ = true;
+    if (!f || !out_.push(f, &w().counters().queued_bytes)) dead_ = true;
     if (f) hub::release(f);
-    w_.mark_dirty(*this);
+    w().mark_dirty(*this);
 }
 
 // Once per WebSocket connection: counts it by code and tells the handler.
 void Connection::report_close(uint16_t code, std::string_view reason) {
-    if (!handler_ || close_reported_) return;
+    if (!upgraded_ || close_reported_) return;
     close_reported_ = true;
     close_code_ = code;
-    w_.counters().closed[size_t(metrics::close_bucket(code))].add();
-    handler_->on_close(*this, code, reason);
+    w().counters().closed[size_t(metrics::close_bucket(code))].add();
+    handler()->on_close(*this, code, reason);
 }
 
 void Connection::fail(uint16_t code, std::string_view reason) {
     if (state_ != State::open) return;
-    if (handler_) handler_->on_error(*this, code, reason);
+    if (upgraded_) handler()->on_error(*this, code, reason);
     start_close(code, reason);
 }
 
@@ -529,29 +555,30 @@ void Connection::start_close(uint16_t code, std::string_view reason) {
 }
 
 void Connection::begin_closing() {
-    if (state_ == State::open && handler_) w_.set_live(slot_, 0);
+    if (state_ == State::open && upgraded_) w().set_live(slot_, 0);
     state_ = State::closing;
     read_paused_ = false;  // keep reading so the peer's EOF is seen
-    std::string().swap(held_input_);  // input is discarded from now on
+    if (blk_) std::string().swap(blk_->held_input);  // input is discarded from now on
     // In a drain a slow reader may take a while to get to our close frame:
     // --close-timeout starts once it is out (flush), and the drain's own
     // deadline bounds the whole.
-    deadline_ms_ = w_.draining() ? kAfterFlush : w_.now_ms() + w_.config().close_timeout_ms;
+    close_after_flush_ = w().draining();
+    deadline_ = uint32_t(w().now_ms() + w().config().close_timeout_ms);
     schedule();
 }
 
 void Connection::flush() {
     hub::SendQueue::Written written;
-    const bool ok = out_.flush(fd_, written, &w_.counters().publish_to_write);
-    w_.counters().messages_sent.add(written.frames);
-    w_.counters().bytes_sent.add(written.bytes);
+    const bool ok = out_.flush(fd_, written, &w().counters().publish_to_write);
+    w().counters().messages_sent.add(written.frames);
+    w().counters().bytes_sent.add(written.bytes);
     bytes_out_ += written.wire;
     if (!ok) {
         dead_ = true;
         return;
     }
-    if (parked_head_ < parked_.size()) unpark();
-    if (read_paused_ && out_.pending_bytes() <= w_.config().queue_bytes / 2) read_paused_ = false;
+    if (has_parked()) unpark();
+    if (read_paused_ && out_.pending_bytes() <= w().config().queue_bytes / 2) read_paused_ = false;
     if (state_ == State::closing && out_.empty() && !write_shut_) {
         // Our last bytes are out: send FIN so the peer sees the close, and
         // wait for its EOF rather than close() at once, which would reset the
@@ -559,8 +586,9 @@ void Connection::flush() {
         // close frame or HTTP answer in flight.
         shutdown(fd_, SHUT_WR);
         write_shut_ = true;
-        if (deadline_ms_ == kAfterFlush) {
-            deadline_ms_ = w_.now_ms() + w_.config().close_timeout_ms;
+        if (close_after_flush_) {
+            close_after_flush_ = false;
+            deadline_ = uint32_t(w().now_ms() + w().config().close_timeout_ms);
             schedule();
         }
     }
@@ -573,14 +601,14 @@ void Connection::update_interest() {
     // publisher held back by --overflow block.
     // A closing connection is always read: its input is discarded, but its
     // EOF must be seen.
-    if (state_ == State::closing || (!read_paused_ && held_input_.empty() && !publisher_blocked()))
+    if (state_ == State::closing || (!read_paused_ && !has_held_input() && !publisher_blocked()))
         want |= reactor::kReadable;
     // A connection on the worker's flush list is written at the end of this
     // pass anyway: asking the poller for writability now, only to drop it
     // after that write, would cost two epoll_ctl calls per message.
     if (!out_.empty() && (!dirty_ || (interest_ & reactor::kWritable))) want |= reactor::kWritable;
     if (want == interest_) return;
-    auto& poller = w_.loop().poller();
+    auto& poller = w().loop().poller();
     const uint64_t token = Worker::token_of(slot_, generation_);
     const int err = interest_ == 0 ? poller.add(fd_, token, want)
                     : want == 0    ? poller.remove(fd_, interest_)
@@ -593,12 +621,15 @@ void Connection::update_interest() {
 }
 
 uint64_t Connection::next_deadline() const noexcept {
-    const auto& cfg = w_.config();
-    if (state_ != State::open) return deadline_ms_;
+    const auto& cfg = w().config();
+    const uint64_t now = w().now_ms();
+    if (state_ != State::open) return close_after_flush_ ? UINT64_MAX : widen(now, deadline_);
     uint64_t next = UINT64_MAX;
-    if (cfg.idle_timeout_ms) next = last_rx_ms_ + cfg.idle_timeout_ms;
-    if (cfg.ping_interval_ms) next = std::min(next, std::max(last_rx_ms_, last_ping_ms_) + cfg.ping_interval_ms);
-    if (parked_head_ < parked_.size()) next = std::min(next, parked_[parked_head_].deadline_ms);
+    const uint64_t quiet = age(now, last_rx_);
+    if (cfg.idle_timeout_ms) next = now - quiet + cfg.idle_timeout_ms;
+    if (cfg.ping_interval_ms)
+        next = std::min(next, now - std::min(quiet, age(now, last_ping_)) + cfg.ping_interval_ms);
+    if (has_parked()) next = std::min(next, blk_->parked[blk_->parked_head].deadline_ms);
     return next;
 }
 
@@ -610,21 +641,21 @@ void Connection::schedule() {
     const uint32_t id = Worker::kFirstConnectionTimer + slot_;
     const uint64_t next = next_deadline();
     if (next == UINT64_MAX) {
-        w_.loop().cancel_timer(id);
+        w().loop().cancel_timer(id);
         return;
     }
-    const uint64_t pending = w_.loop().timer_deadline(id);
+    const uint64_t pending = w().loop().timer_deadline(id);
     if (pending != 0 && pending <= next) return;
-    w_.loop().set_timer(id, next);
+    w().loop().set_timer(id, next);
 }
 
 void Connection::on_timer() {
-    const uint64_t now = w_.now_ms();
-    const auto& cfg = w_.config();
+    const uint64_t now = w().now_ms();
+    const auto& cfg = w().config();
     if (state_ == State::handshake || state_ == State::closing) {
-        if (now >= deadline_ms_) {
+        if (!close_after_flush_ && reached(now, deadline_)) {
             if (state_ == State::handshake) {
-                w_.counters().reject(metrics::Reject::handshake_timeout);
+                w().counters().reject(metrics::Reject::handshake_timeout);
                 // Port scanners and idle pre-connections: not worth an info line.
                 if (log_enabled(LogLevel::debug))
                     Log(LogLevel::debug, "handshake_timeout").str("peer", peer_text()).num("bytes_in", bytes_in_).emit();
@@ -633,12 +664,18 @@ void Connection::on_timer() {
             return;
         }
     } else if (state_ == State::open) {
-        if (parked_head_ < parked_.size()) unpark();  // drops what timed out
-        if (cfg.idle_timeout_ms && now >= last_rx_ms_ + cfg.idle_timeout_ms) {
+        if (has_parked()) unpark();  // drops what timed out
+        const uint64_t quiet = age(now, last_rx_);
+        if (cfg.idle_timeout_ms && quiet >= cfg.idle_timeout_ms) {
             fail(ws::close_code::going_away, "idle timeout");
-        } else if (cfg.ping_interval_ms && now >= std::max(last_rx_ms_, last_ping_ms_) + cfg.ping_interval_ms) {
+        } else if (cfg.ping_interval_ms && std::min(quiet, age(now, last_ping_)) >= cfg.ping_interval_ms) {
             queue_control(Opcode::ping, {});
-            last_ping_ms_ = now;
+            last_ping_ = uint32_t(now);
+            // Without an idle timeout a silent peer's quiet time has no
+            // bound: keep it within the ping interval (all it is compared
+            // with then) so that it cannot wrap 2^32 ms.
+            if (!cfg.idle_timeout_ms && quiet > cfg.ping_interval_ms)
+                last_rx_ = uint32_t(now - cfg.ping_interval_ms);
         }
     }
     if (dead_) {
@@ -655,35 +692,35 @@ wshub::JoinResult Connection::join_room(std::string_view name, std::string_view 
     if (!hub::valid_room_name(name)) return wshub::JoinResult::bad_name;
     if (is_member(name)) return wshub::JoinResult::already_member;
     if (identity_ && identity_->limited_rooms && !auth::room_allowed(identity_->rooms, name)) {
-        w_.counters().joins_forbidden[size_t(metrics::JoinRefusal::rooms_claim)].add();
+        w().counters().joins_forbidden[size_t(metrics::JoinRefusal::rooms_claim)].add();
         return wshub::JoinResult::forbidden;
     }
-    if (const crypto::Sha256Digest* secret = w_.shared().room_secret(name)) {
+    if (const crypto::Sha256Digest* secret = w().shared().room_secret(name)) {
         const crypto::Sha256Digest given = crypto::sha256(password);
         if (!crypto::equal_constant_time(given.data(), secret->data(), given.size())) {
-            w_.counters().joins_forbidden[size_t(metrics::JoinRefusal::password)].add();
+            w().counters().joins_forbidden[size_t(metrics::JoinRefusal::password)].add();
             return wshub::JoinResult::wrong_password;
         }
     }
-    const auto& cfg = w_.config();
+    const auto& cfg = w().config();
     if (rooms_.size() >= cfg.max_rooms_per_conn) return wshub::JoinResult::too_many_rooms;
-    hub::LocalRoom* local = w_.enter_room(name);
+    hub::LocalRoom* local = w().enter_room(name);
     if (!hub::Registry::reserve_member(local->room, cfg.max_room_conns)) {
-        w_.leave_room(local);  // frees it if this join created it
+        w().leave_room(local);  // frees it if this join created it
         return wshub::JoinResult::room_full;
     }
-    local->room->workers[w_.index()].members.fetch_add(1, std::memory_order_relaxed);
-    rooms_.push_back({local, uint32_t(local->members.size())});
+    local->room->workers[w().index()].members.fetch_add(1, std::memory_order_relaxed);
+    rooms_.push_back(local, uint32_t(local->members.size()));
     local->members.push_back(this);
     local->joined_at.push_back(local->room->seq.load(std::memory_order_acquire));
     return wshub::JoinResult::joined;
 }
 
 bool Connection::leave_room(std::string_view name) {
-    for (size_t i = 0; i < rooms_.size(); ++i) {
-        hub::LocalRoom* local = rooms_[i].local;
+    for (uint32_t i = 0; i < rooms_.size(); ++i) {
+        hub::LocalRoom* local = rooms_.local(i);
         if (local->room->name != name) continue;
-        const uint32_t index = rooms_[i].index;
+        const uint32_t index = rooms_.index(i);
         // Swap-remove from the room's list, then from ours.
         Connection* moved = local->members.back();
         local->members[index] = moved;
@@ -691,46 +728,46 @@ bool Connection::leave_room(std::string_view name) {
         local->joined_at[index] = local->joined_at.back();
         local->joined_at.pop_back();
         if (moved != this) moved->moved_in_room(local, index);
-        rooms_[i] = rooms_.back();
-        rooms_.pop_back();
-        local->room->workers[w_.index()].members.fetch_sub(1, std::memory_order_relaxed);
+        rooms_.remove(i);
+        local->room->workers[w().index()].members.fetch_sub(1, std::memory_order_relaxed);
         hub::Registry::unreserve_member(local->room);
-        w_.leave_room(local);  // frees it if it is now empty
+        w().leave_room(local);  // frees it if it is now empty
         return true;
     }
     return false;
 }
 
 void Connection::moved_in_room(hub::LocalRoom* local, uint32_t index) noexcept {
-    for (auto& m : rooms_)
-        if (m.local == local) m.index = index;
+    for (uint32_t i = 0; i < rooms_.size(); ++i)
+        if (rooms_.local(i) == local) rooms_.set_index(i, index);
 }
 
 void Connection::leave_all_rooms() noexcept {
-    while (!rooms_.empty()) leave_room(rooms_.back().local->room->name);
+    while (!rooms_.empty()) leave_room(rooms_.local(rooms_.size() - 1)->room->name);
 }
 
 bool Connection::is_member(std::string_view name) const noexcept {
-    for (const auto& m : rooms_)
-        if (m.local->room->name == name) return true;
+    for (uint32_t i = 0; i < rooms_.size(); ++i)
+        if (rooms_.local(i)->room->name == name) return true;
     return false;
 }
 
 size_t Connection::room_members(std::string_view name) const noexcept {
-    for (const auto& m : rooms_)
-        if (m.local->room->name == name) return m.local->room->members.load(std::memory_order_relaxed);
+    for (uint32_t i = 0; i < rooms_.size(); ++i)
+        if (const hub::Room* room = rooms_.local(i)->room; room->name == name)
+            return room->members.load(std::memory_order_relaxed);
     return 0;
 }
 
 std::string_view Connection::room_name(size_t i) const noexcept {
-    return i < rooms_.size() ? std::string_view(rooms_[i].local->room->name) : std::string_view{};
+    return i < rooms_.size() ? std::string_view(rooms_.local(uint32_t(i))->room->name) : std::string_view{};
 }
 
 size_t Connection::publish_to(std::string_view room, std::string_view data, wshub::MessageType type,
                               bool include_self) {
     hub::Frame* f = hub::make_frame(opcode_of(type), data);
     if (!f) return 0;
-    const size_t n = w_.publish(room, f, include_self ? 0 : conn_id(), gate_);
+    const size_t n = w().publish(room, f, include_self ? 0 : conn_id(), gate());
     hub::release(f);
     return n;
 }
@@ -738,7 +775,7 @@ size_t Connection::publish_to(std::string_view room, std::string_view data, wshu
 bool Connection::send_to_id(uint64_t target, std::string_view data, wshub::MessageType type) {
     hub::Frame* f = hub::make_frame(opcode_of(type), data);
     if (!f) return false;
-    const bool ok = w_.send_to(target, f, gate_);
+    const bool ok = w().send_to(target, f, gate());
     hub::release(f);
     return ok;
 }

@@ -13,6 +13,7 @@
 #include "auth/policy.h"
 #include "config/config.h"
 #include "hub/local_room.h"
+#include "hub/membership_list.h"
 #include "http/request.h"
 #include "hub/send_queue.h"
 #include "metrics/counters.h"
@@ -77,21 +78,32 @@ public:
     size_t publish_to(std::string_view room, std::string_view data, wshub::MessageType type, bool include_self);
     bool send_to_id(uint64_t target, std::string_view data, wshub::MessageType type);
     void close_with(uint16_t code, std::string_view reason);
-    std::string_view route_path() const noexcept { return route_ ? std::string_view(route_->path) : ""; }
+    std::string_view route_path() const noexcept {
+        const config::Route* r = route();
+        return r ? std::string_view(r->path) : "";
+    }
     std::string_view user() const noexcept { return identity_ ? std::string_view(identity_->user) : ""; }
     bool read_only() const noexcept { return identity_ && identity_->read_only; }
     void* user_data_ = nullptr;
 
     bool in_audience(hub::Audience a) const noexcept {
-        return a == hub::Audience::all || (a == hub::Audience::json) == (route_ && route_->mode == config::RouteMode::json);
+        return a == hub::Audience::all || (a == hub::Audience::json) == json_route_;
     }
 
     // Keeps a member's index in a room's list right after a swap-remove.
     void moved_in_room(hub::LocalRoom* local, uint32_t index) noexcept;
 
 private:
+    // The worker running this thread, which is the one that owns this
+    // connection (share-nothing: only its worker ever touches it). Found
+    // through a thread-local rather than stored, to keep connections small.
+    static Worker& w() noexcept;
+    const config::Route* route() const noexcept;
+    wshub::Handler* handler() const noexcept;  // once upgraded_
+
     void on_readable();
     void on_handshake_bytes(size_t added);
+    void release_handshake() noexcept;
     void answer_request(const http::Request& req, size_t end);
     void reject(metrics::Reject reason, int status, std::string_view why);
     void reject(metrics::Reject reason, int status, std::string_view why, std::string_view extra_headers);
@@ -117,7 +129,7 @@ private:
     void log_http(std::string_view path, int status);
     std::string peer_text() const;
     void upgrade(std::string_view key, std::string_view protocol, const config::Route& route,
-                 const std::string_view path, std::string_view query);
+                 const std::string_view path, std::string_view query, uint64_t accepted_us);
     void on_frames(uint8_t* data, size_t len);
 
     void queue_control(ws::Opcode op, std::string_view payload);
@@ -135,54 +147,81 @@ private:
     void unpark();
     void release_parked() noexcept;
     void gate_done(hub::Gate* gate);
-    bool publisher_blocked() const noexcept { return hub::blocked(gate_); }
+    bool publisher_blocked() const noexcept { return hub::blocked(gate()); }
 
-    Worker& w_;
     int fd_ = -1;
     uint32_t slot_;
     uint32_t generation_ = 0;
     State state_ = State::free;
     uint8_t interest_ = 0;      // what the poller watches now
-    bool read_paused_ = false;  // own replies over budget: stop reading until they drain
-    bool write_shut_ = false;   // shutdown(SHUT_WR) done
-    bool dead_ = false;         // socket failed: terminate at the end of this event
-    bool dirty_ = false;        // on the worker's flush list
-    bool counted_ = false;      // holds a place in Shared::open_conns
-    bool ip_counted_ = false;   // holds a place in Shared::per_ip
-    bool close_reported_ = false;  // on_close delivered
-    const config::Route* route_ = nullptr;
-    wshub::Handler* handler_ = nullptr;
+    bool read_paused_ : 1 = false;     // own replies over budget: stop reading until they drain
+    bool write_shut_ : 1 = false;      // shutdown(SHUT_WR) done
+    bool dead_ : 1 = false;            // socket failed: terminate at the end of this event
+    bool dirty_ : 1 = false;           // on the worker's flush list
+    bool counted_ : 1 = false;         // holds a place in Shared::open_conns
+    bool ip_counted_ : 1 = false;      // holds a place in Shared::per_ip
+    bool close_reported_ : 1 = false;  // on_close delivered
+    bool upgraded_ : 1 = false;        // the 101 went out: its handler has it
+    bool json_route_ : 1 = false;      // its route is in json mode (hub::Audience)
+    bool close_after_flush_ : 1 = false;  // closing in a drain: --close-timeout starts once out
+    // Its route in config().routes (a 2-byte index rather than pointers to
+    // the route and its handler, which are found from it).
+    static constexpr uint16_t kNoRoute = UINT16_MAX;
+    uint16_t route_index_ = kNoRoute;
     net::IpKey peer_;            // the client's address, for --max-conns-per-ip
     uint16_t peer_port_ = 0;     // for the log
     uint16_t close_code_ = 0;    // as reported to the handler, for the log
+    // Loop-clock times in 32 bits: milliseconds mod 2^32 (see connection.cpp's
+    // age and reached). Every duration they meet is at most 2^31 ms (config),
+    // and each is refreshed or acted on within that, so ages and deadlines
+    // taken modulo 2^32 are exact.
+    uint32_t last_rx_ = 0;  // last byte received
+    // One or the other, never both: a connection pings only while open, and
+    // has a deadline only before (handshake) and after (closing).
+    union {
+        uint32_t last_ping_ = 0;  // open: last ping we sent
+        uint32_t deadline_;       // handshake or closing deadline
+    };
     uint64_t opened_ms_ = 0;     // accepted (loop clock)
     uint64_t bytes_in_ = 0;      // read from the socket, the HTTP request included
     uint64_t bytes_out_ = 0;     // written to the socket, HTTP answers included
-    // While a parsed request is being answered: the request (for the
-    // target in a refusal's log line); null otherwise.
-    const http::Request* request_ = nullptr;
-    // Reading a /publish body: where it starts in head_ (0: still reading
-    // the head) and its Content-Length.
-    uint32_t body_at_ = 0;
-    uint32_t body_len_ = 0;
-    uint64_t last_rx_ms_ = 0;    // last byte received
-    uint64_t last_ping_ms_ = 0;  // last ping we sent
-    uint64_t deadline_ms_ = 0;   // handshake or closing deadline
-    uint64_t accepted_us_ = 0;   // metrics::now_us() at accept, for the handshake histogram
-    std::string head_;           // the request head while in `handshake`
-    std::vector<hub::Membership> rooms_;
+    // Only while reading a request: freed at the 101 or the answer.
+    struct Handshake {
+        std::string head;  // the request head (and a /publish body behind it)
+        // While a parsed request is being answered: the request (for the
+        // target in a refusal's log line); null otherwise.
+        const http::Request* request = nullptr;
+        // Reading a /publish body: where it starts in head (0: still reading
+        // the head) and its Content-Length.
+        uint32_t body_at = 0;
+        uint32_t body_len = 0;
+        uint64_t accepted_us = 0;  // metrics::now_us() at accept, for the handshake histogram
+    };
+    std::unique_ptr<Handshake> hs_;
+    hub::MembershipList rooms_;
     // --overflow block. As a publisher: our gate, and input read but held
     // back while it is closed. As a consumer: deliveries waiting for room
-    // in out_, oldest first (their deadlines are in order too).
-    hub::Gate* gate_ = nullptr;
-    std::string held_input_;
+    // in out_, oldest first (their deadlines are in order too). Allocated
+    // under --overflow block only.
     struct Parked {
         hub::Frame* frame;
         hub::Gate* gate;
         uint64_t deadline_ms;
     };
-    std::vector<Parked> parked_;
-    size_t parked_head_ = 0;
+    struct Blocking {
+        hub::Gate* gate = nullptr;
+        std::string held_input;
+        std::vector<Parked> parked;
+        size_t parked_head = 0;
+    };
+    std::unique_ptr<Blocking> blk_;
+    Blocking& blocking() {
+        if (!blk_) blk_ = std::make_unique<Blocking>();
+        return *blk_;
+    }
+    hub::Gate* gate() const noexcept { return blk_ ? blk_->gate : nullptr; }
+    bool has_parked() const noexcept { return blk_ && blk_->parked_head < blk_->parked.size(); }
+    bool has_held_input() const noexcept { return blk_ && !blk_->held_input.empty(); }
     ws::Decoder decoder_;
     hub::SendQueue out_;
     std::unique_ptr<auth::Identity> identity_;  // only on ,auth routes

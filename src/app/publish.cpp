@@ -2,7 +2,7 @@
 // (README "POST /publish"). Everything the head decides is decided first,
 // in this order: enabled (403), method (405), draining (503), credentials
 // (401, 403), room (400), framing (411, 413). Only then is the body read,
-// behind the head in head_, never past Content-Length, under the same
+// behind the head in hs_->head, never past Content-Length, under the same
 // --handshake-timeout as a request head. The message then goes through the
 // hub like any member's, framed once per encoding, with every queue policy
 // and counter applying; a /publish has no connection to slow down, so under
@@ -59,8 +59,8 @@ uint64_t unix_ms() {
 }  // namespace
 
 void Connection::start_publish(const http::Request& req, size_t head_len) {
-    const auto& cfg = w_.config();
-    const auto& shared = w_.shared();
+    const auto& cfg = w().config();
+    const auto& shared = w().shared();
     // With no credential configured nobody could ever be let in: say so,
     // rather than 401 with a challenge no token can meet.
     if (!shared.publish_token && cfg.jwt_secret.empty())
@@ -78,9 +78,9 @@ void Connection::start_publish(const http::Request& req, size_t head_len) {
     if (framing.status != 0)
         return answer_publish(framing.status, framing.status == 413 ? "too_large" : "no_length",
                               "text/plain; charset=utf-8", framing.why);
-    body_at_ = uint32_t(head_len);
-    body_len_ = uint32_t(framing.length);  // <= --max-message, which fits 32 bits
-    if (head_.size() >= head_len + framing.length) {
+    hs_->body_at = uint32_t(head_len);
+    hs_->body_len = uint32_t(framing.length);  // <= --max-message, which fits 32 bits
+    if (hs_->head.size() >= head_len + framing.length) {
         finish_publish();
         return;
     }
@@ -93,8 +93,8 @@ void Connection::start_publish(const http::Request& req, size_t head_len) {
 // must carry a scope with "publish" (read-only and scopeless tokens are for
 // subscribers) and, with a rooms claim, allow this room.
 bool Connection::publish_authorized(const http::Request& req, std::string_view room) {
-    const auto& shared = w_.shared();
-    const auto& cfg = w_.config();
+    const auto& shared = w().shared();
+    const auto& cfg = w().config();
     const auto token = auth::authorization_bearer(req);
     if (!token) {
         answer_publish(401, "missing", "text/plain; charset=utf-8", "unauthorized: missing\n", kChallenge);
@@ -138,16 +138,19 @@ bool Connection::publish_authorized(const http::Request& req, std::string_view r
 
 void Connection::finish_publish() {
     // The head was parsed and checked already; parse it again for views
-    // into head_ rather than keep a Request (2 KiB) per connection.
+    // into hs_->head rather than keep a Request (2 KiB) per connection.
     http::Request req;
-    http::parse_request(std::string_view(head_).substr(0, body_at_), req);
-    request_ = &req;
+    http::parse_request(std::string_view(hs_->head).substr(0, hs_->body_at), req);
+    // Called from start_publish too (the body came with the head), which
+    // answers a request of its own: then that code frees the buffer.
+    const http::Request* outer = hs_->request;
+    hs_->request = &req;
     std::string_view unused;
     const std::string room = *room_param(req, unused);
-    const std::string_view body = std::string_view(head_).substr(body_at_, body_len_);
+    const std::string_view body = std::string_view(hs_->head).substr(hs_->body_at, hs_->body_len);
     const bool binary = http::has_media_type(req.header("content-type"), "application/octet-stream");
     size_t recipients = 0;
-    if (w_.shared().draining()) {
+    if (w().shared().draining()) {
         // The body came in after the signal: its room's members are going.
         answer_publish(503, "draining", "text/plain; charset=utf-8", "server is shutting down\n");
     } else if (!binary && !ws::utf8_valid(reinterpret_cast<const uint8_t*>(body.data()), body.size())) {
@@ -171,7 +174,8 @@ void Connection::finish_publish() {
                 .emit();
         answer_publish(200, "", "application/json", out);
     }
-    request_ = nullptr;
+    hs_->request = outer;
+    if (!outer && state_ != State::handshake) hs_.reset();
 }
 
 // One frame per encoding the routes need: the body as is for raw (and custom)
@@ -179,12 +183,12 @@ void Connection::finish_publish() {
 // room's members at the first publish, whatever their mode.
 bool Connection::publish_body(std::string_view room, std::string_view body, bool binary, size_t& recipients) {
     bool plain = false, json_mode = false;
-    for (const auto& r : w_.config().routes) (r.mode == config::RouteMode::json ? json_mode : plain) = true;
+    for (const auto& r : w().config().routes) (r.mode == config::RouteMode::json ? json_mode : plain) = true;
     bool counted = false;
     if (plain) {
         hub::Frame* f = hub::make_frame(binary ? ws::Opcode::binary : ws::Opcode::text, body);
         if (!f) return false;
-        recipients = w_.publish(room, f, 0, nullptr, hub::Audience::not_json);
+        recipients = w().publish(room, f, 0, nullptr, hub::Audience::not_json);
         hub::release(f);
         counted = true;
     }
@@ -193,7 +197,7 @@ bool Connection::publish_body(std::string_view room, std::string_view body, bool
         modes::json_publish_envelope(envelope, room, body, binary, unix_ms());
         hub::Frame* f = hub::make_frame(ws::Opcode::text, envelope);
         if (!f) return false;
-        const size_t n = w_.publish(room, f, 0, nullptr, hub::Audience::json);
+        const size_t n = w().publish(room, f, 0, nullptr, hub::Audience::json);
         hub::release(f);
         if (!counted) recipients = n;
     }
@@ -204,11 +208,10 @@ bool Connection::publish_body(std::string_view room, std::string_view body, bool
 // upgrade's, then the connection closes.
 void Connection::answer_publish(int status, std::string_view reason, std::string_view content_type,
                                 std::string_view body, std::string_view extra_headers) {
-    w_.counters().publish_requests[size_t(metrics::publish_status(status))].add();
+    w().counters().publish_requests[size_t(metrics::publish_status(status))].add();
     if (status != 200 && log_enabled(LogLevel::info)) log_refused(status, reason, body);
     queue_raw(http::response(status, content_type, body, extra_headers));
-    std::string().swap(head_);
-    body_at_ = body_len_ = 0;
+    release_handshake();
     begin_closing();
 }
 

@@ -17,6 +17,8 @@ constexpr uint64_t kListenerToken = 0xFFFFFFFFull;
 constexpr int kAcceptsPerEvent = 64;      // fairness: let other sockets run between bursts
 constexpr uint64_t kAcceptRetryMs = 100;  // back-off after EMFILE/ENFILE/ENOMEM
 constexpr uint32_t kMaxSlots = 1u << 22;  // the slot field of a connection id
+static_assert(kMaxSlots - 1 + Worker::kFirstConnectionTimer <= reactor::Loop::kMaxTimerId,
+              "every slot has a timer id");
 
 }  // namespace
 
@@ -26,7 +28,7 @@ Worker::Worker(Shared& shared, unsigned index, Role role)
       role_(role),
       name_(role == Role::ops ? std::string("metrics listener") : "worker " + std::to_string(index)),
       read_buf_(new uint8_t[kReadBufferSize]),
-      live_ids_(new std::atomic<std::atomic<uint64_t>*>[kMaxSlots / kLiveChunk]()),
+      live_ids_(new std::atomic<std::atomic<uint32_t>*>[kMaxSlots / kLiveChunk]()),
       outbox_(shared.cfg.workers) {}
 
 Worker::~Worker() {
@@ -57,7 +59,10 @@ bool Worker::listen(std::string& error) {
     return true;
 }
 
+thread_local Worker* Worker::t_current = nullptr;
+
 void Worker::run() {
+    t_current = this;
     while (!stop_.load(std::memory_order_acquire)) {
         if (int err = loop_.run_once(*this); err < 0) {
             Log(LogLevel::error, "event_loop_failed").str("worker", name_).str("msg", std::strerror(-err)).emit();
@@ -65,10 +70,16 @@ void Worker::run() {
         }
         // End of the pass: read unblocked publishers' held-back messages,
         // hand other workers their deliveries, then write everything queued
-        // during the pass, one writev per connection. Writing can unblock
-        // more publishers; what is left for the next pass wakes it at once.
+        // during the pass, one writev per connection. Handing over before
+        // writing keeps cause before effect: once a client reads the answer
+        // to a publish (or anything sent after one), the message is in every
+        // target worker's inbox, and those drain their inbox before the
+        // events of the same wake-up (Loop::run_once), such as that client's
+        // next publish. Writing can unblock more publishers; what is left
+        // for the next pass wakes it at once.
         for (int round = 0; round < 4; ++round) {
             resume_unblocked();
+            flush_outbox();
             flush_dirty();   // can unpark, and so unblock publishers anywhere
             flush_outbox();  // after it: an unblock for another worker goes out now
             if (unblocked_.empty()) break;
@@ -135,7 +146,7 @@ void Worker::drain_inbox() {
 Connection* Worker::lookup(uint64_t token) noexcept {
     const uint32_t slot = uint32_t(token);
     if (slot >= slots_.size()) return nullptr;
-    Connection* c = slots_[slot].get();
+    Connection* c = slots_[slot];
     // A stale event or timer for a connection that has since closed (and
     // maybe had its slot reused) carries an old generation.
     if (c->state() == Connection::State::free || c->generation() != uint32_t(token >> 32)) return nullptr;
@@ -146,27 +157,32 @@ Connection* Worker::find_connection(uint64_t id) noexcept {
     if ((id & 0xFF) != index_) return nullptr;
     const uint32_t slot = uint32_t(id >> 8) & (kMaxSlots - 1);
     if (slot >= slots_.size()) return nullptr;
-    Connection* c = slots_[slot].get();
+    Connection* c = slots_[slot];
     if (c->state() != Connection::State::open || c->conn_id() != id) return nullptr;
     return c;
 }
 
+// The slot part of an id is where it is looked up and the worker part is
+// the caller's to check, so a slot holds only the generation, plus one so
+// that 0 can mean "not open" (the generation field wraps through 0).
+static uint32_t live_tag(uint64_t id) noexcept { return uint32_t(id >> 30) + 1; }
+
 bool Worker::is_live(uint64_t id) const noexcept {
-    if (id == 0) return false;  // ids start at generation 1; 0 marks a free slot
+    if (id >> 53 != 0) return false;  // wider than worker, slot and generation
     const uint32_t slot = uint32_t(id >> 8) & (kMaxSlots - 1);
-    const std::atomic<uint64_t>* chunk = live_ids_[slot / kLiveChunk].load(std::memory_order_acquire);
-    return chunk && chunk[slot % kLiveChunk].load(std::memory_order_acquire) == id;
+    const std::atomic<uint32_t>* chunk = live_ids_[slot / kLiveChunk].load(std::memory_order_acquire);
+    return chunk && chunk[slot % kLiveChunk].load(std::memory_order_acquire) == live_tag(id);
 }
 
 void Worker::set_live(uint32_t slot, uint64_t id) noexcept {
-    std::atomic<uint64_t>* chunk = live_ids_[slot / kLiveChunk].load(std::memory_order_relaxed);
+    std::atomic<uint32_t>* chunk = live_ids_[slot / kLiveChunk].load(std::memory_order_relaxed);
     if (!chunk) {
         if (id == 0) return;
-        live_chunks_.emplace_back(new std::atomic<uint64_t>[kLiveChunk]());
+        live_chunks_.emplace_back(new std::atomic<uint32_t>[kLiveChunk]());
         chunk = live_chunks_.back().get();
         live_ids_[slot / kLiveChunk].store(chunk, std::memory_order_release);
     }
-    chunk[slot % kLiveChunk].store(id, std::memory_order_release);
+    chunk[slot % kLiveChunk].store(id == 0 ? 0 : live_tag(id), std::memory_order_release);
 }
 
 void Worker::on_ready(uint64_t token, uint32_t events) {
@@ -220,8 +236,8 @@ void Worker::accept_ready() {
             slot = free_slots_.back();
             free_slots_.pop_back();
         } else {
-            slot = uint32_t(slots_.size());
-            slots_.push_back(std::make_unique<Connection>(*this, slot));
+            slot = slots_.size();
+            slots_.append(*this);
         }
         slots_[slot]->start(fd, peer);
     }

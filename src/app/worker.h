@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "app/connection.h"
+#include "app/slot_table.h"
 #include "app/shared.h"
 #include "hub/local_room.h"
 #include "metrics/counters.h"
@@ -50,6 +51,9 @@ public:
     void wake() noexcept { loop_.poller().wake(); }
     // Thread-safe: queues deliveries from another worker, in order.
     void post(std::vector<hub::Delivery>& batch);
+
+    // The worker whose thread this is (set by run(); null elsewhere).
+    static Worker* current() noexcept { return t_current; }
 
     // Loop sink.
     void on_ready(uint64_t token, uint32_t events);
@@ -122,6 +126,8 @@ private:
     void flush_outbox();
     void drain_inbox();
 
+    static thread_local Worker* t_current;
+
     Shared& shared_;
     unsigned index_;
     Role role_;
@@ -132,17 +138,18 @@ private:
     DrainPhase drain_ = DrainPhase::none;
     std::atomic<bool> stop_{false};
     std::unique_ptr<uint8_t[]> read_buf_;
-    std::vector<std::unique_ptr<Connection>> slots_;
+    SlotTable slots_;
     std::vector<uint32_t> free_slots_;
     metrics::WorkerCounters counters_;
     std::vector<uint64_t> dirty_;  // tokens of connections to flush this pass
     std::vector<uint64_t> unblocked_;  // ids of local publishers to read again
 
-    // Open connection ids by slot, readable by other workers (for direct
-    // messages): chunks are allocated once and never move or shrink.
+    // Open connections by slot (their generations, see is_live), readable by
+    // other workers (for direct messages): chunks are allocated once and
+    // never move or shrink.
     static constexpr uint32_t kLiveChunk = 4096;
-    std::unique_ptr<std::atomic<std::atomic<uint64_t>*>[]> live_ids_;
-    std::vector<std::unique_ptr<std::atomic<uint64_t>[]>> live_chunks_;
+    std::unique_ptr<std::atomic<std::atomic<uint32_t>*>[]> live_ids_;
+    std::vector<std::unique_ptr<std::atomic<uint32_t>[]>> live_chunks_;
 
     struct NameHash {
         using is_transparent = void;

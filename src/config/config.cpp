@@ -76,6 +76,9 @@ std::string set_workers(Config& c, std::string_view v) {
     return err;
 }
 
+// A connection names its route with a 16-bit index (app/connection.h).
+constexpr size_t kMaxRoutes = 1000;
+
 std::string set_route(Config& c, std::string_view v) {
     std::string accepts = "expected PATH=MODE[,auth] with PATH starting with '/' and MODE echo, raw, json";
     for (const auto& name : c.custom_modes) accepts += ", " + name;
@@ -103,6 +106,7 @@ std::string set_route(Config& c, std::string_view v) {
     }
     for (const auto& r : c.routes)
         if (r.path == path) return "expected each PATH once, got '" + std::string(path) + "' twice";
+    if (c.routes.size() >= kMaxRoutes) return "expected at most " + std::to_string(kMaxRoutes) + " routes";
     c.routes.push_back({std::string(path), m, custom, auth});
     return {};
 }
