@@ -14,7 +14,7 @@ namespace wshub::hub {
 
 class MembershipList {
 public:
-    MembershipList() noexcept : one_local_(nullptr) {}
+    MembershipList() noexcept : one_local_(nullptr), one_index_(0) {}
     MembershipList(const MembershipList&) = delete;
     MembershipList& operator=(const MembershipList&) = delete;
     ~MembershipList() { clear(); }
