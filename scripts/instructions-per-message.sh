@@ -19,7 +19,7 @@ URL_PATH=${IPM_PATH:-/echo}
 PORT=${IPM_PORT:-19690}
 WSBENCH=build/release/wsbench
 OUT=$(mktemp -d)
-trap 'kill "$VG" 2>/dev/null || true; rm -rf "$OUT"' EXIT
+trap 'kill "$VG" 2>/dev/null || true; if [ -n "${IPM_KEEP:-}" ]; then cp "$OUT"/cg.* "$IPM_KEEP"/; fi; rm -rf "$OUT"' EXIT
 
 command -v valgrind >/dev/null || { echo "needs valgrind (apt-get install valgrind)" >&2; exit 1; }
 [ -x "$WSBENCH" ] || make -s build/release/wsbench

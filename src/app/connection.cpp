@@ -49,7 +49,7 @@ const config::Route* Connection::route() const noexcept {
     return route_index_ == kNoRoute ? nullptr : &w().config().routes[route_index_];
 }
 
-wshub::Handler* Connection::handler() const noexcept { return w().shared().handler_for(*route()); }
+wshub::Handler* Connection::handler() const noexcept { return w().shared().by_route[route_index_]; }
 
 uint64_t Connection::conn_id() const noexcept {
     return uint64_t(generation_ & kGenerationMask) << 30 | uint64_t(slot_) << 8 | w().index();

@@ -38,6 +38,7 @@ public:
 
     State state() const noexcept { return state_; }
     uint32_t generation() const noexcept { return generation_; }
+    uint32_t slot() const noexcept { return slot_; }
     // Public id: worker (8 bits), slot (22 bits), generation (23 bits).
     uint64_t conn_id() const noexcept;
 

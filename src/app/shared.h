@@ -46,6 +46,7 @@ struct Shared {
     net::IpLimiter per_ip;                 // for --max-conns-per-ip
     wshub::Handler* builtin[3] = {};       // echo, raw, json (config::RouteMode order)
     std::vector<wshub::Handler*> custom;   // by Route::custom
+    std::vector<wshub::Handler*> by_route;  // handler_for each of cfg.routes, in order
     std::vector<RoomSecret> room_secrets;  // --room-password
     // --publish-token-file, as a digest for the same reason.
     std::optional<crypto::Sha256Digest> publish_token;

@@ -269,7 +269,7 @@ void Worker::release_slot(uint32_t slot) noexcept {
 
 void Worker::mark_dirty(Connection& c) {
     if (!c.set_dirty()) return;
-    dirty_.push_back(token_of(uint32_t(c.conn_id() >> 8) & (kMaxSlots - 1), c.generation()));
+    dirty_.push_back(token_of(c.slot(), c.generation()));
 }
 
 void Worker::flush_dirty() {
