@@ -21,6 +21,7 @@ from hubutil import (
     raw_member,
     rss_kib,
 )
+from promtext import scrape
 from wsraw import OP_BINARY, OP_CLOSE, OP_TEXT, build_frame, close_payload
 
 LIMITS = ("--queue-messages", "64", "--queue-bytes", "64KiB", "--workers", "2")
@@ -314,3 +315,26 @@ def test_drop_policy_many_slow_members_one_fast(wshub):
     finally:
         for c in (*slows, fast, pub):
             c.close()
+
+
+def test_message_over_the_byte_budget_reaches_members_that_keep_up(wshub):
+    """A message larger than --queue-bytes (but within --max-message) is taken
+    by a queue with nothing waiting, under every policy: it reaches members on
+    both workers, nobody is closed or skipped, and what follows it flows."""
+    big = bytes(range(256)) * 1024  # 256 KiB against a 64 KiB budget
+    for policy in ("close", "drop", "block"):
+        server = wshub(*LIMITS, "--overflow", policy, "--route", "/raw=raw")
+        pub = raw_member(server, "big")
+        members = [raw_member(server, "big") for _ in range(4)]
+        pub.send_binary(big)
+        pub.send_text("after")
+        for m in members:
+            m.expect_message(OP_BINARY, big)
+            m.expect_message(OP_TEXT, b"after")
+        for c in [pub, *members]:
+            c.close_cleanly()
+        samples = scrape(server)
+        for name in ("wshub_slow_consumer_closes_total", "wshub_messages_dropped_total"):
+            series = {k: v for k, v in samples.items() if k == name or k.startswith(name + "{")}
+            assert series and not any(series.values()), (policy, series)
+        server.stop()

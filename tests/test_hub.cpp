@@ -92,6 +92,23 @@ TEST(hub_queue_byte_budget) {
     hub::release(f);
 }
 
+TEST(hub_queue_empty_takes_one_message_over_the_byte_budget) {
+    hub::SendQueue q;
+    const hub::QueueLimits limits{100, 250};
+    hub::Frame* big = hub::make_frame(ws::Opcode::binary, std::string(1000, 'b'));
+    hub::Frame* pong = hub::make_frame(ws::Opcode::pong, "p");
+    CHECK(q.fits(limits, big->size));  // nothing waits: it goes in whatever its size
+    q.push(pong);
+    CHECK(q.fits(limits, big->size));  // control frames do not count
+    q.push(big);
+    CHECK(!q.fits(limits, big->size));  // but only one
+    CHECK(!q.fits(limits, 10));         // and nothing behind it while it is over the budget
+    q.release_all();
+    CHECK(!q.fits({0, 250}, 10));  // a zero message budget still takes none
+    hub::release(big);
+    hub::release(pong);
+}
+
 TEST(hub_queue_flush_keeps_order_across_partial_writes) {
     Pair p(4096);
     hub::SendQueue q;

@@ -35,8 +35,13 @@ public:
     // Total bytes still to write, control frames included.
     uint64_t pending_bytes() const noexcept { return ring_ ? ring_->pending_bytes : 0; }
 
-    // Would a data frame of `size` bytes fit the budget now?
+    // Would a data frame of `size` bytes fit the budget now? A queue with no
+    // data waiting takes one of any size: a message over the byte budget (up
+    // to --max-message) still reaches a member that keeps up, rather than
+    // closing or skipping every member of the room. So a queue holds at most
+    // the budget or one message, whichever is larger.
     bool fits(const QueueLimits& limits, size_t size) const noexcept {
+        if (data_messages() == 0) return limits.max_messages > 0;
         return data_messages() < limits.max_messages && data_bytes() + size <= limits.max_bytes;
     }
 
