@@ -99,6 +99,63 @@ def test_queued_messages_reach_a_slow_reader_then_1001(wshub):
     assert "drain_done" in server.stderr and "forced=0" in server.stderr, server.stderr
 
 
+def test_parked_deliveries_reach_a_slow_reader_then_1001(wshub):
+    """Under --overflow block, what is parked for a member at a full queue when
+    the drain starts goes out behind what is queued, then the 1001: the member
+    gets every message the server read from the publisher, none dropped."""
+    server = wshub("--workers", "2", "--route", "/raw=raw", "--route", "/ws=json", "--overflow", "block",
+                   "--queue-messages", "64",
+                   "--queue-bytes", "64KiB", "--block-timeout", "60s", "--drain-timeout", "10s")
+    sub = member_on_worker(server, 0, "r", rcvbuf=4096)
+    pub = member_on_worker(server, 1, "r")
+    n, size = 20000, 1000  # far more than the socket buffers between them hold
+    data = b"".join(masked_frame(OP_BINARY, struct.pack("!Q", i) + b"m" * (size - 8)) for i in range(n))
+    pub.sock.setblocking(False)
+    sent, stuck_since = 0, None
+    while sent < len(data) and (stuck_since is None or time.monotonic() - stuck_since < 0.5):
+        try:
+            sent += pub.sock.send(data[sent:sent + 65536])
+            stuck_since = None
+        except BlockingIOError:
+            stuck_since = stuck_since or time.monotonic()
+            time.sleep(0.01)
+    pub.sock.setblocking(True)
+    # Until the publisher is held back: deliveries parked, reading stopped.
+    deadline, last, stable_since = time.monotonic() + T, -1, time.monotonic()
+    while True:
+        s = samples(scrape(server))
+        received = s.get("wshub_messages_received_total", 0)
+        if received != last:
+            last, stable_since = received, time.monotonic()
+        if s.get("wshub_deliveries_parked_total", 0) > 0 and time.monotonic() - stable_since > 0.3:
+            break
+        assert time.monotonic() < deadline, f"nothing parked: {s}"
+        time.sleep(0.05)
+    received = int(last)
+    assert 64 < received < n, received
+    signal_and_wait_log(server)
+    reader, got, close = FrameReader(), [], None
+    sub.sock.settimeout(T)
+    while close is None:
+        data = sub.sock.recv(4096)
+        assert data, f"EOF after {len(got)} messages, before the close frame"
+        for _fin, op, payload in reader.feed(data):
+            if op == OP_CLOSE:
+                close = payload
+            else:
+                assert close is None
+                got.append(payload)
+    seqs = [struct.unpack("!Q", p[:8])[0] for p in got]
+    assert seqs == list(range(received)), f"got {len(seqs)} of {received}: {seqs[:3]}...{seqs[-3:]}"
+    assert close == struct.pack("!H", 1001) + b"going away", close
+    sub.send_close(1001)
+    sub.expect_eof(T)
+    sub.close()
+    answer_close(pub)
+    assert wait_exit(server, 5) == 0
+    assert "forced=0" in server.stderr, server.stderr
+
+
 def test_clients_that_answer_let_it_exit_at_once(wshub):
     """20 library clients answer the 1001 themselves: exit 0, nowhere near
     the 10 s timeout, with nothing cut."""

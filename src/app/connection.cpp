@@ -106,8 +106,32 @@ void Connection::terminate() {
 
 void Connection::go_away() {
     if (state_ != State::open) return;
+    queue_parked();
     close_with(ws::close_code::going_away, "going away");
     if (dead_) terminate();
+}
+
+// Drain: what this member waits for under --overflow block goes out ahead of
+// its 1001, as everything queued does, rather than being dropped at the
+// close. The frames are held already; only queue entries are added, so the
+// budget is set aside for this once.
+void Connection::queue_parked() {
+    if (!blk_) return;
+    Blocking& b = *blk_;
+    const uint64_t now = w().now_ms();
+    for (; b.parked_head < b.parked.size(); ++b.parked_head) {
+        Parked& p = b.parked[b.parked_head];
+        if (now >= p.deadline_ms)
+            w().counters().drop(metrics::Drop::block_timeout);
+        else if (out_.push(p.frame, &w().counters().queued_bytes))
+            w().mark_dirty(*this);
+        else
+            dead_ = true;  // out of memory for the queue
+        hub::release(p.frame);
+        gate_done(p.gate);
+    }
+    b.parked.clear();
+    b.parked_head = 0;
 }
 
 void Connection::on_ready(uint32_t events) {

@@ -147,6 +147,7 @@ private:
     void park(hub::Frame* frame, hub::Gate* gate);
     void unpark();
     void release_parked() noexcept;
+    void queue_parked();
     void gate_done(hub::Gate* gate);
     bool publisher_blocked() const noexcept { return hub::blocked(gate()); }
 
