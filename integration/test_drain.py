@@ -53,6 +53,25 @@ def answer_close(client, code=1001):
     client.close()
 
 
+def read_until_close(client, pause=0.0):
+    """Reads a member's numbered messages up to the close frame, 4 KiB at a
+    time with `pause` s between reads: (their sequence numbers, the close
+    payload). Nothing may follow the close frame."""
+    reader, seqs, close = FrameReader(), [], None
+    client.sock.settimeout(T)
+    while close is None:
+        data = client.sock.recv(4096)
+        assert data, f"EOF after {len(seqs)} messages, before the close frame"
+        for _fin, op, payload in reader.feed(data):
+            if op == OP_CLOSE:
+                close = payload
+            else:
+                assert close is None
+                seqs.append(struct.unpack("!Q", payload[:8])[0])
+        time.sleep(pause)
+    return seqs, close
+
+
 def wait_exit(server, timeout):
     try:
         return server.process.wait(timeout)
@@ -74,19 +93,7 @@ def test_queued_messages_reach_a_slow_reader_then_1001(wshub):
     t0 = time.monotonic()
     signal_and_wait_log(server)
     answer_close(pub)  # it has nothing queued: its 1001 comes at once
-    reader, got, close = FrameReader(), [], None
-    sub.sock.settimeout(T)
-    while close is None:
-        data = sub.sock.recv(4096)
-        assert data, f"EOF after {len(got)} messages, before the close frame"
-        for _fin, op, payload in reader.feed(data):
-            if op == OP_CLOSE:
-                close = payload
-            else:
-                assert close is None
-                got.append(payload)
-        time.sleep(0.01)  # a slow reader: about a second for the lot
-    seqs = [struct.unpack("!Q", p[:8])[0] for p in got]
+    seqs, close = read_until_close(sub, pause=0.01)  # a slow reader: about a second for the lot
     assert seqs == list(range(n)), f"got {len(seqs)} messages: {seqs[:5]}...{seqs[-5:]}"
     assert close == struct.pack("!H", 1001) + b"going away", close
     slow_done = time.monotonic()
@@ -134,18 +141,7 @@ def test_parked_deliveries_reach_a_slow_reader_then_1001(wshub):
     received = int(last)
     assert 64 < received < n, received
     signal_and_wait_log(server)
-    reader, got, close = FrameReader(), [], None
-    sub.sock.settimeout(T)
-    while close is None:
-        data = sub.sock.recv(4096)
-        assert data, f"EOF after {len(got)} messages, before the close frame"
-        for _fin, op, payload in reader.feed(data):
-            if op == OP_CLOSE:
-                close = payload
-            else:
-                assert close is None
-                got.append(payload)
-    seqs = [struct.unpack("!Q", p[:8])[0] for p in got]
+    seqs, close = read_until_close(sub)
     assert seqs == list(range(received)), f"got {len(seqs)} of {received}: {seqs[:3]}...{seqs[-3:]}"
     assert close == struct.pack("!H", 1001) + b"going away", close
     sub.send_close(1001)
