@@ -405,3 +405,30 @@ TEST(config_publish_token_file) {
     CHECK(r.action == Action::usage_error);
     CHECK(r.message.find("/nonexistent/token") != std::string::npos);
 }
+
+// A connection names its route with a 2-byte index: the count is capped
+// well below that, with a usage error rather than a wrapped index.
+TEST(config_route_count_is_capped) {
+    std::vector<std::string> words{"wshub"};
+    auto parse_words = [&words](Config& c) {
+        std::vector<const char*> argv;
+        for (const auto& w : words) argv.push_back(w.c_str());
+        argv.push_back(nullptr);
+        const char* envp[] = {nullptr};
+        return parse(int(argv.size()) - 1, argv.data(), envp, c);
+    };
+    for (int i = 0; i < 1000; ++i) {
+        words.push_back("--route");
+        words.push_back("/r" + std::to_string(i) + "=echo");
+    }
+    Config c;
+    CHECK(parse_words(c).action == Action::run);
+    CHECK_EQ(c.routes.size(), size_t{1000});
+    words.push_back("--route");
+    words.push_back("/one-more=echo");
+    Config d;
+    const auto r = parse_words(d);
+    CHECK(r.action == Action::usage_error);
+    const std::string expect = "wshub: --route: expected at most 1000 routes";
+    CHECK_EQ(r.message.substr(0, expect.size()), expect);
+}

@@ -106,32 +106,11 @@ void Connection::terminate() {
 
 void Connection::go_away() {
     if (state_ != State::open) return;
-    queue_parked();
+    // What it waits for under --overflow block goes out ahead of the 1001,
+    // as everything queued does, rather than being dropped at the close.
+    unpark(true);
     close_with(ws::close_code::going_away, "going away");
     if (dead_) terminate();
-}
-
-// Drain: what this member waits for under --overflow block goes out ahead of
-// its 1001, as everything queued does, rather than being dropped at the
-// close. The frames are held already; only queue entries are added, so the
-// budget is set aside for this once.
-void Connection::queue_parked() {
-    if (!blk_) return;
-    Blocking& b = *blk_;
-    const uint64_t now = w().now_ms();
-    for (; b.parked_head < b.parked.size(); ++b.parked_head) {
-        Parked& p = b.parked[b.parked_head];
-        if (now >= p.deadline_ms)
-            w().counters().drop(metrics::Drop::block_timeout);
-        else if (out_.push(p.frame, &w().counters().queued_bytes))
-            w().mark_dirty(*this);
-        else
-            dead_ = true;  // out of memory for the queue
-        hub::release(p.frame);
-        gate_done(p.gate);
-    }
-    b.parked.clear();
-    b.parked_head = 0;
 }
 
 void Connection::on_ready(uint32_t events) {
@@ -408,7 +387,7 @@ wshub::SendResult Connection::send_message(std::string_view data, wshub::Message
     }
     // Own replies are never refused: over budget, the connection stops being
     // read instead (on_frames), so the client paces itself.
-    const bool ok = out_.push(f, &w().counters().queued_bytes);
+    const bool ok = enqueue(f);
     hub::release(f);
     if (!ok) {
         fail(ws::close_code::internal_error, "out of memory");
@@ -450,7 +429,7 @@ void Connection::deliver(hub::Frame* frame, hub::Gate* gate) {
             return;
         }
     }
-    if (!out_.push(frame, &w().counters().queued_bytes)) {
+    if (!enqueue(frame)) {
         fail(ws::close_code::internal_error, "out of memory");
         return;
     }
@@ -466,9 +445,11 @@ void Connection::park(hub::Frame* frame, hub::Gate* gate) {
     schedule();
 }
 
-// Moves parked deliveries into the queue while they fit; drops those whose
-// --block-timeout has passed. Each one settled releases its publisher's gate.
-void Connection::unpark() {
+// Moves parked deliveries into the queue while they fit (or all of them,
+// past_budget: the frames are held already, only queue entries are added);
+// drops those whose --block-timeout has passed. Each one settled releases
+// its publisher's gate.
+void Connection::unpark(bool past_budget) {
     if (!blk_) return;
     Blocking& b = *blk_;
     const auto& cfg = w().config();
@@ -476,8 +457,8 @@ void Connection::unpark() {
     while (b.parked_head < b.parked.size()) {
         Parked& p = b.parked[b.parked_head];
         if (now < p.deadline_ms) {
-            if (!out_.fits({cfg.queue_messages, cfg.queue_bytes}, p.frame->size)) break;
-            if (!out_.push(p.frame, &w().counters().queued_bytes)) break;
+            if (!past_budget && !out_.fits({cfg.queue_messages, cfg.queue_bytes}, p.frame->size)) break;
+            if (!enqueue(p.frame)) break;
             w().mark_dirty(*this);
         } else {
             w().counters().drop(metrics::Drop::block_timeout);
@@ -533,9 +514,11 @@ void Connection::flush_dirty() {
     update_interest();
 }
 
+bool Connection::enqueue(hub::Frame* f) noexcept { return out_.push(f, &w().counters().queued_bytes); }
+
 void Connection::queue_control(Opcode op, std::string_view payload) {
     hub::Frame* f = hub::make_frame(op, payload);
-    if (!f || !out_.push(f, &w().counters().queued_bytes)) dead_ = true;
+    if (!f || !enqueue(f)) dead_ = true;
     if (f) hub::release(f);
     w().mark_dirty(*this);
 }
@@ -543,7 +526,7 @@ void Connection::queue_control(Opcode op, std::string_view payload) {
 void Connection::queue_raw(std::string_view bytes) {
     // An HTTP answer: a control-class entry, so the queue never drops it.
     hub::Frame* f = hub::make_raw_frame(bytes);
-    if (!f || !out_.push(f, &w().counters().queued_bytes)) dead_ = true;
+    if (!f || !enqueue(f)) dead_ = true;
     if (f) hub::release(f);
     w().mark_dirty(*this);
 }

@@ -133,6 +133,8 @@ private:
                  const std::string_view path, std::string_view query, uint64_t accepted_us);
     void on_frames(uint8_t* data, size_t len);
 
+    // Into out_, which keeps the worker's wshub_queued_bytes up to date.
+    bool enqueue(hub::Frame* f) noexcept;
     void queue_control(ws::Opcode op, std::string_view payload);
     void queue_raw(std::string_view bytes);
     void fail(uint16_t code, std::string_view reason);  // on_error, then close
@@ -145,9 +147,8 @@ private:
     void leave_all_rooms() noexcept;
     void release_caps() noexcept;
     void park(hub::Frame* frame, hub::Gate* gate);
-    void unpark();
+    void unpark(bool past_budget = false);
     void release_parked() noexcept;
-    void queue_parked();
     void gate_done(hub::Gate* gate);
     bool publisher_blocked() const noexcept { return hub::blocked(gate()); }
 
