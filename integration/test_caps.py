@@ -80,6 +80,22 @@ def test_max_conns_refuses_with_503_retry_after_and_frees_slots(wshub):
             c.close()
 
 
+def test_a_client_close_frees_its_slot_while_the_client_still_holds_tcp(wshub):
+    # Once both close frames are through, the server closes TCP at once
+    # (RFC 6455 section 5.5.1) rather than wait for the client's EOF: its
+    # place under --max-conns is back while the client's socket is still open.
+    server = wshub("--max-conns", "1", "--close-timeout", "30s")
+    first = open_ws(server, "/echo")
+    try:
+        first.send_close(1000, "done")
+        first.expect_close(1000)  # our answer, then EOF; this side stays open
+        second = open_ws(server, "/echo")  # at once, no retry
+        second.echo_roundtrip("in the freed slot")
+        second.close_cleanly()
+    finally:
+        first.close()
+
+
 # -------------------------------------------------------- --max-room-conns
 def test_max_room_conns_full_room_refused_other_rooms_fine(wshub):
     server = wshub("--max-room-conns", "2")

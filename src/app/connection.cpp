@@ -71,7 +71,7 @@ void Connection::start(int fd, const net::Address& peer) {
     route_index_ = kNoRoute;
     upgraded_ = json_route_ = false;
     user_data_ = nullptr;
-    close_after_flush_ = false;
+    close_after_flush_ = close_when_flushed_ = false;
     last_rx_ = uint32_t(w().now_ms());
     deadline_ = uint32_t(w().now_ms() + w().config().handshake_timeout_ms);
     decoder_ = ws::Decoder(w().config().max_message);
@@ -151,7 +151,8 @@ void Connection::on_readable() {
             finish_publish();
         break;
     case State::open:
-        on_frames(buf, n);
+        // A read shorter than the buffer took all the socket held.
+        on_frames(buf, n, n < cap);
         break;
     case State::closing:
     case State::free:
@@ -227,7 +228,7 @@ void Connection::answer_request(const http::Request& req, size_t end) {
     // Bytes after the head are the client's first frames, sent without
     // waiting for our 101.
     if (state_ == State::open && hs_->head.size() > end && !dead_)
-        on_frames(reinterpret_cast<uint8_t*>(hs_->head.data()) + end, hs_->head.size() - end);
+        on_frames(reinterpret_cast<uint8_t*>(hs_->head.data()) + end, hs_->head.size() - end, false);
 }
 
 void Connection::upgrade(std::string_view key, std::string_view protocol, const config::Route& route,
@@ -335,7 +336,7 @@ void Connection::reject(metrics::Reject reason, int status, std::string_view why
     begin_closing();
 }
 
-void Connection::on_frames(uint8_t* data, size_t len) {
+void Connection::on_frames(uint8_t* data, size_t len, bool drained) {
     while (len > 0 && state_ == State::open && !dead_) {
         ws::Event ev;
         const size_t used = decoder_.feed(data, len, ev);
@@ -365,9 +366,14 @@ void Connection::on_frames(uint8_t* data, size_t len) {
             break;
         case Kind::close:
             // Answer with the peer's own code (none if it sent none), then
-            // close our side once the answer is out.
+            // close our side once the answer is out. The peer sends nothing
+            // after its close frame: if none of its bytes are left unread,
+            // close() cannot reset the connection under our answer, and the
+            // FIN goes out behind it. (Bytes it sends anyway, against the
+            // protocol, earn it a reset.)
             report_close(ev.code, ev.reason);
             start_close(ev.code == ws::close_code::no_status ? 0 : ev.code, {});
+            close_when_flushed_ = drained;
             break;
         case Kind::error:
             fail(ev.code, ev.reason);
@@ -494,7 +500,7 @@ void Connection::resume_reading() {
     if (has_held_input()) {
         std::string held = std::move(blk_->held_input);
         blk_->held_input.clear();
-        on_frames(reinterpret_cast<uint8_t*>(held.data()), held.size());
+        on_frames(reinterpret_cast<uint8_t*>(held.data()), held.size(), false);
     }
     if (dead_) {
         terminate();
@@ -586,6 +592,10 @@ void Connection::flush() {
     }
     if (has_parked()) unpark();
     if (read_paused_ && out_.pending_bytes() <= w().config().queue_bytes / 2) read_paused_ = false;
+    if (state_ == State::closing && out_.empty() && close_when_flushed_) {
+        dead_ = true;  // the caller terminates: both close frames are through
+        return;
+    }
     if (state_ == State::closing && out_.empty() && !write_shut_) {
         // Our last bytes are out: send FIN so the peer sees the close, and
         // wait for its EOF rather than close() at once, which would reset the

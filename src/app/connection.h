@@ -131,7 +131,8 @@ private:
     std::string peer_text() const;
     void upgrade(std::string_view key, std::string_view protocol, const config::Route& route,
                  const std::string_view path, std::string_view query, uint64_t accepted_us);
-    void on_frames(uint8_t* data, size_t len);
+    // drained: the read these bytes came from left nothing in the socket.
+    void on_frames(uint8_t* data, size_t len, bool drained);
 
     // Into out_, which keeps the worker's wshub_queued_bytes up to date.
     bool enqueue(hub::Frame* f) noexcept;
@@ -167,6 +168,10 @@ private:
     bool upgraded_ : 1 = false;        // the 101 went out: its handler has it
     bool json_route_ : 1 = false;      // its route is in json mode (hub::Audience)
     bool close_after_flush_ : 1 = false;  // closing in a drain: --close-timeout starts once out
+    // The peer's close frame came with nothing unread behind it: once our
+    // answer is out, close() at once (RFC 6455 section 5.5.1) rather than
+    // send FIN and wait for the peer's EOF.
+    bool close_when_flushed_ : 1 = false;
     // Its route in config().routes (a 2-byte index rather than pointers to
     // the route and its handler, which are found from it).
     static constexpr uint16_t kNoRoute = UINT16_MAX;
