@@ -229,7 +229,10 @@ void Worker::accept_ready() {
             }
             return;  // EAGAIN, or a connection that died in the backlog
         }
-        net::set_nodelay(fd);
+        // The first accepted socket shows whether the listener's TCP_NODELAY
+        // was inherited; if not, every accept sets it.
+        if (nodelay_inherited_ < 0) nodelay_inherited_ = net::has_nodelay(fd) ? 1 : 0;
+        if (nodelay_inherited_ == 0) net::set_nodelay(fd);
         counters_.accepted.add();
         uint32_t slot;
         if (!free_slots_.empty()) {

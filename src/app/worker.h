@@ -135,6 +135,7 @@ private:
     reactor::Loop loop_;
     int listen_fd_ = -1;
     bool listening_ = false;  // listener registered with the poller
+    int8_t nodelay_inherited_ = -1;  // from the listener: -1 not known yet, 0 no, 1 yes
     DrainPhase drain_ = DrainPhase::none;
     std::atomic<bool> stop_{false};
     std::unique_ptr<uint8_t[]> read_buf_;

@@ -29,6 +29,9 @@ int listen_on(const Address& addr, int backlog, std::string& error, bool share_p
         close(fd);
         return -1;
     }
+    // Accepted sockets inherit TCP_NODELAY from the listener on Linux and the
+    // BSDs; Worker checks that once and then spares a setsockopt per accept.
+    set_nodelay(fd);
     if (listen(fd, backlog) != 0) {
         error = std::string("listen: ") + std::strerror(errno);
         close(fd);
@@ -65,6 +68,12 @@ int accept_connection(int listen_fd, Address* peer) noexcept {
 void set_nodelay(int fd) noexcept {
     const int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+bool has_nodelay(int fd) noexcept {
+    int on = 0;
+    socklen_t len = sizeof on;
+    return getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, &len) == 0 && on != 0;
 }
 
 // recv and sendmsg rather than read and writev: on a socket they go straight

@@ -31,6 +31,7 @@ int accept_connection(int listen_fd, Address* peer) noexcept;
 
 // TCP_NODELAY: frames are written whole, so Nagle only adds latency.
 void set_nodelay(int fd) noexcept;
+bool has_nodelay(int fd) noexcept;
 
 // Outcome of a non-blocking read or write.
 enum class IoStatus : uint8_t { ok, would_block, closed, error };
