@@ -63,6 +63,7 @@ thread_local Worker* Worker::t_current = nullptr;
 
 void Worker::run() {
     t_current = this;
+    hold_log_lines();
     while (!stop_.load(std::memory_order_acquire)) {
         if (int err = loop_.run_once(*this); err < 0) {
             Log(LogLevel::error, "event_loop_failed").str("worker", name_).str("msg", std::strerror(-err)).emit();
@@ -89,9 +90,11 @@ void Worker::run() {
             step_drain();
             if (drain_ == DrainPhase::done) break;
         }
+        flush_log_lines();  // before the next pass may sleep
     }
     force_close_all();  // after request_stop(): whatever is left
     flush_outbox();
+    flush_log_lines();
 }
 
 void Worker::request_stop() noexcept {
