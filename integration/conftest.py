@@ -34,10 +34,20 @@ def wshub_bin():
     return path
 
 
+_ports_given = set()
+
+
 def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    # The kernel may hand out the same free port twice in a row (it is free
+    # again once this socket closes): never give one to two callers of a run,
+    # such as a server's --listen and its --metrics-listen.
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _ports_given:
+            _ports_given.add(port)
+            return port
 
 
 def clean_env(extra=None):
