@@ -249,8 +249,9 @@ for round in $(seq "$RUNS"); do
         connect) fig="$(csv_field "$runcsv" upgrades_per_s) upgrades/s" ;;
         idle) fig="$(csv_field "$runcsv" rss_per_conn_bytes) B/conn RSS, $(csv_field "$runcsv" kernel_per_conn_bytes) B/conn kernel" ;;
       esac
-      printf '   [%3d/%d] round %d %-16s %-12s %s  (server %s%%, wsbench %s%% of a core)\n' "$n" "$total" "$round" \
-        "$name" "$server" "$fig" "$(csv_field "$runcsv" server_cpu_pct)" "$(csv_field "$runcsv" cpu_measuring_pct)"
+      printf '   [%3d/%d] round %d %-16s %-12s %s  (server %s%%, wsbench %s%% of a core; steal %s%%)\n' "$n" "$total" \
+        "$round" "$name" "$server" "$fig" "$(csv_field "$runcsv" server_cpu_pct)" \
+        "$(csv_field "$runcsv" cpu_measuring_pct)" "$(csv_field "$runcsv" steal_pct)"
     done
   done
 done
@@ -259,6 +260,7 @@ echo
 echo "== medians of $RUNS rounds; ratios: the median (min-max) of the per-round ratios"
 /usr/bin/python3 scripts/bench_report.py "$CSV" || failed=1
 echo "CPU: percent of one core over the measured window, from /proc/PID/stat (server) and getrusage (wsbench)."
+echo "steal: percent of all cores' time the hypervisor took in that window (/proc/stat): a VM's speed drifts with it."
 echo "server us/op: server CPU time per round trip, delivery or upgrade. ratio: wshub/peer within each round"
 echo "(idle: bytes, so below 1 means wshub holds less); w2/w1: wshub --workers 2 over --workers 1."
 echo "us/op peer/wshub: the peer's CPU cost per operation over wshub's, within each round (above 1: wshub cheaper)."

@@ -110,6 +110,7 @@ def summarise(cases, runs):
                 "server_sys_pct": median((num(r, "server_sys_s") or 0) / dur(r) * 100 for r in good),
                 "server_cpu_pct": median(num(r, "server_cpu_pct") for r in good),
                 "gen_cpu_pct": median(num(r, "cpu_measuring_pct") for r in good),
+                "steal_pct": median(num(r, "steal_pct") for r in good),
                 "us_per_op": median(per_op_us(r, scenario) for r in good),
                 "kernel_per_conn": median(num(r, "kernel_per_conn_bytes") for r in good),
                 "loss": sum(int(num(r, "loss") or 0) for r in rs.values()),
@@ -138,7 +139,7 @@ def ratio_text(r):
     return f"{m:.2f} ({lo:.2f}-{hi:.2f})"
 
 
-HEAD = ["case", "server", "median", "p50 us", "p99 us", "server CPU usr+sys %", "bench CPU %",
+HEAD = ["case", "server", "median", "p50 us", "p99 us", "server CPU usr+sys %", "bench CPU %", "steal %",
         "server us/op", "ratio (min-max)", "us/op peer/wshub"]
 IDLE_HEAD = ["case", "server", "RSS B/conn", "kernel B/conn", "ratio (min-max)"]
 
@@ -153,7 +154,7 @@ def table_rows(summary):
             continue
         cpu = "-" if s["server_user_pct"] is None else f"{s['server_user_pct']:.0f}+{s['server_sys_pct']:.0f}"
         rows.append([s["case"], s["server"] + note, fmt(s["value"]) + " " + s["unit"], fmt(s["p50_us"]),
-                     fmt(s["p99_us"]), cpu, fmt(s["gen_cpu_pct"]), fmt(s["us_per_op"], 2), ratio,
+                     fmt(s["p99_us"]), cpu, fmt(s["gen_cpu_pct"]), fmt(s["steal_pct"]), fmt(s["us_per_op"], 2), ratio,
                      ratio_text(s["cost_ratio"])])
     return rows, idle
 
@@ -255,14 +256,14 @@ def main():
                     "p999_us", "server_user_pct", "server_sys_pct", "server_cpu_pct", "bench_cpu_pct",
                     "server_us_per_op", "kernel_per_conn_bytes", "loss", "errors", "ratio_of", "ratio_median",
                     "ratio_min", "ratio_max", "ratio_rounds", "cost_ratio_median", "cost_ratio_min",
-                    "cost_ratio_max", "cost_ratio_rounds"])
+                    "cost_ratio_max", "cost_ratio_rounds", "steal_pct"])
         for s in summary:
             r = s["ratio"] or (None, None, None, 0)
             c = s["cost_ratio"] or (None, None, None, 0)
             w.writerow([s["case"], s["scenario"], s["server"], s["unit"], s["runs"], s["failed_runs"], s["value"],
                         s["p50_us"], s["p99_us"], s["p999_us"], s["server_user_pct"], s["server_sys_pct"],
                         s["server_cpu_pct"], s["gen_cpu_pct"], s["us_per_op"], s["kernel_per_conn"], s["loss"],
-                        s["errors"], s["ratio_of"], *r, *c])
+                        s["errors"], s["ratio_of"], *r, *c, s["steal_pct"]])
     with open(prefix + ".md", "w") as f:
         f.write(md_table(HEAD, rows) + "\n")
         if idle:

@@ -1,6 +1,7 @@
 // CPU time over the measured window, taken at the end of warm-up and at the
 // end of the run: the generator's own (getrusage) and, given --server-pid,
-// the server's (/proc/PID/stat, all its threads), each as a share of one core.
+// the server's (/proc/PID/stat, all its threads), each as a share of one core;
+// and the machine's stolen time (/proc/stat), as a share of all cores' time.
 #pragma once
 
 #include <sys/types.h>
@@ -22,12 +23,14 @@ public:
         if (start_taken_ || now < warm_end) return;
         at_start_ = cpu_now();
         server_ok_ = server_pid_ > 0 && proc_cpu(server_pid_, server_start_);
+        machine_ok_ = machine_ticks(machine_start_);
         start_taken_ = true;
     }
     // At the end of the measured time.
     void take_end(int64_t now) noexcept {
         at_end_ = cpu_now();
         server_ok_ = server_ok_ && proc_cpu(server_pid_, server_end_);
+        machine_ok_ = machine_ok_ && machine_ticks(machine_end_);
         end_taken_ = true;
         end_ns_ = now;
     }
@@ -48,6 +51,14 @@ public:
     CpuTimes server_used() const noexcept { return server_known() ? server_end_ - server_start_ : CpuTimes{}; }
     double server_percent(int64_t warm_end) const noexcept { return share(server_used(), warm_end); }
 
+    // Percent of all cores' time in the window that the hypervisor took; -1
+    // if unknown (no /proc/stat, or no time passed).
+    double steal_percent() const noexcept {
+        if (!machine_ok_ || !start_taken_ || !end_taken_) return -1;
+        const uint64_t total = machine_end_.total - machine_start_.total;
+        return total ? double(machine_end_.steal - machine_start_.steal) / double(total) * 100 : -1;
+    }
+
 private:
     double share(const CpuTimes& t, int64_t warm_end) const noexcept {
         double s = seconds(warm_end);
@@ -56,7 +67,8 @@ private:
 
     pid_t server_pid_ = 0;
     CpuTimes at_start_, at_end_, server_start_, server_end_;
-    bool start_taken_ = false, end_taken_ = false, server_ok_ = false;
+    MachineTicks machine_start_, machine_end_;
+    bool start_taken_ = false, end_taken_ = false, server_ok_ = false, machine_ok_ = false;
     int64_t end_ns_ = 0;
 };
 

@@ -24,6 +24,20 @@ std::string slurp(const std::string& path) {
 
 }  // namespace
 
+bool machine_ticks(MachineTicks& out) {
+    std::string s = slurp("/proc/stat");
+    if (s.compare(0, 4, "cpu ") != 0) return false;
+    // user nice system idle iowait irq softirq steal (guest time is within user)
+    unsigned long long v[8] = {};
+    if (std::sscanf(s.c_str() + 4, "%llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4],
+                    &v[5], &v[6], &v[7]) != 8)
+        return false;
+    out = {};
+    for (unsigned long long x : v) out.total += x;
+    out.steal = v[7];
+    return true;
+}
+
 bool proc_cpu(pid_t pid, CpuTimes& out) {
     std::string s = slurp("/proc/" + std::to_string(pid) + "/stat");
     // The command name may hold spaces and parentheses: fields follow the last ')'.

@@ -14,6 +14,16 @@ namespace wsbench {
 // utime and stime of every thread of pid so far, from /proc/PID/stat.
 bool proc_cpu(pid_t pid, CpuTimes& out);
 
+// The machine's CPU time so far, all cores together, in clock ticks, from
+// the "cpu" line of /proc/stat: the total, and the part stolen by the
+// hypervisor (time a virtual CPU wanted to run but the host ran something
+// else), which is what makes a VM's speed drift between runs.
+struct MachineTicks {
+    uint64_t total = 0;
+    uint64_t steal = 0;
+};
+bool machine_ticks(MachineTicks& out);
+
 // VmRSS of pid in bytes, from /proc/PID/status.
 int64_t proc_rss_bytes(pid_t pid);
 

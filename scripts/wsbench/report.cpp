@@ -54,7 +54,7 @@ static const char* const kCsvColumns[] = {
     "rss_after_bytes", "rss_per_conn_bytes", "kernel_per_conn_bytes", "slab_per_conn_bytes",
     "sockbuf_per_conn_bytes", "errors", "connect_errors", "handshake_errors", "protocol_errors", "closed_errors",
     "close_errors", "cpu_user_s", "cpu_sys_s", "cpu_window_user_s", "cpu_window_sys_s", "cpu_measuring_pct",
-    "server_user_s", "server_sys_s", "server_cpu_pct",
+    "server_user_s", "server_sys_s", "server_cpu_pct", "steal_pct",
 };
 
 bool append_csv(const std::string& path, const std::vector<Field>& fields, std::string& error) {

@@ -58,6 +58,11 @@ void add_cpu_fields(std::vector<Field>& f, const CpuTimes& total, const CpuWindo
         {"", fmt(w.sys, 3), "cpu_window_sys_s"},
         {"", fmt(cpu.percent(warm_end), 1), "cpu_measuring_pct"},
     });
+    if (const double steal = cpu.steal_percent(); steal >= 0)
+        f.insert(f.end(), {
+            {"machine steal", fmt(steal, 1) + "% of all cores' time while measuring, taken by the hypervisor", ""},
+            {"", fmt(steal, 1), "steal_pct"},
+        });
     if (!cpu.server_known()) return;
     const CpuTimes s = cpu.server_used();
     f.insert(f.end(), {
