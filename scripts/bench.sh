@@ -23,6 +23,10 @@
 #   BENCH_CASES=       cases to run, comma- or space-separated: case names, or a
 #                      scenario (echo, fanout, connect, idle) for all its cases; default: all
 #   BENCH_SERVERS=     servers, from: wshub beast websocketpp wshub-w2; default: all
+#   BENCH_MAX_STEAL=5  a run during which the hypervisor took more than this
+#                      percent of the machine's CPU time (wsbench's steal_pct)
+#                      is run again, up to BENCH_STEAL_TRIES=3 times in all;
+#                      the least disturbed try stands
 #
 # Writes RESULTS.csv (one line per run: the case, the round, whether the run
 # was clean, then wsbench's CSV columns), and via scripts/bench_report.py
@@ -53,6 +57,8 @@ else
   IDLE_SETTLE=1; IDLE_HOLD=2
 fi
 PORT=${BENCH_PORT:-19100}
+MAX_STEAL=${BENCH_MAX_STEAL:-5}
+STEAL_TRIES=${BENCH_STEAL_TRIES:-3}
 CSV=${args[0]:-bench/results.csv}
 OUT=$(dirname "$CSV")/logs
 WSBENCH=build/release/wsbench
@@ -74,6 +80,8 @@ die() { echo "bench.sh: $*" >&2; exit 1; }
 
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "BENCH_RUNS must be a positive integer, got '$RUNS'"
 [[ $PORT =~ ^[0-9]+$ ]] || die "BENCH_PORT must be a port number, got '$PORT'"
+[[ $MAX_STEAL =~ ^[0-9]+([.][0-9]+)?$ ]] || die "BENCH_MAX_STEAL must be a percentage, got '$MAX_STEAL'"
+[[ $STEAL_TRIES =~ ^[1-9][0-9]*$ ]] || die "BENCH_STEAL_TRIES must be a positive integer, got '$STEAL_TRIES'"
 
 # Items of ALL ($2...) that match the list in $1 (by first word or, for cases,
 # by scenario), in ALL's order; everything when $1 is empty.
@@ -197,6 +205,7 @@ csv_field() {
 
 header_written=
 failed=0
+retried=0
 # Peers are compared with one wshub worker; the second worker only scales
 # wshub's throughput, so it sits out the idle case.
 skip() { [ "$1" = wshub-w2 ] && [ "$2" = idle ]; }
@@ -216,15 +225,35 @@ for round in $(seq "$RUNS"); do
       n=$((n + 1))
       tag=$name-$server-$round
       runcsv=$OUT/$tag.csv
-      rm -f "$runcsv"
-      start_server "$server" "$OUT/$tag.server.log"
-      read -r -a wargs <<<"$(case_args "$case")"
-      rc=0
-      ${BENCH_PIN[@]+"${BENCH_PIN[@]}"} "$WSBENCH" "${wargs[@]}" --server-pid "$server_pid" --server-name "$server" \
-        --csv "$runcsv" >"$OUT/$tag.txt" 2>&1 || rc=$?
-      alive=1
-      kill -0 "$server_pid" 2>/dev/null || alive=0
-      stop_server
+      for try in $(seq "$STEAL_TRIES"); do
+        rm -f "$runcsv"
+        start_server "$server" "$OUT/$tag.server.log"
+        read -r -a wargs <<<"$(case_args "$case")"  # for its port
+        rc=0
+        ${BENCH_PIN[@]+"${BENCH_PIN[@]}"} "$WSBENCH" "${wargs[@]}" --server-pid "$server_pid" --server-name "$server" \
+          --csv "$runcsv" >"$OUT/$tag.txt" 2>&1 || rc=$?
+        alive=1
+        kill -0 "$server_pid" 2>/dev/null || alive=0
+        stop_server
+        steal=$([ -s "$runcsv" ] && csv_field "$runcsv" steal_pct || true)
+        # Keep the try the hypervisor disturbed least (a failed one only if
+        # nothing better came).
+        if [ "$try" = 1 ] || { [ -n "$steal" ] && { [ -z "$best_steal" ] ||
+             awk -v s="$steal" -v b="$best_steal" 'BEGIN { exit !(s < b) }'; }; }; then
+          best_steal=$steal best_rc=$rc best_alive=$alive
+          cp "$OUT/$tag.txt" "$OUT/$tag.best.txt"
+          if [ -s "$runcsv" ]; then cp "$runcsv" "$runcsv.best"; else rm -f "$runcsv.best"; fi
+        fi
+        if [ "$try" -lt "$STEAL_TRIES" ] && [ -n "$steal" ] && awk -v s="$steal" -v m="$MAX_STEAL" 'BEGIN { exit !(s > m) }'; then
+          echo "   $tag: the hypervisor took ${steal}% of the machine (over ${MAX_STEAL}%): run again"
+          retried=$((retried + 1))
+          continue
+        fi
+        break
+      done
+      mv "$OUT/$tag.best.txt" "$OUT/$tag.txt"
+      if [ -f "$runcsv.best" ]; then mv "$runcsv.best" "$runcsv"; else rm -f "$runcsv"; fi
+      rc=$best_rc alive=$best_alive
       if [ ! -s "$runcsv" ]; then
         cat "$OUT/$tag.txt" >&2
         echo "   $tag: wsbench failed (status $rc), no result" >&2
@@ -257,6 +286,7 @@ for round in $(seq "$RUNS"); do
 done
 
 echo
+[ "$retried" -gt 0 ] && echo "== $retried runs were run again for steal over ${MAX_STEAL}%"
 echo "== medians of $RUNS rounds; ratios: the median (min-max) of the per-round ratios"
 /usr/bin/python3 scripts/bench_report.py "$CSV" || failed=1
 echo "CPU: percent of one core over the measured window, from /proc/PID/stat (server) and getrusage (wsbench)."
