@@ -2,7 +2,10 @@
 """Summarises the runs scripts/bench.sh wrote: medians per case and server,
 ratios of wshub to each peer taken round by round (the machine's speed drifts
 between rounds, so only figures from the same round are compared), and the
-chart.
+chart. Runs during which the hypervisor took more than BENCH_MAX_STEAL percent
+(default 5) of the machine are left out of the medians, and a round's ratio
+is taken only if both of its runs are calm; if no run (or no round) is calm,
+all are used.
 
 usage: bench_report.py RESULTS.csv
 writes RESULTS-summary.csv, RESULTS.md (the tables as Markdown) and, when
@@ -22,6 +25,7 @@ METRIC = {
     "connect": ("upgrades_per_s", "upgrades/s", True),
     "idle": ("rss_per_conn_bytes", "RSS B/conn", False),
 }
+MAX_STEAL = float(os.environ.get("BENCH_MAX_STEAL", "5"))
 REFERENCE = "wshub"
 PEERS = ["beast", "websocketpp"]
 SCALED = "wshub-w2"  # wshub --workers 2, compared with wshub --workers 1
@@ -70,9 +74,24 @@ def load(path):
     return cases, runs
 
 
+def calm(row):
+    """The hypervisor took at most MAX_STEAL percent during the run (or the
+    run predates the steal column)."""
+    steal = num(row, "steal_pct")
+    return steal is None or steal <= MAX_STEAL
+
+
+def calm_or_all(rows):
+    rows = list(rows)
+    quiet = [r for r in rows if calm(r)]
+    return quiet or rows
+
+
 def ratio_stats(a_runs, b_runs, key, invert=False):
-    """Median, min and max over rounds of a/b (b/a with invert), same round only."""
-    ratios = []
+    """Median, min and max over rounds of a/b (b/a with invert), same round
+    only, and the number of rounds: those where both runs were calm, or every
+    round if none was."""
+    pairs = []
     for rnd, a in a_runs.items():
         b = b_runs.get(rnd)
         if b is None or a.get("ok") != "1" or b.get("ok") != "1":
@@ -80,7 +99,8 @@ def ratio_stats(a_runs, b_runs, key, invert=False):
         x, y = num(a, key), num(b, key)
         if x is None or y is None or x <= 0 or y <= 0:
             continue
-        ratios.append(y / x if invert else x / y)
+        pairs.append((calm(a) and calm(b), y / x if invert else x / y))
+    ratios = [r for quiet, r in pairs if quiet] or [r for _, r in pairs]
     if not ratios:
         return None
     return statistics.median(ratios), min(ratios), max(ratios), len(ratios)
@@ -97,11 +117,12 @@ def summarise(cases, runs):
             any_row = next(iter(rs.values()))
             scenario = any_row["scenario"]
             key, unit, _ = METRIC[scenario]
-            good = [r for r in rs.values() if r.get("ok") == "1"]
+            clean = [r for r in rs.values() if r.get("ok") == "1"]
+            good = calm_or_all(clean)
             dur = lambda r: num(r, "duration_s") or 1
             s = {
                 "case": case, "scenario": scenario, "server": server, "unit": unit,
-                "runs": len(rs), "failed_runs": len(rs) - len(good),
+                "runs": len(rs), "failed_runs": len(rs) - len(clean), "stolen_runs": len(clean) - len(good),
                 "value": median(num(r, key) for r in good),
                 "p50_us": median(num(r, "p50_us") for r in good),
                 "p99_us": median(num(r, "p99_us") for r in good),
@@ -135,13 +156,13 @@ def summarise(cases, runs):
 def ratio_text(r):
     if not r:
         return "-"
-    m, lo, hi, _ = r
-    return f"{m:.2f} ({lo:.2f}-{hi:.2f})"
+    m, lo, hi, n = r
+    return f"{m:.2f} ({lo:.2f}-{hi:.2f}, {n})"
 
 
 HEAD = ["case", "server", "median", "p50 us", "p99 us", "server CPU usr+sys %", "bench CPU %", "steal %",
-        "server us/op", "ratio (min-max)", "us/op peer/wshub"]
-IDLE_HEAD = ["case", "server", "RSS B/conn", "kernel B/conn", "ratio (min-max)"]
+        "server us/op", "ratio (min-max, rounds)", "us/op peer/wshub"]
+IDLE_HEAD = ["case", "server", "RSS B/conn", "kernel B/conn", "ratio (min-max, rounds)"]
 
 
 def table_rows(summary):
@@ -149,6 +170,7 @@ def table_rows(summary):
     for s in summary:
         ratio = (s["ratio_of"] + " " + ratio_text(s["ratio"])) if s["ratio"] else "-"
         note = " (%d failed)" % s["failed_runs"] if s["failed_runs"] else ""
+        note += " (%d of %d calm)" % (s["runs"] - s["failed_runs"] - s["stolen_runs"], s["runs"]) if s["stolen_runs"] else ""
         if s["scenario"] == "idle":
             idle.append([s["case"], s["server"] + note, fmt(s["value"]), fmt(s["kernel_per_conn"]), ratio])
             continue
@@ -256,14 +278,15 @@ def main():
                     "p999_us", "server_user_pct", "server_sys_pct", "server_cpu_pct", "bench_cpu_pct",
                     "server_us_per_op", "kernel_per_conn_bytes", "loss", "errors", "ratio_of", "ratio_median",
                     "ratio_min", "ratio_max", "ratio_rounds", "cost_ratio_median", "cost_ratio_min",
-                    "cost_ratio_max", "cost_ratio_rounds", "steal_pct"])
+                    "cost_ratio_max", "cost_ratio_rounds", "steal_pct", "calm_runs"])
         for s in summary:
             r = s["ratio"] or (None, None, None, 0)
             c = s["cost_ratio"] or (None, None, None, 0)
             w.writerow([s["case"], s["scenario"], s["server"], s["unit"], s["runs"], s["failed_runs"], s["value"],
                         s["p50_us"], s["p99_us"], s["p999_us"], s["server_user_pct"], s["server_sys_pct"],
                         s["server_cpu_pct"], s["gen_cpu_pct"], s["us_per_op"], s["kernel_per_conn"], s["loss"],
-                        s["errors"], s["ratio_of"], *r, *c, s["steal_pct"]])
+                        s["errors"], s["ratio_of"], *r, *c, s["steal_pct"],
+                        s["runs"] - s["failed_runs"] - s["stolen_runs"]])
     with open(prefix + ".md", "w") as f:
         f.write(md_table(HEAD, rows) + "\n")
         if idle:
