@@ -180,6 +180,16 @@ def test_client_close_with_max_reason(server):
         c.expect_close(1000)
 
 
+def test_a_frame_behind_the_client_close_is_dropped(server):
+    # Against the protocol (nothing may follow a close frame), in the same
+    # packet: what came with the close never reaches the handler,
+    # the answer still arrives whole, then EOF, not a reset.
+    with open_ws(server) as c:
+        c.send(build_frame(OP_CLOSE, close_payload(1000)) + build_frame(OP_TEXT, b"too late"))
+        c.expect_close(1000)
+    assert_alive(server)
+
+
 def test_close_during_fragmented_message(server):
     with open_ws(server) as c:
         c.send_frame(OP_TEXT, b"unfinished", fin=False)

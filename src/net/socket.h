@@ -13,7 +13,8 @@ namespace wshub::net {
 
 // A non-blocking, close-on-exec listening socket bound with SO_REUSEADDR and
 // SO_REUSEPORT, so every worker can own one on the same address and the kernel
-// spreads new connections across them. Returns the fd, or -1 with `error` set.
+// spreads new connections across them. It has TCP_NODELAY, which accepted
+// sockets inherit on Linux and the BSDs. Returns the fd, or -1 with `error` set.
 // With share_port false, no SO_REUSEPORT: the one socket on its address, whose
 // bind fails if any other socket listens on an address that overlaps it (and
 // makes a later SO_REUSEPORT bind there fail too).
@@ -31,6 +32,7 @@ int accept_connection(int listen_fd, Address* peer) noexcept;
 
 // TCP_NODELAY: frames are written whole, so Nagle only adds latency.
 void set_nodelay(int fd) noexcept;
+// Whether fd has TCP_NODELAY (false if it cannot be read).
 bool has_nodelay(int fd) noexcept;
 
 // Outcome of a non-blocking read or write.
