@@ -1,11 +1,10 @@
-// One line per event on stderr, each written with a single write() so lines
-// from several workers never interleave. A worker holds its lines during a
-// loop pass and writes them together at its end (hold_log_lines), in writes
-// of at most PIPE_BUF bytes of whole lines, which a pipe keeps in one piece:
-// at a thousand connections a second the info lines cost a few writes a
-// pass rather than one each. Level and format are set once at
-// start-up (--log-level, --log-format); log_enabled() is one relaxed load, so
-// a disabled line costs nothing but that check:
+// One line per event on stderr. A worker holds its lines during a loop pass
+// and writes them together at its end (hold_log_lines), in writes of at most
+// PIPE_BUF bytes of whole lines, which a pipe keeps in one piece, so lines
+// from several workers never interleave; at a thousand connections a second
+// the info lines cost a few writes a pass rather than one each. Level and
+// format are set once at start-up (--log-level, --log-format); log_enabled()
+// is one relaxed load, so a disabled line costs nothing but that check:
 //
 //     if (log_enabled(LogLevel::info))
 //         Log(LogLevel::info, "closed").str("peer", p).num("code", 1000).emit();
