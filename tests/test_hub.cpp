@@ -1,9 +1,8 @@
 // The hub's building blocks without a server: shared frames, bounded send
-// queues over a real socketpair, and the room registry.
-#include <signal.h>
-#include <sys/socket.h>
-#include <unistd.h>
+// queues written through a simulated socket, and the room registry.
+#include <sys/uio.h>
 
+#include <algorithm>
 #include <string>
 #include <thread>
 #include <vector>
@@ -20,25 +19,22 @@ using namespace wshub;
 
 namespace {
 
-std::string drain(int fd) {
-    std::string got;
-    char buf[65536];
-    ssize_t n;
-    while ((n = read(fd, buf, sizeof buf)) > 0) got.append(buf, size_t(n));
-    return got;
+// A socket that takes at most `room` bytes a write: offers it what gather()
+// gives, appends what it takes to `wire` and tells the queue (consume).
+// Returns the bytes taken.
+size_t write_to(hub::SendQueue& q, std::string& wire, size_t room, hub::SendQueue::Written& written,
+                metrics::LatencyHistogram* latency = nullptr) {
+    iovec iov[64];
+    const uint32_t n = q.gather(iov, 64);
+    size_t taken = 0;
+    for (uint32_t i = 0; i < n && taken < room; ++i) {
+        const size_t part = std::min(iov[i].iov_len, room - taken);
+        wire.append(static_cast<const char*>(iov[i].iov_base), part);
+        taken += part;
+    }
+    q.consume(taken, written, latency);
+    return taken;
 }
-
-struct Pair {
-    int fd[2];
-    explicit Pair(int sndbuf = 0) {
-        socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fd);
-        if (sndbuf) setsockopt(fd[0], SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
-    }
-    ~Pair() {
-        close(fd[0]);
-        close(fd[1]);
-    }
-};
 
 }  // namespace
 
@@ -109,8 +105,7 @@ TEST(hub_queue_empty_takes_one_message_over_the_byte_budget) {
     hub::release(pong);
 }
 
-TEST(hub_queue_flush_keeps_order_across_partial_writes) {
-    Pair p(4096);
+TEST(hub_queue_writes_keep_order_across_partial_writes) {
     hub::SendQueue q;
     std::string expect;
     for (int i = 0; i < 300; ++i) {
@@ -122,13 +117,11 @@ TEST(hub_queue_flush_keeps_order_across_partial_writes) {
     }
     std::string got;
     hub::SendQueue::Written written;
-    for (int rounds = 0; !q.empty() && rounds < 100000; ++rounds) {
-        CHECK(q.flush(p.fd[0], written));
-        got += drain(p.fd[1]);
-    }
-    got += drain(p.fd[1]);
+    // Writes of every size from 1 to 4,096 bytes, cutting frames anywhere.
+    for (size_t room = 1; !q.empty(); room = room % 4096 + 1) write_to(q, got, room, written);
     CHECK(q.empty());
     CHECK_EQ(written.frames, 300u);
+    CHECK_EQ(written.wire, uint64_t(expect.size()));
     CHECK_EQ(written.bytes, uint64_t(expect.size()));
     CHECK_EQ(q.pending_bytes(), 0u);
     CHECK_EQ(q.data_bytes(), 0u);
@@ -137,7 +130,6 @@ TEST(hub_queue_flush_keeps_order_across_partial_writes) {
 }
 
 TEST(hub_queue_drop_data_keeps_control_and_partial_front) {
-    Pair p(4096);
     hub::SendQueue q;
     hub::Frame* big = hub::make_frame(ws::Opcode::binary, std::string(200000, 'x'));
     hub::Frame* small = hub::make_frame(ws::Opcode::text, "s");
@@ -147,17 +139,13 @@ TEST(hub_queue_drop_data_keeps_control_and_partial_front) {
     q.push(close);
     q.push(small);
     hub::SendQueue::Written written;
-    CHECK(q.flush(p.fd[0], written));  // writes part of `big` only
+    std::string got;
+    CHECK_EQ(write_to(q, got, 4096, written), 4096u);  // part of `big` only
     CHECK_EQ(written.frames, 0u);
     CHECK(!q.empty());
     CHECK_EQ(q.drop_data(), 2u);  // both `small`; `big` is half out, `close` is control
     CHECK_EQ(q.data_messages(), 1u);
-    std::string got;
-    for (int rounds = 0; !q.empty() && rounds < 100000; ++rounds) {
-        CHECK(q.flush(p.fd[0], written));
-        got += drain(p.fd[1]);
-    }
-    got += drain(p.fd[1]);
+    while (!q.empty()) write_to(q, got, 65536, written);
     CHECK_EQ(written.frames, 1u);  // `big`; the close frame is control
     CHECK_EQ(got.size(), big->size + close->size);
     CHECK(got.substr(big->size) == std::string(close->bytes()));
@@ -182,7 +170,6 @@ TEST(hub_frame_stamps_data_frames_only) {
 }
 
 TEST(hub_queues_keep_a_shared_gauge_at_their_pending_bytes) {
-    Pair p(4096);
     metrics::Gauge total;
     hub::SendQueue a, b;
     hub::Frame* big = hub::make_frame(ws::Opcode::binary, std::string(100000, 'x'));
@@ -195,17 +182,17 @@ TEST(hub_queues_keep_a_shared_gauge_at_their_pending_bytes) {
     CHECK_EQ(total.get(), a.pending_bytes() + b.pending_bytes());
     CHECK_EQ(total.get(), uint64_t(big->size) + 2 * small->size + pong->size);
     hub::SendQueue::Written written;
-    CHECK(a.flush(p.fd[0], written));  // part of `big` only: the socket is small
+    std::string wire;
+    write_to(a, wire, 4096, written);  // part of `big` only
     CHECK_LT(a.pending_bytes(), uint64_t(big->size) + small->size);
     CHECK_EQ(total.get(), a.pending_bytes() + b.pending_bytes());
     CHECK_EQ(a.drop_data(), 1u);  // `small`; `big` is partly out
     CHECK_EQ(total.get(), a.pending_bytes() + b.pending_bytes());
     a.release_all();
     CHECK_EQ(total.get(), b.pending_bytes());
-    for (int rounds = 0; !b.empty() && rounds < 1000; ++rounds) {
-        CHECK(b.flush(p.fd[0], written));
-        drain(p.fd[1]);
-    }
+    write_to(b, wire, 1, written);  // one byte of `small`: partly written
+    CHECK_EQ(total.get(), b.pending_bytes());
+    while (!b.empty()) write_to(b, wire, 4096, written);
     CHECK(b.empty());
     CHECK_EQ(total.get(), 0u);
     hub::release(big);
@@ -213,12 +200,11 @@ TEST(hub_queues_keep_a_shared_gauge_at_their_pending_bytes) {
     hub::release(pong);
 }
 
-TEST(hub_queue_flush_observes_each_written_data_frame) {
-    Pair p;
+TEST(hub_queue_consume_observes_each_written_data_frame) {
     hub::SendQueue q;
     metrics::LatencyHistogram latency;
     hub::Frame* old = hub::make_frame(ws::Opcode::text, "old");
-    old->made_us -= 100'000;  // made 100 ms ago
+    old->made_us -= 150'000;  // made 150 ms ago
     hub::Frame* fresh = hub::make_frame(ws::Opcode::text, "fresh");
     hub::Frame* pong = hub::make_frame(ws::Opcode::pong, "");
     q.push(old);
@@ -226,35 +212,22 @@ TEST(hub_queue_flush_observes_each_written_data_frame) {
     q.push(fresh);
     q.push(old);   // the same message to a second member would be observed again
     hub::SendQueue::Written written;
-    CHECK(q.flush(p.fd[0], written, &latency));
+    std::string wire;
+    write_to(q, wire, 65536, written, &latency);
     CHECK(q.empty());
     uint64_t count = 0;
     for (size_t i = 0; i <= metrics::LatencyHistogram::kBounds; ++i) count += latency.bucket(i);
     CHECK_EQ(count, 3u);
     CHECK_EQ(written.frames, 3u);
-    // The two stamped 100 ms ago land over the 100 ms bound, in the next bucket.
+    // The two stamped 150 ms ago land over the 100 ms bound, in the next bucket.
     size_t over_100ms = 0;
     while (metrics::kLatencyBoundsUs[over_100ms] <= 100'000) ++over_100ms;
     CHECK_EQ(latency.bucket(over_100ms), 2u);
-    CHECK_GE(latency.sum_us(), 200'000u);
-    CHECK_LT(latency.sum_us(), 200'000u + 3 * 50'000u);
+    CHECK_GE(latency.sum_us(), 300'000u);
+    CHECK_LT(latency.sum_us(), 300'000u + 3 * 50'000u);
     hub::release(old);
     hub::release(fresh);
     hub::release(pong);
-}
-
-TEST(hub_queue_flush_reports_dead_peer) {
-    signal(SIGPIPE, SIG_IGN);
-    int fd[2];
-    socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fd);
-    close(fd[1]);
-    hub::SendQueue q;
-    hub::Frame* f = hub::make_frame(ws::Opcode::text, "x");
-    q.push(f);
-    hub::SendQueue::Written written;
-    CHECK(!q.flush(fd[0], written));
-    hub::release(f);
-    close(fd[0]);
 }
 
 TEST(hub_registry_rooms_live_while_referenced) {
@@ -317,14 +290,13 @@ TEST(hub_queue_ring_exists_only_while_frames_wait) {
     static_assert(sizeof(hub::SendQueue) == sizeof(void*));
     // On a thread of its own, whose block cache starts empty.
     std::thread([] {
-        Pair p;
         hub::SendQueue q;
         CHECK(q.empty());
         CHECK_EQ(q.pending_bytes(), 0u);
         CHECK_EQ(q.data_messages(), 0u);
         CHECK_EQ(q.drop_data(), 0u);
-        hub::SendQueue::Written none;
-        CHECK(q.flush(p.fd[0], none));  // nothing to write: no system call, no ring
+        iovec iov[1];
+        CHECK_EQ(q.gather(iov, 1), 0u);  // nothing to write, and no ring for it
         CHECK(q.empty());
         std::vector<hub::Frame*> frames;
         for (int i = 0; i < 3000; ++i) frames.push_back(hub::make_frame(ws::Opcode::text, std::to_string(i)));
@@ -335,11 +307,7 @@ TEST(hub_queue_ring_exists_only_while_frames_wait) {
         for (hub::Frame* f : frames) want += std::string(f->bytes());
         hub::SendQueue::Written written;
         std::string got;
-        for (int rounds = 0; !q.empty() && rounds < 100000; ++rounds) {
-            CHECK(q.flush(p.fd[0], written));
-            got += drain(p.fd[1]);
-        }
-        got += drain(p.fd[1]);
+        while (!q.empty()) write_to(q, got, 65536, written);
         CHECK(q.empty());
         CHECK_EQ(written.frames, 3000u);
         CHECK(got == want);

@@ -6,6 +6,7 @@
 
 #include "check.h"
 #include "hub/membership_list.h"
+#include "hub/room_table.h"
 
 using wshub::hub::LocalRoom;
 using wshub::hub::Membership;

@@ -22,7 +22,6 @@ namespace {
 using ws::Opcode;
 using Kind = ws::Event::Kind;
 
-constexpr uint32_t kGenerationMask = (1u << 23) - 1;
 // The 32-bit loop-clock times (connection.h): how long ago `t` was, and
 // whether deadline `t` has come. Exact while the true distance is under 2^31 ms.
 uint64_t age(uint64_t now_ms, uint32_t t) noexcept { return uint32_t(uint32_t(now_ms) - t); }
@@ -51,9 +50,7 @@ const config::Route* Connection::route() const noexcept {
 
 wshub::Handler* Connection::handler() const noexcept { return w().shared().by_route[route_index_]; }
 
-uint64_t Connection::conn_id() const noexcept {
-    return uint64_t(generation_ & kGenerationMask) << 30 | uint64_t(slot_) << 8 | w().index();
-}
+uint64_t Connection::conn_id() const noexcept { return hub::member_id(w().index(), slot_, generation_); }
 
 void Connection::start(int fd, const net::Address& peer) {
     fd_ = fd;
@@ -71,7 +68,7 @@ void Connection::start(int fd, const net::Address& peer) {
     route_index_ = kNoRoute;
     upgraded_ = json_route_ = false;
     user_data_ = nullptr;
-    close_after_flush_ = close_when_flushed_ = false;
+    close_after_flush_ = close_when_flushed_ = socket_full_ = lanes_held_ = false;
     last_rx_ = uint32_t(w().now_ms());
     deadline_ = uint32_t(w().now_ms() + w().config().handshake_timeout_ms);
     decoder_ = ws::Decoder(w().config().max_message);
@@ -82,7 +79,7 @@ void Connection::start(int fd, const net::Address& peer) {
 void Connection::terminate() {
     if (state_ == State::free) return;
     report_close(ws::close_code::abnormal, {});
-    if (state_ == State::open && upgraded_) w().set_live(slot_, 0);
+    if (state_ == State::open && upgraded_) w().hub().directory().set_closed(slot_);
     leave_all_rooms();
     release_parked();
     if (blk_ && blk_->gate) hub::release(blk_->gate);
@@ -97,7 +94,6 @@ void Connection::terminate() {
     w().loop().cancel_timer(Worker::kFirstConnectionTimer + slot_);
     ++generation_;  // invalidates queued events and ids for this slot
     release_handshake();
-    rooms_.clear();
     identity_.reset();
     decoder_.shrink();
     out_.release_all();
@@ -265,7 +261,7 @@ void Connection::upgrade(std::string_view key, std::string_view protocol, const 
     }
     upgraded_ = true;
     if (log_enabled(LogLevel::debug)) log_opened();
-    w().set_live(slot_, conn_id());
+    w().hub().directory().set_open(conn_id());
     if (w().config().overflow == config::Overflow::block) blocking().gate = hub::make_gate(conn_id());
     last_ping_ = uint32_t(w().now_ms());
     if (const auto& cfg = w().config(); cfg.max_msg_rate != 0)
@@ -350,12 +346,20 @@ void Connection::on_frames(uint8_t* data, size_t len, bool drained) {
             if (!within_rate()) break;
             w().counters().messages_received.add();
             w().counters().bytes_received.add(ev.payload.size());
+            w().hub().take_lane_hit();  // a hit before this message is not its doing
             handler()->on_message(*this, ev.payload,
                                  ev.kind == Kind::text ? wshub::MessageType::text : wshub::MessageType::binary);
-            if (publisher_blocked() && len > 0) {
-                // A member's queue is full (--overflow block): hold back what
-                // was read but not handled; resume_reading() picks it up.
-                blocking().held_input.assign(reinterpret_cast<const char*>(data), len);
+            if (w().hub().take_lane_hit()) {
+                // It published into a lane over its bound: another worker
+                // (or this one) is behind. Read nothing more until the lanes
+                // open; resume_reading() picks up what was read.
+                lanes_held_ = true;
+                w().hub().hold(conn_id());
+            }
+            if (publisher_blocked() || lanes_held_) {
+                // A member's queue is full (--overflow block) or the lanes
+                // are: hold back what was read but not handled.
+                hold_input(data, len);
                 len = 0;
             }
             break;
@@ -405,97 +409,77 @@ wshub::SendResult Connection::send_message(std::string_view data, wshub::Message
 
 void Connection::deliver(hub::Frame* frame, hub::Gate* gate) {
     if (state_ != State::open || dead_) return;
-    const auto& cfg = w().config();
-    const hub::QueueLimits limits{cfg.queue_messages, cfg.queue_bytes};
-    // Parked deliveries go first: a later message must not overtake them.
-    const bool behind_parked = has_parked();
-    if (!behind_parked && !out_.fits(limits, frame->size)) {
-        // Frames queued during this loop pass have not been offered to the
-        // socket yet: a burst bigger than the budget is no proof of a slow
-        // reader. Write now, then judge.
+    const hub::DeliveryPolicy& policy = w().shared().delivery;
+    hub::Verdict v = hub::judge(out_, policy, frame->size, has_parked(), socket_full_, gate);
+    if (v == hub::Verdict::write_first) {
         flush();
         w().mark_dirty(*this);  // settles the connection if the write failed
         if (dead_) return;
+        v = hub::judge(out_, policy, frame->size, has_parked(), true, gate);
     }
-    if (behind_parked || !out_.fits(limits, frame->size)) {
-        switch (cfg.overflow) {
-        case config::Overflow::drop:
-            w().counters().drop(metrics::Drop::queue_full);
-            return;
-        case config::Overflow::close:
-            out_.drop_data();
-            w().counters().slow_consumer_closes.add();
-            fail(ws::close_code::policy, "slow consumer");
-            return;
-        case config::Overflow::block:
-            if (gate)
-                park(frame, gate);
-            else  // nobody to slow down
-                w().counters().drop(metrics::Drop::queue_full);
+    switch (v) {
+    case hub::Verdict::queue:
+    case hub::Verdict::write_first:
+        if (!enqueue(frame)) {
+            fail(ws::close_code::internal_error, "out of memory");
             return;
         }
-    }
-    if (!enqueue(frame)) {
-        fail(ws::close_code::internal_error, "out of memory");
+        w().mark_dirty(*this);
+        return;
+    case hub::Verdict::drop:
+        w().counters().drop(metrics::Drop::queue_full);
+        return;
+    case hub::Verdict::close:
+        out_.drop_data();
+        w().counters().slow_consumer_closes.add();
+        fail(ws::close_code::policy, "slow consumer");
+        return;
+    case hub::Verdict::park:
+        park(frame, gate);
         return;
     }
-    w().mark_dirty(*this);
 }
 
 void Connection::park(hub::Frame* frame, hub::Gate* gate) {
-    hub::retain(frame);
-    hub::retain(gate);
-    hub::gate_add(gate, hub::Gate::kParked);
-    blocking().parked.push_back({frame, gate, w().now_ms() + w().config().block_timeout_ms});
+    blocking().parked.park(frame, gate, w().now_ms() + w().shared().delivery.block_timeout_ms);
     w().counters().parked.add();
     schedule();
 }
 
 // Moves parked deliveries into the queue while they fit (or all of them,
 // past_budget: the frames are held already, only queue entries are added);
-// drops those whose --block-timeout has passed. Each one settled releases
-// its publisher's gate.
+// drops those whose --block-timeout has passed.
 void Connection::unpark(bool past_budget) {
-    if (!blk_) return;
-    Blocking& b = *blk_;
-    const auto& cfg = w().config();
-    const uint64_t now = w().now_ms();
-    while (b.parked_head < b.parked.size()) {
-        Parked& p = b.parked[b.parked_head];
-        if (now < p.deadline_ms) {
-            if (!past_budget && !out_.fits({cfg.queue_messages, cfg.queue_bytes}, p.frame->size)) break;
-            if (!enqueue(p.frame)) break;
-            w().mark_dirty(*this);
-        } else {
-            w().counters().drop(metrics::Drop::block_timeout);
-        }
-        hub::release(p.frame);
-        gate_done(p.gate);
-        ++b.parked_head;
-    }
-    if (b.parked_head == b.parked.size()) {
-        b.parked.clear();
-        b.parked_head = 0;
-    }
+    if (!has_parked()) return;
+    const hub::ParkedList::Settled s =
+        blk_->parked.settle(out_, w().shared().delivery.queue, w().now_ms(), past_budget,
+                            &w().counters().queued_bytes, w().hub());
+    for (size_t i = 0; i < s.timed_out; ++i) w().counters().drop(metrics::Drop::block_timeout);
+    if (s.queued != 0) w().mark_dirty(*this);
 }
 
 void Connection::release_parked() noexcept {
-    if (!blk_) return;
-    Blocking& b = *blk_;
-    for (size_t i = b.parked_head; i < b.parked.size(); ++i) {
-        hub::release(b.parked[i].frame);
-        gate_done(b.parked[i].gate);
-    }
-    std::vector<Parked>().swap(b.parked);
-    b.parked_head = 0;
+    if (blk_) blk_->parked.release_all(w().hub());
 }
 
-void Connection::gate_done(hub::Gate* gate) {
-    if (hub::gate_sub(gate, hub::Gate::kParked)) w().unblock(gate->publisher);
-    hub::release(gate);
+void Connection::hold_input(const uint8_t* data, size_t len) {
+    if (len != 0) blocking().held_input.assign(reinterpret_cast<const char*>(data), len);
 }
 
 void Connection::resume_reading() {
+    if (lanes_held_) {
+        if (!w().hub().lanes_open()) {
+            w().hub().hold(conn_id());  // still held: ask again
+            return;
+        }
+        lanes_held_ = false;
+        if (state_ == State::handshake && hs_ && hs_->body_at != 0) {
+            finish_publish();  // a POST /publish waiting to publish
+            if (dead_) terminate();
+            else update_interest();
+            return;
+        }
+    }
     if (state_ != State::open || publisher_blocked()) return;
     if (has_held_input()) {
         std::string held = std::move(blk_->held_input);
@@ -568,7 +552,7 @@ void Connection::start_close(uint16_t code, std::string_view reason) {
 }
 
 void Connection::begin_closing() {
-    if (state_ == State::open && upgraded_) w().set_live(slot_, 0);
+    if (state_ == State::open && upgraded_) w().hub().directory().set_closed(slot_);
     state_ = State::closing;
     read_paused_ = false;  // keep reading so the peer's EOF is seen
     if (blk_) std::string().swap(blk_->held_input);  // input is discarded from now on
@@ -581,16 +565,39 @@ void Connection::begin_closing() {
 }
 
 void Connection::flush() {
+    constexpr uint32_t kMaxIov = 64;
     hub::SendQueue::Written written;
-    const bool ok = out_.flush(fd_, written, &w().counters().publish_to_write);
+    bool failed = false;
+    socket_full_ = false;
+    while (!out_.empty()) {
+        iovec iov[kMaxIov];
+        const uint32_t n = out_.gather(iov, kMaxIov);
+        size_t offered = 0;
+        for (uint32_t i = 0; i < n; ++i) offered += iov[i].iov_len;
+        size_t sent = 0;
+        const net::IoStatus st = net::write_some(fd_, iov, int(n), sent);
+        if (st == net::IoStatus::error) {
+            failed = true;
+            break;
+        }
+        if (st == net::IoStatus::would_block) {
+            socket_full_ = true;
+            break;
+        }
+        out_.consume(sent, written, &w().counters().publish_to_write);
+        if (sent < offered) {
+            socket_full_ = true;  // the socket took less than offered: it is full
+            break;
+        }
+    }
     w().counters().messages_sent.add(written.frames);
     w().counters().bytes_sent.add(written.bytes);
     bytes_out_ += written.wire;
-    if (!ok) {
+    if (failed) {
         dead_ = true;
         return;
     }
-    if (has_parked()) unpark();
+    unpark();
     if (read_paused_ && out_.pending_bytes() <= w().config().queue_bytes / 2) read_paused_ = false;
     if (state_ == State::closing && out_.empty() && close_when_flushed_) {
         dead_ = true;  // the caller terminates: both close frames are through
@@ -615,10 +622,11 @@ void Connection::update_interest() {
     if (state_ == State::free) return;
     uint8_t want = 0;
     // Not read while its own replies are over budget, or while it is a
-    // publisher held back by --overflow block.
+    // publisher held back by --overflow block or by the hub's lanes.
     // A closing connection is always read: its input is discarded, but its
     // EOF must be seen.
-    if (state_ == State::closing || (!read_paused_ && !has_held_input() && !publisher_blocked()))
+    if (state_ == State::closing ||
+        (!read_paused_ && !lanes_held_ && !has_held_input() && !publisher_blocked()))
         want |= reactor::kReadable;
     // A connection on the worker's flush list is written at the end of this
     // pass anyway: asking the poller for writability now, only to drop it
@@ -646,7 +654,7 @@ uint64_t Connection::next_deadline() const noexcept {
     if (cfg.idle_timeout_ms) next = now - quiet + cfg.idle_timeout_ms;
     if (cfg.ping_interval_ms)
         next = std::min(next, now - std::min(quiet, age(now, last_ping_)) + cfg.ping_interval_ms);
-    if (has_parked()) next = std::min(next, blk_->parked[blk_->parked_head].deadline_ms);
+    if (has_parked()) next = std::min(next, blk_->parked.next_deadline());
     return next;
 }
 
@@ -720,71 +728,21 @@ wshub::JoinResult Connection::join_room(std::string_view name, std::string_view 
         }
     }
     const auto& cfg = w().config();
-    if (rooms_.size() >= cfg.max_rooms_per_conn) return wshub::JoinResult::too_many_rooms;
-    hub::LocalRoom* local = w().enter_room(name);
-    if (!hub::Registry::reserve_member(local->room, cfg.max_room_conns)) {
-        w().leave_room(local);  // frees it if this join created it
+    if (rooms.size() >= cfg.max_rooms_per_conn) return wshub::JoinResult::too_many_rooms;
+    if (w().hub().rooms().join(*this, name, cfg.max_room_conns) == hub::RoomTable::Joined::full)
         return wshub::JoinResult::room_full;
-    }
-    local->room->workers[w().index()].members.fetch_add(1, std::memory_order_relaxed);
-    rooms_.push_back(local, uint32_t(local->members.size()));
-    local->members.push_back(this);
-    local->joined_at.push_back(local->room->seq.load(std::memory_order_acquire));
     return wshub::JoinResult::joined;
 }
 
-bool Connection::leave_room(std::string_view name) {
-    for (uint32_t i = 0; i < rooms_.size(); ++i) {
-        hub::LocalRoom* local = rooms_.local(i);
-        if (local->room->name != name) continue;
-        const uint32_t index = rooms_.index(i);
-        // Swap-remove from the room's list, then from ours.
-        Connection* moved = local->members.back();
-        local->members[index] = moved;
-        local->members.pop_back();
-        local->joined_at[index] = local->joined_at.back();
-        local->joined_at.pop_back();
-        if (moved != this) moved->moved_in_room(local, index);
-        rooms_.remove(i);
-        local->room->workers[w().index()].members.fetch_sub(1, std::memory_order_relaxed);
-        hub::Registry::unreserve_member(local->room);
-        w().leave_room(local);  // frees it if it is now empty
-        return true;
-    }
-    return false;
-}
+bool Connection::leave_room(std::string_view name) { return w().hub().rooms().leave(*this, name); }
 
-void Connection::moved_in_room(hub::LocalRoom* local, uint32_t index) noexcept {
-    for (uint32_t i = 0; i < rooms_.size(); ++i)
-        if (rooms_.local(i) == local) rooms_.set_index(i, index);
-}
-
-void Connection::leave_all_rooms() noexcept {
-    while (!rooms_.empty()) leave_room(rooms_.local(rooms_.size() - 1)->room->name);
-}
-
-bool Connection::is_member(std::string_view name) const noexcept {
-    for (uint32_t i = 0; i < rooms_.size(); ++i)
-        if (rooms_.local(i)->room->name == name) return true;
-    return false;
-}
-
-size_t Connection::room_members(std::string_view name) const noexcept {
-    for (uint32_t i = 0; i < rooms_.size(); ++i)
-        if (const hub::Room* room = rooms_.local(i)->room; room->name == name)
-            return room->members.load(std::memory_order_relaxed);
-    return 0;
-}
-
-std::string_view Connection::room_name(size_t i) const noexcept {
-    return i < rooms_.size() ? std::string_view(rooms_.local(uint32_t(i))->room->name) : std::string_view{};
-}
+void Connection::leave_all_rooms() noexcept { w().hub().rooms().leave_all(*this); }
 
 size_t Connection::publish_to(std::string_view room, std::string_view data, wshub::MessageType type,
                               bool include_self) {
     hub::Frame* f = hub::make_frame(opcode_of(type), data);
     if (!f) return 0;
-    const size_t n = w().publish(room, f, include_self ? 0 : conn_id(), gate());
+    const size_t n = w().hub().publish(room, f, include_self ? nullptr : this, gate());
     hub::release(f);
     return n;
 }
@@ -792,7 +750,7 @@ size_t Connection::publish_to(std::string_view room, std::string_view data, wshu
 bool Connection::send_to_id(uint64_t target, std::string_view data, wshub::MessageType type) {
     hub::Frame* f = hub::make_frame(opcode_of(type), data);
     if (!f) return false;
-    const bool ok = w().send_to(target, f, gate());
+    const bool ok = w().hub().send_to(target, f, gate());
     hub::release(f);
     return ok;
 }

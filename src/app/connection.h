@@ -1,6 +1,7 @@
 // One client connection on one worker: the HTTP upgrade, then RFC 6455 frames
 // handed to its route's Handler, then the close handshake. Only its worker
-// touches it. It is the implementation behind the public wshub::Conn.
+// touches it. It is the implementation behind the public wshub::Conn, and a
+// member of rooms to the hub (hub::Member).
 #pragma once
 
 #include <cstdint>
@@ -12,9 +13,10 @@
 #include "auth/identity.h"
 #include "auth/policy.h"
 #include "config/config.h"
-#include "hub/local_room.h"
-#include "hub/membership_list.h"
 #include "http/request.h"
+#include "hub/delivery.h"
+#include "hub/member.h"
+#include "hub/overflow.h"
 #include "hub/send_queue.h"
 #include "metrics/counters.h"
 #include "net/ip_limiter.h"
@@ -25,7 +27,7 @@ namespace wshub::app {
 
 class Worker;
 
-class Connection : public wshub::Conn {
+class Connection : public wshub::Conn, public hub::Member {
 public:
     enum class State : uint8_t {
         free,       // slot unused
@@ -65,17 +67,19 @@ public:
     // A message from a room or a direct message: applies --overflow. `gate`
     // is the publisher's, for --overflow block (null: not blockable).
     void deliver(hub::Frame* frame, hub::Gate* gate);
-    // The gate of ours that held this publisher back reached zero.
+    // This publisher, held back by its gate or by the hub's lanes, may be
+    // read again (if nothing else still holds it).
     void resume_reading();
 
     // The public API (wshub::Conn forwards here).
     wshub::SendResult send_message(std::string_view data, wshub::MessageType type);
     wshub::JoinResult join_room(std::string_view room, std::string_view password = {});
     bool leave_room(std::string_view room);
-    bool is_member(std::string_view room) const noexcept;
-    size_t room_count() const noexcept { return rooms_.size(); }
-    size_t room_members(std::string_view room) const noexcept;
-    std::string_view room_name(size_t i) const noexcept;
+    // The room queries are the hub's (wshub::Conn's of the same names forward here).
+    using hub::Member::is_member;
+    using hub::Member::room_members;
+    using hub::Member::room_name;
+    size_t room_count() const noexcept { return rooms.size(); }
     size_t publish_to(std::string_view room, std::string_view data, wshub::MessageType type, bool include_self);
     bool send_to_id(uint64_t target, std::string_view data, wshub::MessageType type);
     void close_with(uint16_t code, std::string_view reason);
@@ -90,9 +94,6 @@ public:
     bool in_audience(hub::Audience a) const noexcept {
         return a == hub::Audience::all || (a == hub::Audience::json) == json_route_;
     }
-
-    // Keeps a member's index in a room's list right after a swap-remove.
-    void moved_in_room(hub::LocalRoom* local, uint32_t index) noexcept;
 
 private:
     // The worker running this thread, which is the one that owns this
@@ -150,8 +151,9 @@ private:
     void park(hub::Frame* frame, hub::Gate* gate);
     void unpark(bool past_budget = false);
     void release_parked() noexcept;
-    void gate_done(hub::Gate* gate);
     bool publisher_blocked() const noexcept { return hub::blocked(gate()); }
+    // Keeps what was read but not handled for resume_reading, and stops reading.
+    void hold_input(const uint8_t* data, size_t len);
 
     int fd_ = -1;
     uint32_t slot_;
@@ -168,6 +170,10 @@ private:
     bool upgraded_ : 1 = false;        // the 101 went out: its handler has it
     bool json_route_ : 1 = false;      // its route is in json mode (hub::Audience)
     bool close_after_flush_ : 1 = false;  // closing in a drain: --close-timeout starts once out
+    bool socket_full_ : 1 = false;     // the last write left bytes queued: the kernel's buffer is full
+    // The hub's lanes to other workers are over their bound (or, for a POST
+    // /publish, were before it published): not read until they open.
+    bool lanes_held_ : 1 = false;
     // The peer's close frame came with nothing unread behind it: once our
     // answer is out, close() at once (RFC 6455 section 5.5.1) rather than
     // send FIN and wait for the peer's EOF.
@@ -206,21 +212,14 @@ private:
         uint64_t accepted_us = 0;  // metrics::now_us() at accept, for the handshake histogram
     };
     std::unique_ptr<Handshake> hs_;
-    hub::MembershipList rooms_;
-    // --overflow block. As a publisher: our gate, and input read but held
-    // back while it is closed. As a consumer: deliveries waiting for room
-    // in out_, oldest first (their deadlines are in order too). Allocated
-    // under --overflow block only.
-    struct Parked {
-        hub::Frame* frame;
-        hub::Gate* gate;
-        uint64_t deadline_ms;
-    };
+    // Allocated only while needed. As a publisher: its gate (--overflow
+    // block), and input read but held back while the gate is closed or the
+    // hub's lanes are full. As a consumer (--overflow block): deliveries
+    // waiting for room in out_.
     struct Blocking {
         hub::Gate* gate = nullptr;
         std::string held_input;
-        std::vector<Parked> parked;
-        size_t parked_head = 0;
+        hub::ParkedList parked;
     };
     std::unique_ptr<Blocking> blk_;
     Blocking& blocking() {
@@ -228,7 +227,7 @@ private:
         return *blk_;
     }
     hub::Gate* gate() const noexcept { return blk_ ? blk_->gate : nullptr; }
-    bool has_parked() const noexcept { return blk_ && blk_->parked_head < blk_->parked.size(); }
+    bool has_parked() const noexcept { return blk_ && !blk_->parked.empty(); }
     bool has_held_input() const noexcept { return blk_ && !blk_->held_input.empty(); }
     ws::Decoder decoder_;
     hub::SendQueue out_;

@@ -3,10 +3,10 @@
 //  1. quiet: stop accepting (the listener is closed, so the kernel refuses
 //     new connections), close connections that have sent nothing yet, and
 //     hand the other workers what was published here (the end of the pass
-//     already did: flush_outbox). Then wait until every worker is quiet:
+//     already did: Hub::hand_over). Then wait until every worker is quiet:
 //     after that, every message published before the drain sits in some
 //     send queue or inbox.
-//  2. closing: deliver the inbox, then queue a 1001 "going away" behind
+//  2. closing: deliver the inbox and backlog, then queue a 1001 "going away" behind
 //     whatever each open connection has queued, so a client that reads gets
 //     everything first. Requests still arriving are answered (upgrades and
 //     /publish with 503, /readyz 503 "draining") and closed.
@@ -38,11 +38,17 @@ void Worker::step_drain() {
     if (drain_ == DrainPhase::quiet) {
         // Past the deadline nobody waits for a worker that is late.
         if (d.quiet.load(std::memory_order_acquire) != workers && loop_.now_ms() < d.deadline_ms) return;
-        drain_inbox();
+        // Everything handed here before the drain, delivered before the 1001s.
+        hub_.take_inbox();
+        while (hub_.backlog() != 0) {
+            hub_.begin_pass();
+            hub_.run_backlog();
+        }
         drain_ = DrainPhase::closing;
+        hub_.close();
         for (size_t i = 0; i < slots_.size(); ++i) slots_[i]->go_away();
         flush_dirty();
-        flush_outbox();
+        hub_.hand_over();
     }
     if (drain_ == DrainPhase::closing && open_slots() == 0) {
         drain_ = DrainPhase::done;

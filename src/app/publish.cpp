@@ -137,6 +137,13 @@ bool Connection::publish_authorized(const http::Request& req, std::string_view r
 }
 
 void Connection::finish_publish() {
+    if (!w().hub().lanes_open()) {
+        // A worker is behind with what this one handed it: publish once it
+        // has caught up (resume_reading), as a member's publish is held.
+        lanes_held_ = true;
+        w().hub().hold(conn_id());
+        return;
+    }
     // The head was parsed and checked already; parse it again for views
     // into hs_->head rather than keep a Request (2 KiB) per connection.
     http::Request req;
@@ -188,7 +195,7 @@ bool Connection::publish_body(std::string_view room, std::string_view body, bool
     if (plain) {
         hub::Frame* f = hub::make_frame(binary ? ws::Opcode::binary : ws::Opcode::text, body);
         if (!f) return false;
-        recipients = w().publish(room, f, 0, nullptr, hub::Audience::not_json);
+        recipients = w().hub().publish(room, f, nullptr, nullptr, hub::Audience::not_json);
         hub::release(f);
         counted = true;
     }
@@ -197,7 +204,7 @@ bool Connection::publish_body(std::string_view room, std::string_view body, bool
         modes::json_publish_envelope(envelope, room, body, binary, unix_ms());
         hub::Frame* f = hub::make_frame(ws::Opcode::text, envelope);
         if (!f) return false;
-        const size_t n = w().publish(room, f, 0, nullptr, hub::Audience::json);
+        const size_t n = w().hub().publish(room, f, nullptr, nullptr, hub::Audience::json);
         hub::release(f);
         if (!counted) recipients = n;
     }

@@ -1,5 +1,5 @@
-// What the workers share: the configuration, the room registry, each
-// other's inboxes, and the global counts that caps are checked against.
+// What the workers share: the configuration, the room registry, the hub's
+// exchange (inboxes, lanes), and the global counts that caps are checked against.
 // Everything here is either immutable after start-up or atomic/locked.
 #pragma once
 
@@ -12,6 +12,8 @@
 
 #include "config/config.h"
 #include "crypto/sha256.h"
+#include "hub/exchange.h"
+#include "hub/policy.h"
 #include "hub/registry.h"
 #include "net/ip_limiter.h"
 #include "wshub/handler.h"
@@ -21,7 +23,12 @@ namespace wshub::app {
 class Worker;
 
 struct Shared {
-    explicit Shared(const config::Config& c) : cfg(c), registry(c.workers) {
+    explicit Shared(const config::Config& c)
+        : cfg(c),
+          registry(c.workers),
+          // A worker may hand another as much as one member's queue holds.
+          exchange(registry, c.workers, {c.queue_bytes, c.queue_messages}),
+          delivery{{c.queue_messages, c.queue_bytes}, c.overflow, c.block_timeout_ms} {
         for (const auto& p : c.room_passwords) room_secrets.push_back({p.room, crypto::sha256(p.secret)});
         if (!c.publish_token.empty()) publish_token = crypto::sha256(c.publish_token);
     }
@@ -40,6 +47,8 @@ struct Shared {
 
     const config::Config& cfg;
     hub::Registry registry;
+    hub::Exchange exchange;                // the workers' inboxes and lanes
+    hub::DeliveryPolicy delivery;          // --queue-*, --overflow, --block-timeout
     std::vector<Worker*> workers;          // filled before any worker runs
     Worker* ops = nullptr;                 // the --metrics-listen worker, if any
     std::atomic<uint64_t> open_conns{0};   // upgraded connections, for --max-conns

@@ -1,27 +1,26 @@
 // A worker: one thread, one event loop, one listening socket (SO_REUSEPORT)
-// and the connections it accepted, plus its local view of the rooms.
-// Share-nothing: other threads reach it only through its inbox.
+// and the connections it accepted, plus its hub (its view of the rooms and
+// its side of the hand-offs between workers), to which it is the Sink.
+// Share-nothing: other threads reach it only through the hub's Exchange.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "app/connection.h"
 #include "app/slot_table.h"
 #include "app/shared.h"
-#include "hub/local_room.h"
+#include "hub/hub.h"
+#include "hub/sink.h"
 #include "metrics/counters.h"
 #include "reactor/loop.h"
 
 namespace wshub::app {
 
-class Worker {
+class Worker final : public hub::Sink, public hub::Waker {
 public:
     // Timer ids (reactor::Loop): the worker's own, then one per slot.
     static constexpr uint32_t kAcceptRetryTimer = 0;
@@ -47,10 +46,9 @@ public:
     void run();
     // Thread-safe: ends run() at once, cutting every connection.
     void request_stop() noexcept;
-    // Thread-safe: makes the loop run a pass (to see Shared::drain).
-    void wake() noexcept { loop_.poller().wake(); }
-    // Thread-safe: queues deliveries from another worker, in order.
-    void post(std::vector<hub::Delivery>& batch);
+    // Thread-safe: makes the loop run a pass (to take its inbox, or to see
+    // Shared::drain).
+    void wake() noexcept override { loop_.poller().wake(); }
 
     // The worker whose thread this is (set by run(); null elsewhere).
     static Worker* current() noexcept { return t_current; }
@@ -60,6 +58,11 @@ public:
     void on_wake();
     void on_timer(uint32_t id);
 
+    // Hub sink.
+    void deliver(hub::Member& m, hub::Frame* frame, hub::Gate* gate, hub::Audience audience) override;
+    hub::Member* find(hub::MemberId id) noexcept override { return find_connection(id); }
+    void resume(hub::MemberId publisher) override;
+
     // For connections.
     Shared& shared() noexcept { return shared_; }
     metrics::WorkerCounters& counters() noexcept { return counters_; }
@@ -67,6 +70,7 @@ public:
     // The body of GET /metrics: every worker's counters summed, and gauges.
     std::string render_metrics() const;
     const config::Config& config() const noexcept { return shared_.cfg; }
+    hub::Hub& hub() noexcept { return hub_; }
     unsigned index() const noexcept { return index_; }
     // Connections here are refused every WebSocket route.
     bool ops_only() const noexcept { return role_ == Role::ops; }
@@ -85,22 +89,8 @@ public:
     // frame queued for it during the pass goes out in one writev.
     void mark_dirty(Connection& c);
 
-    // Rooms (only for this worker's own connections).
-    hub::LocalRoom* local_room(std::string_view name);
-    hub::LocalRoom* enter_room(std::string_view name);  // finds or creates
-    void leave_room(hub::LocalRoom* local);              // frees it when empty
-    // Fans a frame out to every member of the room (in `audience`) on every
-    // worker. `gate` is the publisher's (--overflow block), or null. Returns
-    // the room's members, all of them, at the time.
-    size_t publish(std::string_view room, hub::Frame* frame, uint64_t exclude, hub::Gate* gate,
-                   hub::Audience audience = hub::Audience::all);
-    bool send_to(uint64_t target, hub::Frame* frame, hub::Gate* gate);
-    // A gate reached zero: its publisher, on whichever worker, may be read again.
-    void unblock(uint64_t publisher);
+    // The open connection with this public id, if it is this worker's.
     Connection* find_connection(uint64_t id) noexcept;
-    // Thread-safe: is `id` an open connection of this worker right now?
-    bool is_live(uint64_t id) const noexcept;
-    void set_live(uint32_t slot, uint64_t id) noexcept;  // 0: not open
 
     // The graceful drain, as this worker sees it (drain.cpp): none; quiet
     // (not accepting, waiting for the other workers to be too); closing (every
@@ -118,13 +108,8 @@ private:
     size_t open_slots() const noexcept { return slots_.size() - free_slots_.size(); }
     void resume_accepting();
     Connection* lookup(uint64_t token) noexcept;
-    void deliver_local(hub::LocalRoom* local, hub::Frame* frame, uint64_t exclude, hub::Gate* gate,
-                       uint64_t seq, hub::Audience audience);
-    void to_outbox(unsigned worker, const hub::Delivery& d);
+    void end_pass();
     void flush_dirty();
-    void resume_unblocked();
-    void flush_outbox();
-    void drain_inbox();
 
     static thread_local Worker* t_current;
 
@@ -143,29 +128,7 @@ private:
     std::vector<uint32_t> free_slots_;
     metrics::WorkerCounters counters_;
     std::vector<uint64_t> dirty_;  // tokens of connections to flush this pass
-    std::vector<uint64_t> unblocked_;  // ids of local publishers to read again
-
-    // Open connections by slot (their generations, see is_live), readable by
-    // other workers (for direct messages): chunks are allocated once and
-    // never move or shrink.
-    static constexpr uint32_t kLiveChunk = 4096;
-    std::unique_ptr<std::atomic<std::atomic<uint32_t>*>[]> live_ids_;
-    std::vector<std::unique_ptr<std::atomic<uint32_t>[]>> live_chunks_;
-
-    struct NameHash {
-        using is_transparent = void;
-        size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
-    };
-    std::unordered_map<std::string, std::unique_ptr<hub::LocalRoom>, NameHash, std::equal_to<>> rooms_;
-
-    // Deliveries for other workers gathered during a pass, one list per
-    // target, handed over together at the end of the pass.
-    std::vector<std::vector<hub::Delivery>> outbox_;
-    std::vector<unsigned> outbox_targets_;
-    // Deliveries from other workers.
-    std::mutex inbox_mu_;
-    std::vector<hub::Delivery> inbox_;
-    std::vector<hub::Delivery> inbox_work_;  // drained copy, processed unlocked
+    hub::Hub hub_;
 };
 
 }  // namespace wshub::app

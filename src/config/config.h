@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "hub/policy.h"
 #include "net/address.h"
 
 namespace wshub::config {
@@ -17,7 +18,7 @@ enum class RouteMode : uint8_t { echo, raw, json, custom };
 
 const char* mode_name(RouteMode mode) noexcept;
 
-enum class Overflow : uint8_t { close, drop, block };
+using Overflow = hub::Overflow;
 
 // --log-level: a line is written when its level is at or below this one.
 enum class LogLevel : uint8_t { error, warn, info, debug };

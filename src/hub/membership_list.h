@@ -8,9 +8,15 @@
 #include <cstdint>
 #include <cstring>
 
-#include "hub/local_room.h"
-
 namespace wshub::hub {
+
+struct LocalRoom;
+
+// Where a member sits in one LocalRoom's member list (for O(1) leave).
+struct Membership {
+    LocalRoom* local;
+    uint32_t index;
+};
 
 class MembershipList {
 public:

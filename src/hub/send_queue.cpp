@@ -1,10 +1,7 @@
 #include "hub/send_queue.h"
 
-#include <sys/uio.h>
-
 #include "hub/block_cache.h"
 #include "metrics/clock.h"
-#include "net/socket.h"
 
 namespace wshub::hub {
 
@@ -94,43 +91,39 @@ void SendQueue::pop_front() noexcept {
     release_if_empty();
 }
 
-bool SendQueue::flush(int fd, Written& done, metrics::LatencyHistogram* latency) noexcept {
-    constexpr uint32_t kMaxIov = 64;
-    while (ring_) {
-        iovec iov[kMaxIov];
-        const uint32_t n = ring_->count < kMaxIov ? ring_->count : kMaxIov;
-        for (uint32_t i = 0; i < n; ++i) {
-            Frame* f = at(i);
-            const uint32_t skip = i == 0 ? ring_->front_offset : 0;
-            iov[i] = {f->data + skip, f->size - skip};
-        }
-        size_t written = 0;
-        const net::IoStatus st = net::write_some(fd, iov, int(n), written);
-        if (st == net::IoStatus::error) return false;
-        if (st == net::IoStatus::would_block) return true;
-        done.wire += written;
-        uint64_t now_us = 0;  // read at the first frame this writev completed
-        while (written != 0) {
-            const Frame* f = at(0);
-            const uint32_t left = f->size - ring_->front_offset;
-            if (written < left) {
-                ring_->front_offset += uint32_t(written);
-                sub_pending(written);
-                return true;  // the socket took less than offered: it is full
-            }
-            written -= left;
-            if (!f->control) {
-                ++done.frames;
-                done.bytes += f->size;
-                if (latency) {
-                    if (now_us == 0) now_us = metrics::now_us();
-                    latency->observe(now_us > f->made_us ? now_us - f->made_us : 0);
-                }
-            }
-            pop_front();  // the last one frees the ring: written is 0 by then
-        }
+uint32_t SendQueue::gather(iovec* iov, uint32_t max) const noexcept {
+    if (!ring_) return 0;
+    const uint32_t n = ring_->count < max ? ring_->count : max;
+    for (uint32_t i = 0; i < n; ++i) {
+        Frame* f = at(i);
+        const uint32_t skip = i == 0 ? ring_->front_offset : 0;
+        iov[i] = {f->data + skip, f->size - skip};
     }
-    return true;
+    return n;
+}
+
+void SendQueue::consume(size_t n, Written& done, metrics::LatencyHistogram* latency) noexcept {
+    done.wire += n;
+    uint64_t now_us = 0;  // read at the first frame this write completed
+    while (n != 0) {
+        const Frame* f = at(0);
+        const uint32_t left = f->size - ring_->front_offset;
+        if (n < left) {
+            ring_->front_offset += uint32_t(n);
+            sub_pending(n);
+            return;
+        }
+        n -= left;
+        if (!f->control) {
+            ++done.frames;
+            done.bytes += f->size;
+            if (latency) {
+                if (now_us == 0) now_us = metrics::now_us();
+                latency->observe(now_us > f->made_us ? now_us - f->made_us : 0);
+            }
+        }
+        pop_front();  // the last one frees the ring: n is 0 by then
+    }
 }
 
 size_t SendQueue::drop_data() noexcept {

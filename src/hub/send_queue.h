@@ -1,23 +1,22 @@
-// A connection's bounded send queue: references to shared Frames, written
-// with one writev per flush. Data frames count against a budget of messages
+// A member's bounded send queue: references to shared Frames, which its
+// owner writes with one writev of what gather() offers, then tells the queue
+// how much went (consume). Data frames count against a budget of messages
 // and bytes; control frames (pong, close, ping) do not, so a slow reader still
 // gets its pong and its close frame. Deciding what to do when the budget is
-// exhausted (close, drop, block) is the caller's: push() only says so.
+// exhausted is overflow.h's: push() only says whether memory ran out.
 #pragma once
+
+#include <sys/uio.h>
 
 #include <cstddef>
 #include <cstdint>
 
 #include "hub/frame.h"
+#include "hub/policy.h"
 #include "metrics/counter.h"
 #include "metrics/histogram.h"
 
 namespace wshub::hub {
-
-struct QueueLimits {
-    uint32_t max_messages = 1024;
-    uint64_t max_bytes = 1024 * 1024;
-};
 
 // One pointer per connection: the ring and every count live in a block from
 // the block cache that exists only while something is queued, so an idle
@@ -61,12 +60,16 @@ public:
         uint64_t wire = 0;
     };
 
-    // Writes queued frames (up to 64 per writev) until the socket would block
-    // or the queue is empty, adding what went out to `written`. Returns false
-    // on a socket error. With `latency`, each data frame that went out
-    // completely is observed there: the time since it was made, measured
-    // with one clock read per writev.
-    bool flush(int fd, Written& written, metrics::LatencyHistogram* latency = nullptr) noexcept;
+    // Fills `iov` with up to `max` entries of what is queued, the front
+    // frame from where the last write stopped, for the owner to write.
+    // Returns the entries filled (0 when empty).
+    uint32_t gather(iovec* iov, uint32_t max) const noexcept;
+
+    // `n` bytes of what gather offered were written: frames that went out
+    // completely leave the queue and are added to `written`. With `latency`,
+    // each data frame completed is observed there: the time since it was
+    // made, with one clock read per call.
+    void consume(size_t n, Written& written, metrics::LatencyHistogram* latency = nullptr) noexcept;
 
     // Drops every queued data frame that has not started going out, keeping
     // control frames and a partly written front frame (cutting it would

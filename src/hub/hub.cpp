@@ -1,0 +1,197 @@
+#include "hub/hub.h"
+
+#include <algorithm>
+
+namespace wshub::hub {
+
+Hub::Hub(Exchange& exchange, unsigned index, Sink& sink)
+    : exchange_(exchange),
+      registry_(exchange.registry()),
+      index_(index),
+      sink_(sink),
+      rooms_(exchange.registry(), index),
+      outbox_(exchange.workers()),
+      lane_full_(exchange.workers(), false) {}
+
+Hub::~Hub() {
+    for (Delivery& d : backlog_) discard(registry_, d);
+    for (auto& box : outbox_)
+        for (Delivery& d : box) discard(registry_, d);
+}
+
+size_t Hub::publish(std::string_view name, Frame* frame, const Member* exclude, Gate* gate, Audience audience) {
+    if (closed_) return 0;
+    LocalRoom* local = rooms_.find(name);
+    Room* room = local ? local->room : registry_.acquire(name);
+    const size_t members = room->members.load(std::memory_order_relaxed);
+    Delivery d{.kind = Delivery::Kind::room, .audience = audience, .room = room, .frame = frame, .gate = gate};
+    d.seq = room->seq.fetch_add(1, std::memory_order_acq_rel) + 1;
+    for (unsigned w = 0; w < exchange_.workers(); ++w)
+        if (w != index_ && room->workers[w].members.load(std::memory_order_relaxed) != 0) give(w, d);
+    if (local && can_deliver_now(local->members.size())) {
+        d.exclude = exclude;
+        deliver_now(local, d);
+    } else if (local) {
+        d.exclude = exclude;
+        give(index_, d);
+    }
+    if (!local) registry_.release(room);
+    return members;
+}
+
+void Hub::deliver_now(LocalRoom* local, Delivery& d) {
+    ++walking_;
+    const uint32_t visited = rooms_.deliver(local, d, sink_, UINT32_MAX);
+    --walking_;
+    budget_ -= std::min(budget_, visited);
+}
+
+bool Hub::send_to(MemberId target, Frame* frame, Gate* gate) {
+    const unsigned w = worker_of(target);
+    if (w >= exchange_.workers()) return false;
+    if (w == index_) {
+        Member* m = sink_.find(target);
+        if (!m) return false;
+        if (can_deliver_now(1)) {
+            sink_.deliver(*m, frame, gate, Audience::all);
+            --budget_;
+            return true;
+        }
+    } else if (!exchange_.directory(w).is_open(target)) {
+        return false;
+    }
+    give(w, {.kind = Delivery::Kind::direct, .frame = frame, .gate = gate, .member = target});
+    return true;
+}
+
+void Hub::give(unsigned to, Delivery d) {
+    if (d.room) Registry::retain(d.room);
+    retain(d.frame);
+    if (d.gate) {
+        retain(d.gate);
+        gate_add(d.gate, Gate::kInFlight);
+    }
+    d.from = uint8_t(index_);
+    Lane& lane = exchange_.lane(index_, to);
+    lane.add(d.frame->size);
+    if (!lane_full_[to] && lane.over(exchange_.lane_limits()) && lane.wait(exchange_.lane_limits())) {
+        lane_full_[to] = true;
+        ++full_lanes_;
+    }
+    if (lane_full_[to]) lane_hit_ = true;
+    if (to == index_)
+        backlog_.push_back(d);
+    else
+        to_outbox(to, d);
+}
+
+void Hub::to_outbox(unsigned to, const Delivery& d) {
+    if (outbox_[to].empty()) outbox_targets_.push_back(to);
+    outbox_[to].push_back(d);
+}
+
+bool Hub::take_lane_hit() noexcept {
+    const bool hit = lane_hit_;
+    lane_hit_ = false;
+    return hit;
+}
+
+void Hub::hold(MemberId publisher) {
+    if (full_lanes_ == 0)
+        resumable_.push_back(publisher);
+    else
+        held_.push_back(publisher);
+}
+
+void Hub::take_inbox() {
+    exchange_.take(index_, inbox_);
+    for (Delivery& d : inbox_) {
+        switch (d.kind) {
+        case Delivery::Kind::room:
+        case Delivery::Kind::direct:
+            backlog_.push_back(d);
+            break;
+        case Delivery::Kind::unblock:
+            resumable_.push_back(d.member);
+            break;
+        case Delivery::Kind::lane_open:
+            lane_opened(d.from);
+            break;
+        }
+    }
+    inbox_.clear();
+}
+
+void Hub::run_backlog() {
+    while (!backlog_.empty() && budget_ != 0) {
+        Delivery& d = backlog_.front();
+        if (!process(d)) break;
+        finish(d);
+        backlog_.pop_front();
+    }
+}
+
+bool Hub::process(Delivery& d) {
+    if (d.kind == Delivery::Kind::direct) {
+        if (Member* m = sink_.find(d.member)) sink_.deliver(*m, d.frame, d.gate, Audience::all);
+        --budget_;
+        return true;
+    }
+    auto* local = static_cast<LocalRoom*>(d.room->workers[index_].local);
+    if (!local) return true;  // every member here left meanwhile
+    ++walking_;
+    budget_ -= rooms_.deliver(local, d, sink_, budget_);
+    --walking_;
+    return d.cursor == 0;
+}
+
+void Hub::finish(Delivery& d) {
+    Lane& lane = exchange_.lane(d.from, index_);
+    lane.sub(d.frame->size);
+    if (lane.opened(exchange_.lane_limits())) {
+        if (d.from == index_)
+            lane_opened(index_);
+        else
+            to_outbox(d.from, {.kind = Delivery::Kind::lane_open, .from = uint8_t(index_)});
+    }
+    if (d.room) registry_.release(d.room);
+    release(d.frame);
+    if (d.gate) settle(d.gate, Gate::kInFlight);
+}
+
+void Hub::lane_opened(unsigned to) {
+    if (!lane_full_[to]) return;
+    lane_full_[to] = false;
+    if (--full_lanes_ != 0) return;
+    resumable_.insert(resumable_.end(), held_.begin(), held_.end());
+    held_.clear();
+}
+
+void Hub::settle(Gate* gate, uint64_t unit) {
+    if (gate_sub(gate, unit)) unblock(gate->publisher);
+    release(gate);
+}
+
+void Hub::unblock(MemberId publisher) {
+    const unsigned w = worker_of(publisher);
+    if (w == index_)
+        resumable_.push_back(publisher);
+    else if (w < exchange_.workers())
+        to_outbox(w, {.kind = Delivery::Kind::unblock, .member = publisher});
+}
+
+bool Hub::resume_publishers() {
+    if (resumable_.empty()) return false;
+    // Swapped out first: resuming one can hold it, or others, again.
+    std::vector<MemberId> ids;
+    ids.swap(resumable_);
+    for (MemberId id : ids) sink_.resume(id);
+    return true;
+}
+
+void Hub::hand_over() {
+    for (unsigned to : outbox_targets_) exchange_.post(to, outbox_[to]);
+    outbox_targets_.clear();
+}
+
+}  // namespace wshub::hub

@@ -1,0 +1,114 @@
+// A worker's hub: its rooms, the deliveries it makes to its own members, and
+// its side of the hand-offs to and from the other workers. Only its worker
+// calls it; other threads reach it through the Exchange. It never touches a
+// socket: members are reached through the Sink.
+//
+// Memory and time stay bounded however publishers and members behave:
+// - Each lane (what this worker has handed one worker, or kept back for
+//   itself, and that has not been delivered yet) has LaneLimits. A publish
+//   that finds its lane over them still goes, but its publisher is held
+//   back (take_lane_hit, hold) until every lane from here is down to half.
+// - A loop pass makes at most kPassBudget member deliveries; the rest waits
+//   in the backlog, in order, for the next pass, so a worker working through
+//   a burst still accepts and answers between slices.
+// - Deliveries on this worker keep one order: while anything waits in the
+//   backlog, new ones queue behind it.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <string_view>
+#include <vector>
+
+#include "hub/delivery.h"
+#include "hub/exchange.h"
+#include "hub/frame.h"
+#include "hub/gate.h"
+#include "hub/member.h"
+#include "hub/room_table.h"
+#include "hub/sink.h"
+
+namespace wshub::hub {
+
+class Hub {
+public:
+    Hub(Exchange& exchange, unsigned index, Sink& sink);
+    ~Hub();
+    Hub(const Hub&) = delete;
+    Hub& operator=(const Hub&) = delete;
+
+    unsigned index() const noexcept { return index_; }
+    RoomTable& rooms() noexcept { return rooms_; }
+    Directory& directory() noexcept { return exchange_.directory(index_); }
+
+    // Delivers `frame` to every member of `room` on every worker but
+    // `exclude`, framed once for all. `gate` is the publisher's (--overflow
+    // block), or null. Returns the room's members, on all workers, then.
+    size_t publish(std::string_view room, Frame* frame, const Member* exclude, Gate* gate,
+                   Audience audience = Audience::all);
+    // To one member by id, on any worker. False if it is not open.
+    bool send_to(MemberId target, Frame* frame, Gate* gate);
+    // One unit of `gate` (Gate::kParked or kInFlight) is settled: releases
+    // that reference, and if the gate opened, its publisher may be read again.
+    void settle(Gate* gate, uint64_t unit);
+
+    // True, once, if a publish or send since the last call went into a lane
+    // over its bound: the caller holds its publisher back with hold().
+    bool take_lane_hit() noexcept;
+    void hold(MemberId publisher);
+    // No lane from here is over its bound.
+    bool lanes_open() const noexcept { return full_lanes_ == 0; }
+
+    // A loop pass, in this order: begin_pass; take_inbox when woken (before
+    // the sockets' events); run_backlog; then resume_publishers, hand_over,
+    // the writes, hand_over again.
+    void begin_pass() noexcept { budget_ = kPassBudget; }
+    void take_inbox();
+    void run_backlog();
+    // Calls Sink::resume for each publisher that may be read again; true if
+    // there were any (reading them may publish and settle more).
+    bool resume_publishers();
+    // Posts what this pass gave other workers to their inboxes.
+    void hand_over();
+    // Work is waiting for the next pass: it must not sleep.
+    bool busy() const noexcept { return !backlog_.empty() || !resumable_.empty(); }
+    size_t backlog() const noexcept { return backlog_.size(); }
+
+    // The drain: from now on a publish reaches nobody (what members say as
+    // they close would only reach members that are closing too).
+    void close() noexcept { closed_ = true; }
+
+private:
+    bool can_deliver_now(size_t members) const noexcept {
+        return backlog_.empty() && walking_ == 0 && members <= budget_;
+    }
+    void deliver_now(LocalRoom* local, Delivery& d);
+    // Into lane index_ -> to: `to`'s outbox, or this backlog.
+    void give(unsigned to, Delivery d);
+    // True when d is done (else: budget spent, its walk goes on next pass).
+    bool process(Delivery& d);
+    void finish(Delivery& d);
+    void lane_opened(unsigned to);
+    void unblock(MemberId publisher);
+    void to_outbox(unsigned to, const Delivery& d);
+
+    Exchange& exchange_;
+    Registry& registry_;
+    unsigned index_;
+    Sink& sink_;
+    RoomTable rooms_;
+    bool closed_ = false;
+    bool lane_hit_ = false;
+    uint32_t walking_ = 0;  // room walks under way (a delivery may publish)
+    uint32_t budget_ = kPassBudget;
+    std::deque<Delivery> backlog_;  // a deque: it grows during a walk over its front
+    std::vector<Delivery> inbox_;   // taken from the Exchange, moved to the backlog
+    std::vector<std::vector<Delivery>> outbox_;  // per worker, handed over at hand_over
+    std::vector<unsigned> outbox_targets_;
+    std::vector<MemberId> resumable_;  // publishers of this worker that may be read again
+    std::vector<MemberId> held_;       // publishers waiting for the lanes to open
+    std::vector<bool> lane_full_;      // per receiver: this worker waits for it
+    unsigned full_lanes_ = 0;
+};
+
+}  // namespace wshub::hub

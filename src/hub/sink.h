@@ -1,0 +1,36 @@
+// What the hub asks of whoever owns its members' sockets. The hub decides
+// who gets what; the sink queues it (applying the member's budget and
+// --overflow, hub/overflow.h) and reads or writes sockets.
+#pragma once
+
+#include "hub/delivery.h"
+#include "hub/frame.h"
+#include "hub/gate.h"
+#include "hub/member.h"
+
+namespace wshub::hub {
+
+class Sink {
+public:
+    // A message for a member of this worker. `gate` is its publisher's
+    // (--overflow block), or null when nobody can be slowed down.
+    virtual void deliver(Member& m, Frame* frame, Gate* gate, Audience audience) = 0;
+    // The open member of this worker with this id, or null.
+    virtual Member* find(MemberId id) noexcept = 0;
+    // A publisher of this worker that was held back may be read again.
+    virtual void resume(MemberId publisher) = 0;
+
+protected:
+    ~Sink() = default;
+};
+
+// Thread-safe: makes a worker's loop run a pass soon (it has an inbox to take).
+class Waker {
+public:
+    virtual void wake() noexcept = 0;
+
+protected:
+    ~Waker() = default;
+};
+
+}  // namespace wshub::hub
