@@ -2,7 +2,7 @@
 
 #include <iterator>
 
-#include "auth/jwt.h"
+#include "auth/jwt_error.h"
 
 namespace wshub::metrics {
 
