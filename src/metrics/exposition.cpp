@@ -132,7 +132,7 @@ std::string render(const std::vector<const WorkerCounters*>& workers, const Gaug
     w.header("wshub_connections_closed_total", "counter",
              "WebSocket connections ended, by the close code sent or answered (none: no close frame).");
     for (size_t b = 0; b < size_t(CloseBucket::count_); ++b)
-        w.sample("wshub_connections_closed_total", "code", close_label(CloseBucket(b)),
+        w.sample("wshub_connections_closed_total", "code", kCloseLabels[b],
                  w.sum([b](const WorkerCounters& c) -> const Counter& { return c.closed[b]; }));
 
     w.counter("wshub_messages_received_total", "Data messages received from clients.",
@@ -153,7 +153,7 @@ std::string render(const std::vector<const WorkerCounters*>& workers, const Gaug
 
     w.header("wshub_messages_dropped_total", "counter", "Messages discarded for one member, by reason.");
     for (size_t d = 0; d < size_t(Drop::count_); ++d)
-        w.sample("wshub_messages_dropped_total", "reason", drop_label(Drop(d)),
+        w.sample("wshub_messages_dropped_total", "reason", kDropLabels[d],
                  w.sum([d](const WorkerCounters& c) -> const Counter& { return c.dropped[d]; }));
 
     w.counter("wshub_slow_consumer_closes_total", "Members closed with 1008 because their send queue was full.",
@@ -169,13 +169,13 @@ std::string render(const std::vector<const WorkerCounters*>& workers, const Gaug
     w.header("wshub_joins_forbidden_total", "counter",
              "Room joins refused by the token's rooms claim or a room password.");
     for (size_t r = 0; r < size_t(JoinRefusal::count_); ++r)
-        w.sample("wshub_joins_forbidden_total", "reason", join_refusal_label(JoinRefusal(r)),
+        w.sample("wshub_joins_forbidden_total", "reason", kJoinRefusalLabels[r],
                  w.sum([r](const WorkerCounters& c) -> const Counter& { return c.joins_forbidden[r]; }));
     w.counter("wshub_rate_limited_total", "Connections closed with 1008 for sending over --max-msg-rate.",
               [](const WorkerCounters& c) -> const Counter& { return c.rate_limited; });
     w.header("wshub_publish_requests_total", "counter", "POST /publish requests, by the status answered.");
     for (size_t s = 0; s < size_t(PublishStatus::count_); ++s)
-        w.sample("wshub_publish_requests_total", "code", publish_status_label(PublishStatus(s)),
+        w.sample("wshub_publish_requests_total", "code", kPublishStatusLabels[s],
                  w.sum([s](const WorkerCounters& c) -> const Counter& { return c.publish_requests[s]; }));
     append_process_metrics(out);
     return out;
