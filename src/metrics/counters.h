@@ -84,6 +84,8 @@ PublishStatus publish_status(int status) noexcept;  // s500 for a status not lis
 #undef WSHUB_METRICS_ENUMERATOR
 #undef WSHUB_METRICS_LABEL
 
+// Every member is a metric, exposed by exactly one row of the table in
+// metrics/families.cpp; the build fails while a member has no row.
 struct WorkerCounters {
     Counter accepted;  // TCP connections accepted
     Counter upgraded;  // WebSocket connections opened (101 sent)
