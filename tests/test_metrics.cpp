@@ -94,3 +94,43 @@ TEST(metrics_text_format_shape) {
     }
     CHECK_GE(families, 15);
 }
+
+TEST(metrics_close_codes_map_to_their_labels) {
+    // Each code counted apart lands in the bucket labelled with it.
+    size_t codes = 0;
+    for (size_t b = 0; b < kCloseLabels.size(); ++b) {
+        const std::string label = kCloseLabels[b];
+        if (label == "none" || label == "other") continue;
+        ++codes;
+        CHECK_EQ(size_t(close_bucket(uint16_t(std::stoi(label)))), b);
+    }
+    CHECK_EQ(codes, size_t(8));
+    CHECK_EQ(std::string(kCloseLabels[size_t(close_bucket(0))]), "none");
+    CHECK_EQ(std::string(kCloseLabels[size_t(close_bucket(1005))]), "none");
+    CHECK_EQ(std::string(kCloseLabels[size_t(close_bucket(1006))]), "none");
+    CHECK_EQ(std::string(kCloseLabels[size_t(close_bucket(1004))]), "other");
+    CHECK_EQ(std::string(kCloseLabels[size_t(close_bucket(4000))]), "other");
+}
+
+TEST(metrics_publish_statuses_map_to_their_labels) {
+    for (size_t s = 0; s < kPublishStatusLabels.size(); ++s)
+        CHECK_EQ(size_t(publish_status(std::stoi(kPublishStatusLabels[s]))), s);
+    CHECK(publish_status(418) == PublishStatus::s500);
+    CHECK(publish_status(204) == PublishStatus::s500);
+    CHECK_EQ(std::string(kPublishStatusLabels[size_t(PublishStatus::s413)]), "413");
+}
+
+TEST(metrics_reason_labels) {
+    CHECK_EQ(std::string(reject_label(Reject::max_conns_per_ip)), "max_conns_per_ip");
+    CHECK_EQ(std::string(reject_label(Reject::draining)), "draining");
+    CHECK_EQ(std::string(reject_label(Reject::count_)), "unknown");
+    CHECK_EQ(std::string(kDropLabels[size_t(Drop::block_timeout)]), "block_timeout");
+    CHECK_EQ(std::string(kJoinRefusalLabels[size_t(JoinRefusal::password)]), "password");
+    // Reason 0 is "no token at all"; the rest are the verifier's verdicts.
+    CHECK_EQ(kAuthFailureReasons, size_t(wshub::auth::JwtError::count_));
+    CHECK_EQ(std::string(auth_failure_label(0)), "missing");
+    for (size_t r = 1; r < kAuthFailureReasons; ++r)
+        CHECK_EQ(std::string(auth_failure_label(r)), wshub::auth::jwt_error_label(wshub::auth::JwtError(r)));
+    CHECK_EQ(std::string(auth_failure_label(size_t(wshub::auth::JwtError::expired))), "expired");
+    CHECK_EQ(std::string(auth_failure_label(kAuthFailureReasons)), "unknown");
+}

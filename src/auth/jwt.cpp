@@ -13,24 +13,6 @@
 
 namespace wshub::auth {
 
-const char* jwt_error_label(JwtError e) noexcept {
-    switch (e) {
-        case JwtError::none: return "none";
-        case JwtError::too_large: return "too_large";
-        case JwtError::malformed: return "malformed";
-        case JwtError::not_object: return "not_object";
-        case JwtError::bad_alg: return "bad_alg";
-        case JwtError::bad_signature: return "bad_signature";
-        case JwtError::expired: return "expired";
-        case JwtError::not_yet_valid: return "not_yet_valid";
-        case JwtError::wrong_issuer: return "wrong_issuer";
-        case JwtError::wrong_audience: return "wrong_audience";
-        case JwtError::bad_claims: return "bad_claims";
-        case JwtError::count_: break;
-    }
-    return "unknown";
-}
-
 namespace {
 
 // Headers and claim sets are small and flat; tighter limits than the json

@@ -9,26 +9,9 @@
 #include <string_view>
 #include <vector>
 
+#include "auth/jwt_error.h"
+
 namespace wshub::auth {
-
-// Why a token was refused; the labels double as metric label values.
-enum class JwtError : uint8_t {
-    none,
-    too_large,       // longer than kMaxTokenBytes; nothing was decoded
-    malformed,       // not three base64url segments, header or payload not JSON, `crit` present
-    not_object,      // header or payload is JSON but not an object
-    bad_alg,         // header `alg` is not exactly "HS256" ("none", "HS512", "hs256" included)
-    bad_signature,   // signature not 32 bytes or not the HMAC of "header.payload"
-    expired,         // now_s >= exp + leeway
-    not_yet_valid,   // now_s + leeway < nbf
-    wrong_issuer,    // issuer required, `iss` missing or different
-    wrong_audience,  // audience required, `aud` missing, or not it / not containing it
-    bad_claims,      // a registered or wshub claim of the wrong JSON type
-    count_,
-};
-
-// "none", "too_large", "malformed", ...: the enumerator's name.
-const char* jwt_error_label(JwtError e) noexcept;
 
 constexpr size_t kMaxTokenBytes = 4096;
 

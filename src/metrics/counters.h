@@ -3,54 +3,89 @@
 // /metrics, which sums the workers' values. Nothing here ever blocks a worker.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 
+#include "auth/jwt_error.h"
 #include "metrics/counter.h"
 #include "metrics/histogram.h"
 
 namespace wshub::metrics {
 
+// Each reason or status set below is one X-macro list that defines the enum
+// and its metric labels together, so an enumerator and its label are one edit.
+#define WSHUB_METRICS_ENUMERATOR(name) name,
+#define WSHUB_METRICS_LABEL(name) #name,
+
 // Why a connection was refused before the upgrade.
-enum class Reject : uint8_t {
-    malformed,          // 400: request syntax, bare LF
-    header_too_large,   // 431
-    method,             // 405
-    not_found,          // 404
-    bad_upgrade,        // 400: HTTP/1.0, Host, Upgrade, Connection, key
-    bad_version,        // 426
-    max_conns,          // 503
-    max_conns_per_ip,   // 429
-    refused_by_mode,    // the route's mode refused it (raw: room full, too many rooms, bad room, forbidden)
-    origin,             // 403: Origin not allowed, or missing under --require-origin
-    unauthorized,       // 401: no valid token on an ,auth route
-    handshake_timeout,  // closed without an answer
-    draining,           // 503: an upgrade (or /publish) completed while the server drains
-    count_
-};
-const char* reject_label(Reject r) noexcept;
+#define WSHUB_REJECT_REASONS(X)                                                                                    \
+    X(malformed)         /* 400: request syntax, bare LF */                                                        \
+    X(header_too_large)  /* 431 */                                                                                 \
+    X(method)            /* 405 */                                                                                 \
+    X(not_found)         /* 404 */                                                                                 \
+    X(bad_upgrade)       /* 400: HTTP/1.0, Host, Upgrade, Connection, key */                                       \
+    X(bad_version)       /* 426 */                                                                                 \
+    X(max_conns)         /* 503 */                                                                                 \
+    X(max_conns_per_ip)  /* 429 */                                                                                 \
+    X(refused_by_mode)   /* the route's mode refused it (raw: room full, too many rooms, bad room, forbidden) */   \
+    X(origin)            /* 403: Origin not allowed, or missing under --require-origin */                          \
+    X(unauthorized)      /* 401: no valid token on an ,auth route */                                               \
+    X(handshake_timeout) /* closed without an answer */                                                            \
+    X(draining)          /* 503: an upgrade (or /publish) completed while the server drains */
+enum class Reject : uint8_t { WSHUB_REJECT_REASONS(WSHUB_METRICS_ENUMERATOR) count_ };
+inline constexpr std::array kRejectLabels{WSHUB_REJECT_REASONS(WSHUB_METRICS_LABEL)};
+constexpr const char* reject_label(Reject r) noexcept {
+    return r < Reject::count_ ? kRejectLabels[size_t(r)] : "unknown";
+}
 
-// Close codes worth telling apart; the rest are "other".
-enum class CloseBucket : uint8_t { c1000, c1001, c1002, c1003, c1007, c1008, c1009, c1011, none, other, count_ };
+// Close codes worth telling apart: X(code) is the bucket c<code>, labelled
+// "<code>", and close_bucket's case for it. After them come `none` (no close
+// frame: 0, 1005, 1006) and `other` (any code not listed).
+#define WSHUB_CLOSE_CODES(X) X(1000) X(1001) X(1002) X(1003) X(1007) X(1008) X(1009) X(1011)
+#define WSHUB_CLOSE_BUCKET(code) c##code,
+enum class CloseBucket : uint8_t { WSHUB_CLOSE_CODES(WSHUB_CLOSE_BUCKET) none, other, count_ };
+#undef WSHUB_CLOSE_BUCKET
+inline constexpr std::array kCloseLabels{WSHUB_CLOSE_CODES(WSHUB_METRICS_LABEL) "none", "other"};
 CloseBucket close_bucket(uint16_t code) noexcept;
-const char* close_label(CloseBucket b) noexcept;
 
-enum class Drop : uint8_t { queue_full, block_timeout, count_ };
-const char* drop_label(Drop d) noexcept;
+// Why a message was discarded for one member.
+#define WSHUB_DROP_REASONS(X) X(queue_full) X(block_timeout)
+enum class Drop : uint8_t { WSHUB_DROP_REASONS(WSHUB_METRICS_ENUMERATOR) count_ };
+inline constexpr std::array kDropLabels{WSHUB_DROP_REASONS(WSHUB_METRICS_LABEL)};
 
-// Why a token was refused: auth::JwtError's values, with `none` standing
-// for "no token at all".
-constexpr size_t kAuthFailureReasons = 11;
-const char* auth_failure_label(size_t reason) noexcept;
+// Why a token was refused, indexed by auth::JwtError: its labels, with
+// "missing" (no token at all, counted as reason 0) where none stands.
+static_assert(size_t(auth::JwtError::none) == 0);
+inline constexpr std::array kAuthFailureLabels = [] {
+    std::array labels = auth::kJwtErrorLabels;
+    labels[size_t(auth::JwtError::none)] = "missing";
+    return labels;
+}();
+constexpr size_t kAuthFailureReasons = kAuthFailureLabels.size();
+constexpr const char* auth_failure_label(size_t reason) noexcept {
+    return reason < kAuthFailureReasons ? kAuthFailureLabels[reason] : "unknown";
+}
 
-enum class JoinRefusal : uint8_t { rooms_claim, password, count_ };
-const char* join_refusal_label(JoinRefusal r) noexcept;
+// Why a room join was refused.
+#define WSHUB_JOIN_REFUSALS(X) X(rooms_claim) X(password)
+enum class JoinRefusal : uint8_t { WSHUB_JOIN_REFUSALS(WSHUB_METRICS_ENUMERATOR) count_ };
+inline constexpr std::array kJoinRefusalLabels{WSHUB_JOIN_REFUSALS(WSHUB_METRICS_LABEL)};
 
-// POST /publish answers, by status (the statuses it can answer).
-enum class PublishStatus : uint8_t { s200, s400, s401, s403, s405, s411, s413, s500, s503, count_ };
+// POST /publish answers, by status (the statuses it can answer): X(status) is
+// s<status>, labelled "<status>", and publish_status's case for it.
+#define WSHUB_PUBLISH_STATUSES(X) X(200) X(400) X(401) X(403) X(405) X(411) X(413) X(500) X(503)
+#define WSHUB_PUBLISH_STATUS(status) s##status,
+enum class PublishStatus : uint8_t { WSHUB_PUBLISH_STATUSES(WSHUB_PUBLISH_STATUS) count_ };
+#undef WSHUB_PUBLISH_STATUS
+inline constexpr std::array kPublishStatusLabels{WSHUB_PUBLISH_STATUSES(WSHUB_METRICS_LABEL)};
 PublishStatus publish_status(int status) noexcept;  // s500 for a status not listed
-const char* publish_status_label(PublishStatus s) noexcept;
 
+#undef WSHUB_METRICS_ENUMERATOR
+#undef WSHUB_METRICS_LABEL
+
+// Every member is a metric, exposed by exactly one row of the table in
+// metrics/families.cpp; the build fails while a member has no row.
 struct WorkerCounters {
     Counter accepted;  // TCP connections accepted
     Counter upgraded;  // WebSocket connections opened (101 sent)

@@ -7,14 +7,9 @@
 #include <vector>
 
 #include "metrics/counters.h"
+#include "metrics/families.h"
 
 namespace wshub::metrics {
-
-struct Gauges {
-    uint64_t connections = 0;  // open WebSocket connections
-    uint64_t rooms = 0;
-    unsigned workers = 0;
-};
 
 constexpr const char* kContentType = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -22,6 +17,7 @@ constexpr const char* kContentType = "text/plain; version=0.0.4; charset=utf-8";
 // 2500000 -> "2.5", 10000000 -> "10". Exact, unlike a double's shortest form.
 std::string format_seconds(uint64_t us);
 
+// Every family of metrics/families.h in its order, then the process_* ones.
 std::string render(const std::vector<const WorkerCounters*>& workers, const Gauges& gauges);
 
 }  // namespace wshub::metrics
