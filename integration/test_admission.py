@@ -16,41 +16,26 @@ import urllib.request
 
 import pytest
 
-import hubutil
-import jwtmint
-from conftest import free_port, run_wshub
-from hubutil import T, run
-from hubutil2 import recv_json, send_json
-from jwtmint import (
+from wshub_test import T, jwt
+from wshub_test.admission import (
     RATE_LIMITED,
-    Minter,
     assert_401,
-    attempt,
     auth_failure,
     bearer,
     closed,
     expect_deltas,
     joins_forbidden,
+    refused,
     rejected,
     snapshot,
+    upgrade_ok,
 )
-from wsraw import OP_CLOSE, OP_PING, OP_PONG, OP_TEXT, build_frame, http_exchange, upgrade_request
-
-
-def upgrade_ok(server, path, headers=(), protocols=None):
-    resp, c = attempt(server, path, headers=headers, protocols=protocols)
-    assert resp.status == 101, f"{path} {headers}: wanted 101, got {resp!r}"
-    return c
-
-
-def refused(server, path, status, headers=(), body=None):
-    resp, c = attempt(server, path, headers=headers)
-    if c is not None:
-        c.close()
-    assert resp.status == status, f"{path} {headers}: wanted {status}, got {resp!r}"
-    if body is not None:
-        assert body.encode() in resp.body, f"{path} {headers}: body {resp.body!r} lacks {body!r}"
-    return resp
+from wshub_test.binary import assert_startup_error, run_wshub
+from wshub_test.client import http_exchange, upgrade_attempt
+from wshub_test.frames import OP_CLOSE, OP_PING, OP_PONG, OP_TEXT, build_frame
+from wshub_test.httpmsg import upgrade_request
+from wshub_test.jwt import Minter
+from wshub_test.wslib import open_json, recv_json, request, run, send_json
 
 
 def pw_path(*rooms, password=None, route="/raw"):
@@ -58,18 +43,6 @@ def pw_path(*rooms, password=None, route="/raw"):
     if password is not None:
         q.append(("room_password", password))
     return route + ("?" + urllib.parse.urlencode(q, quote_via=urllib.parse.quote) if q else "")
-
-
-async def jopen(stack, server, path="/ws", headers=None):
-    ws = await stack.enter_async_context(hubutil.connect(server, path, extra_headers=headers))
-    welcome = await recv_json(ws)
-    assert welcome["type"] == "welcome", welcome
-    return ws, welcome
-
-
-async def request(ws, msg):
-    await send_json(ws, msg)
-    return await recv_json(ws)
 
 
 # ======================================================== room passwords
@@ -117,8 +90,8 @@ def test_room_password_json(wshub):
 
     async def main():
         async with contextlib.AsyncExitStack() as st:
-            a, _ = await jopen(st, server)
-            b, wb = await jopen(st, server)
+            a, _ = await open_json(st, server)
+            b, wb = await open_json(st, server)
             for i, extra in enumerate(({}, {"password": "wrong"}, {"password": "hunter2"}, {"password": ""})):
                 got = await request(a, {"type": "join", "room": "vip", "ref": i, **extra})
                 assert got["type"] == "error" and got["code"] == "forbidden" and got["ref"] == i, (extra, got)
@@ -162,7 +135,7 @@ def test_room_password_file(wshub, tmp_path):
 
     async def main():
         async with contextlib.AsyncExitStack() as st:
-            ws, _ = await jopen(st, server)
+            ws, _ = await open_json(st, server)
             got = await request(ws, {"type": "join", "room": "club", "password": "p@ss&w=rd"})
             assert got["type"] == "joined", got
             got = await request(ws, {"type": "join", "room": "vip", "password": "s3cret!"})
@@ -309,7 +282,7 @@ def test_origin_checked_before_token(wshub, tmp_path):
     good = Minter("origin-order-secret").token()
     refused(server, "/p", 403, headers=[("Origin", "https://evil.test"), bearer(good)], body="origin not allowed")
     expect_deltas(server, before, {rejected("origin"): 2})
-    resp, _ = attempt(server, "/p", headers=[("Origin", "https://app.example.com")])
+    resp, _ = upgrade_attempt(server, "/p", headers=[("Origin", "https://app.example.com")])
     assert_401(resp, "missing", False)
     upgrade_ok(server, "/p", headers=[("Origin", "https://app.example.com"), bearer(good)]).close_cleanly()
     expect_deltas(server, before, {rejected("origin"): 2, rejected("unauthorized"): 1, auth_failure("missing"): 1})
@@ -508,21 +481,6 @@ def test_no_rate_limit_by_default(wshub):
 
 
 # ======================================================== startup errors
-def assert_startup_error(args, words, env=None, secret=None):
-    args = ["--listen", f"127.0.0.1:{free_port()}", *args]
-    try:
-        r = run_wshub(*args, env=env, timeout=3)
-    except Exception as e:  # subprocess.TimeoutExpired: it started
-        pytest.fail(f"{args} {env}: did not exit ({e!r}); wanted exit 2")
-    assert r.returncode == 2, f"{args} {env}: exit {r.returncode}, stderr {r.stderr!r}"
-    lines = r.stderr.splitlines()
-    assert len(lines) == 1 and r.stderr.endswith("\n"), f"{args} {env}: wanted one line, got {r.stderr!r}"
-    assert any(w.lower() in lines[0].lower() for w in words), f"{lines[0]!r} names none of {words}"
-    if secret:
-        assert secret not in r.stderr + r.stdout, f"the secret is printed: {r.stderr!r}"
-    return lines[0]
-
-
 BAD_ORIGINS = ["example.com", "https://example.com/", "https://example.com/path", "https://user@example.com",
                "HTTPS://example.com", "https://a.*.example.com", "https://example.com?x=1", "*",
                "https://*", "https://", "", "https://example.com#f", "https://*example.com"]
@@ -576,8 +534,8 @@ def test_secrets_never_in_logs(wshub, tmp_path, log_format):
                    "--log-format", log_format, "--log-level", "debug")
     m = Minter(secret)
     good = [m.token(sub=f"user{i}") for i in range(6)]
-    bad = [jwtmint.mint(m.claims(sub="bad0"), secret + "x"), m.token(sub="bad1", exp=Minter.now() - 3600),
-           jwtmint.mint(m.claims(sub="bad2"), secret, header={"alg": "none"}), m.token(sub="bad3", rooms="x"),
+    bad = [jwt.mint(m.claims(sub="bad0"), secret + "x"), m.token(sub="bad1", exp=Minter.now() - 3600),
+           jwt.mint(m.claims(sub="bad2"), secret, header={"alg": "none"}), m.token(sub="bad3", rooms="x"),
            m.token(sub="bad4", nbf=Minter.now() + 3600), "garbage-token-" + os.urandom(8).hex()]
     tokens = good + bad
     before = snapshot(server)
@@ -594,11 +552,11 @@ def test_secrets_never_in_logs(wshub, tmp_path, log_format):
     for i, b in enumerate(bad):
         kind = i % 3
         if kind == 0:
-            resp, _ = attempt(server, "/p", headers=[bearer(b)])
+            resp, _ = upgrade_attempt(server, "/p", headers=[bearer(b)])
         elif kind == 1:
-            resp, _ = attempt(server, "/p", protocols=["wshub", "bearer." + b])
+            resp, _ = upgrade_attempt(server, "/p", protocols=["wshub", "bearer." + b])
         else:
-            resp, _ = attempt(server, "/r?room=vip&token=" + b)
+            resp, _ = upgrade_attempt(server, "/r?room=vip&token=" + b)
         assert resp.status == 401, resp
     # a good token, a wrong password; a token in a URL refused for other reasons
     refused(server, pw_path("vip", password=wrong_pws[0], route="/r") + "&token=" + good[4], 403)
@@ -611,11 +569,11 @@ def test_secrets_never_in_logs(wshub, tmp_path, log_format):
 
     async def main():
         async with contextlib.AsyncExitStack() as st:
-            ws, _ = await jopen(st, server)
+            ws, _ = await open_json(st, server)
             for pw, want in ((wrong_pws[0], "error"), (file_pw, "joined")):
                 got = await request(ws, {"type": "join", "room": "vip", "password": pw})
                 assert got["type"] == want, got
-            ws2, _ = await jopen(st, server, "/p", headers={"Authorization": "Bearer " + good[0]})
+            ws2, _ = await open_json(st, server, "/p", headers={"Authorization": "Bearer " + good[0]})
             got = await request(ws2, {"type": "join", "room": "club", "password": wrong_pws[1]})
             assert got["type"] == "error", got
 

@@ -3,11 +3,12 @@ be mistaken for a slow consumer: the server writes what it has queued before
 it judges a member's queue full."""
 
 import asyncio
-import urllib.request
 
 import websockets
 
-from wsraw import RawClient, build_frame
+from wshub_test.client import RawClient
+from wshub_test.frames import build_frame
+from wshub_test.metrics import fetch
 
 
 def test_burst_over_the_message_budget_reaches_fast_readers(wshub):
@@ -30,8 +31,7 @@ def test_burst_over_the_message_budget_reaches_fast_readers(wshub):
             await m.close()
 
     asyncio.run(run())
-    with urllib.request.urlopen(f"http://{s.host}:{s.port}/metrics", timeout=3) as r:
-        text = r.read().decode()
+    text = fetch(s.host, s.port)
     assert "wshub_slow_consumer_closes_total 0\n" in text
 
 

@@ -7,15 +7,12 @@ import time
 
 import pytest
 
-from hubutil import (
-    churn_cycle,
-    in_batches,
-    raw_member,
-    room_path,
-    stable_fd_count,
-    wait_fds_at_most,
-)
-from wsraw import OP_TEXT, http_exchange, open_ws, upgrade_request
+from wshub_test.churn import churn_cycle, in_batches
+from wshub_test.client import http_exchange, open_ws, upgrade_attempt
+from wshub_test.frames import OP_TEXT
+from wshub_test.httpmsg import upgrade_request
+from wshub_test.members import member, room_path
+from wshub_test.proc import stable_fd_count, wait_fds_at_most
 
 
 def refusal(server, path):
@@ -39,20 +36,12 @@ def join_eventually(server, path, timeout=3.0):
     503 answers in between are retried."""
     deadline = time.monotonic() + timeout
     while True:
-        c = raw_member_or_none(server, path)
+        resp, c = upgrade_attempt(server, path)
         if c is not None:
             return c
+        assert resp.status == 503, f"{path}: got {resp!r}, want 101 or 503"
         assert time.monotonic() < deadline, f"{path}: still refused with 503 {timeout}s after a slot was freed"
         time.sleep(0.02)
-
-
-def raw_member_or_none(server, path):
-    try:
-        return raw_member(server, path=path)
-    except AssertionError as e:
-        if "expected 101, got HttpResponse(b'HTTP/1.1 503" in str(e):
-            return None
-        raise
 
 
 # ------------------------------------------------------------- --max-conns
@@ -99,18 +88,18 @@ def test_a_client_close_frees_its_slot_while_the_client_still_holds_tcp(wshub):
 # -------------------------------------------------------- --max-room-conns
 def test_max_room_conns_full_room_refused_other_rooms_fine(wshub):
     server = wshub("--max-room-conns", "2")
-    x1 = raw_member(server, "x")
-    x2 = raw_member(server, "x")
+    x1 = member(server, "x")
+    x2 = member(server, "x")
     held = [x1, x2]
     try:
         assert_refused(server, room_path("x"), 503, "room is full")
         assert_refused(server, room_path("x"), 503, "room is full")
-        y1 = raw_member(server, "y")
+        y1 = member(server, "y")
         held.append(y1)
         # Room y has a free slot but x is full: refused, and it must not keep
         # the slot it may have taken in y.
         assert_refused(server, room_path("y", "x"), 503, "room is full")
-        y2 = raw_member(server, "y")
+        y2 = member(server, "y")
         held.append(y2)
         assert_refused(server, room_path("y"), 503, "room is full")
         # x1 leaves: x has a slot again, once.
@@ -135,12 +124,12 @@ def test_max_room_conns_full_room_refused_other_rooms_fine(wshub):
 
 def test_max_room_conns_applies_to_the_default_lobby(wshub):
     server = wshub("--max-room-conns", "2")
-    a = raw_member(server, path="/raw")
-    b = raw_member(server, path="/raw?room=lobby")
+    a = member(server, path="/raw")
+    b = member(server, path="/raw?room=lobby")
     try:
         assert_refused(server, "/raw", 503, "room is full")
         assert_refused(server, "/raw?room=lobby", 503, "room is full")
-        raw_member(server, "not-lobby").close()
+        member(server, "not-lobby").close()
     finally:
         a.close()
         b.close()
@@ -152,8 +141,8 @@ def test_max_rooms_per_conn(wshub):
     server = wshub("--max-rooms-per-conn", "2", "--max-room-conns", "1")
     assert_refused(server, room_path("a", "b", "c"), 400)
     assert_refused(server, room_path("a", "b", "c", "d", "e"), 400)
-    ab = raw_member(server, "a", "b")
-    c = raw_member(server, "c")
+    ab = member(server, "a", "b")
+    c = member(server, "c")
     try:
         ab.send_text("to a and b")
         assert_refused(server, room_path("a"), 503, "room is full")
@@ -166,7 +155,7 @@ def test_max_rooms_per_conn_default_is_16(wshub):
     server = wshub()
     rooms = [f"r{i}" for i in range(17)]
     assert_refused(server, room_path(*rooms), 400)
-    c = raw_member(server, *rooms[:16])
+    c = member(server, *rooms[:16])
     c.close_cleanly()
 
 
@@ -196,7 +185,7 @@ def test_bad_room_name_is_400(wshub, query):
     server = wshub("--max-room-conns", "1")
     assert_refused(server, "/raw?" + query, 400)
     # Nothing was kept: room "ok" (cap 1) is free, and the server is fine.
-    c = raw_member(server, "ok")
+    c = member(server, "ok")
     c.close_cleanly()
 
 
@@ -212,8 +201,8 @@ GOOD_NAMES = [
 @pytest.mark.parametrize("query,name", GOOD_NAMES)
 def test_room_name_limits_accepted(wshub, query, name):
     server = wshub()
-    a = raw_member(server, path="/raw?" + query)
-    b = raw_member(server, name)  # the same room, spelled by room_path
+    a = member(server, path="/raw?" + query)
+    b = member(server, name)  # the same room, spelled by room_path
     try:
         a.send_text("same room")
         b.expect_message(OP_TEXT, "same room")
@@ -257,11 +246,11 @@ def test_churn_releases_every_fd_and_room_slot(wshub):
 
     # Every room slot came back: one connection takes all 100 shared rooms,
     # twenty take the 2,000 own rooms (cap 1: a leaked slot is a 503).
-    holders = [raw_member(server, path=room_path(*(f"c{j}" for j in range(BATCH))))]
+    holders = [member(server, path=room_path(*(f"c{j}" for j in range(BATCH))))]
     try:
         for k in range(CYCLES // 100):
             rooms = [f"u{i}" for i in range(k * 100, (k + 1) * 100)]
-            holders.append(raw_member(server, path=room_path(*rooms)))
+            holders.append(member(server, path=room_path(*rooms)))
         assert_refused(server, room_path("c5"), 503, "room is full")
         assert_refused(server, room_path("u1234"), 503, "room is full")
     finally:

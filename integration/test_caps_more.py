@@ -13,25 +13,21 @@ import json
 import socket
 import time
 
-from conftest import fd_count
-from hubutil import (
-    T,
-    churn_cycle,
-    connect,
-    in_batches,
-    room_path,
-    stable_fd_count,
-    wait_fds_at_most,
-)
-from hubutil2 import member, quiet, recv_json, send_json, try_upgrade
-from wsraw import OP_TEXT
+from wshub_test import T
+from wshub_test.churn import churn_cycle, in_batches
+from wshub_test.client import upgrade_attempt
+from wshub_test.frames import OP_TEXT
+from wshub_test.members import member, room_path
+from wshub_test.proc import fd_count, stable_fd_count, wait_fds_at_most
+from wshub_test.wslib import assert_quiet, open_json, recv_json, send_json
 
 A1, A2, A3 = "127.0.0.1", "127.0.0.2", "127.0.0.3"
 
 
 # ------------------------------------------------------ --max-conns-per-ip
 def refused(server, path, source, status=429):
-    got, resp, c = try_upgrade(server, path, source)
+    resp, c = upgrade_attempt(server, path, source=source)
+    got = resp.status
     if c is not None:
         c.close()
     assert got == status, f"{path} from {source}: got {got}, want {status} ({resp!r})"
@@ -42,7 +38,8 @@ def refused(server, path, source, status=429):
 
 
 def opened(server, path, source):
-    got, resp, c = try_upgrade(server, path, source)
+    resp, c = upgrade_attempt(server, path, source=source)
+    got = resp.status
     assert got == 101, f"{path} from {source}: got {got} {resp.body!r}, want 101"
     return c
 
@@ -53,7 +50,8 @@ def opened_eventually(server, path, source, timeout=3.0):
     checked first, and its slot comes back at the same moment)."""
     deadline = time.monotonic() + timeout
     while True:
-        got, resp, c = try_upgrade(server, path, source)
+        resp, c = upgrade_attempt(server, path, source=source)
+        got = resp.status
         if got == 101:
             return c
         assert got in (429, 503), f"{path} from {source}: got {got} {resp!r}"
@@ -243,10 +241,8 @@ class JClient:
         return f"JClient(id={self.id}, worker={self.worker}, slot={self.slot})"
 
 
-async def open_json(stack, server):
-    ws = await stack.enter_async_context(connect(server, "/ws"))
-    welcome = await recv_json(ws)
-    assert welcome["type"] == "welcome", welcome
+async def open_jclient(stack, server):
+    ws, welcome = await open_json(stack, server, "/ws")
     return JClient(ws, welcome["id"])
 
 
@@ -255,7 +251,7 @@ async def open_on_both_workers(stack, server, per_worker, limit=64):
     {worker: [clients]} (extra clients stay open)."""
     by = {0: [], 1: []}
     for _ in range(limit):
-        c = await open_json(stack, server)
+        c = await open_jclient(stack, server)
         assert c.worker in by, f"id {c.id}: worker {c.worker} with --workers 2"
         by[c.worker].append(c)
         if all(len(v) >= per_worker for v in by.values()):
@@ -306,8 +302,8 @@ def test_direct_across_workers_live_and_just_closed(wshub):
             await expect_direct(a0, b0, '"back"')
             await send_json(a0.ws, direct(a1.id, '"same worker"'))
             await expect_direct(a1, a0, '"same worker"')
-            await quiet(a0.ws)
-            await quiet(b0.ws)
+            await assert_quiet([a0.ws], 0.25)
+            await assert_quiet([b0.ws], 0.25)
 
             # Closed with a close handshake: once it is done, a direct to it
             # from either worker is refused at once.
@@ -343,7 +339,7 @@ def test_direct_across_workers_live_and_just_closed(wshub):
                 await send_json(b0.ws, direct(c.id, '"hi new"'))
                 await expect_direct(c, b0, '"hi new"')
             for c in (a0, b0, *new):
-                await quiet(c.ws, 0.1)
+                await assert_quiet([c.ws], 0.1)
 
     asyncio.run(asyncio.wait_for(main(), 30))
 

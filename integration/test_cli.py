@@ -8,9 +8,10 @@ import time
 
 import pytest
 
-import wsraw
-from conftest import free_port, run_wshub
-from wsraw import OP_TEXT, RawClient, assert_alive, http_exchange, open_ws, upgrade_request
+from wshub_test.binary import free_port, run_wshub
+from wshub_test.client import RawClient, assert_alive, http_exchange, open_ws
+from wshub_test.frames import OP_BINARY, OP_TEXT, build_frame
+from wshub_test.httpmsg import upgrade_request
 
 # flag -> acceptable spellings of its default in --help (None: only the flag
 # itself must appear, plus the word "default" somewhere in its entry)
@@ -154,8 +155,8 @@ def test_size_mebibytes(wshub):
     server = wshub("--max-message", "1M")
     with open_ws(server) as c:
         c.send_binary(b"m" * (1 << 20))
-        c.expect_message(wsraw.OP_BINARY, b"m" * (1 << 20))
-        c.send(wsraw.build_frame(wsraw.OP_BINARY, b"", length=(1 << 20) + 1))
+        c.expect_message(OP_BINARY, b"m" * (1 << 20))
+        c.send(build_frame(OP_BINARY, b"", length=(1 << 20) + 1))
         c.expect_close(1009)
 
 

@@ -3,7 +3,7 @@
 import os
 import subprocess
 
-from conftest import REPO
+from wshub_test.binary import REPO
 
 
 def test_make_install_into_destdir(tmp_path):

@@ -16,52 +16,15 @@ import time
 import pytest
 import websockets
 
-import hubutil
-from hubutil import T, run  # T: seconds, bound for every single network wait
+from wshub_test import T, wslib  # T: seconds, bound for every single network wait
+from wshub_test.wslib import assert_quiet, join, open_json, recv_json, recv_text, request, run, send_json
 
 QUIET = 0.25  # seconds of silence that count as "nothing was sent"
 ROUTE = "/ws"  # the default json route
 
 
 def connect(server, path=ROUTE, **kw):
-    return hubutil.connect(server, path, **kw)
-
-
-async def recv_text(ws):
-    msg = await asyncio.wait_for(ws.recv(), T)
-    assert isinstance(msg, str), f"expected a text frame, got {msg!r}"
-    return msg
-
-
-async def recv_json(ws):
-    text = await recv_text(ws)
-    obj = json.loads(text)
-    assert isinstance(obj, dict), text
-    return obj
-
-
-async def send(ws, msg):
-    if not isinstance(msg, (str, bytes)):
-        msg = json.dumps(msg)
-    await asyncio.wait_for(ws.send(msg), T)
-
-
-async def request(ws, msg):
-    """Sends a request and returns the parsed reply."""
-    await send(ws, msg)
-    return await recv_json(ws)
-
-
-async def assert_quiet(*wss, quiet=QUIET):
-    async def one(ws):
-        try:
-            return await asyncio.wait_for(ws.recv(), quiet)
-        except asyncio.TimeoutError:
-            return None
-
-    extra = await asyncio.gather(*(one(ws) for ws in wss))
-    bad = [(i, m) for i, m in enumerate(extra) if m is not None]
-    assert not bad, f"unexpected messages (client index, message): {bad!r}"
+    return wslib.connect(server, path, **kw)
 
 
 async def assert_alive(ws):
@@ -77,9 +40,7 @@ class Client:
 
 
 async def open_client(stack, server, path=ROUTE):
-    ws = await stack.enter_async_context(connect(server, path))
-    welcome = await recv_json(ws)
-    assert welcome["type"] == "welcome", welcome
+    ws, welcome = await open_json(stack, server, path)
     return Client(ws, welcome)
 
 
@@ -87,18 +48,12 @@ async def open_clients(stack, server, n, path=ROUTE):
     return [await open_client(stack, server, path) for _ in range(n)]
 
 
-async def join(c, room, **extra):
-    got = await request(c.ws, {"type": "join", "room": room, **extra})
-    assert got["type"] == "joined" and got["room"] == room, got
-    return got
-
-
 async def join_all(clients, room):
     """Joins one by one (so the counts are exact); everyone already in sees
     each newcomer's presence. Presences from other workers may overtake each
     other, so each client's are compared as a set."""
     for i, c in enumerate(clients):
-        got = await join(c, room)
+        got = await join(c.ws, room)
         assert got["members"] == i + 1, got
     for i, c in enumerate(clients):
         seen = [await recv_json(c.ws) for _ in clients[i + 1:]]
@@ -171,7 +126,7 @@ def test_three_clients_exchange_room_messages(wshub):
             await join_all(clients, "lobby")
             for n, sender in enumerate(clients):
                 data = json.dumps({"n": n, "text": f"hello from {n}"})
-                await send(sender.ws, {"type": "message", "room": "lobby", "data": json.loads(data)})
+                await send_json(sender.ws, {"type": "message", "room": "lobby", "data": json.loads(data)})
                 for other in clients:
                     if other is sender:
                         continue
@@ -181,7 +136,7 @@ def test_three_clients_exchange_room_messages(wshub):
                     assert got["room"] == "lobby" and got["from"] == sender.id
                     assert got["data"] == {"n": n, "text": f"hello from {n}"}
             # The sender never gets its own message without --echo-self.
-            await assert_quiet(*(c.ws for c in clients))
+            await assert_quiet([c.ws for c in clients], QUIET)
 
     run(main())
 
@@ -215,11 +170,11 @@ def test_data_arrives_byte_identical(wshub, data):
             a, b = await open_clients(stack, server, 2)
             await join_all([a, b], "r")
             # Whitespace around the value is not part of it.
-            await send(a.ws, '{"type":"message", "room":"r","data" : \t' + data + ' \n}')
+            await send_json(a.ws, '{"type":"message", "room":"r","data" : \t' + data + ' \n}')
             expect_match(room_message_re('"r"', a.id, data), await recv_text(b.ws))
-            await send(b.ws, '{"data":' + data + ',"to":' + str(a.id) + ',"type":"direct"}')
+            await send_json(b.ws, '{"data":' + data + ',"to":' + str(a.id) + ',"type":"direct"}')
             expect_match(direct_re(b.id, data), await recv_text(a.ws))
-            await assert_quiet(a.ws, b.ws)
+            await assert_quiet([a.ws, b.ws], QUIET)
 
     run(main())
 
@@ -233,7 +188,7 @@ def test_large_data_arrives_byte_identical(wshub):
             a, b = await open_clients(stack, server, 2)
             await join_all([a, b], "big")
             for _ in range(2):  # a second one after the server's buffers were trimmed
-                await send(a.ws, '{"type":"message","room":"big","data":' + data + "}")
+                await send_json(a.ws, '{"type":"message","room":"big","data":' + data + "}")
                 expect_match(room_message_re('"big"', a.id, data), await recv_text(b.ws))
             await assert_alive(a.ws)
 
@@ -247,10 +202,10 @@ def test_echo_self(wshub):
         async with contextlib.AsyncExitStack() as stack:
             a, b = await open_clients(stack, server, 2)
             await join_all([a, b], "r")
-            await send(a.ws, '{"type":"message","room":"r","data":[1, 2]}')
+            await send_json(a.ws, '{"type":"message","room":"r","data":[1, 2]}')
             for c in (a, b):
                 expect_match(room_message_re('"r"', a.id, "[1, 2]"), await recv_text(c.ws))
-            await assert_quiet(a.ws, b.ws)
+            await assert_quiet([a.ws, b.ws], QUIET)
 
     run(main())
 
@@ -273,7 +228,7 @@ def test_room_names_are_decoded_and_reencoded(wshub):
             assert got["room"] == odd, got
             got = await request(a.ws, {"type": "rooms"})
             assert got["rooms"] == ["été", odd], got
-            await send(b.ws, r'{"type":"message","room":"\u00e9t\u00e9","data":1}')
+            await send_json(b.ws, r'{"type":"message","room":"\u00e9t\u00e9","data":1}')
             expect_match(room_message_re('"été"', b.id, "1"), await recv_text(a.ws))
 
     run(main())
@@ -290,14 +245,14 @@ def test_presence_join_leave_and_disconnect(wshub):
             # Joining again: joined, no presence for anyone.
             got = await request(b.ws, {"type": "join", "room": "p"})
             assert got["type"] == "joined" and got["room"] == "p", got
-            await assert_quiet(a.ws, c.ws, d.ws)
+            await assert_quiet([a.ws, c.ws, d.ws], QUIET)
 
             # An explicit leave.
             got = await request(b.ws, {"type": "leave", "room": "p"})
             assert got == {"type": "left", "room": "p"}, got
             for x in (a, c, d):
                 assert await recv_json(x.ws) == {"type": "presence", "room": "p", "event": "leave", "id": b.id}
-            await assert_quiet(b.ws)
+            await assert_quiet([b.ws], QUIET)
 
             # A clean close (close handshake).
             await asyncio.wait_for(c.ws.close(), T)
@@ -307,10 +262,10 @@ def test_presence_join_leave_and_disconnect(wshub):
             # An abrupt one (TCP gone, no close frame).
             d.ws.transport.abort()
             assert await recv_json(a.ws) == {"type": "presence", "room": "p", "event": "leave", "id": d.id}
-            await assert_quiet(a.ws, b.ws)
+            await assert_quiet([a.ws, b.ws], QUIET)
 
             # Member counts follow.
-            got = await join(b, "p")
+            got = await join(b.ws, "p")
             assert got["members"] == 2, got
             assert (await recv_json(a.ws))["event"] == "join"
 
@@ -325,11 +280,11 @@ def test_disconnect_presence_in_every_room(wshub):
             a, b, c = await open_clients(stack, server, 3)
             await join_all([a, b], "one")
             await join_all([c, b], "two")
-            await join(b, "solo")
+            await join(b.ws, "solo")
             await asyncio.wait_for(b.ws.close(), T)
             assert await recv_json(a.ws) == {"type": "presence", "room": "one", "event": "leave", "id": b.id}
             assert await recv_json(c.ws) == {"type": "presence", "room": "two", "event": "leave", "id": b.id}
-            await assert_quiet(a.ws, c.ws)
+            await assert_quiet([a.ws, c.ws], QUIET)
 
     run(main())
 
@@ -342,7 +297,7 @@ def test_rooms_listing_and_leave(wshub):
             a, b = await open_clients(stack, server, 2)
             assert await request(a.ws, {"type": "rooms"}) == {"type": "rooms", "rooms": []}
             for r in ("x", "y", "z"):
-                await join(a, r)
+                await join(a.ws, r)
             got = await request(a.ws, {"type": "rooms"})
             assert got["rooms"] == ["x", "y", "z"], got
             got = await request(a.ws, {"type": "leave", "room": "y"})
@@ -357,7 +312,7 @@ def test_rooms_listing_and_leave(wshub):
             assert got["code"] == "not_member", got
             # b's own listing is its own.
             assert await request(b.ws, {"type": "rooms"}) == {"type": "rooms", "rooms": []}
-            await assert_quiet(a.ws, b.ws)
+            await assert_quiet([a.ws, b.ws], QUIET)
 
     run(main())
 
@@ -368,8 +323,8 @@ def test_password_is_accepted_and_ignored(wshub):
     async def main():
         async with contextlib.AsyncExitStack() as stack:
             a, b = await open_clients(stack, server, 2)
-            await join(a, "locked", password="secret")
-            got = await join(b, "locked", password="other")
+            await join(a.ws, "locked", password="secret")
+            got = await join(b.ws, "locked", password="other")
             assert got["members"] == 2, got
 
     run(main())
@@ -382,12 +337,12 @@ def test_direct_messages_both_ways(wshub):
     async def main():
         async with contextlib.AsyncExitStack() as stack:
             a, b, c = await open_clients(stack, server, 3)
-            await send(a.ws, '{"type":"direct","to":%d,"data":{"hi" : "b"}}' % b.id)
+            await send_json(a.ws, '{"type":"direct","to":%d,"data":{"hi" : "b"}}' % b.id)
             expect_match(direct_re(a.id, '{"hi" : "b"}'), await recv_text(b.ws))
-            await send(b.ws, '{"type":"direct","to":%d,"data":"back","ref":1}' % a.id)
+            await send_json(b.ws, '{"type":"direct","to":%d,"data":"back","ref":1}' % a.id)
             expect_match(direct_re(b.id, '"back"'), await recv_text(a.ws))
             # No room is needed, nobody else hears it and the sender gets no reply.
-            await assert_quiet(a.ws, b.ws, c.ws)
+            await assert_quiet([a.ws, b.ws, c.ws], QUIET)
 
     run(main())
 
@@ -404,7 +359,7 @@ def test_direct_and_rooms_across_workers(wshub):
             for s in clients:
                 for t in clients:
                     if s is not t:
-                        await send(s.ws, '{"type":"direct","to":%d,"data":[%d,%d]}' % (t.id, s.id, t.id))
+                        await send_json(s.ws, '{"type":"direct","to":%d,"data":[%d,%d]}' % (t.id, s.id, t.id))
             for t in clients:
                 senders = set()
                 for _ in range(n - 1):
@@ -416,10 +371,10 @@ def test_direct_and_rooms_across_workers(wshub):
                 assert senders == {s.id for s in clients if s is not t}
             # A room spanning both workers: counts, presence and fan-out.
             await join_all(clients, "wide")
-            await send(clients[0].ws, '{"type":"message","room":"wide","data":"all"}')
+            await send_json(clients[0].ws, '{"type":"message","room":"wide","data":"all"}')
             for c in clients[1:]:
                 expect_match(room_message_re('"wide"', clients[0].id, '"all"'), await recv_text(c.ws))
-            await assert_quiet(*(c.ws for c in clients))
+            await assert_quiet([c.ws for c in clients], QUIET)
 
     run(main())
 
@@ -443,14 +398,14 @@ def test_ref_echoed_verbatim(wshub, ref):
                 ('{"type":"bogus","ref":%s}', "error"),
             ]
             for req, reply_type in requests:
-                await send(a.ws, req % ref)
+                await send_json(a.ws, req % ref)
                 text = await recv_text(a.ws)
                 assert json.loads(text)["type"] == reply_type, text
                 assert text.endswith(',"ref":' + ref + "}"), text
             # A successful room message has no reply, ref or not.
-            await join(a, "r")
-            await send(a.ws, '{"type":"message","room":"r","data":0,"ref":%s}' % ref)
-            await assert_quiet(a.ws)
+            await join(a.ws, "r")
+            await send_json(a.ws, '{"type":"message","room":"r","data":0,"ref":%s}' % ref)
+            await assert_quiet([a.ws], QUIET)
 
     run(main())
 
@@ -544,8 +499,8 @@ def test_room_name_of_128_bytes_is_fine(wshub):
     async def main():
         async with contextlib.AsyncExitStack() as stack:
             a = await open_client(stack, server)
-            await join(a, "r" * 128)
-            await join(a, "é" * 64)
+            await join(a.ws, "r" * 128)
+            await join(a.ws, "é" * 64)
 
     run(main())
 
@@ -556,14 +511,14 @@ def test_room_full(wshub):
     async def main():
         async with contextlib.AsyncExitStack() as stack:
             a, b = await open_clients(stack, server, 2)
-            await join(a, "r")
+            await join(a.ws, "r")
             got = await request(b.ws, {"type": "join", "room": "r", "ref": 7})
             assert got["type"] == "error" and got["code"] == "room_full" and got["ref"] == 7, got
             assert await request(b.ws, {"type": "rooms"}) == {"type": "rooms", "rooms": []}
-            await assert_quiet(a.ws)  # no presence for a refused join
-            await join(b, "other")  # b is still usable
+            await assert_quiet([a.ws], QUIET)  # no presence for a refused join
+            await join(b.ws, "other")  # b is still usable
             assert (await request(a.ws, {"type": "leave", "room": "r"}))["type"] == "left"
-            got = await join(b, "r")
+            got = await join(b.ws, "r")
             assert got["members"] == 1, got
 
     run(main())
@@ -575,13 +530,13 @@ def test_too_many_rooms(wshub):
     async def main():
         async with contextlib.AsyncExitStack() as stack:
             a = await open_client(stack, server)
-            await join(a, "first")
+            await join(a.ws, "first")
             got = await request(a.ws, {"type": "join", "room": "second"})
             assert got["type"] == "error" and got["code"] == "too_many_rooms", got
-            await join(a, "first")  # already a member: still fine
+            await join(a.ws, "first")  # already a member: still fine
             assert await request(a.ws, {"type": "rooms"}) == {"type": "rooms", "rooms": ["first"]}
             await request(a.ws, {"type": "leave", "room": "first"})
-            await join(a, "second")
+            await join(a.ws, "second")
 
     run(main())
 
@@ -594,8 +549,8 @@ def test_direct_to_closed_connection(wshub):
             a = await open_client(stack, server)
             async with connect(server) as ws:
                 gone = (await recv_json(ws))["id"]
-                await send(a.ws, '{"type":"direct","to":%d,"data":"hi?"}' % gone)
-                await assert_quiet(a.ws)  # live: delivered, no answer
+                await send_json(a.ws, '{"type":"direct","to":%d,"data":"hi?"}' % gone)
+                await assert_quiet([a.ws], QUIET)  # live: delivered, no answer
             got = await request(a.ws, '{"type":"direct","to":%d,"data":"hi?","ref":[0]}' % gone)
             assert got["code"] == "no_such_connection" and got["ref"] == [0], got
             await assert_alive(a.ws)
@@ -611,7 +566,7 @@ def test_binary_frame_closes_1003(wshub):
         async with contextlib.AsyncExitStack() as stack:
             a, b = await open_clients(stack, server, 2)
             await join_all([a, b], "r")
-            await send(a.ws, b'{"type":"rooms"}')
+            await send_json(a.ws, b'{"type":"rooms"}')
             with pytest.raises(websockets.ConnectionClosed):
                 await asyncio.wait_for(a.ws.recv(), T)
             assert a.ws.close_code == 1003, a.ws.close_code

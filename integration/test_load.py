@@ -4,9 +4,9 @@ import asyncio
 
 import websockets
 
-from conftest import fd_count
-from hubutil import stable_fd_count, wait_fds_at_most
-from wsraw import RawClient, assert_alive, build_frame, OP_TEXT
+from wshub_test.client import RawClient, assert_alive
+from wshub_test.frames import OP_TEXT, build_frame
+from wshub_test.proc import fd_count, stable_fd_count, wait_fds_at_most
 
 N = 1000
 MESSAGES = 3

@@ -10,17 +10,17 @@ import urllib.request
 import pytest
 import websockets
 
-from wsraw import RawClient
+from wshub_test.client import RawClient
+from wshub_test.metrics import fetch
 
 
 def scrape(server):
-    with urllib.request.urlopen(f"http://{server.host}:{server.port}/metrics", timeout=3) as r:
-        assert r.status == 200
-        assert r.headers["Content-Type"] == "text/plain; version=0.0.4; charset=utf-8"
-        return r.read().decode()
+    """The exposition text from the main port."""
+    return fetch(server.host, server.port)
 
 
 def value(text, series):
+    """The value of `series`, which must be written as an integer."""
     m = re.search(r"^" + re.escape(series) + r" (\d+)$", text, re.M)
     assert m, f"{series} not in metrics"
     return int(m.group(1))

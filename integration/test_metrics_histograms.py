@@ -4,9 +4,10 @@ data frame written to a member, and a stalled reader's wait shows in both."""
 
 import time
 
-from hubutil import FrameReader, drain_frames, raw_member
-from promtext import Histogram, scrape, wait_for
-from wsraw import OP_BINARY, RawClient
+from wshub_test.client import RawClient
+from wshub_test.frames import OP_BINARY
+from wshub_test.members import member
+from wshub_test.metrics import Histogram, scrape, wait_for
 
 HANDSHAKE = "wshub_handshake_duration_seconds"
 PUBLISH = "wshub_publish_to_write_seconds"
@@ -42,8 +43,8 @@ def test_handshake_histogram_observes_each_upgrade_once(wshub):
 
 def test_publish_to_write_observes_every_member_write(wshub):
     s = wshub("--workers", "2")
-    members = [raw_member(s, "r") for _ in range(3)]
-    publisher = raw_member(s, "r")
+    members = [member(s, "r") for _ in range(3)]
+    publisher = member(s, "r")
     try:
         before = scrape(s)
         for i in range(5):
@@ -64,8 +65,8 @@ def test_publish_to_write_observes_every_member_write(wshub):
 
 def test_stalled_reader_shows_in_queued_bytes_and_latency(wshub):
     s = wshub("--workers", "1", "--queue-messages", "100000", "--queue-bytes", "64MiB")
-    slow = raw_member(s, "r", rcvbuf=4096)
-    publisher = raw_member(s, "r")
+    slow = member(s, "r", rcvbuf=4096)
+    publisher = member(s, "r")
     payload = b"x" * 1000
     frame_size = 4 + len(payload)
     # More than the kernel's largest send buffer, so that about 1 MiB stays
@@ -78,10 +79,10 @@ def test_stalled_reader_shows_in_queued_bytes_and_latency(wshub):
         queued = stalled["wshub_queued_bytes"]
         assert (1 << 20) - 64 * 1024 < queued <= frame_size * n
         time.sleep(0.5)
-        reader, got = FrameReader(), 0
+        got = 0
         deadline = time.monotonic() + 30
         while got < n and time.monotonic() < deadline:
-            frames, eof = drain_frames(slow, reader, 1.0)
+            frames, eof = slow.drain_frames(1.0)
             assert not eof
             got += len(frames)
         assert got == n

@@ -10,9 +10,9 @@ import urllib.request
 
 import pytest
 
-from conftest import free_port, run_wshub
-from promtext import Histogram, fetch, parse, scrape, wait_for
-from wsraw import RawClient
+from wshub_test.binary import free_port, run_wshub
+from wshub_test.client import RawClient
+from wshub_test.metrics import Histogram, fetch, parse, scrape, wait_for
 
 OPS_PATHS = ("/metrics", "/healthz", "/readyz")
 

@@ -6,8 +6,10 @@ client's writes stall in the kernel's buffers instead of in server memory."""
 import threading
 import time
 
-from hubutil import IS_ASAN, SmallBufClient, handshake_or_close, masked_frame, rss_kib
-from wsraw import OP_PING, OP_TEXT
+from wshub_test import IS_ASAN, T
+from wshub_test.client import open_ws
+from wshub_test.frames import OP_PING, OP_TEXT, masked_frame
+from wshub_test.proc import rss_kib
 
 PING = masked_frame(OP_PING, b"p" * 125)  # the largest control payload
 FLOOD_LIMIT = 200 << 20  # a server that never pushed back would take all of it
@@ -37,7 +39,7 @@ def send_until_stalled(sock, chunk, limit):
 
 def test_unread_pongs_stop_the_reading(wshub):
     server = wshub("--workers", "1", "--queue-bytes", "64KiB")
-    client = handshake_or_close(SmallBufClient(server.host, server.port, rcvbuf=4096), "/echo")
+    client = open_ws(server, "/echo", timeout=T, rcvbuf=4096)
     baseline = rss_kib(server.pid)
     sent = send_until_stalled(client.sock, PING * 512, FLOOD_LIMIT)
     growth_mib = (rss_kib(server.pid) - baseline) / 1024

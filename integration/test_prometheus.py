@@ -16,9 +16,9 @@ import urllib.request
 
 import pytest
 
-from conftest import free_port
-from promtext import fetch
-from wsraw import RawClient
+from wshub_test.binary import free_port
+from wshub_test.client import RawClient
+from wshub_test.metrics import fetch
 
 PACKAGE = "prometheus"  # Debian's package: promtool and the prometheus server
 

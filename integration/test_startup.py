@@ -2,7 +2,7 @@
 
 import socket
 
-from conftest import run_wshub
+from wshub_test.binary import run_wshub
 
 
 def test_second_server_on_a_busy_address_exits_1(wshub):

@@ -17,12 +17,13 @@ import struct
 import subprocess
 import sys
 import time
-import urllib.request
 
 import pytest
 
-from conftest import REPO, clean_env, free_port
-from wsraw import OP_TEXT, RawClient
+from wshub_test.binary import REPO, clean_env, free_port
+from wshub_test.client import RawClient
+from wshub_test.frames import OP_TEXT
+from wshub_test.metrics import fetch
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
                                 reason="static build, chroot and PID namespaces are tested on Linux only")
@@ -179,10 +180,7 @@ def echo_and_scrape(port):
         c.send_frame(OP_TEXT, "ünïcödé".encode())
         c.expect_message(OP_TEXT, "ünïcödé")
         c.close_cleanly()
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=3) as r:
-        assert r.status == 200
-        assert r.headers["Content-Type"].startswith("text/plain; version=0.0.4")
-        text = r.read().decode()
+    text = fetch("127.0.0.1", port)
     assert 'wshub_build_info{version="0.1.0"} 1' in text.splitlines(), text[:2000]
     assert "wshub_connections_upgraded_total 1" in text.splitlines(), text[:2000]
 
