@@ -123,6 +123,16 @@ def test_close_pipelined_behind_the_head(server):
         c.expect_close(1000)
 
 
+def test_pipelined_frame_bytes_are_not_held_to_http_line_rules(wshub):
+    """A frame sent in the same packet as the request head may contain any
+    byte, LF included (here with an all-zero mask, so the LF is on the wire):
+    only the head must end its lines in CRLF."""
+    s = wshub()
+    with RawClient(s.host, s.port) as c:
+        c.handshake("/echo", trailing=build_frame(OP_BINARY, b"a\nb\n", mask_key=b"\x00\x00\x00\x00"))
+        c.expect_message(OP_BINARY, b"a\nb\n")
+
+
 # ---------------------------------------------------------------- subprotocols
 
 

@@ -1,22 +1,30 @@
-"""Bounded send queues under a flood: a member that stops reading is closed
-(1008 "slow consumer") or has messages dropped for it, while a member that
-keeps up gets everything in order and the server's memory stays bounded.
+"""Bounded send queues under a flood (--overflow close and drop; block is in
+test_overflow_block.py): a member that stops reading is closed (1008 "slow
+consumer") or has messages dropped for it, while a member that keeps up gets
+everything in order and the server's memory stays bounded. A burst larger
+than the budget in one read is not taken for a slow consumer, and a client
+that never reads its pongs is stopped being read instead of queued for.
 
 Small limits (--queue-messages 64 --queue-bytes 64KiB) and a slow member with
 a tiny SO_RCVBUF keep the time to overflow short. The publisher is paced by
 the fast member (at most WINDOW messages in flight, well under the queue
 limits), so the fast member can never overflow itself."""
 
+import asyncio
 import os
 import selectors
 import struct
 import sys
+import threading
 import time
 
-from wshub_test import IS_ASAN
-from wshub_test.frames import OP_BINARY, OP_CLOSE, OP_TEXT, build_frame, close_payload, masked_frame
+import websockets
+
+from wshub_test import IS_ASAN, T
+from wshub_test.client import RawClient, open_ws
+from wshub_test.frames import OP_BINARY, OP_CLOSE, OP_PING, OP_TEXT, build_frame, close_payload, masked_frame
 from wshub_test.members import member
-from wshub_test.metrics import scrape
+from wshub_test.metrics import fetch, scrape
 from wshub_test.proc import rss_kib
 
 LIMITS = ("--queue-messages", "64", "--queue-bytes", "64KiB", "--workers", "2")
@@ -325,3 +333,96 @@ def test_message_over_the_byte_budget_reaches_members_that_keep_up(wshub):
             series = {k: v for k, v in samples.items() if k == name or k.startswith(name + "{")}
             assert series and not any(series.values()), (policy, series)
         server.stop()
+
+
+# ---------------------------------------------------- a burst in one read
+def test_burst_over_the_message_budget_reaches_fast_readers(wshub):
+    """A burst larger than the send-queue budget, arriving in one read, must
+    not be mistaken for a slow consumer: the server writes what it has queued
+    before it judges a member's queue full."""
+    s = wshub("--workers", "1", "--queue-messages", "64")  # default --overflow close
+    count = 2048  # 32x the budget, all in one packet of ~60 KB
+
+    async def run():
+        members = [await websockets.connect(s.url("/raw?room=burst")) for _ in range(5)]
+        with RawClient(s.host, s.port) as pub:
+            pub.handshake("/raw?room=burst")
+            pub.send(b"".join(build_frame(0x1, b"%06d" % i + b"x" * 18) for i in range(count)))
+
+            async def read_all(ws):
+                for i in range(count):
+                    msg = await asyncio.wait_for(ws.recv(), 5)
+                    assert msg.startswith("%06d" % i)
+
+            await asyncio.gather(*(read_all(m) for m in members))
+        for m in members:
+            await m.close()
+
+    asyncio.run(run())
+    text = fetch(s.host, s.port)
+    assert "wshub_slow_consumer_closes_total 0\n" in text
+
+
+# ------------------------------------------------------- pongs not read
+# A client that sends pings and never reads the pongs must not make the
+# server queue pongs without bound: once more than --queue-bytes wait for it,
+# the server stops reading from it (as it does for its own echoes), so the
+# client's writes stall in the kernel's buffers instead of in server memory.
+PING = masked_frame(OP_PING, b"p" * 125)  # the largest control payload
+FLOOD_LIMIT = 200 << 20  # a server that never pushed back would take all of it
+STALL_SECONDS = 1.0
+
+
+def send_until_stalled(sock, chunk, limit):
+    """Writes chunk over and over (resuming after partial writes, so frames
+    stay whole in the stream) until the socket has refused bytes for
+    STALL_SECONDS or `limit` bytes went out; returns the bytes sent."""
+    sock.setblocking(False)
+    sent = 0
+    stalled_since = None
+    view = memoryview(chunk)
+    while sent < limit:
+        try:
+            sent += sock.send(view[sent % len(chunk):])
+            stalled_since = None
+        except BlockingIOError:
+            now = time.monotonic()
+            stalled_since = stalled_since or now
+            if now - stalled_since > STALL_SECONDS:
+                break
+            time.sleep(0.005)
+    return sent
+
+
+def test_unread_pongs_stop_the_reading(wshub):
+    server = wshub("--workers", "1", "--queue-bytes", "64KiB")
+    client = open_ws(server, "/echo", timeout=T, rcvbuf=4096)
+    baseline = rss_kib(server.pid)
+    sent = send_until_stalled(client.sock, PING * 512, FLOOD_LIMIT)
+    growth_mib = (rss_kib(server.pid) - baseline) / 1024
+    # The kernel's socket buffers hold a few MiB at most; the rest of a
+    # 200 MiB flood would be pongs queued in the server.
+    assert sent < 64 << 20, f"the server kept reading: {sent >> 20} MiB of pings accepted"
+    assert growth_mib < (48 if IS_ASAN else 8), f"server RSS grew {growth_mib:.1f} MiB under a ping flood"
+
+    # Reading again resumes the connection: every pong arrives, then an echo.
+    # The flood may have stopped inside a frame: its rest and a text frame go
+    # out from a thread while this one reads (the server reads only as its
+    # pongs drain).
+    client.sock.setblocking(True)
+    client.sock.settimeout(10)
+    partial = sent % len(PING)
+    tail = (PING[partial:] if partial else b"") + masked_frame(OP_TEXT, b"after the flood")
+    writer = threading.Thread(target=client.sock.sendall, args=(tail,), daemon=True)
+    writer.start()
+    pongs = 0
+    while True:
+        frame = client.recv_frame()
+        if frame.opcode == OP_TEXT:
+            assert frame.payload == b"after the flood"
+            break
+        assert frame.payload == b"p" * 125, (frame.opcode, len(frame.payload), pongs)
+        pongs += 1
+    writer.join(10)
+    assert pongs == -(-sent // len(PING)), (pongs, -(-sent // len(PING)))
+    client.close()

@@ -1,7 +1,8 @@
 """The `json` route mode (README.md, "JSON protocol") through a real client
 (the `websockets` library): welcome, join/leave/presence, room messages,
-direct messages (also across workers), rooms listing, "ref", every error code
-reached by a real request, and binary frames refused with 1003.
+direct messages (also across workers, to live, just-closed and never-given
+ids), rooms listing, "ref", every error code reached by a real request, and
+binary frames refused with 1003.
 
 Room and direct payloads must come back byte for byte, so those checks match
 the raw frame text, not only its parsed value.
@@ -34,9 +35,16 @@ async def assert_alive(ws):
 
 
 class Client:
+    """A json connection and its id (low 8 bits: the worker; the next 22: the slot)."""
+
     def __init__(self, ws, welcome):
         self.ws = ws
         self.id = welcome["id"]
+        self.worker = self.id & 0xFF
+        self.slot = (self.id >> 8) & ((1 << 22) - 1)
+
+    def __repr__(self):
+        return f"Client(id={self.id}, worker={self.worker}, slot={self.slot})"
 
 
 async def open_client(stack, server, path=ROUTE):
@@ -377,6 +385,146 @@ def test_direct_and_rooms_across_workers(wshub):
             await assert_quiet([c.ws for c in clients], QUIET)
 
     run(main())
+
+
+# ---------------------------------- direct across workers, to ids not live
+def direct(to, data, ref=None):
+    msg = '{"type":"direct","to":%d,"data":%s' % (to, data)
+    if ref is not None:
+        msg += ',"ref":%s' % json.dumps(ref)
+    return msg + "}"
+
+
+async def open_on_both_workers(stack, server, per_worker, limit=64):
+    """Opens json clients until each worker has `per_worker` of them; returns
+    {worker: [clients]} (extra clients stay open)."""
+    by = {0: [], 1: []}
+    for _ in range(limit):
+        c = await open_client(stack, server)
+        assert c.worker in by, f"id {c.id}: worker {c.worker} with --workers 2"
+        by[c.worker].append(c)
+        if all(len(v) >= per_worker for v in by.values()):
+            return by
+    raise AssertionError(f"{limit} connections did not give {per_worker} on each worker: {by}")
+
+
+async def expect_direct(c, sender, data_raw):
+    text = await asyncio.wait_for(c.ws.recv(), T)
+    got = json.loads(text)
+    assert got["type"] == "direct" and got["from"] == sender.id, (got, sender)
+    assert ('"data":' + data_raw) in text, f"data not forwarded byte for byte: {text!r}, want {data_raw!r}"
+
+
+async def expect_no_such(c, to, ref):
+    code = await direct_reply(c, to, ref)
+    assert code == "no_such_connection", (
+        f"direct from {c} to id {to} (worker {to & 0xFF}, slot {(to >> 8) & ((1 << 22) - 1)}, generation {to >> 30}): "
+        + ("no error: taken as delivered" if code is None else f"error {code}") + f", want no_such_connection (ref {ref})")
+
+
+async def direct_reply(c, to, ref):
+    """Sends a direct with `ref`, then a rooms request with ref "mark": the
+    direct's error (if any) comes first. Returns the error code or None."""
+    await send_json(c.ws, direct(to, '"poll"', ref))
+    await send_json(c.ws, {"type": "rooms", "ref": "mark"})
+    got = await recv_json(c.ws)
+    if got.get("type") == "rooms":
+        assert got.get("ref") == "mark", got
+        return None
+    assert got.get("type") == "error" and got.get("ref") == ref, got
+    mark = await recv_json(c.ws)
+    assert mark.get("type") == "rooms" and mark.get("ref") == "mark", mark
+    return got["code"]
+
+
+def test_direct_across_workers_live_and_just_closed(wshub):
+    server = wshub("--workers", "2")
+
+    async def main():
+        async with contextlib.AsyncExitStack() as stack:
+            by = await open_on_both_workers(stack, server, 3)
+            (a0, a1, a2), (b0, b1, b2) = by[0][:3], by[1][:3]
+            # Live, both directions across workers, and on one worker.
+            await send_json(a0.ws, direct(b0.id, '{"x" : [1, 2]}'))
+            await expect_direct(b0, a0, '{"x" : [1, 2]}')
+            await send_json(b0.ws, direct(a0.id, '"back"'))
+            await expect_direct(a0, b0, '"back"')
+            await send_json(a0.ws, direct(a1.id, '"same worker"'))
+            await expect_direct(a1, a0, '"same worker"')
+            await assert_quiet([a0.ws], 0.25)
+            await assert_quiet([b0.ws], 0.25)
+
+            # Closed with a close handshake: once it is done, a direct to it
+            # from either worker is refused at once.
+            for gone, senders in ((b1, (a0, b0)), (a1, (b0, a0))):
+                await gone.ws.close()
+                for k, s in enumerate(senders):
+                    await expect_no_such(s, gone.id, [gone.id, k])
+                await send_json(senders[0].ws, direct(senders[1].id, '"still fine"'))
+                await expect_direct(senders[1], senders[0], '"still fine"')
+
+            # Dropped without a close frame: refused as soon as the server
+            # has seen the EOF (well within a second).
+            for gone, s in ((b2, a0), (a2, b0)):
+                gone.ws.transport.abort()
+                deadline = time.monotonic() + 2
+                while (code := await direct_reply(s, gone.id, "poll")) is None:
+                    assert time.monotonic() < deadline, f"direct to dropped {gone} still accepted 2s later"
+                    await asyncio.sleep(0.02)
+                assert code == "no_such_connection", code
+
+            # The freed slots are taken again by new clients with new ids:
+            # the old ids stay refused, the new ones are delivered to.
+            again = await open_on_both_workers(stack, server, 2)
+            new = [c for v in again.values() for c in v]
+            old_ids = {a1.id, a2.id, b1.id, b2.id}
+            assert not old_ids & {c.id for c in new}, "an id was given out twice"
+            for gone_id in sorted(old_ids):
+                await expect_no_such(a0, gone_id, gone_id)
+                await expect_no_such(b0, gone_id, gone_id)
+            for c in new:
+                await send_json(a0.ws, direct(c.id, '"hi new"'))
+                await expect_direct(c, a0, '"hi new"')
+                await send_json(b0.ws, direct(c.id, '"hi new"'))
+                await expect_direct(c, b0, '"hi new"')
+            for c in (a0, b0, *new):
+                await assert_quiet([c.ws], 0.1)
+
+    asyncio.run(asyncio.wait_for(main(), 30))
+
+
+def test_direct_to_ids_that_were_never_given_out(wshub):
+    """Ids no connection has: a worker index past --workers, a slot never
+    used, a generation never reached, and 0 (generations start at 1, so no
+    connection has id 0). Each is no_such_connection from either worker,
+    including while slot 0 of worker 0 is free."""
+    server = wshub("--workers", "2")
+
+    async def main():
+        async with contextlib.AsyncExitStack() as stack:
+            by = await open_on_both_workers(stack, server, 2)
+            senders = [by[0][0], by[1][0]]
+            first = min((c for v in by.values() for c in v if c.worker == 0), key=lambda c: c.slot)
+            ids = [
+                (5 << 8) | 2,  # worker 2 of 2
+                (3 << 30) | (5 << 8) | 255,  # worker 255
+                (1 << 30) | (4000000 << 8) | 1,  # a slot never used on worker 1
+                (1 << 30) | (4000000 << 8) | 0,
+                (0x7FFFFF << 30) | (first.slot << 8),  # a generation not reached
+                0,
+            ]
+            for to in ids:
+                for s in senders:
+                    await expect_no_such(s, to, [to, s.worker])
+            # Free worker 0's lowest slot (0, unless another connection held
+            # it first) and ask again for id 0 from both workers.
+            if first is senders[0]:
+                senders[0] = by[0][1]
+            await first.ws.close()
+            for s in senders:
+                await expect_no_such(s, 0, ["zero", s.worker, first.slot])
+
+    asyncio.run(asyncio.wait_for(main(), 20))
 
 
 # ------------------------------------------------------------------ ref

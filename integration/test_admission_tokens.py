@@ -1,5 +1,10 @@
-"""Admission, part 1: JSON Web Tokens on routes marked `,auth` (README
-"Admission", .auth-spec.md).
+"""Admission by token: JSON Web Tokens on routes marked `,auth` (README
+"Admission", .auth-spec.md): every rejection and its reason, accepted
+tokens, leeway, issuer and audience, the three transports (header,
+subprotocol, query), public routes beside ,auth ones, the claims (sub, rooms,
+scope), secret sources and their startup errors. Passwords, Origin and rates
+are in test_admission_passwords.py, test_admission_origin.py and
+test_admission_rate.py.
 
 Tokens are minted by wshub_test/jwt.py (Python's hmac/hashlib, independent of the
 server's code). Every refusal is checked for its status, WWW-Authenticate,
