@@ -1,4 +1,5 @@
-"""The HTTP side: upgrade validation, rejections, limits, timeouts."""
+"""The HTTP side: upgrade validation, rejections, limits, timeouts, and the
+frames a client sends behind its request head."""
 
 import base64
 import time
