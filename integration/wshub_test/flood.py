@@ -173,7 +173,7 @@ class Flood:
     def run(self, seconds, until=None, what="condition", stuck=None):
         """Steps for `seconds`, or until until() is true (then returns the
         time it took; fails if it is not true within `seconds`). With `stuck`:
-        fails as soon as no active reader has received anything for `stuck` s
+        fails as soon as no active member has received anything for `stuck` s
         (counted from the call at the earliest)."""
         t0 = time.monotonic()
         end = t0 + seconds
@@ -195,7 +195,7 @@ class Flood:
 
     def wait_stalled(self, quiet, timeout, watch=()):
         """Runs until the publisher's kernel has taken nothing for `quiet` s
-        and none of the readers in `watch` got anything for `quiet` s."""
+        and none of the members in `watch` got anything for `quiet` s."""
 
         def stalled():
             now = time.monotonic()
