@@ -1,12 +1,10 @@
-"""Starts the wshub binary for the integration suites.
-
-The binary is $WSHUB_BIN (default build/release/wshub, relative to the repo
-root). Every server is stopped with SIGTERM at teardown, and the teardown fails
-unless it exited 0 with no sanitizer report on stderr (the same suites run
-against the ASan/UBSan build).
+"""Starts the wshub binary for the integration suites: the `wshub` and
+`server` fixtures. The binary is $WSHUB_BIN (wshub_test.binary). Every server
+is stopped with SIGTERM at teardown, and the teardown fails unless it exited 0
+with no sanitizer report on stderr (the same suites run against the ASan/UBSan
+build).
 """
 
-import os
 import signal
 import socket
 import subprocess
@@ -15,7 +13,8 @@ import time
 
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from wshub_test.binary import clean_env, free_port, wshub_bin
+
 SANITIZER_MARKERS = (
     "AddressSanitizer",
     "LeakSanitizer",
@@ -23,56 +22,6 @@ SANITIZER_MARKERS = (
     "ThreadSanitizer",
     "runtime error",
 )
-
-
-def wshub_bin():
-    path = os.environ.get("WSHUB_BIN", "build/release/wshub")
-    if not os.path.isabs(path):
-        path = os.path.join(REPO, path)
-    if not os.access(path, os.X_OK):
-        pytest.fail(f"wshub binary not found at {path} (build it, or set WSHUB_BIN)")
-    return path
-
-
-_ports_given = set()
-
-
-def free_port():
-    # The kernel may hand out the same free port twice in a row (it is free
-    # again once this socket closes): never give one to two callers of a run,
-    # such as a server's --listen and its --metrics-listen.
-    while True:
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        if port not in _ports_given:
-            _ports_given.add(port)
-            return port
-
-
-def clean_env(extra=None):
-    """The parent's environment without any WSHUB_* variable (the Makefile sets
-    WSHUB_BIN), plus `extra`."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WSHUB_")}
-    env.update(extra or {})
-    return env
-
-
-def run_wshub(*args, env=None, timeout=5):
-    """Runs the binary to completion (for --help, bad flags ...)."""
-    return subprocess.run(
-        [wshub_bin(), *args],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=clean_env(env),
-        timeout=timeout,
-    )
-
-
-def fd_count(pid):
-    return len(os.listdir(f"/proc/{pid}/fd"))
 
 
 class Server:

@@ -15,8 +15,9 @@ import time
 
 import pytest
 
-from conftest import REPO
-from wsraw import OP_BINARY, OP_TEXT, RawClient, build_frame
+from wshub_test.binary import REPO
+from wshub_test.client import RawClient
+from wshub_test.frames import OP_BINARY, OP_TEXT, build_frame
 
 SHIM = os.path.join(REPO, os.environ.get("WSHUB_MALLOC_COUNT", "build/release/malloc_count.so"))
 MESSAGES = 10000

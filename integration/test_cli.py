@@ -1,4 +1,6 @@
-"""Command line, environment, signals."""
+"""Command line: --help and --version, bad and accepted flag values (the
+admission flags' included), the environment, start-up failures on a busy
+address, signals."""
 
 import re
 import signal
@@ -8,9 +10,10 @@ import time
 
 import pytest
 
-import wsraw
-from conftest import free_port, run_wshub
-from wsraw import OP_TEXT, RawClient, assert_alive, http_exchange, open_ws, upgrade_request
+from wshub_test.binary import assert_startup_error, free_port, run_wshub
+from wshub_test.client import RawClient, assert_alive, http_exchange, open_ws
+from wshub_test.frames import OP_BINARY, OP_TEXT, build_frame
+from wshub_test.httpmsg import upgrade_request
 
 # flag -> acceptable spellings of its default in --help (None: only the flag
 # itself must appear, plus the word "default" somewhere in its entry)
@@ -137,6 +140,46 @@ def test_bad_env_value_exits_2():
     assert_bad([], "WORKERS", env={"WSHUB_WORKERS": "abc", "WSHUB_LISTEN": f"127.0.0.1:{free_port()}"})
 
 
+@pytest.mark.parametrize("flag,value", [("--max-msg-rate", "abc"), ("--max-msg-rate", "-1"),
+                                        ("--max-msg-burst", "many"), ("--require-origin", "maybe")])
+def test_bad_admission_flag_values(flag, value):
+    assert_startup_error([flag, value], [flag])
+
+
+def test_help_lists_the_admission_flags():
+    r = run_wshub("--help")
+    assert r.returncode == 0, r
+    for flag in ("--room-password", "--room-password-file", "--allow-origin", "--require-origin",
+                 "--max-msg-rate", "--max-msg-burst"):
+        assert re.search(r"^\s*" + re.escape(flag) + r"\b(?!-)", r.stdout, re.M), f"{flag} missing from --help"
+
+
+# ----------------------------------------------------- start-up failures
+# A busy address is refused, not shared.
+def test_second_server_on_a_busy_address_exits_1(wshub):
+    first = wshub()
+    second = run_wshub("--listen", f"{first.host}:{first.port}")
+    assert second.returncode == 1
+    assert "Address already in use" in second.stderr
+    assert len(second.stderr.strip().splitlines()) == 1
+    # the first one still serves
+    with socket.create_connection((first.host, first.port), timeout=2):
+        pass
+
+
+def test_address_held_by_another_program_exits_1(wshub):
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    holder.listen()
+    try:
+        port = holder.getsockname()[1]
+        result = run_wshub("--listen", f"127.0.0.1:{port}")
+        assert result.returncode == 1
+        assert f"127.0.0.1:{port}" in result.stderr
+    finally:
+        holder.close()
+
+
 # ----------------------------------------------------------- accepted values
 
 
@@ -154,8 +197,8 @@ def test_size_mebibytes(wshub):
     server = wshub("--max-message", "1M")
     with open_ws(server) as c:
         c.send_binary(b"m" * (1 << 20))
-        c.expect_message(wsraw.OP_BINARY, b"m" * (1 << 20))
-        c.send(wsraw.build_frame(wsraw.OP_BINARY, b"", length=(1 << 20) + 1))
+        c.expect_message(OP_BINARY, b"m" * (1 << 20))
+        c.send(build_frame(OP_BINARY, b"", length=(1 << 20) + 1))
         c.expect_close(1009)
 
 

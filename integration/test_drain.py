@@ -13,10 +13,12 @@ import pytest
 import websockets
 
 from conftest import SANITIZER_MARKERS, Server
-from hubutil import T, FrameReader, masked_frame, room_path
-from hubutil2 import member, member_on_worker
-from jwtmint import samples, scrape
-from wsraw import OP_BINARY, OP_CLOSE, RawClient, open_ws, upgrade_request
+from wshub_test import T
+from wshub_test.client import RawClient, open_ws
+from wshub_test.frames import OP_BINARY, OP_CLOSE, masked_frame
+from wshub_test.httpmsg import upgrade_request
+from wshub_test.members import member, member_on_worker, room_path
+from wshub_test.metrics import parse, scrape
 
 
 def wait_log(server, needle, timeout=T):
@@ -31,7 +33,7 @@ def wait_received(server, n):
     """Until the server has read n data messages (so they are queued or on
     their way to another worker's members)."""
     deadline = time.monotonic() + T
-    while samples(scrape(server)).get("wshub_messages_received_total", 0) < n:
+    while scrape(server).get("wshub_messages_received_total", 0) < n:
         assert time.monotonic() < deadline, "the server did not read the messages"
         time.sleep(0.02)
 
@@ -57,17 +59,17 @@ def read_until_close(client, pause=0.0):
     """Reads a member's numbered messages up to the close frame, 4 KiB at a
     time with `pause` s between reads: (their sequence numbers, the close
     payload). Nothing may follow the close frame."""
-    reader, seqs, close = FrameReader(), [], None
+    seqs, close = [], None
     client.sock.settimeout(T)
     while close is None:
         data = client.sock.recv(4096)
         assert data, f"EOF after {len(seqs)} messages, before the close frame"
-        for _fin, op, payload in reader.feed(data):
-            if op == OP_CLOSE:
-                close = payload
+        for f in client.feed(data):
+            if f.opcode == OP_CLOSE:
+                close = f.payload
             else:
                 assert close is None
-                seqs.append(struct.unpack("!Q", payload[:8])[0])
+                seqs.append(struct.unpack("!Q", f.payload[:8])[0])
         time.sleep(pause)
     return seqs, close
 
@@ -130,7 +132,7 @@ def test_parked_deliveries_reach_a_slow_reader_then_1001(wshub):
     # Until the publisher is held back: deliveries parked, reading stopped.
     deadline, last, stable_since = time.monotonic() + T, -1, time.monotonic()
     while True:
-        s = samples(scrape(server))
+        s = scrape(server)
         received = s.get("wshub_messages_received_total", 0)
         if received != last:
             last, stable_since = received, time.monotonic()
@@ -261,7 +263,7 @@ def test_readyz_503_no_new_connections_requests_in_progress_answered(wshub):
     partial["metrics"].send(b"\r\n")
     r = partial["metrics"].read_http_response()
     assert r.status == 200, r
-    assert samples(r.body.decode())['wshub_connections_rejected_total{reason="draining"}'] == 1
+    assert parse(r.body.decode())['wshub_connections_rejected_total{reason="draining"}'] == 1
     for c in partial.values():
         c.expect_eof(T)
         c.close()

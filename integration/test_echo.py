@@ -7,12 +7,12 @@ import string
 
 import pytest
 
-import hubutil
-from hubutil import T, run  # T: seconds, bound for every network wait
+from wshub_test import T, wslib  # T: seconds, bound for every network wait
+from wshub_test.wslib import run
 
 
 def connect(server, path="/echo", **kw):
-    return hubutil.connect(server, path, **kw)
+    return wslib.connect(server, path, **kw)
 
 
 async def roundtrip(ws, msg):

@@ -10,7 +10,7 @@ import time
 import pytest
 import websockets
 
-from conftest import REPO, clean_env, free_port
+from wshub_test.binary import REPO, clean_env, free_port
 
 
 def shout_bin():

@@ -1,13 +1,14 @@
-"""The HTTP side: upgrade validation, rejections, limits, timeouts."""
+"""The HTTP side: upgrade validation, rejections, limits, timeouts, and the
+frames a client sends behind its request head."""
 
 import base64
-import os
 import time
 
 import pytest
 
-import wsraw
-from wsraw import OP_BINARY, OP_TEXT, RawClient, assert_alive, http_exchange, make_key, upgrade_request
+from wshub_test.client import RawClient, assert_alive, http_exchange
+from wshub_test.frames import OP_BINARY, OP_CLOSE, OP_CONT, OP_TEXT, build_frame, close_payload, make_key
+from wshub_test.httpmsg import assert_switching, upgrade_request
 
 REASONS = {
     400: "Bad Request",
@@ -77,7 +78,7 @@ def test_header_names_case_insensitive(server):
     ])
     with RawClient(server.host, server.port) as c:
         c.send(req)
-        wsraw.assert_switching(c.read_http_response(), key)
+        assert_switching(c.read_http_response(), key)
         c.echo_roundtrip("case")
         c.close_cleanly()
 
@@ -91,7 +92,7 @@ def test_upgrade_and_connection_token_lists(server, upgrade, connection):
     lines[3] = f"Connection: {connection}"
     with RawClient(server.host, server.port) as c:
         c.send(lines_request(lines))
-        wsraw.assert_switching(c.read_http_response(), key)
+        assert_switching(c.read_http_response(), key)
         c.echo_roundtrip("tokens")
 
 
@@ -104,10 +105,10 @@ def test_upgrade_byte_at_a_time(server):
 
 def test_frames_pipelined_behind_the_head(server):
     frames = (
-        wsraw.build_frame(OP_TEXT, b"piped text")
-        + wsraw.build_frame(OP_BINARY, b"\x01\x02piped")
-        + wsraw.build_frame(OP_TEXT, b"frag-", fin=False)
-        + wsraw.build_frame(wsraw.OP_CONT, b"mented")
+        build_frame(OP_TEXT, b"piped text")
+        + build_frame(OP_BINARY, b"\x01\x02piped")
+        + build_frame(OP_TEXT, b"frag-", fin=False)
+        + build_frame(OP_CONT, b"mented")
     )
     with RawClient(server.host, server.port) as c:
         c.handshake(trailing=frames)
@@ -119,8 +120,18 @@ def test_frames_pipelined_behind_the_head(server):
 
 def test_close_pipelined_behind_the_head(server):
     with RawClient(server.host, server.port) as c:
-        c.handshake(trailing=wsraw.build_frame(wsraw.OP_CLOSE, wsraw.close_payload(1000, "now")))
+        c.handshake(trailing=build_frame(OP_CLOSE, close_payload(1000, "now")))
         c.expect_close(1000)
+
+
+def test_pipelined_frame_bytes_are_not_held_to_http_line_rules(wshub):
+    """A frame sent in the same packet as the request head may contain any
+    byte, LF included (here with an all-zero mask, so the LF is on the wire):
+    only the head must end its lines in CRLF."""
+    s = wshub()
+    with RawClient(s.host, s.port) as c:
+        c.handshake("/echo", trailing=build_frame(OP_BINARY, b"a\nb\n", mask_key=b"\x00\x00\x00\x00"))
+        c.expect_message(OP_BINARY, b"a\nb\n")
 
 
 # ---------------------------------------------------------------- subprotocols
@@ -306,7 +317,7 @@ def test_header_limit_boundary(wshub, flags, limit):
     key = make_key()
     with RawClient(server.host, server.port) as c:
         c.send(sized_request(server, limit, key))
-        wsraw.assert_switching(c.read_http_response(), key)
+        assert_switching(c.read_http_response(), key)
         c.echo_roundtrip("exactly at the limit")
         c.close_cleanly()
     # One byte over: 431.
@@ -379,7 +390,7 @@ def test_handshake_timeout_bytewise_trickle(wshub):
             c.expect_eof(timeout=3, allow_reset=True)
         elapsed = time.monotonic() - t0
         assert elapsed <= 2.5, f"trickling client kept the connection for {elapsed:.2f}s"
-        assert not c.buf
+        assert not c.pending()
 
 
 def test_handshake_timeout_does_not_apply_after_upgrade(wshub):

@@ -9,10 +9,12 @@ import time
 
 import pytest
 
-import jwtmint
-from conftest import free_port, run_wshub
-from hubutil import T
-from wsraw import OP_TEXT, RawClient, build_frame, close_payload, http_exchange, upgrade_request
+from wshub_test import T
+from wshub_test.binary import free_port, run_wshub
+from wshub_test.client import RawClient, http_exchange
+from wshub_test.frames import OP_TEXT, build_frame, close_payload
+from wshub_test.httpmsg import upgrade_request
+from wshub_test.jwt import Minter
 
 TS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
@@ -186,7 +188,7 @@ def test_refusals_are_logged_alike(wshub, tmp_path):
     server = wshub("--log-format", "json", "--route", "/p=json,auth", "--route", "/raw=raw",
                    "--jwt-secret-file", str(tmp_path / "s"), "--allow-origin", "https://ok.example")
     host = f"{server.host}:{server.port}"
-    expired = jwtmint.Minter(secret).token(sub="x", exp=int(time.time()) - 3600)
+    expired = Minter(secret).token(sub="x", exp=int(time.time()) - 3600)
     cases = [
         (upgrade_request(host, path="/nowhere?token=abc&x=1"), 404, "not_found", "/nowhere?token=REDACTED&x=1"),
         (upgrade_request(host, path="/p", extra_headers=[("Authorization", "Bearer " + expired)]), 401,
@@ -224,7 +226,7 @@ def test_sub_with_quotes_and_controls_is_escaped(wshub, tmp_path):
     secret = "esc-secret-" + os.urandom(8).hex()
     (tmp_path / "s").write_text(secret)
     sub = 'al ice "q" \\ caf\u00e9 \n\t\x01 end'
-    token = jwtmint.Minter(secret).token(sub=sub)
+    token = Minter(secret).token(sub=sub)
     for fmt in ("json", "text"):
         server = wshub("--log-format", fmt, "--route", "/p=echo,auth", "--jwt-secret-file", str(tmp_path / "s"))
         with RawClient(server.host, server.port) as c:

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from conftest import REPO, run_wshub
+from wshub_test.binary import REPO, run_wshub
 
 MANPAGE = os.path.join(REPO, "man", "wshub.1")
 

@@ -18,10 +18,12 @@ import urllib.request
 
 import pytest
 
-from hubutil import T, room_path
-from hubutil2 import member, member_on_worker
-from jwtmint import Minter, samples, scrape
-from wsraw import OP_BINARY, OP_CLOSE, OP_TEXT, RawClient, http_exchange, open_ws
+from wshub_test import T
+from wshub_test.client import RawClient, http_exchange, open_ws
+from wshub_test.frames import OP_BINARY, OP_CLOSE, OP_TEXT
+from wshub_test.jwt import Minter
+from wshub_test.members import member, member_on_worker, room_path
+from wshub_test.metrics import scrape
 
 TOKEN = "pub-" + os.urandom(12).hex()
 
@@ -60,10 +62,6 @@ def ok(server, room, body, **kw):
     return json.loads(data)
 
 
-def raw_member(server, *rooms):
-    return open_ws(server, room_path(*rooms))
-
-
 def json_member(server, room):
     c = open_ws(server, "/ws")
     assert json.loads(c.recv_frame().payload)["type"] == "welcome"
@@ -95,7 +93,7 @@ def assert_nothing(client, quiet=0.3):
 
 
 def counts(server):
-    s = samples(scrape(server))
+    s = scrape(server)
     return {k.split('"')[1]: v for k, v in s.items() if k.startswith("wshub_publish_requests_total{")}
 
 
@@ -112,7 +110,7 @@ def test_raw_and_json_members_receive_it(wshub, token_file):
     raw0 = member_on_worker(server, 0, "news")
     raw1 = member_on_worker(server, 1, "news")
     js = json_member(server, "news")
-    other = raw_member(server, "sports")
+    other = member(server, "sports")
     members = [raw0, raw1, js]
 
     # urllib, a JSON body
@@ -191,7 +189,7 @@ def test_acknowledged_publishes_arrive_in_order(wshub, token_file):
 
 def test_body_in_pieces_expect_continue_and_bytes_after_it(wshub, token_file):
     server = start(wshub, token_file, "--max-message", "64KiB")
-    m = raw_member(server, "pieces")
+    m = member(server, "pieces")
     body = os.urandom(60000)
     head = (f"POST /publish?room=pieces HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\n"
             f"Content-Type: application/octet-stream\r\nContent-Length: {len(body)}\r\n"
@@ -219,7 +217,7 @@ def test_body_in_pieces_expect_continue_and_bytes_after_it(wshub, token_file):
 @pytest.mark.skipif(not shutil.which("curl"), reason="curl is not installed")
 def test_curl_like_the_readme(wshub, token_file):
     server = start(wshub, token_file, "--queue-bytes", "4MiB")
-    m = raw_member(server, "news")
+    m = member(server, "news")
     for body in (b'{"score":3}', b"x" * 1500000):  # the second large enough for curl's Expect: 100-continue
         r = subprocess.run(["curl", "-v", "-sS", "--fail-with-body", "-H", f"Authorization: Bearer {TOKEN}",
                             "-H", "Content-Type: application/json", "--data-binary", "@-",
@@ -237,7 +235,7 @@ def test_curl_like_the_readme(wshub, token_file):
 
 def test_refusals(wshub, token_file):
     server = start(wshub, token_file, "--max-message", "1KiB")
-    m = raw_member(server, "news")
+    m = member(server, "news")
     cases = [
         # (name, kwargs, status, header that must be there (name, value) or None, body fragment)
         ("no token", dict(token=None), 401, ("www-authenticate", 'Bearer realm="wshub"'), b"missing"),
@@ -312,7 +310,7 @@ def test_jwt_with_publish_scope(wshub, tmp_path, token_file):
     server = wshub("--route", "/raw=raw", "--jwt-secret-file", str(tmp_path / "jwt"),
                    "--publish-token-file", token_file, "--jwt-audience", "hub")
     mint = Minter(secret)
-    m = raw_member(server, "team-a")
+    m = member(server, "team-a")
     good = mint.token(sub="backend", scope="publish", aud="hub")
     assert ok(server, "team-a", b"1", token=good)["recipients"] == 1
     assert ok(server, "team-a", b"2", token=TOKEN)["recipients"] == 1  # the static token works beside it
@@ -356,7 +354,7 @@ def test_overflow_policy_applies(wshub, token_file):
             closed_at = i
             break
     assert closed_at is not None, "400 publishes of 60000 bytes never overflowed a 64 KiB queue"
-    s = samples(scrape(server))
+    s = scrape(server)
     assert s["wshub_slow_consumer_closes_total"] == 1, s
     assert s['wshub_connections_closed_total{code="1008"}'] == 1, s
     frames = []

@@ -9,17 +9,9 @@ import time
 
 import websockets
 
-from hubutil import (
-    FrameReader,
-    assert_quiet,
-    connect,
-    masked_frame,
-    raw_member,
-    recv_n,
-    room_path,
-    run,
-)
-from wsraw import OP_TEXT
+from wshub_test.frames import OP_TEXT, masked_frame
+from wshub_test.members import member, room_path
+from wshub_test.wslib import assert_quiet, connect, recv_n, run
 
 
 def test_three_members_receive_each_others_messages_not_their_own(wshub):
@@ -194,16 +186,14 @@ def test_ten_thousand_messages_in_order_to_fifty_members_across_workers(wshub):
     # worker gets none is about 4 * (3/4)^50, under 1e-5.
     server = wshub("--workers", "4")
     msgs = [(f"{i:05d}|" + "abcdefghij" * (i % 23)).encode() for i in range(MESSAGES)]
-    members = [raw_member(server, "big") for _ in range(MEMBERS)]
-    pub = raw_member(server, "big")
+    members = [member(server, "big") for _ in range(MEMBERS)]
+    pub = member(server, "big")
     try:
         sel = selectors.DefaultSelector()
-        readers = []
         counts = [0] * MEMBERS
         for i, m in enumerate(members):
-            assert not m.buf
+            assert not m.pending()
             m.sock.setblocking(False)
-            readers.append(FrameReader())
             sel.register(m.sock, selectors.EVENT_READ, i)
         sent = 0
         deadline = time.monotonic() + 20
@@ -222,7 +212,8 @@ def test_ten_thousand_messages_in_order_to_fifty_members_across_workers(wshub):
                 except BlockingIOError:
                     continue
                 assert data, f"member {i} got EOF after {counts[i]} messages"
-                for fin, op, payload in readers[i].feed(data):
+                for f in members[i].feed(data):
+                    fin, op, payload = f.fin, f.opcode, f.payload
                     n = counts[i]
                     assert (fin, op) == (True, OP_TEXT), f"member {i}: unexpected frame fin={fin} op={op:#x} at {n}"
                     assert n < MESSAGES, f"member {i}: extra message {payload[:40]!r}"

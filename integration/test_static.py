@@ -1,6 +1,7 @@
-"""`make static`: a fully static wshub that runs alone in an empty root
-directory and as PID 1 of its own PID namespace (what a FROM scratch container
-gives it).
+"""Shipping wshub: `make install` honours PREFIX and DESTDIR and installs
+what it says; `make static` builds a fully static wshub that runs alone in
+an empty root directory and as PID 1 of its own PID namespace (what a FROM
+scratch container gives it).
 
 The binary is $WSHUB_STATIC_BIN (default build/static/wshub). The tests that
 need namespaces or chroot run as root (os.chroot, `unshare`), or else through
@@ -17,14 +18,15 @@ import struct
 import subprocess
 import sys
 import time
-import urllib.request
 
 import pytest
 
-from conftest import REPO, clean_env, free_port
-from wsraw import OP_TEXT, RawClient
+from wshub_test.binary import REPO, clean_env, free_port
+from wshub_test.client import RawClient
+from wshub_test.frames import OP_TEXT
+from wshub_test.metrics import fetch
 
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
+linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"),
                                 reason="static build, chroot and PID namespaces are tested on Linux only")
 
 PT_DYNAMIC, PT_INTERP = 2, 3
@@ -38,6 +40,19 @@ def static_bin():
     if not os.access(path, os.X_OK):
         pytest.skip(f"{path} not built (make static)")
     return path
+
+
+# ----------------------------------------------------------- make install
+def test_make_install_into_destdir(tmp_path):
+    result = subprocess.run(["make", "-s", "install", f"DESTDIR={tmp_path}", "PREFIX=/opt/wshub"],
+                            cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    binary = tmp_path / "opt/wshub/bin/wshub"
+    page = tmp_path / "opt/wshub/share/man/man1/wshub.1"
+    assert os.access(binary, os.X_OK)
+    assert page.read_bytes() == (open(os.path.join(REPO, "man/wshub.1"), "rb").read())
+    version = subprocess.run([str(binary), "--version"], capture_output=True, text=True, timeout=5)
+    assert version.returncode == 0 and version.stdout.startswith("wshub ")
 
 
 # ----------------------------------------------------------------------- ELF
@@ -75,6 +90,7 @@ def elf_dependencies(path):
     return interp, needed
 
 
+@linux_only
 def test_binary_is_fully_static():
     interp, needed = elf_dependencies(static_bin())
     assert interp is None, f"static wshub asks for a dynamic loader: {interp}"
@@ -86,6 +102,7 @@ def test_binary_is_fully_static():
         assert interp and needed > 0, "the ELF check does not see the release build's dynamic loader"
 
 
+@linux_only
 def test_version_runs():
     out = subprocess.run([static_bin(), "--version"], capture_output=True, text=True, timeout=5,
                          env=clean_env())
@@ -179,15 +196,13 @@ def echo_and_scrape(port):
         c.send_frame(OP_TEXT, "ünïcödé".encode())
         c.expect_message(OP_TEXT, "ünïcödé")
         c.close_cleanly()
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=3) as r:
-        assert r.status == 200
-        assert r.headers["Content-Type"].startswith("text/plain; version=0.0.4")
-        text = r.read().decode()
+    text = fetch("127.0.0.1", port)
     assert 'wshub_build_info{version="0.1.0"} 1' in text.splitlines(), text[:2000]
     assert "wshub_connections_upgraded_total 1" in text.splitlines(), text[:2000]
 
 
 # ------------------------------------------------------------ the empty root
+@linux_only
 def test_echo_and_metrics_in_an_empty_root(tmp_path, procs):
     """Nothing in the root but the binary: no /proc, /dev, /etc, /tmp, libc."""
     root = tmp_path / "root"
@@ -272,6 +287,7 @@ os.execv(sys.argv[1], sys.argv[1:])
 """
 
 
+@linux_only
 def test_pid1_reaps_orphans_and_stops_on_sigterm(tmp_path, procs):
     """As PID 1 of a new PID namespace: a child that exited before the server
     started, a child that exits while it runs, and an orphan re-parented to it
@@ -329,6 +345,7 @@ def dockerfile():
     return out
 
 
+@linux_only
 def test_dockerfile_image_simulated(tmp_path, procs):
     """No container engine here: the image the Dockerfile describes, rebuilt
     by hand. PID 1 of its namespace, the binary alone in its root, its USER,

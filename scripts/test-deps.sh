@@ -13,7 +13,7 @@ MODULES="import pytest, websockets"
 
 find_python() {
     command -v groff >/dev/null 2>&1 || return 1  # the man page's render check
-    # integration/test_prometheus.py: promtool and a real Prometheus server
+    # integration/test_metrics.py: promtool and a real Prometheus server
     command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1 || return 1
     for py in /usr/bin/python3 python3; do
         if command -v "$py" >/dev/null 2>&1 && "$py" -c "$MODULES" >/dev/null 2>&1; then

@@ -1,7 +1,8 @@
 """The `json` route mode (README.md, "JSON protocol") through a real client
 (the `websockets` library): welcome, join/leave/presence, room messages,
-direct messages (also across workers), rooms listing, "ref", every error code
-reached by a real request, and binary frames refused with 1003.
+direct messages (also across workers, to live, just-closed and never-given
+ids), rooms listing, "ref", every error code reached by a real request, and
+binary frames refused with 1003.
 
 Room and direct payloads must come back byte for byte, so those checks match
 the raw frame text, not only its parsed value.
@@ -16,52 +17,15 @@ import time
 import pytest
 import websockets
 
-import hubutil
-from hubutil import T, run  # T: seconds, bound for every single network wait
+from wshub_test import T, wslib  # T: seconds, bound for every single network wait
+from wshub_test.wslib import assert_quiet, join, open_json, recv_json, recv_text, request, run, send_json
 
 QUIET = 0.25  # seconds of silence that count as "nothing was sent"
 ROUTE = "/ws"  # the default json route
 
 
 def connect(server, path=ROUTE, **kw):
-    return hubutil.connect(server, path, **kw)
-
-
-async def recv_text(ws):
-    msg = await asyncio.wait_for(ws.recv(), T)
-    assert isinstance(msg, str), f"expected a text frame, got {msg!r}"
-    return msg
-
-
-async def recv_json(ws):
-    text = await recv_text(ws)
-    obj = json.loads(text)
-    assert isinstance(obj, dict), text
-    return obj
-
-
-async def send(ws, msg):
-    if not isinstance(msg, (str, bytes)):
-        msg = json.dumps(msg)
-    await asyncio.wait_for(ws.send(msg), T)
-
-
-async def request(ws, msg):
-    """Sends a request and returns the parsed reply."""
-    await send(ws, msg)
-    return await recv_json(ws)
-
-
-async def assert_quiet(*wss, quiet=QUIET):
-    async def one(ws):
-        try:
-            return await asyncio.wait_for(ws.recv(), quiet)
-        except asyncio.TimeoutError:
-            return None
-
-    extra = await asyncio.gather(*(one(ws) for ws in wss))
-    bad = [(i, m) for i, m in enumerate(extra) if m is not None]
-    assert not bad, f"unexpected messages (client index, message): {bad!r}"
+    return wslib.connect(server, path, **kw)
 
 
 async def assert_alive(ws):
@@ -71,15 +35,20 @@ async def assert_alive(ws):
 
 
 class Client:
+    """A json connection and its id (low 8 bits: the worker; the next 22: the slot)."""
+
     def __init__(self, ws, welcome):
         self.ws = ws
         self.id = welcome["id"]
+        self.worker = self.id & 0xFF
+        self.slot = (self.id >> 8) & ((1 << 22) - 1)
+
+    def __repr__(self):
+        return f"Client(id={self.id}, worker={self.worker}, slot={self.slot})"
 
 
 async def open_client(stack, server, path=ROUTE):
-    ws = await stack.enter_async_context(connect(server, path))
-    welcome = await recv_json(ws)
-    assert welcome["type"] == "welcome", welcome
+    ws, welcome = await open_json(stack, server, path)
     return Client(ws, welcome)
 
 
@@ -87,18 +56,12 @@ async def open_clients(stack, server, n, path=ROUTE):
     return [await open_client(stack, server, path) for _ in range(n)]
 
 
-async def join(c, room, **extra):
-    got = await request(c.ws, {"type": "join", "room": room, **extra})
-    assert got["type"] == "joined" and got["room"] == room, got
-    return got
-
-
 async def join_all(clients, room):
     """Joins one by one (so the counts are exact); everyone already in sees
     each newcomer's presence. Presences from other workers may overtake each
     other, so each client's are compared as a set."""
     for i, c in enumerate(clients):
-        got = await join(c, room)
+        got = await join(c.ws, room)
         assert got["members"] == i + 1, got
     for i, c in enumerate(clients):
         seen = [await recv_json(c.ws) for _ in clients[i + 1:]]
@@ -171,7 +134,7 @@ def test_three_clients_exchange_room_messages(wshub):
             await join_all(clients, "lobby")
             for n, sender in enumerate(clients):
                 data = json.dumps({"n": n, "text": f"hello from {n}"})
-                await send(sender.ws, {"type": "message", "room": "lobby", "data": json.loads(data)})
+                await send_json(sender.ws, {"type": "message", "room": "lobby", "data": json.loads(data)})
                 for other in clients:
                     if other is sender:
                         continue
@@ -181,7 +144,7 @@ def test_three_clients_exchange_room_messages(wshub):
                     assert got["room"] == "lobby" and got["from"] == sender.id
                     assert got["data"] == {"n": n, "text": f"hello from {n}"}
             # The sender never gets its own message without --echo-self.
-            await assert_quiet(*(c.ws for c in clients))
+            await assert_quiet([c.ws for c in clients], QUIET)
 
     run(main())
 
@@ -215,11 +178,11 @@ def test_data_arrives_byte_identical(wshub, data):
             a, b = await open_clients(stack, server, 2)
             await join_all([a, b], "r")
             # Whitespace around the value is not part of it.
-            await send(a.ws, '{"type":"message", "room":"r","data" : \t' + data + ' \n}')
+            await send_json(a.ws, '{"type":"message", "room":"r","data" : \t' + data + ' \n}')
             expect_match(room_message_re('"r"', a.id, data), await recv_text(b.ws))
-            await send(b.ws, '{"data":' + data + ',"to":' + str(a.id) + ',"type":"direct"}')
+            await send_json(b.ws, '{"data":' + data + ',"to":' + str(a.id) + ',"type":"direct"}')
             expect_match(direct_re(b.id, data), await recv_text(a.ws))
-            await assert_quiet(a.ws, b.ws)
+            await assert_quiet([a.ws, b.ws], QUIET)
 
     run(main())
 
@@ -233,7 +196,7 @@ def test_large_data_arrives_byte_identical(wshub):
             a, b = await open_clients(stack, server, 2)
             await join_all([a, b], "big")
             for _ in range(2):  # a second one after the server's buffers were trimmed
-                await send(a.ws, '{"type":"message","room":"big","data":' + data + "}")
+                await send_json(a.ws, '{"type":"message","room":"big","data":' + data + "}")
                 expect_match(room_message_re('"big"', a.id, data), await recv_text(b.ws))
             await assert_alive(a.ws)
 
@@ -247,10 +210,10 @@ def test_echo_self(wshub):
         async with contextlib.AsyncExitStack() as stack:
             a, b = await open_clients(stack, server, 2)
             await join_all([a, b], "r")
-            await send(a.ws, '{"type":"message","room":"r","data":[1, 2]}')
+            await send_json(a.ws, '{"type":"message","room":"r","data":[1, 2]}')
             for c in (a, b):
                 expect_match(room_message_re('"r"', a.id, "[1, 2]"), await recv_text(c.ws))
-            await assert_quiet(a.ws, b.ws)
+            await assert_quiet([a.ws, b.ws], QUIET)
 
     run(main())
 
@@ -273,7 +236,7 @@ def test_room_names_are_decoded_and_reencoded(wshub):
             assert got["room"] == odd, got
             got = await request(a.ws, {"type": "rooms"})
             assert got["rooms"] == ["été", odd], got
-            await send(b.ws, r'{"type":"message","room":"\u00e9t\u00e9","data":1}')
+            await send_json(b.ws, r'{"type":"message","room":"\u00e9t\u00e9","data":1}')
             expect_match(room_message_re('"été"', b.id, "1"), await recv_text(a.ws))
 
     run(main())
@@ -290,14 +253,14 @@ def test_presence_join_leave_and_disconnect(wshub):
             # Joining again: joined, no presence for anyone.
             got = await request(b.ws, {"type": "join", "room": "p"})
             assert got["type"] == "joined" and got["room"] == "p", got
-            await assert_quiet(a.ws, c.ws, d.ws)
+            await assert_quiet([a.ws, c.ws, d.ws], QUIET)
 
             # An explicit leave.
             got = await request(b.ws, {"type": "leave", "room": "p"})
             assert got == {"type": "left", "room": "p"}, got
             for x in (a, c, d):
                 assert await recv_json(x.ws) == {"type": "presence", "room": "p", "event": "leave", "id": b.id}
-            await assert_quiet(b.ws)
+            await assert_quiet([b.ws], QUIET)
 
             # A clean close (close handshake).
             await asyncio.wait_for(c.ws.close(), T)
@@ -307,10 +270,10 @@ def test_presence_join_leave_and_disconnect(wshub):
             # An abrupt one (TCP gone, no close frame).
             d.ws.transport.abort()
             assert await recv_json(a.ws) == {"type": "presence", "room": "p", "event": "leave", "id": d.id}
-            await assert_quiet(a.ws, b.ws)
+            await assert_quiet([a.ws, b.ws], QUIET)
 
             # Member counts follow.
-            got = await join(b, "p")
+            got = await join(b.ws, "p")
             assert got["members"] == 2, got
             assert (await recv_json(a.ws))["event"] == "join"
 
@@ -325,11 +288,11 @@ def test_disconnect_presence_in_every_room(wshub):
             a, b, c = await open_clients(stack, server, 3)
             await join_all([a, b], "one")
             await join_all([c, b], "two")
-            await join(b, "solo")
+            await join(b.ws, "solo")
             await asyncio.wait_for(b.ws.close(), T)
             assert await recv_json(a.ws) == {"type": "presence", "room": "one", "event": "leave", "id": b.id}
             assert await recv_json(c.ws) == {"type": "presence", "room": "two", "event": "leave", "id": b.id}
-            await assert_quiet(a.ws, c.ws)
+            await assert_quiet([a.ws, c.ws], QUIET)
 
     run(main())
 
@@ -342,7 +305,7 @@ def test_rooms_listing_and_leave(wshub):
             a, b = await open_clients(stack, server, 2)
             assert await request(a.ws, {"type": "rooms"}) == {"type": "rooms", "rooms": []}
             for r in ("x", "y", "z"):
-                await join(a, r)
+                await join(a.ws, r)
             got = await request(a.ws, {"type": "rooms"})
             assert got["rooms"] == ["x", "y", "z"], got
             got = await request(a.ws, {"type": "leave", "room": "y"})
@@ -357,7 +320,7 @@ def test_rooms_listing_and_leave(wshub):
             assert got["code"] == "not_member", got
             # b's own listing is its own.
             assert await request(b.ws, {"type": "rooms"}) == {"type": "rooms", "rooms": []}
-            await assert_quiet(a.ws, b.ws)
+            await assert_quiet([a.ws, b.ws], QUIET)
 
     run(main())
 
@@ -368,8 +331,8 @@ def test_password_is_accepted_and_ignored(wshub):
     async def main():
         async with contextlib.AsyncExitStack() as stack:
             a, b = await open_clients(stack, server, 2)
-            await join(a, "locked", password="secret")
-            got = await join(b, "locked", password="other")
+            await join(a.ws, "locked", password="secret")
+            got = await join(b.ws, "locked", password="other")
             assert got["members"] == 2, got
 
     run(main())
@@ -382,12 +345,12 @@ def test_direct_messages_both_ways(wshub):
     async def main():
         async with contextlib.AsyncExitStack() as stack:
             a, b, c = await open_clients(stack, server, 3)
-            await send(a.ws, '{"type":"direct","to":%d,"data":{"hi" : "b"}}' % b.id)
+            await send_json(a.ws, '{"type":"direct","to":%d,"data":{"hi" : "b"}}' % b.id)
             expect_match(direct_re(a.id, '{"hi" : "b"}'), await recv_text(b.ws))
-            await send(b.ws, '{"type":"direct","to":%d,"data":"back","ref":1}' % a.id)
+            await send_json(b.ws, '{"type":"direct","to":%d,"data":"back","ref":1}' % a.id)
             expect_match(direct_re(b.id, '"back"'), await recv_text(a.ws))
             # No room is needed, nobody else hears it and the sender gets no reply.
-            await assert_quiet(a.ws, b.ws, c.ws)
+            await assert_quiet([a.ws, b.ws, c.ws], QUIET)
 
     run(main())
 
@@ -404,7 +367,7 @@ def test_direct_and_rooms_across_workers(wshub):
             for s in clients:
                 for t in clients:
                     if s is not t:
-                        await send(s.ws, '{"type":"direct","to":%d,"data":[%d,%d]}' % (t.id, s.id, t.id))
+                        await send_json(s.ws, '{"type":"direct","to":%d,"data":[%d,%d]}' % (t.id, s.id, t.id))
             for t in clients:
                 senders = set()
                 for _ in range(n - 1):
@@ -416,12 +379,152 @@ def test_direct_and_rooms_across_workers(wshub):
                 assert senders == {s.id for s in clients if s is not t}
             # A room spanning both workers: counts, presence and fan-out.
             await join_all(clients, "wide")
-            await send(clients[0].ws, '{"type":"message","room":"wide","data":"all"}')
+            await send_json(clients[0].ws, '{"type":"message","room":"wide","data":"all"}')
             for c in clients[1:]:
                 expect_match(room_message_re('"wide"', clients[0].id, '"all"'), await recv_text(c.ws))
-            await assert_quiet(*(c.ws for c in clients))
+            await assert_quiet([c.ws for c in clients], QUIET)
 
     run(main())
+
+
+# ---------------------------------- direct across workers, to ids not live
+def direct(to, data, ref=None):
+    msg = '{"type":"direct","to":%d,"data":%s' % (to, data)
+    if ref is not None:
+        msg += ',"ref":%s' % json.dumps(ref)
+    return msg + "}"
+
+
+async def open_on_both_workers(stack, server, per_worker, limit=64):
+    """Opens json clients until each worker has `per_worker` of them; returns
+    {worker: [clients]} (extra clients stay open)."""
+    by = {0: [], 1: []}
+    for _ in range(limit):
+        c = await open_client(stack, server)
+        assert c.worker in by, f"id {c.id}: worker {c.worker} with --workers 2"
+        by[c.worker].append(c)
+        if all(len(v) >= per_worker for v in by.values()):
+            return by
+    raise AssertionError(f"{limit} connections did not give {per_worker} on each worker: {by}")
+
+
+async def expect_direct(c, sender, data_raw):
+    text = await asyncio.wait_for(c.ws.recv(), T)
+    got = json.loads(text)
+    assert got["type"] == "direct" and got["from"] == sender.id, (got, sender)
+    assert ('"data":' + data_raw) in text, f"data not forwarded byte for byte: {text!r}, want {data_raw!r}"
+
+
+async def expect_no_such(c, to, ref):
+    code = await direct_reply(c, to, ref)
+    assert code == "no_such_connection", (
+        f"direct from {c} to id {to} (worker {to & 0xFF}, slot {(to >> 8) & ((1 << 22) - 1)}, generation {to >> 30}): "
+        + ("no error: taken as delivered" if code is None else f"error {code}") + f", want no_such_connection (ref {ref})")
+
+
+async def direct_reply(c, to, ref):
+    """Sends a direct with `ref`, then a rooms request with ref "mark": the
+    direct's error (if any) comes first. Returns the error code or None."""
+    await send_json(c.ws, direct(to, '"poll"', ref))
+    await send_json(c.ws, {"type": "rooms", "ref": "mark"})
+    got = await recv_json(c.ws)
+    if got.get("type") == "rooms":
+        assert got.get("ref") == "mark", got
+        return None
+    assert got.get("type") == "error" and got.get("ref") == ref, got
+    mark = await recv_json(c.ws)
+    assert mark.get("type") == "rooms" and mark.get("ref") == "mark", mark
+    return got["code"]
+
+
+def test_direct_across_workers_live_and_just_closed(wshub):
+    server = wshub("--workers", "2")
+
+    async def main():
+        async with contextlib.AsyncExitStack() as stack:
+            by = await open_on_both_workers(stack, server, 3)
+            (a0, a1, a2), (b0, b1, b2) = by[0][:3], by[1][:3]
+            # Live, both directions across workers, and on one worker.
+            await send_json(a0.ws, direct(b0.id, '{"x" : [1, 2]}'))
+            await expect_direct(b0, a0, '{"x" : [1, 2]}')
+            await send_json(b0.ws, direct(a0.id, '"back"'))
+            await expect_direct(a0, b0, '"back"')
+            await send_json(a0.ws, direct(a1.id, '"same worker"'))
+            await expect_direct(a1, a0, '"same worker"')
+            await assert_quiet([a0.ws], 0.25)
+            await assert_quiet([b0.ws], 0.25)
+
+            # Closed with a close handshake: once it is done, a direct to it
+            # from either worker is refused at once.
+            for gone, senders in ((b1, (a0, b0)), (a1, (b0, a0))):
+                await gone.ws.close()
+                for k, s in enumerate(senders):
+                    await expect_no_such(s, gone.id, [gone.id, k])
+                await send_json(senders[0].ws, direct(senders[1].id, '"still fine"'))
+                await expect_direct(senders[1], senders[0], '"still fine"')
+
+            # Dropped without a close frame: refused as soon as the server
+            # has seen the EOF (well within a second).
+            for gone, s in ((b2, a0), (a2, b0)):
+                gone.ws.transport.abort()
+                deadline = time.monotonic() + 2
+                while (code := await direct_reply(s, gone.id, "poll")) is None:
+                    assert time.monotonic() < deadline, f"direct to dropped {gone} still accepted 2s later"
+                    await asyncio.sleep(0.02)
+                assert code == "no_such_connection", code
+
+            # The freed slots are taken again by new clients with new ids:
+            # the old ids stay refused, the new ones are delivered to.
+            again = await open_on_both_workers(stack, server, 2)
+            new = [c for v in again.values() for c in v]
+            old_ids = {a1.id, a2.id, b1.id, b2.id}
+            assert not old_ids & {c.id for c in new}, "an id was given out twice"
+            for gone_id in sorted(old_ids):
+                await expect_no_such(a0, gone_id, gone_id)
+                await expect_no_such(b0, gone_id, gone_id)
+            for c in new:
+                await send_json(a0.ws, direct(c.id, '"hi new"'))
+                await expect_direct(c, a0, '"hi new"')
+                await send_json(b0.ws, direct(c.id, '"hi new"'))
+                await expect_direct(c, b0, '"hi new"')
+            for c in (a0, b0, *new):
+                await assert_quiet([c.ws], 0.1)
+
+    asyncio.run(asyncio.wait_for(main(), 30))
+
+
+def test_direct_to_ids_that_were_never_given_out(wshub):
+    """Ids no connection has: a worker index past --workers, a slot never
+    used, a generation never reached, and 0 (generations start at 1, so no
+    connection has id 0). Each is no_such_connection from either worker,
+    including while slot 0 of worker 0 is free."""
+    server = wshub("--workers", "2")
+
+    async def main():
+        async with contextlib.AsyncExitStack() as stack:
+            by = await open_on_both_workers(stack, server, 2)
+            senders = [by[0][0], by[1][0]]
+            first = min((c for v in by.values() for c in v if c.worker == 0), key=lambda c: c.slot)
+            ids = [
+                (5 << 8) | 2,  # worker 2 of 2
+                (3 << 30) | (5 << 8) | 255,  # worker 255
+                (1 << 30) | (4000000 << 8) | 1,  # a slot never used on worker 1
+                (1 << 30) | (4000000 << 8) | 0,
+                (0x7FFFFF << 30) | (first.slot << 8),  # a generation not reached
+                0,
+            ]
+            for to in ids:
+                for s in senders:
+                    await expect_no_such(s, to, [to, s.worker])
+            # Free worker 0's lowest slot (0, unless another connection held
+            # it first) and ask again for id 0 from both workers.
+            if first is senders[0]:
+                senders[0] = by[0][1]
+            await first.ws.close()
+            for s in senders:
+                await expect_no_such(s, 0, ["zero", s.worker, first.slot])
+
+    asyncio.run(asyncio.wait_for(main(), 20))
 
 
 # ------------------------------------------------------------------ ref
@@ -443,14 +546,14 @@ def test_ref_echoed_verbatim(wshub, ref):
                 ('{"type":"bogus","ref":%s}', "error"),
             ]
             for req, reply_type in requests:
-                await send(a.ws, req % ref)
+                await send_json(a.ws, req % ref)
                 text = await recv_text(a.ws)
                 assert json.loads(text)["type"] == reply_type, text
                 assert text.endswith(',"ref":' + ref + "}"), text
             # A successful room message has no reply, ref or not.
-            await join(a, "r")
-            await send(a.ws, '{"type":"message","room":"r","data":0,"ref":%s}' % ref)
-            await assert_quiet(a.ws)
+            await join(a.ws, "r")
+            await send_json(a.ws, '{"type":"message","room":"r","data":0,"ref":%s}' % ref)
+            await assert_quiet([a.ws], QUIET)
 
     run(main())
 
@@ -544,8 +647,8 @@ def test_room_name_of_128_bytes_is_fine(wshub):
     async def main():
         async with contextlib.AsyncExitStack() as stack:
             a = await open_client(stack, server)
-            await join(a, "r" * 128)
-            await join(a, "é" * 64)
+            await join(a.ws, "r" * 128)
+            await join(a.ws, "é" * 64)
 
     run(main())
 
@@ -556,14 +659,14 @@ def test_room_full(wshub):
     async def main():
         async with contextlib.AsyncExitStack() as stack:
             a, b = await open_clients(stack, server, 2)
-            await join(a, "r")
+            await join(a.ws, "r")
             got = await request(b.ws, {"type": "join", "room": "r", "ref": 7})
             assert got["type"] == "error" and got["code"] == "room_full" and got["ref"] == 7, got
             assert await request(b.ws, {"type": "rooms"}) == {"type": "rooms", "rooms": []}
-            await assert_quiet(a.ws)  # no presence for a refused join
-            await join(b, "other")  # b is still usable
+            await assert_quiet([a.ws], QUIET)  # no presence for a refused join
+            await join(b.ws, "other")  # b is still usable
             assert (await request(a.ws, {"type": "leave", "room": "r"}))["type"] == "left"
-            got = await join(b, "r")
+            got = await join(b.ws, "r")
             assert got["members"] == 1, got
 
     run(main())
@@ -575,13 +678,13 @@ def test_too_many_rooms(wshub):
     async def main():
         async with contextlib.AsyncExitStack() as stack:
             a = await open_client(stack, server)
-            await join(a, "first")
+            await join(a.ws, "first")
             got = await request(a.ws, {"type": "join", "room": "second"})
             assert got["type"] == "error" and got["code"] == "too_many_rooms", got
-            await join(a, "first")  # already a member: still fine
+            await join(a.ws, "first")  # already a member: still fine
             assert await request(a.ws, {"type": "rooms"}) == {"type": "rooms", "rooms": ["first"]}
             await request(a.ws, {"type": "leave", "room": "first"})
-            await join(a, "second")
+            await join(a.ws, "second")
 
     run(main())
 
@@ -594,8 +697,8 @@ def test_direct_to_closed_connection(wshub):
             a = await open_client(stack, server)
             async with connect(server) as ws:
                 gone = (await recv_json(ws))["id"]
-                await send(a.ws, '{"type":"direct","to":%d,"data":"hi?"}' % gone)
-                await assert_quiet(a.ws)  # live: delivered, no answer
+                await send_json(a.ws, '{"type":"direct","to":%d,"data":"hi?"}' % gone)
+                await assert_quiet([a.ws], QUIET)  # live: delivered, no answer
             got = await request(a.ws, '{"type":"direct","to":%d,"data":"hi?","ref":[0]}' % gone)
             assert got["code"] == "no_such_connection" and got["ref"] == [0], got
             await assert_alive(a.ws)
@@ -611,7 +714,7 @@ def test_binary_frame_closes_1003(wshub):
         async with contextlib.AsyncExitStack() as stack:
             a, b = await open_clients(stack, server, 2)
             await join_all([a, b], "r")
-            await send(a.ws, b'{"type":"rooms"}')
+            await send_json(a.ws, b'{"type":"rooms"}')
             with pytest.raises(websockets.ConnectionClosed):
                 await asyncio.wait_for(a.ws.recv(), T)
             assert a.ws.close_code == 1003, a.ws.close_code

@@ -11,7 +11,7 @@ Setup: small queues (--queue-messages 64 --queue-bytes 64KiB), two workers,
 socket with a 4 KiB SO_RCVBUF that stops reading; the publisher is a raw
 socket with a fixed 64 KiB SO_SNDBUF, written non-blocking, so the bytes its
 kernel accepts measure what the server takes. Publisher, fast member and slow
-member are run in one selector loop (hubutil2.Flood).
+member are run in one selector loop (wshub_test.flood.Flood).
 
 Parking is immediate when the slow member is on the publisher's worker and
 goes through the other worker's inbox when it is not, so the tests run with
@@ -19,7 +19,7 @@ both placements. The fast member stays on the publisher's worker, so that
 only the slow member's placement varies. A connection lands on the worker whose
 SO_REUSEPORT listener the kernel's hash of its addresses picks; the tests pin a
 member to a worker by connecting from a source port that a json probe showed
-lands there (hubutil2.member_on_worker)."""
+lands there (wshub_test.members.member_on_worker)."""
 
 import os
 import socket
@@ -28,9 +28,10 @@ import time
 
 import pytest
 
-from hubutil import IS_ASAN
-from hubutil2 import Flood, abort, member_on_worker
-from wsraw import OP_CLOSE, build_frame, close_payload
+from wshub_test import IS_ASAN
+from wshub_test.flood import Flood
+from wshub_test.frames import OP_CLOSE, build_frame, close_payload
+from wshub_test.members import member_on_worker
 
 QUEUE = ("--overflow", "block", "--queue-messages", "64", "--queue-bytes", "64KiB", "--workers", "2")
 MSG_SIZE = 1024
@@ -62,7 +63,7 @@ def start(wshub, block_timeout, slow_worker=None, fast_worker=PUB_WORKER, limit=
     the fast member, read from the start, on `fast_worker` (by default the
     publisher's: see test_block_publisher_resumes_when_a_member_catches_up);
     unless slow_worker is None, the slow member, not read until activated, on
-    `slow_worker`. Returns (server, flood, fast reader, slow reader)."""
+    `slow_worker`. Returns (server, flood, fast member, slow member)."""
     server = wshub(*QUEUE, "--block-timeout", block_timeout, env=env)
     slow = member_on_worker(server, slow_worker, "r", rcvbuf=SLOW_RCVBUF) if slow_worker is not None else None
     fast = member_on_worker(server, fast_worker, "r", rcvbuf=fast_rcvbuf)
@@ -75,7 +76,7 @@ def start(wshub, block_timeout, slow_worker=None, fast_worker=PUB_WORKER, limit=
 
 def close_all(flood):
     flood.close()
-    for r in flood.readers:
+    for r in flood.members:
         r.client.close()
     flood.pub.close()
 
@@ -106,7 +107,7 @@ def finish(flood, fast, slow, timeout=20):
 
     flood.run(timeout, done, what=f"all {total} messages delivered", stuck=3)
     assert not flood.out, "publisher: unsent bytes left"
-    assert fast.reader.pending() == 0 and slow.reader.pending() == 0, "a partial frame is left over"
+    assert fast.client.pending() == 0 and slow.client.pending() == 0, "a partial frame is left over"
     return total
 
 
@@ -211,7 +212,7 @@ def test_block_long_timeout_loses_nothing(wshub, slow_worker):
 # ------------------------------------------------------- (d) slow one leaves
 def close_slow(client, how):
     if how == "reset":
-        abort(client)
+        client.reset()
     elif how == "fin":
         client.sock.shutdown(socket.SHUT_WR)
     else:

@@ -1,101 +1,21 @@
-"""More helpers for the hub suites (test_block.py, test_caps_more.py): raw
-members with chosen socket buffers and source address, a single-threaded
-publisher/reader pump that measures what the server accepts and delivers over
-time, and json-mode helpers for the `websockets` library. (BufClient and the
-asyncio raw upgrade, also from a chosen source address, are in hubutil.)"""
+"""A publisher pushing numbered binary messages as fast as its kernel takes
+them and the members it reaches, all read in one selector loop: what the
+server accepts and delivers over time (the --overflow block suites)."""
 
-import asyncio
-import json
 import selectors
 import socket
 import struct
 import time
 
-from hubutil import T, BufClient, FrameReader, handshake_or_close, masked_frame, room_path, rss_kib
-from wsraw import OP_BINARY, upgrade_request
+from wshub_test.frames import OP_BINARY, masked_frame
+from wshub_test.proc import rss_kib
 
 
-# ------------------------------------------------------------- raw members
-def member(server, *rooms, path=None, rcvbuf=None, sndbuf=None, source=None):
-    """A raw-socket member (handshake done) of `rooms` (or of `path`)."""
-    c = BufClient(server.host, server.port, rcvbuf=rcvbuf, sndbuf=sndbuf, source=source)
-    return handshake_or_close(c, path or room_path(*rooms))
-
-
-def abort(client):
-    """Closes with a TCP reset (SO_LINGER 0): no TIME_WAIT on either side."""
-    try:
-        client.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    except OSError:
-        pass
-    client.close()
-
-
-def worker_of_source(server, source, json_route="/ws"):
-    """The worker a connection from `source` (address, port) lands on: a json
-    connection from there reads its welcome id (low 8 bits: the worker) and is
-    reset, which frees the port at once."""
-    c = BufClient(server.host, server.port, source=source)
-    try:
-        c.handshake(path=json_route)
-        f = c.recv_frame()
-        welcome = json.loads(f.payload)
-        assert welcome.get("type") == "welcome", welcome
-        return welcome["id"] & 0xFF
-    finally:
-        abort(c)
-
-
-def free_source_port(addr="127.0.0.1"):
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((addr, 0))
-        return s.getsockname()[1]
-
-
-def member_on_worker(server, worker, *rooms, path=None, rcvbuf=None, sndbuf=None, tries=64):
-    """A raw member placed on `worker`. The kernel picks among the workers'
-    SO_REUSEPORT listeners by a hash of the connection's addresses and ports,
-    so a connection from the same source port lands on the same worker: find
-    a source port whose json probe lands there (twice, to be sure), then
-    connect the member from it."""
-    for _ in range(tries):
-        src = ("127.0.0.1", free_source_port())
-        if worker_of_source(server, src) != worker:
-            continue
-        assert worker_of_source(server, src) == worker, (
-            f"two connections from {src} landed on different workers: source-port pinning does not hold")
-        c = BufClient(server.host, server.port, rcvbuf=rcvbuf, sndbuf=sndbuf, source=src)
-        return handshake_or_close(c, path or room_path(*rooms))
-    raise AssertionError(f"no source port found that lands on worker {worker} in {tries} tries")
-
-
-def try_upgrade(server, path, source=None):
-    """One upgrade attempt from `source`: (status, response, client). The
-    client is open (the caller closes it) on a 101; otherwise the response is
-    complete and its framing was checked (Content-Length, Connection: close,
-    EOF), and the client is closed."""
-    c = BufClient(server.host, server.port, source=source)
-    try:
-        c.send(upgrade_request(c.host_header, path=path))
-        resp = c.read_http_response()
-        if resp.status == 101:
-            return 101, resp, c
-        assert resp.header("Content-Length"), f"no Content-Length in {resp!r}"
-        assert resp.one("Connection").lower() == "close", f"no Connection: close in {resp!r}"
-        c.expect_eof()
-        c.close()
-        return resp.status, resp, None
-    except BaseException:
-        c.close()
-        raise
-
-
-# ------------------------------------------------------------------ flood
 def make_filler(size):
     return (bytes(range(256)) * (size // 256 + 1))[:size - 8]
 
 
-class Reader:
+class FloodMember:
     """One member read by a Flood: every data frame must be a binary message
     of the flood (an 8-byte sequence number plus the filler, intact). `ordered`:
     must receive every message in order (a fast member); otherwise a strictly
@@ -107,14 +27,14 @@ class Reader:
         self.filler = filler
         self.size = len(filler) + 8
         self.ordered = ordered
-        self.reader = FrameReader()
         self.seqs = []
         self.times = []  # monotonic arrival time of each message (per read)
         self.active = False
         self.eof = False
 
     def take(self, data, now):
-        for fin, op, payload in self.reader.feed(data):
+        for f in self.client.feed(data):
+            fin, op, payload = f.fin, f.opcode, f.payload
             assert (fin, op) == (True, OP_BINARY), (
                 f"{self.name}: unexpected frame op={op:#x} fin={fin} after {len(self.seqs)} messages "
                 f"(payload {payload[:40]!r})")
@@ -161,7 +81,7 @@ class Flood:
         self.accepted = 0
         self.last_progress = time.monotonic()  # when the publisher's kernel last took bytes
         self.sel = selectors.DefaultSelector()
-        self.readers = []
+        self.members = []
         self.publishing = True
         self.pub_registered = False
         pub.sock.setblocking(False)
@@ -174,11 +94,9 @@ class Flood:
         return self.accepted // self.frame_len
 
     def add(self, name, client, ordered=True, active=True):
-        r = Reader(name, client, self.filler, ordered)
-        if client.buf:  # bytes read behind the 101
-            r.take(bytes(client.buf), time.monotonic())
-            client.buf.clear()
-        self.readers.append(r)
+        r = FloodMember(name, client, self.filler, ordered)
+        r.take(b"", time.monotonic())  # bytes read behind the 101
+        self.members.append(r)
         if active:
             self.activate(r)
         return r
@@ -255,7 +173,7 @@ class Flood:
     def run(self, seconds, until=None, what="condition", stuck=None):
         """Steps for `seconds`, or until until() is true (then returns the
         time it took; fails if it is not true within `seconds`). With `stuck`:
-        fails as soon as no active reader has received anything for `stuck` s
+        fails as soon as no active member has received anything for `stuck` s
         (counted from the call at the earliest)."""
         t0 = time.monotonic()
         end = t0 + seconds
@@ -268,7 +186,7 @@ class Flood:
                     raise AssertionError(f"{what}: not within {seconds}s ({self.status()})")
                 return seconds
             if stuck is not None:
-                last = max([t0] + [r.last_time for r in self.readers if r.active and r.last_time])
+                last = max([t0] + [r.last_time for r in self.members if r.active and r.last_time])
                 if now - last >= stuck:
                     raise AssertionError(
                         f"{what}: publisher stuck, no member received anything for {now - last:.1f}s "
@@ -277,7 +195,7 @@ class Flood:
 
     def wait_stalled(self, quiet, timeout, watch=()):
         """Runs until the publisher's kernel has taken nothing for `quiet` s
-        and none of the readers in `watch` got anything for `quiet` s."""
+        and none of the members in `watch` got anything for `quiet` s."""
 
         def stalled():
             now = time.monotonic()
@@ -289,7 +207,7 @@ class Flood:
 
     def status(self):
         parts = [f"published {self.accepted_msgs} msgs ({self.accepted / (1 << 20):.2f} MiB accepted)"]
-        for r in self.readers:
+        for r in self.members:
             last = r.seqs[-1] if r.seqs else None
             parts.append(f"{r.name}: {len(r.seqs)} msgs, last #{last}, eof={r.eof}")
         return "; ".join(parts)
@@ -299,25 +217,3 @@ class Flood:
         self.sel.close()
 
 
-# ------------------------------------------------------------- json mode
-async def recv_json(ws, timeout=T):
-    text = await asyncio.wait_for(ws.recv(), timeout)
-    assert isinstance(text, str), f"expected a text frame, got {text!r}"
-    obj = json.loads(text)
-    assert isinstance(obj, dict), text
-    return obj
-
-
-async def send_json(ws, msg):
-    if not isinstance(msg, str):
-        msg = json.dumps(msg)
-    await asyncio.wait_for(ws.send(msg), T)
-
-
-async def quiet(ws, seconds=0.25):
-    """Asserts nothing arrives on `ws` within `seconds`."""
-    try:
-        got = await asyncio.wait_for(ws.recv(), seconds)
-    except asyncio.TimeoutError:
-        return
-    raise AssertionError(f"unexpected message {got!r}")

@@ -1,6 +1,6 @@
-"""Reads wshub's /metrics: a scrape as {series: value} (a series being the
-metric name with its labels exactly as exposed), and histograms as buckets,
-sum and count, with the Prometheus invariants checked on the way."""
+"""GET /metrics: the exposition text, a scrape as {series: value} (a series
+being the metric name with its labels exactly as exposed), and histograms as
+buckets, sum and count, with the Prometheus invariants checked on the way."""
 
 import math
 import time
@@ -10,6 +10,7 @@ CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
 def fetch(host, port, path="/metrics", timeout=3):
+    """The exposition text (asserting 200 and its content type)."""
     with urllib.request.urlopen(f"http://{host}:{port}{path}", timeout=timeout) as r:
         assert r.status == 200, r.status
         assert r.headers["Content-Type"] == CONTENT_TYPE, r.headers["Content-Type"]
@@ -17,6 +18,8 @@ def fetch(host, port, path="/metrics", timeout=3):
 
 
 def parse(text):
+    """{series: value} of every sample line; asserts each is "series value"
+    and no series is repeated."""
     samples = {}
     for line in text.splitlines():
         if not line or line.startswith("#"):

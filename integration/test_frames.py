@@ -8,21 +8,8 @@ import time
 
 import pytest
 
-import wsraw
-from wsraw import (
-    OP_BINARY,
-    OP_CLOSE,
-    OP_CONT,
-    OP_PING,
-    OP_PONG,
-    OP_TEXT,
-    PeerClosed,
-    RawClient,
-    assert_alive,
-    build_frame,
-    close_payload,
-    open_ws,
-)
+from wshub_test.client import PeerClosed, assert_alive, open_ws
+from wshub_test.frames import OP_BINARY, OP_CLOSE, OP_CONT, OP_PING, OP_PONG, OP_TEXT, build_frame, close_payload
 
 
 def fail_case(server, data, code, path="/echo"):

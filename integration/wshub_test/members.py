@@ -1,0 +1,60 @@
+"""Room members as raw clients: room paths, members with chosen socket
+buffers, and members placed on a chosen worker."""
+
+import json
+import socket
+import urllib.parse
+
+from wshub_test import T
+from wshub_test.client import RawClient, open_ws
+
+
+def room_path(*rooms, route="/raw", quote=True):
+    """'/raw?room=a&room=b' (names percent-encoded unless quote=False)."""
+    if not rooms:
+        return route
+    q = "&".join("room=" + (urllib.parse.quote(r, safe="") if quote else r) for r in rooms)
+    return f"{route}?{q}"
+
+
+def member(server, *rooms, path=None, rcvbuf=None, sndbuf=None, source=None):
+    """A RawClient upgraded as a member of `rooms` (or on `path`); the socket
+    options are RawClient's."""
+    return open_ws(server, path or room_path(*rooms), timeout=T, rcvbuf=rcvbuf, sndbuf=sndbuf, source=source)
+
+
+def worker_of_source(server, source, json_route="/ws"):
+    """The worker a connection from `source` (address, port) lands on: a json
+    connection from there reads its welcome id (low 8 bits: the worker) and is
+    reset, which frees the port at once."""
+    c = RawClient(server.host, server.port, timeout=T, source=source)
+    try:
+        c.handshake(path=json_route)
+        f = c.recv_frame()
+        welcome = json.loads(f.payload)
+        assert welcome.get("type") == "welcome", welcome
+        return welcome["id"] & 0xFF
+    finally:
+        c.reset()
+
+
+def free_source_port(addr="127.0.0.1"):
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((addr, 0))
+        return s.getsockname()[1]
+
+
+def member_on_worker(server, worker, *rooms, path=None, rcvbuf=None, sndbuf=None, tries=64):
+    """A member placed on `worker`. The kernel picks among the workers'
+    SO_REUSEPORT listeners by a hash of the connection's addresses and ports,
+    so a connection from the same source port lands on the same worker: find
+    a source port whose json probe lands there (twice, to be sure), then
+    connect the member from it."""
+    for _ in range(tries):
+        src = ("127.0.0.1", free_source_port())
+        if worker_of_source(server, src) != worker:
+            continue
+        assert worker_of_source(server, src) == worker, (
+            f"two connections from {src} landed on different workers: source-port pinning does not hold")
+        return member(server, *rooms, path=path, rcvbuf=rcvbuf, sndbuf=sndbuf, source=src)
+    raise AssertionError(f"no source port found that lands on worker {worker} in {tries} tries")

@@ -1,0 +1,41 @@
+"""The server process seen through /proc: open fds and resident memory."""
+
+import os
+import time
+
+
+def fd_count(pid):
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmRSS")
+
+
+def stable_fd_count(pid, settle=0.3, timeout=3.0):
+    """The server's fd count once it has stopped changing for `settle` s."""
+    deadline = time.monotonic() + timeout
+    last = fd_count(pid)
+    since = time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+        now = fd_count(pid)
+        if now != last:
+            last, since = now, time.monotonic()
+        elif time.monotonic() - since >= settle:
+            break
+    return last
+
+
+def wait_fds_at_most(pid, limit, timeout=5.0):
+    """Waits until the server has at most `limit` fds; returns its last count."""
+    deadline = time.monotonic() + timeout
+    while True:
+        n = fd_count(pid)
+        if n <= limit or time.monotonic() > deadline:
+            return n
+        time.sleep(0.05)
