@@ -12,20 +12,50 @@
 using namespace wshub;
 
 TEST(block_cache_classes_cover_their_bounds) {
-    CHECK_EQ(int(hub::block_class(1)), 0);
-    CHECK_EQ(int(hub::block_class(256)), 0);
-    CHECK_EQ(int(hub::block_class(257)), 1);
-    CHECK_EQ(int(hub::block_class(1024)), 1);
-    CHECK_EQ(int(hub::block_class(1025)), 2);
-    CHECK_EQ(int(hub::block_class(4096)), 2);
-    CHECK_EQ(int(hub::block_class(16384)), 3);
+    struct Case {
+        size_t bytes;
+        int cls;
+        size_t class_bytes;
+    };
+    const Case cases[] = {
+        {1, 0, 64},        {64, 0, 64},       {65, 1, 80},       {80, 1, 80},       {81, 2, 96},
+        {128, 4, 128},     {129, 5, 160},     {1024, 16, 1024},  {1025, 17, 1280},  {1052, 17, 1280},
+        {4096, 24, 4096},  {12289, 31, 14336}, {14337, 32, 16384}, {16384, 32, 16384},
+    };
+    for (const Case& c : cases) {
+        CHECK_EQ(int(hub::block_class(c.bytes)), c.cls);
+        CHECK_EQ(hub::block_class_bytes(hub::block_class(c.bytes)), c.class_bytes);
+    }
     CHECK_EQ(int(hub::block_class(16385)), int(hub::kUncachedClass));
+    CHECK_EQ(int(hub::kBlockClasses), 33);
+}
+
+// Every size from 1 byte to the largest class lands in the smallest class
+// that holds it, and no class wastes more than a fifth of its block.
+TEST(block_cache_every_size_gets_the_tightest_class) {
+    for (size_t bytes = 1; bytes <= hub::kLargestBlock; ++bytes) {
+        const uint8_t cls = hub::block_class(bytes);
+        const size_t held = hub::block_class_bytes(cls);
+        CHECK_GE(held, bytes);
+        if (cls > 0) CHECK_LT(hub::block_class_bytes(uint8_t(cls - 1)), bytes);
+        if (bytes > hub::kSmallestBlock && held - bytes >= held / 5) {
+            CHECK_LT(held - bytes, held / 5);
+            return;
+        }
+    }
+}
+
+// A 1 KiB message's frame takes a block a fifth larger, not four times.
+TEST(block_cache_a_kib_message_holds_about_a_kib) {
+    hub::Frame* f = hub::make_frame(ws::Opcode::text, std::string(1024, 'k'));
+    CHECK_EQ(hub::block_class_bytes(f->block_class), 1280u);
+    hub::release(f);
 }
 
 // Each block is at least the size asked for: fill it to its last byte (the
 // ASan build would report an overrun).
 TEST(block_cache_blocks_hold_the_bytes_asked_for) {
-    for (size_t bytes : {1, 255, 256, 257, 1024, 4000, 16384, 16385, 100000}) {
+    for (size_t bytes : {1, 63, 64, 65, 255, 256, 257, 1024, 1052, 4000, 16384, 16385, 100000}) {
         const uint8_t cls = hub::block_class(bytes);
         void* b = hub::allocate_block(bytes, cls);
         CHECK(b != nullptr);
@@ -60,10 +90,37 @@ TEST(block_cache_large_frames_bypass_it) {
 TEST(block_cache_is_bounded) {
     std::thread([] {
         std::vector<hub::Frame*> burst;
-        for (int i = 0; i < 10000; ++i) burst.push_back(hub::make_frame(ws::Opcode::text, "m"));
+        for (int i = 0; i < 20000; ++i) burst.push_back(hub::make_frame(ws::Opcode::text, "m"));
         CHECK_EQ(hub::cached_blocks(), 0u);
         for (hub::Frame* f : burst) hub::release(f);
-        CHECK_EQ(hub::cached_blocks(), 4096u);  // the smallest class's cap
+        CHECK_EQ(hub::cached_bytes(), size_t(512 * 1024));  // one class's cap: 8,192 blocks of 64 bytes
+    }).join();
+}
+
+// What a burst left in the cache goes back by halves, one trim at a time,
+// once it stays unused; what is used between trims stays.
+TEST(block_cache_trim_gives_back_what_stays_unused) {
+    std::thread([] {
+        std::vector<hub::Frame*> burst;
+        for (int i = 0; i < 400; ++i) burst.push_back(hub::make_frame(ws::Opcode::text, std::string(900, 'b')));
+        for (hub::Frame* f : burst) hub::release(f);
+        CHECK_EQ(hub::cached_blocks(), 400u);
+        hub::trim_block_cache();  // marks the start: nothing was idle a whole interval yet
+        CHECK_EQ(hub::cached_blocks(), 400u);
+        // Steady use of 10 blocks between trims: those are never given back.
+        auto use_ten = [] {
+            hub::Frame* held[10];
+            for (auto& f : held) f = hub::make_frame(ws::Opcode::text, std::string(900, 's'));
+            for (auto* f : held) hub::release(f);
+        };
+        use_ten();
+        CHECK_EQ(hub::trim_block_cache(), size_t(195 * 1024));  // half of the 390 idle
+        CHECK_EQ(hub::cached_blocks(), 205u);
+        for (int i = 0; i < 20; ++i) {
+            use_ten();
+            hub::trim_block_cache();
+        }
+        CHECK_EQ(hub::cached_blocks(), 10u);
     }).join();
 }
 
@@ -76,9 +133,9 @@ TEST(block_cache_block_moves_to_the_releasing_thread) {
         CHECK_EQ(hub::cached_blocks(), 0u);
         hub::release(f);
         CHECK_EQ(hub::cached_blocks(), 1u);
-        hub::Frame* again = hub::make_frame(ws::Opcode::text, std::string(700, 'z'));
+        hub::Frame* again = hub::make_frame(ws::Opcode::text, std::string(610, 'z'));  // the same class
         CHECK_EQ(static_cast<void*>(again), static_cast<void*>(f));
-        CHECK_EQ(again->payload_len, 700u);
+        CHECK_EQ(again->payload_len, 610u);
         hub::release(again);
     }).join();
 }

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "app/log.h"
+#include "hub/block_cache.h"
 #include "metrics/exposition.h"
 #include "net/socket.h"
 
@@ -67,6 +68,10 @@ void Worker::run() {
             break;
         }
         end_pass();
+        // While the block cache holds anything, it is trimmed every interval,
+        // idle or not: what a burst left there goes back once unused.
+        if (hub::cached_bytes() != 0 && loop_.timer_deadline(kTrimTimer) == 0)
+            loop_.set_timer(kTrimTimer, loop_.now_ms() + hub::kTrimIntervalMs);
         if (drain_ != DrainPhase::none || shared_.draining()) {
             step_drain();
             if (drain_ == DrainPhase::done) break;
@@ -156,6 +161,10 @@ void Worker::on_timer(uint32_t id) {
     }
     if (id == kDrainDeadlineTimer) {
         force_close_all();
+        return;
+    }
+    if (id == kTrimTimer) {
+        hub::trim_block_cache();
         return;
     }
     // A connection's timer is cancelled when it closes: its slot is in use.

@@ -25,7 +25,8 @@ public:
     // Timer ids (reactor::Loop): the worker's own, then one per slot.
     static constexpr uint32_t kAcceptRetryTimer = 0;
     static constexpr uint32_t kDrainDeadlineTimer = 1;
-    static constexpr uint32_t kFirstConnectionTimer = 2;
+    static constexpr uint32_t kTrimTimer = 2;  // the block cache gives back what it does not use
+    static constexpr uint32_t kFirstConnectionTimer = 3;
 
     // A `hub` worker accepts on --listen and owns WebSocket connections. The
     // `ops` worker (--metrics-listen) accepts on that address, on a thread of

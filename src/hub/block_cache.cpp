@@ -16,34 +16,41 @@
 namespace wshub::hub {
 namespace {
 
-// Class sizes cover a frame header plus a chat message (or a small ring), a
-// small JSON document, a few KiB and up to 16 KiB. The smallest class keeps
-// up to 1 MiB (a fan-out to thousands of members takes a ring each for a
-// moment), the others 256 KiB each, so a thread keeps at most 1.75 MiB; a
-// burst beyond that is freed as usual.
-constexpr const size_t* kClassBytes = kBlockClassBytes;
-constexpr size_t kClasses = kBlockClasses;
-constexpr size_t kMaxBlocks[] = {4096, 256, 64, 16};
+// Each list keeps up to 512 KiB (and at least 64 blocks): enough for a
+// fan-out to thousands of members, which takes a ring each for a moment, to
+// reuse them pass after pass. Past that a release goes to free(); the trim
+// hands back what stays unused.
+constexpr size_t kListBytes = 512 * 1024;
+constexpr size_t max_blocks(uint8_t cls) noexcept {
+    const size_t n = kListBytes / block_class_bytes(cls);
+    return n < 64 ? 64 : n;
+}
 
 struct FreeBlock {
     FreeBlock* next;
 };
 
 struct Lists {
-    FreeBlock* head[kClasses] = {};
-    size_t count[kClasses] = {};
+    FreeBlock* head[kBlockClasses] = {};
+    size_t count[kBlockClasses] = {};
+    size_t low[kBlockClasses] = {};  // the fewest each list held since the last trim
+    size_t bytes = 0;                // in all lists
+
+    void free_first(uint8_t c, size_t n) noexcept {
+        for (; n != 0 && head[c]; --n) {
+            FreeBlock* b = head[c];
+            WSHUB_UNPOISON(b, block_class_bytes(c));
+            head[c] = b->next;
+            --count[c];
+            bytes -= block_class_bytes(c);
+            std::free(b);
+        }
+    }
 
     // At thread exit the lists go back to malloc (tests and sanitizers see
     // no leak; a worker thread ends only when the server stops).
     ~Lists() {
-        for (size_t c = 0; c < kClasses; ++c) {
-            while (FreeBlock* b = head[c]) {
-                WSHUB_UNPOISON(b, kClassBytes[c]);
-                head[c] = b->next;
-                std::free(b);
-            }
-            count[c] = 0;
-        }
+        for (uint8_t c = 0; c < kBlockClasses; ++c) free_first(c, count[c]);
     }
 };
 
@@ -55,12 +62,13 @@ void* allocate_block(size_t bytes, uint8_t cls) noexcept {
     if (cls == kUncachedClass) return std::malloc(bytes);
     Lists& l = t_lists;
     if (FreeBlock* b = l.head[cls]) {
-        WSHUB_UNPOISON(b, kClassBytes[cls]);
+        WSHUB_UNPOISON(b, block_class_bytes(cls));
         l.head[cls] = b->next;
-        --l.count[cls];
+        if (--l.count[cls] < l.low[cls]) l.low[cls] = l.count[cls];
+        l.bytes -= block_class_bytes(cls);
         return b;
     }
-    return std::malloc(kClassBytes[cls]);
+    return std::malloc(block_class_bytes(cls));
 }
 
 void free_block(void* block, uint8_t cls) noexcept {
@@ -69,21 +77,39 @@ void free_block(void* block, uint8_t cls) noexcept {
         return;
     }
     Lists& l = t_lists;
-    if (l.count[cls] >= kMaxBlocks[cls]) {
+    if (l.count[cls] >= max_blocks(cls)) {
         std::free(block);
         return;
     }
     auto* b = static_cast<FreeBlock*>(block);
     b->next = l.head[cls];
-    WSHUB_POISON(b, kClassBytes[cls]);
+    WSHUB_POISON(b, block_class_bytes(cls));
     l.head[cls] = b;
     ++l.count[cls];
+    l.bytes += block_class_bytes(cls);
+}
+
+size_t trim_block_cache() noexcept {
+    Lists& l = t_lists;
+    size_t freed = 0;
+    for (uint8_t c = 0; c < kBlockClasses; ++c) {
+        // Blocks that stayed in the list the whole interval were not needed
+        // in it: give half of them back (the rest next time, if still idle).
+        const size_t idle = l.low[c] < l.count[c] ? l.low[c] : l.count[c];
+        const size_t give = (idle + 1) / 2;
+        l.free_first(c, give);
+        freed += give * block_class_bytes(c);
+        l.low[c] = l.count[c];
+    }
+    return freed;
 }
 
 size_t cached_blocks() noexcept {
     size_t n = 0;
-    for (size_t c = 0; c < kClasses; ++c) n += t_lists.count[c];
+    for (uint8_t c = 0; c < kBlockClasses; ++c) n += t_lists.count[c];
     return n;
 }
+
+size_t cached_bytes() noexcept { return t_lists.bytes; }
 
 }  // namespace wshub::hub

@@ -5,25 +5,12 @@
 
 namespace wshub::hub {
 
-namespace {
-
-// The most entries (a power of two) a ring in a block of `bytes` can hold.
-constexpr uint32_t ring_capacity(size_t bytes, size_t header) noexcept {
-    uint32_t cap = 1;
-    while (header + sizeof(Frame*) * size_t(cap) * 2 <= bytes) cap *= 2;
-    return cap;
-}
-
-}  // namespace
-
 SendQueue::Ring* SendQueue::make_ring(uint32_t min_capacity) noexcept {
-    // As many entries as the block it needs anyway has room for.
-    static constexpr uint32_t kCapacity[kBlockClasses] = {
-        ring_capacity(kBlockClassBytes[0], sizeof(Ring)), ring_capacity(kBlockClassBytes[1], sizeof(Ring)),
-        ring_capacity(kBlockClassBytes[2], sizeof(Ring)), ring_capacity(kBlockClassBytes[3], sizeof(Ring))};
-    static_assert(kBlockClasses == 4);
     const uint8_t cls = block_class(sizeof(Ring) + sizeof(Frame*) * size_t(min_capacity));
-    const uint32_t capacity = cls == kUncachedClass ? min_capacity : kCapacity[cls];
+    // As many entries (a power of two) as the block it needs anyway holds.
+    uint32_t capacity = min_capacity;
+    if (cls != kUncachedClass)
+        while (sizeof(Ring) + sizeof(Frame*) * size_t(capacity) * 2 <= block_class_bytes(cls)) capacity *= 2;
     auto* r = static_cast<Ring*>(allocate_block(sizeof(Ring) + sizeof(Frame*) * size_t(capacity), cls));
     if (!r) return nullptr;
     *r = Ring{capacity, 0, 0, 0, 0, cls, 0, 0, nullptr};
