@@ -15,9 +15,10 @@ namespace wshub::auth {
 enum class JwtError : uint8_t {
     none,
     too_large,       // longer than kMaxTokenBytes; nothing was decoded
-    malformed,       // not three base64url segments, header or payload not JSON, `crit` present
+    malformed,       // not three non-empty base64url segments, header or payload not JSON, `crit` present
     not_object,      // header or payload is JSON but not an object
-    bad_alg,         // header `alg` is not exactly "HS256" ("none", "HS512", "hs256" included)
+    bad_alg,         // header `alg` is not exactly "HS256" ("none", "HS512", "hs256" included),
+                     // whatever follows the header (an unsigned token's empty signature too)
     bad_signature,   // signature not 32 bytes or not the HMAC of "header.payload"
     expired,         // now_s >= exp + leeway
     not_yet_valid,   // now_s + leeway < nbf
@@ -49,10 +50,12 @@ struct Claims {
 };
 
 // Verifies a compact JWS token and reads its claims. Checks run in this
-// order: size, shape and base64url, header (JSON, object, alg, crit),
+// order: size, three segments, header (non-empty base64url, JSON, object,
+// alg, crit), payload and signature segments (non-empty base64url),
 // signature, payload (JSON, object), claim types, exp, nbf, iss, aud; so the
-// error names the first thing wrong and no payload is read before its
-// signature holds. NumericDates may carry a fraction or an exponent; their
+// error names the first thing wrong, the header decides before anything
+// after it (an "alg":"none" token is bad_alg however it ends), and no
+// payload is read before its signature holds. NumericDates may carry a fraction or an exponent; their
 // integer part counts, saturated to int64. out is reset first and filled only
 // when the result is JwtError::none. sub and rooms are any decoded JSON text,
 // control characters included: escape them before logging or echoing.
