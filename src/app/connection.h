@@ -112,7 +112,6 @@ private:
     bool admit(const http::Request& req, const config::Route& route);
     bool check_origin(const http::Request& req);
     bool authenticate(const http::Request& req);
-    void refuse_token(size_t reason, bool had_token);
     bool within_rate() noexcept;
     void serve_http(const http::Request& req);
     // POST /publish (publish.cpp).

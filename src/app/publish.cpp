@@ -15,11 +15,7 @@
 #include "app/connection.h"
 #include "app/log.h"
 #include "app/worker.h"
-#include "auth/jwt.h"
-#include "auth/policy.h"
-#include "auth/token.h"
-#include "crypto/constant_time.h"
-#include "crypto/sha256.h"
+#include "auth/verifier.h"
 #include "http/body.h"
 #include "http/upgrade.h"
 #include "json/json.h"
@@ -28,12 +24,6 @@
 
 namespace wshub::app {
 namespace {
-
-constexpr std::string_view kChallenge = "WWW-Authenticate: Bearer realm=\"wshub\"\r\n";
-constexpr std::string_view kInvalidToken = "WWW-Authenticate: Bearer realm=\"wshub\", error=\"invalid_token\"\r\n";
-// RFC 6750 section 3.1: a valid token without the right scope is a 403.
-constexpr std::string_view kInsufficientScope =
-    "WWW-Authenticate: Bearer realm=\"wshub\", error=\"insufficient_scope\", scope=\"publish\"\r\n";
 
 // The one room= of the query, percent-decoded; or nullopt with `why` set.
 std::optional<std::string> room_param(const http::Request& req, std::string_view& why) {
@@ -63,7 +53,7 @@ void Connection::start_publish(const http::Request& req, size_t head_len) {
     const auto& shared = w().shared();
     // With no credential configured nobody could ever be let in: say so,
     // rather than 401 with a challenge no token can meet.
-    if (!shared.publish_token && cfg.jwt_secret.empty())
+    if (!shared.verifier.publishing_enabled())
         return answer_publish(403, "disabled", "text/plain; charset=utf-8",
                               "publishing is not enabled (--publish-token-file or --jwt-secret-file)\n");
     if (req.method != "POST") return answer_publish(405, "method", "text/plain; charset=utf-8", "use POST\n", "Allow: POST\r\n");
@@ -88,52 +78,14 @@ void Connection::start_publish(const http::Request& req, size_t head_len) {
     if (http::expects_continue(req)) queue_raw("HTTP/1.1 100 Continue\r\n\r\n");
 }
 
-// The static token is compared as SHA-256 digests in constant time (its
-// length stays hidden too); a JWT is verified like a WebSocket client's, and
-// must carry a scope with "publish" (read-only and scopeless tokens are for
-// subscribers) and, with a rooms claim, allow this room.
+// The bearer token, the static one or a JWT with the publish scope
+// (auth::Verifier); a refusal is answered with the Verifier's status, body
+// and challenge.
 bool Connection::publish_authorized(const http::Request& req, std::string_view room) {
-    const auto& shared = w().shared();
-    const auto& cfg = w().config();
-    const auto token = auth::authorization_bearer(req);
-    if (!token) {
-        answer_publish(401, "missing", "text/plain; charset=utf-8", "unauthorized: missing\n", kChallenge);
-        return false;
-    }
-    if (shared.publish_token) {
-        const crypto::Sha256Digest given = crypto::sha256(*token);
-        if (crypto::equal_constant_time(given.data(), shared.publish_token->data(), given.size())) return true;
-    }
-    if (cfg.jwt_secret.empty()) {
-        answer_publish(401, "bad_token", "text/plain; charset=utf-8", "unauthorized: wrong token\n", kInvalidToken);
-        return false;
-    }
-    auth::JwtOptions options;
-    options.secret = cfg.jwt_secret;
-    options.now_s = int64_t(std::time(nullptr));
-    options.leeway_s = int64_t(cfg.jwt_leeway_ms / 1000);
-    options.issuer = cfg.jwt_issuer;
-    options.audience = cfg.jwt_audience;
-    auth::Claims claims;
-    if (const auth::JwtError e = auth::verify_jwt(*token, options, claims); e != auth::JwtError::none) {
-        std::string body = "unauthorized: ";
-        body += auth::jwt_error_label(e);
-        body += '\n';
-        answer_publish(401, auth::jwt_error_label(e), "text/plain; charset=utf-8", body, kInvalidToken);
-        return false;
-    }
-    bool may_publish = false;
-    for (const auto& s : claims.scopes) may_publish = may_publish || s == "publish";
-    if (!may_publish) {
-        answer_publish(403, "insufficient_scope", "text/plain; charset=utf-8",
-                       "forbidden: the token's scope has no publish\n", kInsufficientScope);
-        return false;
-    }
-    if (claims.has_rooms && !room.empty() && !auth::room_allowed(claims.rooms, room)) {
-        answer_publish(403, "rooms_claim", "text/plain; charset=utf-8", "forbidden: the token does not allow this room\n");
-        return false;
-    }
-    return true;
+    const auth::Verdict v = w().shared().verifier.authorize_publish(req, room, int64_t(std::time(nullptr)));
+    if (v.allowed()) return true;
+    answer_publish(v.status(), v.reason(), "text/plain; charset=utf-8", v.body(), v.www_authenticate());
+    return false;
 }
 
 void Connection::finish_publish() {
