@@ -11,6 +11,7 @@
 #include <ctime>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "app/connection.h"
 #include "app/log.h"
@@ -60,7 +61,7 @@ void Connection::start_publish(const http::Request& req, size_t head_len) {
     if (shared.draining())
         return answer_publish(503, "draining", "text/plain; charset=utf-8", "server is shutting down\n");
     std::string_view bad_room;
-    const std::optional<std::string> room = room_param(req, bad_room);
+    std::optional<std::string> room = room_param(req, bad_room);
     // Credentials before the room: who may not publish learns nothing else.
     if (!publish_authorized(req, room ? std::string_view(*room) : std::string_view{})) return;
     if (!room) return answer_publish(400, "bad_room", "text/plain; charset=utf-8", bad_room);
@@ -68,6 +69,10 @@ void Connection::start_publish(const http::Request& req, size_t head_len) {
     if (framing.status != 0)
         return answer_publish(framing.status, framing.status == 413 ? "too_large" : "no_length",
                               "text/plain; charset=utf-8", framing.why);
+    // What the body's answer needs from the head, kept: the head is not
+    // parsed again, nor a Request (2 KiB) kept while the body comes.
+    hs_->room = std::move(*room);
+    hs_->binary = http::has_media_type(req.header("content-type"), "application/octet-stream");
     hs_->body_at = uint32_t(head_len);
     hs_->body_len = uint32_t(framing.length);  // <= --max-message, which fits 32 bits
     if (hs_->head.size() >= head_len + framing.length) {
@@ -88,46 +93,37 @@ bool Connection::publish_authorized(const http::Request& req, std::string_view r
     return false;
 }
 
+// The body is in: publish it, or refuse it. Every answer comes last (it may
+// free hs_), and when called from start_publish (the body came with the
+// head) the answering code frees the buffer after.
 void Connection::finish_publish() {
-    // The head was parsed and checked already; parse it again for views
-    // into hs_->head rather than keep a Request (2 KiB) per connection.
-    http::Request req;
-    http::parse_request(std::string_view(hs_->head).substr(0, hs_->body_at), req);
-    // Called from start_publish too (the body came with the head), which
-    // answers a request of its own: then that code frees the buffer.
-    const http::Request* outer = hs_->request;
-    hs_->request = &req;
-    std::string_view unused;
-    const std::string room = *room_param(req, unused);
-    const std::string_view body = std::string_view(hs_->head).substr(hs_->body_at, hs_->body_len);
-    const bool binary = http::has_media_type(req.header("content-type"), "application/octet-stream");
+    const Handshake& hs = *hs_;
+    const std::string_view body = std::string_view(hs.head).substr(hs.body_at, hs.body_len);
     size_t recipients = 0;
     if (w().shared().draining()) {
         // The body came in after the signal: its room's members are going.
         answer_publish(503, "draining", "text/plain; charset=utf-8", "server is shutting down\n");
-    } else if (!binary && !ws::utf8_valid(reinterpret_cast<const uint8_t*>(body.data()), body.size())) {
+    } else if (!hs.binary && !ws::utf8_valid(reinterpret_cast<const uint8_t*>(body.data()), body.size())) {
         answer_publish(400, "bad_utf8", "text/plain; charset=utf-8",
                        "a text body must be UTF-8 (send binary as Content-Type: application/octet-stream)\n");
-    } else if (!publish_body(room, body, binary, recipients)) {
+    } else if (!publish_body(hs.room, body, hs.binary, recipients)) {
         answer_publish(500, "no_memory", "text/plain; charset=utf-8", "out of memory\n");
     } else {
         std::string out = "{\"room\":";
-        json::append_escaped(out, room);
+        json::append_escaped(out, hs.room);
         out += ",\"recipients\":";
         out += std::to_string(recipients);
         out += "}\n";
         if (log_enabled(LogLevel::debug))
             Log(LogLevel::debug, "publish")
                 .str("peer", peer_text())
-                .str("room", room)
+                .str("room", hs.room)
                 .num("bytes", body.size())
-                .str("type", binary ? "binary" : "text")
+                .str("type", hs.binary ? "binary" : "text")
                 .num("recipients", recipients)
                 .emit();
         answer_publish(200, "", "application/json", out);
     }
-    hs_->request = outer;
-    if (!outer && state_ != State::handshake) hs_.reset();
 }
 
 // One frame per encoding the routes need: the body as is for raw (and custom)
