@@ -127,7 +127,7 @@ REJECTIONS = [
     k("malformed_empty_header", lambda: "." + tok().split(".", 1)[1], "malformed"),
     k("malformed_empty_payload", lambda: (lambda p: f"{p[0]}..{p[2]}")(tok().split(".")), "malformed"),
     k("malformed_empty_signature", lambda: tok().rsplit(".", 1)[0] + ".", "malformed"),
-    k("malformed_alg_none_unsigned", lambda: jwt.mint(claims(), SECRET, header={"alg": "none"}).rsplit(".", 1)[0] + ".", "malformed"),
+    k("bad_alg_none_unsigned", lambda: jwt.mint(claims(), SECRET, header={"alg": "none"}).rsplit(".", 1)[0] + ".", "bad_alg"),
     k("malformed_b64_padding", lambda: M.padded(), "malformed"),
     k("malformed_b64_standard_alphabet", lambda: M.standard_alphabet(), "malformed"),
     k("malformed_b64_length_4k_plus_1", lambda: M.length_mod4_is_1(), "malformed"),

@@ -1,5 +1,7 @@
-// HTTP request head: find_head_end on every prefix, parse_request on good and
-// malformed heads (one named case per line), iequals and has_token.
+// HTTP request head: parse_head on every prefix and every split of its
+// input and each refusal, parse_request on good and malformed heads (one
+// named case per line), iequals and has_token.
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -22,9 +24,32 @@ constexpr std::string_view kUpgradeRequest =
     "Sec-WebSocket-Version: 13\r\n"
     "\r\n";
 
+constexpr HeadLimits kLimits{8192, kMaxHeaders};
+
 ParseStatus parse(std::string_view head) {
     static Request req;  // 2 KiB of headers: keep it off the stack of every case
     return parse_request(head, req);
+}
+
+HeadResult head(std::string_view received, size_t previous = 0, size_t max_bytes = 8192,
+                size_t max_headers = kMaxHeaders) {
+    static Request req;
+    return parse_head(received, previous, HeadLimits{max_bytes, max_headers}, req);
+}
+
+// A result as one line, so a failure prints it whole: "incomplete",
+// "complete <length>", or "<status> <counted as> <body>".
+std::string describe(const HeadResult& r) {
+    switch (r.status) {
+    case HeadStatus::incomplete:
+        return "incomplete";
+    case HeadStatus::complete:
+        return "complete " + std::to_string(r.length);
+    case HeadStatus::refused:
+        break;
+    }
+    return std::to_string(r.http_status) + (r.refusal == HeadRefusal::malformed ? " malformed " : " too_large ") +
+           std::string(r.why);
 }
 
 // A request line plus the given header lines and the final blank line.
@@ -34,54 +59,135 @@ std::string with_headers(std::string_view lines) {
 
 }  // namespace
 
-TEST(http_find_head_end_at_once) {
-    CHECK_EQ(find_head_end(kUpgradeRequest, 0), kUpgradeRequest.size());
-    std::string with_body = std::string(kUpgradeRequest) + "extra\r\n\r\n";
-    CHECK_EQ(find_head_end(with_body, 0), kUpgradeRequest.size());
-    CHECK_EQ(find_head_end("", 0), size_t{0});
-    CHECK_EQ(find_head_end("\r\n\r", 0), size_t{0});
-    CHECK_EQ(find_head_end("\r\n\r\n", 0), size_t{4});
-    CHECK_EQ(find_head_end("GET / HTTP/1.1\n\n", 0), size_t{0});  // bare LF never ends a head
-    CHECK_EQ(find_head_end("GET / HTTP/1.1\r\n\n\r\n", 0), size_t{0});
+TEST(http_head_complete_at_once) {
+    Request req;
+    HeadResult r = parse_head(kUpgradeRequest, 0, kLimits, req);
+    CHECK_EQ(describe(r), "complete " + std::to_string(kUpgradeRequest.size()));
+    CHECK_EQ(req.method, "GET");
+    CHECK_EQ(req.path, "/chat");
+    CHECK_EQ(req.header_count, size_t{7});
+    CHECK(req.method.data() == kUpgradeRequest.data());  // views into what was received
+    // Bytes behind the head (frames, a body) are not part of it, whatever they hold.
+    const std::string behind = std::string(kUpgradeRequest).append("\x81\x85\n\n\0extra\r\n\r\n"sv);
+    r = parse_head(behind, 0, kLimits, req);
+    CHECK_EQ(describe(r), "complete " + std::to_string(kUpgradeRequest.size()));
+    CHECK_EQ(describe(head("")), "incomplete");
+    CHECK_EQ(describe(head("\r\n\r")), "incomplete");
+    CHECK_EQ(describe(head("GET / HTTP/1.1\r\n")), "incomplete");
 }
 
-TEST(http_find_head_end_every_prefix) {
-    const std::string_view req = kUpgradeRequest;
-    size_t found_at = 0, found_count = 0, previous = 0;
-    for (size_t len = 1; len <= req.size(); ++len) {
-        size_t end = find_head_end(req.substr(0, len), previous);
-        previous = len;
-        if (end != 0) {
-            ++found_count;
-            found_at = len;
-            CHECK_EQ(end, req.size());
+// picohttpparser's discipline: a prefix of a valid head is incomplete, never
+// refused, however it arrives, and the head is complete exactly when its
+// last byte does. Fed whole each time (previous 0) and a byte at a time.
+TEST(http_head_every_prefix_of_valid_heads_is_incomplete) {
+    std::string many;
+    for (size_t i = 0; i < kMaxHeaders; ++i) {
+        many += 'H';
+        many += std::to_string(i);
+        many += ": x\r\n";
+    }
+    const std::string heads[] = {
+        std::string(kUpgradeRequest),
+        "GET / HTTP/1.0\r\n\r\n",
+        "POST /publish?room=a HTTP/1.1\r\nContent-Length: 5\r\nContent-Type: text/plain\r\n\r\n",
+        "M-SEARCH /?x HTTP/1.9\r\nA:\r\nB: \t v \t\r\nG: caf\xc3\xa9\r\n\r\n",
+        with_headers(many),
+    };
+    for (const std::string& h : heads) {
+        size_t refused = 0, early = 0, complete_at = 0;
+        for (size_t len = 0; len <= h.size(); ++len) {
+            const std::string_view part = std::string_view(h).substr(0, len);
+            for (const size_t previous : {size_t{0}, len == 0 ? 0 : len - 1}) {
+                const HeadResult r = head(part, previous, h.size());
+                if (r.status == HeadStatus::refused) ++refused;
+                if (r.status == HeadStatus::complete && len < h.size()) ++early;
+                if (r.status == HeadStatus::complete && len == h.size() && r.length == h.size()) ++complete_at;
+            }
+        }
+        if (refused || early || complete_at != 2) std::fprintf(stderr, "  head: %.40s...\n", h.c_str());
+        CHECK_EQ(refused, size_t{0});
+        CHECK_EQ(early, size_t{0});
+        CHECK_EQ(complete_at, size_t{2});
+    }
+}
+
+// Two reads split at every point: the second call scans on from the first's
+// length and comes to the answer one call over everything would.
+TEST(http_head_every_chunking_agrees) {
+    const std::string inputs[] = {
+        std::string(kUpgradeRequest),
+        std::string(kUpgradeRequest) + "\x81\x80" "abcd",  // a frame behind the head
+        "GET / HTTP/1.1\r\nHost: a\nB: c\r\n\r\n",        // bare LF
+        "GET chat HTTP/1.1\r\nHost: a\r\n\r\n",             // malformed
+        "GET / HTTP/1.1\r\n" + std::string(300, 'x') + "\r\n\r\n",  // too large under 256
+    };
+    for (const std::string& in : inputs) {
+        const std::string whole = describe(head(in, 0, 256));
+        for (size_t split = 0; split <= in.size(); ++split) {
+            const HeadResult first = head(std::string_view(in).substr(0, split), 0, 256);
+            const std::string got = first.status != HeadStatus::incomplete ? describe(first)
+                                                                          : describe(head(in, split, 256));
+            if (got != whole) std::fprintf(stderr, "  split at %zu of %.30s...\n", split, in.c_str());
+            CHECK_EQ(got, whole);
         }
     }
-    CHECK_EQ(found_count, size_t{1});
-    CHECK_EQ(found_at, req.size());
 }
 
-TEST(http_find_head_end_every_chunking) {
-    // Two reads split at every point: the second call scans from the first length.
-    const std::string_view req = kUpgradeRequest;
-    for (size_t split = 0; split <= req.size(); ++split) {
-        size_t first = find_head_end(req.substr(0, split), 0);
-        size_t second = find_head_end(req, split);
-        if (split == req.size()) {
-            CHECK_EQ(first, req.size());
-        } else {
-            CHECK_EQ(first, size_t{0});
-            CHECK_EQ(second, req.size());
-        }
+TEST(http_head_refusals) {
+    const std::string over = "GET / HTTP/1.1\r\nX: " + std::string(256, 'x') + "\r\n\r\n";  // > 256 bytes
+    std::string sixty_five;
+    for (size_t i = 0; i <= kMaxHeaders; ++i) sixty_five += "H" + std::to_string(i) + ": x\r\n";
+    struct Case {
+        const char* name;
+        std::string input;
+        size_t max_bytes, max_headers;
+        std::string_view want;
+    } cases[] = {
+        {"bare LF ending the request line", "GET / HTTP/1.1\n", 8192, kMaxHeaders, "400 malformed lines must end in CRLF\n"},
+        {"bare LF ending a header line", "GET / HTTP/1.1\r\nHost: a\n", 8192, kMaxHeaders, "400 malformed lines must end in CRLF\n"},
+        {"bare LF blank line", "GET / HTTP/1.1\r\nHost: a\r\n\n", 8192, kMaxHeaders, "400 malformed lines must end in CRLF\n"},
+        {"a lone LF", "\n", 8192, kMaxHeaders, "400 malformed lines must end in CRLF\n"},
+        {"LF LF", "GET / HTTP/1.1\n\n", 8192, kMaxHeaders, "400 malformed lines must end in CRLF\n"},
+        {"bare LF before the size is over", "GET /\n" + std::string(300, 'x'), 256, kMaxHeaders, "400 malformed lines must end in CRLF\n"},
+        {"empty head", "\r\n\r\n", 8192, kMaxHeaders, "400 malformed malformed request\n"},
+        {"target not origin-form", "GET chat HTTP/1.1\r\n\r\n", 8192, kMaxHeaders, "400 malformed malformed request\n"},
+        {"obs-fold", "GET / HTTP/1.1\r\nHost: a\r\n b\r\n\r\n", 8192, kMaxHeaders, "400 malformed malformed request\n"},
+        {"bare CR", "GET / HTTP/1.1\r\nHost: a\rb\r\n\r\n", 8192, kMaxHeaders, "400 malformed malformed request\n"},
+        {"Content-Length conflict", with_headers("Content-Length: 5\r\nContent-Length: 6\r\n"), 8192, kMaxHeaders, "400 malformed malformed request\n"},
+        {"complete but too large", over, 256, kMaxHeaders, "431 too_large request head too large\n"},
+        {"too large without its end", std::string(257, 'G'), 256, kMaxHeaders, "431 too_large request head too large\n"},
+        {"no end in the first max+1 bytes", "GET /" + std::string(300, 'x') + "\n\r\n\r\n", 256, kMaxHeaders, "431 too_large request head too large\n"},
+        {"too many header fields", with_headers(sixty_five), 8192, kMaxHeaders, "431 too_large too many header fields\n"},
+        {"over a lower header limit", with_headers("A: 1\r\nB: 2\r\nC: 3\r\n"), 8192, 2, "431 too_large too many header fields\n"},
+        {"a higher limit is kMaxHeaders", with_headers(sixty_five), 8192, 1000, "431 too_large too many header fields\n"},
+    };
+    for (const Case& c : cases) {
+        const std::string got = describe(head(c.input, 0, c.max_bytes, c.max_headers));
+        if (got != c.want) std::fprintf(stderr, "  case: %s\n", c.name);
+        CHECK_EQ(got, c.want);
     }
 }
 
-TEST(http_find_head_end_from_beyond_size_is_safe) {
-    CHECK_EQ(find_head_end("ab", 100), size_t{0});
-    // `from` past the end means no new bytes, so nothing new can end there.
-    CHECK_EQ(find_head_end("\r\n\r\n", 100), size_t{0});
-    CHECK_EQ(find_head_end("\r\n\r\n", 4), size_t{0});
-    CHECK_EQ(find_head_end("\r\n\r\n", 3), size_t{4});
+TEST(http_head_limits_are_inclusive) {
+    const std::string h = with_headers("Host: a\r\n");
+    CHECK_EQ(describe(head(h, 0, h.size())), "complete " + std::to_string(h.size()));
+    CHECK_EQ(describe(head(h, 0, h.size() - 1)), "431 too_large request head too large\n");
+    const std::string two = with_headers("A: 1\r\nB: 2\r\n");
+    CHECK_EQ(describe(head(two, 0, 8192, 2)), "complete " + std::to_string(two.size()));
+}
+
+// Only the bytes after previous_len are scanned again (the three before
+// them, for a CRLF CRLF split across reads): what a former call passed is not
+// looked at twice, which keeps a head sent a byte at a time linear.
+TEST(http_head_previous_len_scans_only_new_bytes) {
+    CHECK_EQ(describe(head("GET / HTTP/1.1\r\n", 15)), "incomplete");  // the CR came in the read before
+    CHECK_EQ(describe(head("GET / HTTP/1.1\r\nHost: a\n", 17)), "400 malformed lines must end in CRLF\n");
+    CHECK_EQ(describe(head("GET /\nX", 7)), "incomplete");  // that LF was seen (and refused) before
+    CHECK_EQ(describe(head("\r\n\r\n", 3)), "400 malformed malformed request\n");
+    // Past the end means nothing new.
+    CHECK_EQ(describe(head("ab", 100)), "incomplete");
+    CHECK_EQ(describe(head("\r\n\r\n", 100)), "incomplete");
+    CHECK_EQ(describe(head("a\nb", 5)), "incomplete");
 }
 
 TEST(http_parse_upgrade_request) {
@@ -338,16 +444,4 @@ TEST(http_has_token) {
             CHECK_EQ(has_token(c.list, c.token), c.expected);
         }
     }
-}
-
-TEST(http_bare_lf_detected_only_in_new_bytes) {
-    using wshub::http::has_bare_lf;
-    CHECK(!has_bare_lf("GET / HTTP/1.1\r\nHost: a\r\n\r\n", 0));
-    CHECK(has_bare_lf("GET / HTTP/1.1\nHost: a\r\n", 0));
-    CHECK(has_bare_lf("\n", 0));
-    CHECK(has_bare_lf("GET / HTTP/1.1\r\nHost: a\n", 17));
-    // the CR arrived in an earlier piece: still CRLF
-    CHECK(!has_bare_lf("GET / HTTP/1.1\r\n", 15));
-    CHECK(!has_bare_lf("abc", 0));
-    CHECK(!has_bare_lf("a\nb", 5));  // `from` past the end: nothing new
 }

@@ -219,14 +219,45 @@ TEST(jwt_malformed_shapes) {
 }
 
 // A bad base64url payload is malformed even though the header and the
-// signature would otherwise pass: shape is checked before anything else.
+// signature would otherwise pass; and so is an HS256 token whose signature
+// segment is not base64url. Behind a bad alg, the header decides first.
 TEST(jwt_malformed_segment_beats_later_checks) {
     const std::string good = make_token("{}");
     const size_t d1 = good.find('.');
     std::string bad = good;
     bad[d1 + 1] = '*';
     CHECK_EQ(verdict(bad), "malformed");
-    CHECK_EQ(verdict(make_token(R"({"alg":"none"})", "{}") + "*"), "malformed");
+    CHECK_EQ(verdict(make_token("{}") + "*"), "malformed");
+    CHECK_EQ(verdict(make_token(R"({"alg":"none"})", "{}") + "*"), "bad_alg");
+}
+
+// The textbook unsigned token (RFC 7519 section 6.1's shape: the header, the
+// payload, and an empty signature) is refused for its alg, so that an alert
+// on bad_alg sees the classic attack. The header is judged before the other
+// segments whatever they hold; a header that is itself broken is still
+// malformed, and without a bad alg an empty segment is malformed too.
+TEST(jwt_alg_none_unsigned_is_bad_alg) {
+    CHECK_EQ(verdict("eyJhbGciOiJub25lIn0.eyJzdWIiOiJtIn0."), "bad_alg");  // {"alg":"none"}.{"sub":"m"}.
+    const std::string none = base64url_encode(R"({"alg":"none","typ":"JWT"})");
+    CHECK_EQ(verdict(none + "." + base64url_encode(R"({"sub":"admin"})") + "."), "bad_alg");
+    CHECK_EQ(verdict(none + ".."), "bad_alg");
+    CHECK_EQ(verdict(none + ".*."), "bad_alg");
+    CHECK_EQ(verdict(base64url_encode(R"({"alg":"HS512"})") + ".e30."), "bad_alg");
+    CHECK_EQ(verdict(base64url_encode(R"({"alg":"none","crit":[]})") + ".e30."), "bad_alg");
+    // Still three segments first: two or four are malformed whatever the header says.
+    CHECK_EQ(verdict(none + ".e30"), "malformed");
+    CHECK_EQ(verdict(none + ".e30.."), "malformed");
+    // A header that is not an object, not JSON, or not base64url keeps its own verdict.
+    CHECK_EQ(verdict(base64url_encode("[1]") + ".e30."), "not_object");
+    CHECK_EQ(verdict(base64url_encode(R"({"alg":"none")") + ".e30."), "malformed");
+    CHECK_EQ(verdict("*" + none + ".e30."), "malformed");
+    // A good header with an empty payload or signature: malformed, as before.
+    const std::string hs256 = base64url_encode(kHeader);
+    CHECK_EQ(verdict(hs256 + ".e30."), "malformed");
+    CHECK_EQ(verdict(hs256 + "..AA"), "malformed");
+    // The header's verdict does not depend on what follows it.
+    CHECK_EQ(verdict(make_token(R"({"alg":"none"})", "{}")), "bad_alg");
+    CHECK_EQ(verdict(make_token(R"({"alg":"none"})", "not json")), "bad_alg");
 }
 
 TEST(jwt_header_not_json_or_not_object) {
@@ -269,9 +300,9 @@ TEST(jwt_bad_alg) {
         const std::string got = verdict(make_token(h, "{}"));
         if (got != "bad_alg") CHECK_EQ(std::string(h) + " -> " + got, std::string(h) + " -> bad_alg");
     }
-    // "alg":"none" with its usual empty signature has only two real segments.
+    // "alg":"none" with its usual empty signature: the header decides.
     const std::string unsigned_token = base64url_encode(R"({"alg":"none"})") + "." + base64url_encode("{}") + ".";
-    CHECK_EQ(verdict(unsigned_token), "malformed");
+    CHECK_EQ(verdict(unsigned_token), "bad_alg");
 }
 
 // JSON escapes decode before comparison (RFC 7515 section 5.2, step 3).

@@ -110,8 +110,8 @@ class Minter:
     # --------------------------------------------------------- broken tokens
     def alg_none(self, keep_signature=True, **claims):
         """{"alg":"none"}. keep_signature: with an HS256 signature over the
-        input anyway (reaches the alg check); else the classic empty third
-        segment (three segments, the last empty: malformed)."""
+        input anyway; else the classic empty third segment. Either way the
+        header decides: bad_alg."""
         header = {"alg": "none", "typ": "JWT"}
         tok = mint(self.claims(**claims), self.secret, header=header)
         if keep_signature:

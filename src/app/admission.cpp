@@ -3,11 +3,11 @@
 // rate once open. The checks themselves live in src/auth; this wires them to
 // a connection, its answers and its counters.
 #include <ctime>
+#include <utility>
 
 #include "app/connection.h"
 #include "app/worker.h"
-#include "auth/jwt.h"
-#include "auth/token.h"
+#include "auth/verifier.h"
 
 namespace wshub::app {
 
@@ -29,47 +29,18 @@ bool Connection::check_origin(const http::Request& req) {
     return false;
 }
 
+// The route's JWT (auth::Verifier): a refusal is counted by its reason and
+// answered 401 with the Verifier's body and challenge.
 bool Connection::authenticate(const http::Request& req) {
-    const auto& cfg = w().config();
-    std::string token;
-    if (auth::find_token(req, token) == auth::TokenSource::none) {
-        refuse_token(0, false);
+    auth::Identity who;
+    const auth::Verdict v = w().shared().verifier.verify_client(req, int64_t(std::time(nullptr)), who);
+    if (!v.allowed()) {
+        w().counters().auth_failures[size_t(v.jwt)].add();
+        reject(metrics::Reject::unauthorized, v.status(), v.body(), v.www_authenticate());
         return false;
     }
-    auth::JwtOptions options;
-    options.secret = cfg.jwt_secret;
-    options.now_s = int64_t(std::time(nullptr));
-    options.leeway_s = int64_t(cfg.jwt_leeway_ms / 1000);
-    options.issuer = cfg.jwt_issuer;
-    options.audience = cfg.jwt_audience;
-    auth::Claims claims;
-    if (const auth::JwtError e = auth::verify_jwt(token, options, claims); e != auth::JwtError::none) {
-        refuse_token(size_t(e), true);
-        return false;
-    }
-    auto identity = std::make_unique<auth::Identity>();
-    identity->user = std::move(claims.sub);
-    identity->limited_rooms = claims.has_rooms;
-    identity->rooms = std::move(claims.rooms);
-    if (claims.has_scope) {
-        identity->read_only = true;
-        for (const auto& s : claims.scopes)
-            if (s == "publish") identity->read_only = false;
-    }
-    identity_ = std::move(identity);
+    identity_ = std::make_unique<auth::Identity>(std::move(who));
     return true;
-}
-
-// RFC 6750 section 3: a 401 names the scheme, and says whether the token
-// given was bad (an absent one gets no error code).
-void Connection::refuse_token(size_t reason, bool had_token) {
-    w().counters().auth_failures[reason].add();
-    std::string body = "unauthorized: ";
-    body += metrics::auth_failure_label(reason);
-    body += '\n';
-    reject(metrics::Reject::unauthorized, 401, body,
-           had_token ? "WWW-Authenticate: Bearer realm=\"wshub\", error=\"invalid_token\"\r\n"
-                     : "WWW-Authenticate: Bearer realm=\"wshub\"\r\n");
 }
 
 // --max-msg-rate: one token per data message. Over it the connection is

@@ -38,8 +38,8 @@ void Connection::log_refused(int status, std::string_view reason, std::string_vi
     while (!why.empty() && why.back() == '\n') why.remove_suffix(1);
     Log line(LogLevel::info, "refused");
     line.str("peer", peer_text()).num("status", status).str("reason", reason);
-    if (const http::Request* r = hs_ ? hs_->request : nullptr)
-        line.str("method", r->method).str("target", http::redact_target(r->target));
+    if (hs_ && hs_->method_len != 0)
+        line.str("method", hs_->method()).str("target", http::redact_target(hs_->target()));
     line.str("why", why).emit();
 }
 

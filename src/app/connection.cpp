@@ -33,6 +33,28 @@ std::string_view as_view(const uint8_t* p, size_t n) { return {reinterpret_cast<
 
 Opcode opcode_of(wshub::MessageType t) { return t == wshub::MessageType::text ? Opcode::text : Opcode::binary; }
 
+// How a refusal of the request itself is counted: the head's (parse_head),
+// then check_upgrade's by status, where every status not listed is a 400.
+metrics::Reject rejected_head(http::HeadRefusal r) noexcept {
+    return r == http::HeadRefusal::malformed ? metrics::Reject::malformed : metrics::Reject::header_too_large;
+}
+
+struct UpgradeReject {
+    int status;
+    metrics::Reject reason;
+};
+constexpr UpgradeReject kUpgradeRejects[] = {
+    {405, metrics::Reject::method},
+    {404, metrics::Reject::not_found},
+    {426, metrics::Reject::bad_version},
+};
+
+metrics::Reject rejected_upgrade(int status) noexcept {
+    for (const UpgradeReject& row : kUpgradeRejects)
+        if (row.status == status) return row.reason;
+    return metrics::Reject::bad_upgrade;
+}
+
 }  // namespace
 
 // An idle connection costs this much plus its timer, its place in the live
@@ -157,36 +179,20 @@ void Connection::on_readable() {
 }
 
 void Connection::on_handshake_bytes(size_t added) {
-    const auto& cfg = w().config();
-    const size_t end = http::find_head_end(hs_->head, hs_->head.size() - added);
-    // Only the head must be CRLF: frames pipelined behind it may hold any byte.
-    const std::string_view head_part = std::string_view(hs_->head).substr(0, end ? end : hs_->head.size());
-    if (http::has_bare_lf(head_part, hs_->head.size() - added)) {
-        reject(metrics::Reject::malformed, 400, "lines must end in CRLF\n");
-        return;
-    }
-    if (end == 0) {
-        if (hs_->head.size() > cfg.max_header_bytes) reject(metrics::Reject::header_too_large, 431, "request head too large\n");
-        return;
-    }
-    if (end > cfg.max_header_bytes) {
-        reject(metrics::Reject::header_too_large, 431, "request head too large\n");
-        return;
-    }
     http::Request req;
-    switch (http::parse_request(std::string_view(hs_->head).substr(0, end), req)) {
-    case http::ParseStatus::ok:
-        break;
-    case http::ParseStatus::too_many_headers:
-        reject(metrics::Reject::header_too_large, 431, "too many header fields\n");
-        return;
-    case http::ParseStatus::bad_request:
-        reject(metrics::Reject::malformed, 400, "malformed request\n");
+    const http::HeadLimits limits{w().config().max_header_bytes, http::kMaxHeaders};
+    const http::HeadResult head = http::parse_head(hs_->head, hs_->head.size() - added, limits, req);
+    if (head.status == http::HeadStatus::incomplete) return;
+    if (head.status == http::HeadStatus::refused) {
+        reject(rejected_head(head.refusal), head.http_status, head.why);
         return;
     }
-    hs_->request = &req;
-    answer_request(req, end);
-    hs_->request = nullptr;
+    hs_->method_len = uint32_t(req.method.size());
+    hs_->target_at = uint32_t(req.target.data() - hs_->head.data());
+    hs_->target_len = uint32_t(req.target.size());
+    hs_->answering = true;
+    answer_request(req, head.length);
+    hs_->answering = false;
     // Answered or upgraded: the request and its buffer are done with. (Still
     // in handshake: a /publish body is on its way.)
     if (state_ != State::handshake) hs_.reset();
@@ -206,11 +212,7 @@ void Connection::answer_request(const http::Request& req, size_t end) {
     }
     const http::UpgradeDecision d = http::check_upgrade(req, route != nullptr, cfg.subprotocols);
     if (d.status != 101) {
-        const metrics::Reject why = d.status == 405   ? metrics::Reject::method
-                                    : d.status == 404 ? metrics::Reject::not_found
-                                    : d.status == 426 ? metrics::Reject::bad_version
-                                                      : metrics::Reject::bad_upgrade;
-        reject(why, d.status, d.why);
+        reject(rejected_upgrade(d.status), d.status, d.why);
         return;
     }
     if (w().shared().draining()) {
@@ -315,7 +317,7 @@ void Connection::serve_http(const http::Request& req) {
 // Frees the request's buffer, unless a request in it is being answered (its
 // views are in use up the stack): then the answering code frees it after.
 void Connection::release_handshake() noexcept {
-    if (hs_ && !hs_->request) hs_.reset();
+    if (hs_ && !hs_->answering) hs_.reset();
 }
 
 void Connection::reject(metrics::Reject reason, int status, std::string_view why) {

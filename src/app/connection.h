@@ -113,7 +113,6 @@ private:
     bool admit(const http::Request& req, const config::Route& route);
     bool check_origin(const http::Request& req);
     bool authenticate(const http::Request& req);
-    void refuse_token(size_t reason, bool had_token);
     bool within_rate() noexcept;
     void serve_http(const http::Request& req);
     // POST /publish (publish.cpp).
@@ -202,14 +201,24 @@ private:
     // Only while reading a request: freed at the 101 or the answer.
     struct Handshake {
         std::string head;  // the request head (and a /publish body behind it)
-        // While a parsed request is being answered: the request (for the
-        // target in a refusal's log line); null otherwise.
-        const http::Request* request = nullptr;
+        std::string room;  // a /publish's room, kept from its head while the body comes
+        uint64_t accepted_us = 0;  // metrics::now_us() at accept, for the handshake histogram
         // Reading a /publish body: where it starts in head (0: still reading
         // the head) and its Content-Length.
         uint32_t body_at = 0;
         uint32_t body_len = 0;
-        uint64_t accepted_us = 0;  // metrics::now_us() at accept, for the handshake histogram
+        // Once the head is parsed, its request line's place in head (the
+        // method starts it), for a refusal's log line; method_len 0 before.
+        uint32_t method_len = 0;
+        uint32_t target_at = 0;
+        uint32_t target_len = 0;
+        // A parsed request is being answered: its views into head are in use
+        // up the stack, so head is freed after the answer, not by it.
+        bool answering = false;
+        bool binary = false;  // a /publish body is application/octet-stream
+
+        std::string_view method() const noexcept { return std::string_view(head).substr(0, method_len); }
+        std::string_view target() const noexcept { return std::string_view(head).substr(target_at, target_len); }
     };
     std::unique_ptr<Handshake> hs_;
     // Allocated only while needed. As a publisher: its gate (--overflow

@@ -11,15 +11,12 @@
 #include <ctime>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "app/connection.h"
 #include "app/log.h"
 #include "app/worker.h"
-#include "auth/jwt.h"
-#include "auth/policy.h"
-#include "auth/token.h"
-#include "crypto/constant_time.h"
-#include "crypto/sha256.h"
+#include "auth/verifier.h"
 #include "http/body.h"
 #include "http/upgrade.h"
 #include "json/json.h"
@@ -28,12 +25,6 @@
 
 namespace wshub::app {
 namespace {
-
-constexpr std::string_view kChallenge = "WWW-Authenticate: Bearer realm=\"wshub\"\r\n";
-constexpr std::string_view kInvalidToken = "WWW-Authenticate: Bearer realm=\"wshub\", error=\"invalid_token\"\r\n";
-// RFC 6750 section 3.1: a valid token without the right scope is a 403.
-constexpr std::string_view kInsufficientScope =
-    "WWW-Authenticate: Bearer realm=\"wshub\", error=\"insufficient_scope\", scope=\"publish\"\r\n";
 
 // The one room= of the query, percent-decoded; or nullopt with `why` set.
 std::optional<std::string> room_param(const http::Request& req, std::string_view& why) {
@@ -63,14 +54,14 @@ void Connection::start_publish(const http::Request& req, size_t head_len) {
     const auto& shared = w().shared();
     // With no credential configured nobody could ever be let in: say so,
     // rather than 401 with a challenge no token can meet.
-    if (!shared.publish_token && cfg.jwt_secret.empty())
+    if (!shared.verifier.publishing_enabled())
         return answer_publish(403, "disabled", "text/plain; charset=utf-8",
                               "publishing is not enabled (--publish-token-file or --jwt-secret-file)\n");
     if (req.method != "POST") return answer_publish(405, "method", "text/plain; charset=utf-8", "use POST\n", "Allow: POST\r\n");
     if (shared.draining())
         return answer_publish(503, "draining", "text/plain; charset=utf-8", "server is shutting down\n");
     std::string_view bad_room;
-    const std::optional<std::string> room = room_param(req, bad_room);
+    std::optional<std::string> room = room_param(req, bad_room);
     // Credentials before the room: who may not publish learns nothing else.
     if (!publish_authorized(req, room ? std::string_view(*room) : std::string_view{})) return;
     if (!room) return answer_publish(400, "bad_room", "text/plain; charset=utf-8", bad_room);
@@ -78,6 +69,10 @@ void Connection::start_publish(const http::Request& req, size_t head_len) {
     if (framing.status != 0)
         return answer_publish(framing.status, framing.status == 413 ? "too_large" : "no_length",
                               "text/plain; charset=utf-8", framing.why);
+    // What the body's answer needs from the head, kept: the head is not
+    // parsed again, nor a Request (2 KiB) kept while the body comes.
+    hs_->room = std::move(*room);
+    hs_->binary = http::has_media_type(req.header("content-type"), "application/octet-stream");
     hs_->body_at = uint32_t(head_len);
     hs_->body_len = uint32_t(framing.length);  // <= --max-message, which fits 32 bits
     if (hs_->head.size() >= head_len + framing.length) {
@@ -88,54 +83,19 @@ void Connection::start_publish(const http::Request& req, size_t head_len) {
     if (http::expects_continue(req)) queue_raw("HTTP/1.1 100 Continue\r\n\r\n");
 }
 
-// The static token is compared as SHA-256 digests in constant time (its
-// length stays hidden too); a JWT is verified like a WebSocket client's, and
-// must carry a scope with "publish" (read-only and scopeless tokens are for
-// subscribers) and, with a rooms claim, allow this room.
+// The bearer token, the static one or a JWT with the publish scope
+// (auth::Verifier); a refusal is answered with the Verifier's status, body
+// and challenge.
 bool Connection::publish_authorized(const http::Request& req, std::string_view room) {
-    const auto& shared = w().shared();
-    const auto& cfg = w().config();
-    const auto token = auth::authorization_bearer(req);
-    if (!token) {
-        answer_publish(401, "missing", "text/plain; charset=utf-8", "unauthorized: missing\n", kChallenge);
-        return false;
-    }
-    if (shared.publish_token) {
-        const crypto::Sha256Digest given = crypto::sha256(*token);
-        if (crypto::equal_constant_time(given.data(), shared.publish_token->data(), given.size())) return true;
-    }
-    if (cfg.jwt_secret.empty()) {
-        answer_publish(401, "bad_token", "text/plain; charset=utf-8", "unauthorized: wrong token\n", kInvalidToken);
-        return false;
-    }
-    auth::JwtOptions options;
-    options.secret = cfg.jwt_secret;
-    options.now_s = int64_t(std::time(nullptr));
-    options.leeway_s = int64_t(cfg.jwt_leeway_ms / 1000);
-    options.issuer = cfg.jwt_issuer;
-    options.audience = cfg.jwt_audience;
-    auth::Claims claims;
-    if (const auth::JwtError e = auth::verify_jwt(*token, options, claims); e != auth::JwtError::none) {
-        std::string body = "unauthorized: ";
-        body += auth::jwt_error_label(e);
-        body += '\n';
-        answer_publish(401, auth::jwt_error_label(e), "text/plain; charset=utf-8", body, kInvalidToken);
-        return false;
-    }
-    bool may_publish = false;
-    for (const auto& s : claims.scopes) may_publish = may_publish || s == "publish";
-    if (!may_publish) {
-        answer_publish(403, "insufficient_scope", "text/plain; charset=utf-8",
-                       "forbidden: the token's scope has no publish\n", kInsufficientScope);
-        return false;
-    }
-    if (claims.has_rooms && !room.empty() && !auth::room_allowed(claims.rooms, room)) {
-        answer_publish(403, "rooms_claim", "text/plain; charset=utf-8", "forbidden: the token does not allow this room\n");
-        return false;
-    }
-    return true;
+    const auth::Verdict v = w().shared().verifier.authorize_publish(req, room, int64_t(std::time(nullptr)));
+    if (v.allowed()) return true;
+    answer_publish(v.status(), v.reason(), "text/plain; charset=utf-8", v.body(), v.www_authenticate());
+    return false;
 }
 
+// The body is in: publish it, or refuse it. Every answer comes last (it may
+// free hs_), and when called from start_publish (the body came with the
+// head) the answering code frees the buffer after.
 void Connection::finish_publish() {
     if (!w().hub().lanes_open()) {
         // A worker is behind with what this one handed it: publish once it
@@ -144,45 +104,33 @@ void Connection::finish_publish() {
         w().hub().hold(conn_id());
         return;
     }
-    // The head was parsed and checked already; parse it again for views
-    // into hs_->head rather than keep a Request (2 KiB) per connection.
-    http::Request req;
-    http::parse_request(std::string_view(hs_->head).substr(0, hs_->body_at), req);
-    // Called from start_publish too (the body came with the head), which
-    // answers a request of its own: then that code frees the buffer.
-    const http::Request* outer = hs_->request;
-    hs_->request = &req;
-    std::string_view unused;
-    const std::string room = *room_param(req, unused);
-    const std::string_view body = std::string_view(hs_->head).substr(hs_->body_at, hs_->body_len);
-    const bool binary = http::has_media_type(req.header("content-type"), "application/octet-stream");
+    const Handshake& hs = *hs_;
+    const std::string_view body = std::string_view(hs.head).substr(hs.body_at, hs.body_len);
     size_t recipients = 0;
     if (w().shared().draining()) {
         // The body came in after the signal: its room's members are going.
         answer_publish(503, "draining", "text/plain; charset=utf-8", "server is shutting down\n");
-    } else if (!binary && !ws::utf8_valid(reinterpret_cast<const uint8_t*>(body.data()), body.size())) {
+    } else if (!hs.binary && !ws::utf8_valid(reinterpret_cast<const uint8_t*>(body.data()), body.size())) {
         answer_publish(400, "bad_utf8", "text/plain; charset=utf-8",
                        "a text body must be UTF-8 (send binary as Content-Type: application/octet-stream)\n");
-    } else if (!publish_body(room, body, binary, recipients)) {
+    } else if (!publish_body(hs.room, body, hs.binary, recipients)) {
         answer_publish(500, "no_memory", "text/plain; charset=utf-8", "out of memory\n");
     } else {
         std::string out = "{\"room\":";
-        json::append_escaped(out, room);
+        json::append_escaped(out, hs.room);
         out += ",\"recipients\":";
         out += std::to_string(recipients);
         out += "}\n";
         if (log_enabled(LogLevel::debug))
             Log(LogLevel::debug, "publish")
                 .str("peer", peer_text())
-                .str("room", room)
+                .str("room", hs.room)
                 .num("bytes", body.size())
-                .str("type", binary ? "binary" : "text")
+                .str("type", hs.binary ? "binary" : "text")
                 .num("recipients", recipients)
                 .emit();
         answer_publish(200, "", "application/json", out);
     }
-    hs_->request = outer;
-    if (!outer && state_ != State::handshake) hs_.reset();
 }
 
 // One frame per encoding the routes need: the body as is for raw (and custom)

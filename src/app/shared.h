@@ -5,11 +5,11 @@
 
 #include <atomic>
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "auth/verifier.h"
 #include "config/config.h"
 #include "crypto/sha256.h"
 #include "hub/exchange.h"
@@ -28,9 +28,13 @@ struct Shared {
           registry(c.workers),
           // A worker may hand another as much as one member's queue holds.
           exchange(registry, c.workers, {c.queue_bytes, c.queue_messages}),
-          delivery{{c.queue_messages, c.queue_bytes}, c.overflow, c.block_timeout_ms} {
+          delivery{{c.queue_messages, c.queue_bytes}, c.overflow, c.block_timeout_ms},
+          verifier(auth::VerifierOptions{.jwt_secret = c.jwt_secret,
+                                         .leeway_s = int64_t(c.jwt_leeway_ms / 1000),
+                                         .issuer = c.jwt_issuer,
+                                         .audience = c.jwt_audience,
+                                         .publish_token = c.publish_token}) {
         for (const auto& p : c.room_passwords) room_secrets.push_back({p.room, crypto::sha256(p.secret)});
-        if (!c.publish_token.empty()) publish_token = crypto::sha256(c.publish_token);
     }
 
     // Room passwords are kept as digests: comparing two fixed-size digests
@@ -57,8 +61,8 @@ struct Shared {
     std::vector<wshub::Handler*> custom;   // by Route::custom
     std::vector<wshub::Handler*> by_route;  // handler_for each of cfg.routes, in order
     std::vector<RoomSecret> room_secrets;  // --room-password
-    // --publish-token-file, as a digest for the same reason.
-    std::optional<crypto::Sha256Digest> publish_token;
+    // Tokens: the ,auth routes' JWTs and POST /publish's credentials.
+    const auth::Verifier verifier;
 
     // The graceful drain (app/drain.cpp). The signal thread writes
     // deadline_ms, then sets requested (release) and wakes every worker;

@@ -38,17 +38,15 @@ struct Segments {
     std::string_view signing_input;               // "header.payload" as sent
 };
 
-// The decoded segments, views into the caller's buffer.
-struct Decoded {
-    std::string_view header, payload, signature;
-};
-
 // The claims wshub reads, null when absent.
 struct Found {
     const json::Value *exp, *nbf, *iat, *sub, *iss, *aud, *rooms, *scope;
 };
 
-// Exactly three non-empty segments separated by '.'; JWE's five are refused.
+// Exactly three segments separated by '.' (JWE's five are refused), the
+// header not empty. The other two are checked once the header has been
+// judged: an unsigned "alg":"none" token ends in an empty signature, and is
+// to be refused as bad_alg, not as a malformed token.
 bool split(std::string_view token, Segments& s) noexcept {
     constexpr size_t npos = std::string_view::npos;
     const size_t first = token.find('.');
@@ -59,21 +57,27 @@ bool split(std::string_view token, Segments& s) noexcept {
     s.payload = token.substr(first + 1, second - first - 1);
     s.signature = token.substr(second + 1);
     s.signing_input = token.substr(0, second);
-    return !s.header.empty() && !s.payload.empty() && !s.signature.empty();
+    return !s.header.empty();
 }
 
-// Decodes the three segments one after the other into buf (kDecodedCap bytes).
-bool decode(const Segments& s, uint8_t* buf, Decoded& d) noexcept {
-    size_t used = 0;
-    auto one = [&](std::string_view in, std::string_view& out) noexcept {
-        const auto n = crypto::base64url_decode(in, buf + used, kDecodedCap - used);
+// Decodes segments one after the other into one buffer of kDecodedCap bytes.
+class SegmentDecoder {
+public:
+    explicit SegmentDecoder(uint8_t* buf) noexcept : buf_(buf) {}
+    // False for an empty segment or one that is not canonical base64url.
+    bool next(std::string_view in, std::string_view& out) noexcept {
+        if (in.empty()) return false;
+        const auto n = crypto::base64url_decode(in, buf_ + used_, kDecodedCap - used_);
         if (!n) return false;
-        out = std::string_view(reinterpret_cast<const char*>(buf + used), *n);
-        used += *n;
+        out = std::string_view(reinterpret_cast<const char*>(buf_ + used_), *n);
+        used_ += *n;
         return true;
-    };
-    return one(s.header, d.header) && one(s.payload, d.payload) && one(s.signature, d.signature);
-}
+    }
+
+private:
+    uint8_t* buf_;
+    size_t used_ = 0;
+};
 
 // parse_object's verdict in JwtError terms: over a limit, duplicate keys and
 // bad encodings are all just "not a JSON object we accept".
@@ -274,17 +278,20 @@ JwtError verify_jwt(std::string_view token, const JwtOptions& options, Claims& o
 
     Segments segments;
     uint8_t buf[kDecodedCap];
-    Decoded decoded;
-    if (!split(token, segments) || !decode(segments, buf, decoded)) return JwtError::malformed;
+    SegmentDecoder decoder(buf);
+    std::string_view header, payload, signature;
+    if (!split(token, segments) || !decoder.next(segments.header, header)) return JwtError::malformed;
 
     json::Member members[kMaxMembers];
     size_t count = 0;
-    JwtError e = parse(decoded.header, members, count);
+    JwtError e = parse(header, members, count);
     if (e == JwtError::none) e = check_header(members, count);
     if (e != JwtError::none) return e;
-    if (!signature_valid(segments, decoded.signature, options.secret)) return JwtError::bad_signature;
+    if (!decoder.next(segments.payload, payload) || !decoder.next(segments.signature, signature))
+        return JwtError::malformed;
+    if (!signature_valid(segments, signature, options.secret)) return JwtError::bad_signature;
 
-    if ((e = parse(decoded.payload, members, count)) != JwtError::none) return e;
+    if ((e = parse(payload, members, count)) != JwtError::none) return e;
     const Found found = locate(members, count);
     if (!claim_types_ok(found)) return JwtError::bad_claims;
     if ((e = check_times(found, options)) != JwtError::none) return e;

@@ -32,10 +32,12 @@ struct Claims {
 };
 
 // Verifies a compact JWS token and reads its claims. Checks run in this
-// order: size, shape and base64url, header (JSON, object, alg, crit),
+// order: size, three segments, header (non-empty base64url, JSON, object,
+// alg, crit), payload and signature segments (non-empty base64url),
 // signature, payload (JSON, object), claim types, exp, nbf, iss, aud; so the
-// error names the first thing wrong and no payload is read before its
-// signature holds. NumericDates may carry a fraction or an exponent; their
+// error names the first thing wrong, the header decides before anything
+// after it (an "alg":"none" token is bad_alg however it ends), and no
+// payload is read before its signature holds. NumericDates may carry a fraction or an exponent; their
 // integer part counts, saturated to int64. out is reset first and filled only
 // when the result is JwtError::none. sub and rooms are any decoded JSON text,
 // control characters included: escape them before logging or echoing.

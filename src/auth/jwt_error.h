@@ -13,9 +13,9 @@ namespace wshub::auth {
 #define WSHUB_JWT_ERRORS(X)                                                                          \
     X(none)                                                                                          \
     X(too_large)      /* longer than kMaxTokenBytes; nothing was decoded */                          \
-    X(malformed)      /* not three base64url segments, header or payload not JSON, `crit` present */ \
+    X(malformed)      /* not three non-empty base64url segments, header or payload not JSON, `crit` */ \
     X(not_object)     /* header or payload is JSON but not an object */                              \
-    X(bad_alg)        /* header `alg` is not exactly "HS256" ("none", "HS512", "hs256" included) */  \
+    X(bad_alg)        /* header `alg` not exactly "HS256", whatever follows (an empty signature too) */ \
     X(bad_signature)  /* signature not 32 bytes or not the HMAC of "header.payload" */               \
     X(expired)        /* now_s >= exp + leeway */                                                    \
     X(not_yet_valid)  /* now_s + leeway < nbf */                                                     \

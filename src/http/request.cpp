@@ -116,6 +116,75 @@ void reset(Request& r) noexcept {
     r.content_length.reset();
 }
 
+// True if buf[from, end) holds a line feed not preceded by a carriage return.
+bool has_bare_lf(std::string_view buf, size_t from) noexcept {
+    for (size_t i = std::min(from, buf.size()); i < buf.size(); ++i) {
+        const void* hit = std::memchr(buf.data() + i, '\n', buf.size() - i);
+        if (!hit) return false;
+        i = static_cast<size_t>(static_cast<const char*>(hit) - buf.data());
+        if (i == 0 || buf[i - 1] != '\r') return true;
+    }
+    return false;
+}
+
+// The length of the head in buf, up to and including the blank line that
+// ends it, or 0 if it is not complete yet. Only a terminator ending at or
+// after `from` is looked for.
+size_t find_head_end(std::string_view buf, size_t from) noexcept {
+    // The terminator may straddle the end of what was scanned last time, so
+    // back up three bytes; everything before that is known not to hold it.
+    from = std::min(from, buf.size());
+    size_t start = from > 3 ? from - 3 : 0;
+    const char* data = buf.data();
+    // Hop from LF to LF with memchr; a head ends at the first LF preceded by "\r\n\r".
+    for (size_t i = start + 3; i < buf.size();) {
+        const void* hit = std::memchr(data + i, '\n', buf.size() - i);
+        if (!hit) return 0;
+        size_t lf = static_cast<size_t>(static_cast<const char*>(hit) - data);
+        if (data[lf - 1] == '\r' && data[lf - 2] == '\n' && data[lf - 3] == '\r') return lf + 1;
+        i = lf + 1;
+    }
+    return 0;
+}
+
+// parse_request with at most max_headers header lines.
+ParseStatus parse_lines(std::string_view head, Request& out, size_t max_headers) noexcept {
+    reset(out);
+    size_t pos = 0;
+    if (!parse_request_line(head, pos, out)) return ParseStatus::bad_request;
+
+    while (!consume(head, pos, "\r\n")) {
+        if (pos >= head.size()) return ParseStatus::bad_request;  // no blank line
+        if (out.header_count == max_headers) return ParseStatus::too_many_headers;
+        Header& h = out.headers[out.header_count];
+        if (!parse_header_line(head, pos, h)) return ParseStatus::bad_request;
+        ++out.header_count;
+        if (iequals(h.name, "content-length") && !note_content_length(h.value, out))
+            return ParseStatus::bad_request;
+    }
+    return ParseStatus::ok;
+}
+
+// parse_head's refusals: what each is answered with and counted as.
+struct Refusal {
+    int status;
+    std::string_view why;
+    HeadRefusal counted_as;
+};
+constexpr Refusal kBareLf{400, "lines must end in CRLF\n", HeadRefusal::malformed};
+constexpr Refusal kMalformed{400, "malformed request\n", HeadRefusal::malformed};
+constexpr Refusal kTooLarge{431, "request head too large\n", HeadRefusal::too_large};
+constexpr Refusal kTooManyHeaders{431, "too many header fields\n", HeadRefusal::too_large};
+
+HeadResult refuse(const Refusal& r) noexcept {
+    HeadResult result;
+    result.status = HeadStatus::refused;
+    result.http_status = r.status;
+    result.why = r.why;
+    result.refusal = r.counted_as;
+    return result;
+}
+
 }  // namespace
 
 bool iequals(std::string_view a, std::string_view b) noexcept {
@@ -140,48 +209,33 @@ std::optional<std::string_view> Request::header(std::string_view name) const noe
     return std::nullopt;
 }
 
-bool has_bare_lf(std::string_view buf, size_t from) noexcept {
-    for (size_t i = std::min(from, buf.size()); i < buf.size(); ++i) {
-        const void* hit = std::memchr(buf.data() + i, '\n', buf.size() - i);
-        if (!hit) return false;
-        i = static_cast<size_t>(static_cast<const char*>(hit) - buf.data());
-        if (i == 0 || buf[i - 1] != '\r') return true;
-    }
-    return false;
-}
+ParseStatus parse_request(std::string_view head, Request& out) noexcept { return parse_lines(head, out, kMaxHeaders); }
 
-size_t find_head_end(std::string_view buf, size_t from) noexcept {
-    // The terminator may straddle the end of what was scanned last time, so
-    // back up three bytes; everything before that is known not to hold it.
-    from = std::min(from, buf.size());
-    size_t start = from > 3 ? from - 3 : 0;
-    const char* data = buf.data();
-    // Hop from LF to LF with memchr; a head ends at the first LF preceded by "\r\n\r".
-    for (size_t i = start + 3; i < buf.size();) {
-        const void* hit = std::memchr(data + i, '\n', buf.size() - i);
-        if (!hit) return 0;
-        size_t lf = static_cast<size_t>(static_cast<const char*>(hit) - data);
-        if (data[lf - 1] == '\r' && data[lf - 2] == '\n' && data[lf - 3] == '\r') return lf + 1;
-        i = lf + 1;
+HeadResult parse_head(std::string_view received, size_t previous_len, const HeadLimits& limits,
+                      Request& out) noexcept {
+    // One byte over the limit tells that the head is too large: what lies
+    // further is never looked at, however it was received.
+    const size_t window = limits.max_bytes < SIZE_MAX ? limits.max_bytes + 1 : SIZE_MAX;
+    const std::string_view buf = received.substr(0, window);
+    const size_t from = std::min(previous_len, buf.size());
+    const size_t end = find_head_end(buf, from);
+    const std::string_view head = buf.substr(0, end != 0 ? end : buf.size());
+    // Only the head must be CRLF: frames pipelined behind it may hold any byte.
+    if (has_bare_lf(head, from)) return refuse(kBareLf);
+    if (head.size() > limits.max_bytes) return refuse(kTooLarge);
+    if (end == 0) return HeadResult{};
+    switch (parse_lines(head, out, std::min(limits.max_headers, kMaxHeaders))) {
+    case ParseStatus::ok:
+        break;
+    case ParseStatus::too_many_headers:
+        return refuse(kTooManyHeaders);
+    case ParseStatus::bad_request:
+        return refuse(kMalformed);
     }
-    return 0;
-}
-
-ParseStatus parse_request(std::string_view head, Request& out) noexcept {
-    reset(out);
-    size_t pos = 0;
-    if (!parse_request_line(head, pos, out)) return ParseStatus::bad_request;
-
-    while (!consume(head, pos, "\r\n")) {
-        if (pos >= head.size()) return ParseStatus::bad_request;  // no blank line
-        if (out.header_count == kMaxHeaders) return ParseStatus::too_many_headers;
-        Header& h = out.headers[out.header_count];
-        if (!parse_header_line(head, pos, h)) return ParseStatus::bad_request;
-        ++out.header_count;
-        if (iequals(h.name, "content-length") && !note_content_length(h.value, out))
-            return ParseStatus::bad_request;
-    }
-    return ParseStatus::ok;
+    HeadResult result;
+    result.status = HeadStatus::complete;
+    result.length = end;
+    return result;
 }
 
 }  // namespace wshub::http

@@ -31,20 +31,51 @@ struct Request {
     std::optional<std::string_view> header(std::string_view name) const noexcept;
 };
 
-// Looks for the blank line that ends a request head in buf, scanning only
-// from `from` - 3 onwards so that feeding a request one byte at a time stays
-// linear. Returns the length of the head including its final CRLF CRLF, or 0
-// if it is not complete yet.
-size_t find_head_end(std::string_view buf, size_t from) noexcept;
+// The limits a request head is read under.
+struct HeadLimits {
+    size_t max_bytes;                  // the head, its blank line included; a longer one is 431
+    size_t max_headers = kMaxHeaders;  // header lines; more is 431 (kMaxHeaders at most)
+};
 
-// True if buf[from, end) holds a line feed not preceded by a carriage return.
-// HTTP/1.1 lines end in CRLF; a client that ends them in bare LF would never
-// complete a head, so it is refused at once instead of at the timeout.
-bool has_bare_lf(std::string_view buf, size_t from) noexcept;
+enum class HeadStatus : uint8_t { complete, incomplete, refused };
+
+// How a refused head is counted (wshub_connections_rejected_total's
+// "malformed" and "header_too_large").
+enum class HeadRefusal : uint8_t { malformed, too_large };
+
+struct HeadResult {
+    HeadStatus status = HeadStatus::incomplete;
+    size_t length = 0;                             // complete: the head up to and including its CRLF CRLF
+    int http_status = 0;                           // refused: 400 or 431
+    std::string_view why;                          // refused: the answer's body, static, ending in '\n'
+    HeadRefusal refusal = HeadRefusal::malformed;  // refused: how it is counted
+};
+
+// Reads a request head from the bytes received so far, in the manner of
+// picohttpparser's phr_parse_request. `received` is all of them, and
+// `previous_len` how many of them the last call saw (0 on the first), so
+// that a head fed a byte at a time is still scanned in linear time. Only
+// the first limits.max_bytes + 1 bytes are looked at, which is all a reader
+// needs to receive: the answer never depends on how the bytes were split
+// between calls. Returns
+// - complete: `out` holds the request, its views into `received`, and
+//   `length` is the head's; what follows it (frames, a body) is not looked at;
+// - incomplete: no blank line yet, and nothing wrong so far. Every prefix
+//   of a valid head is incomplete, never refused;
+// - refused, with the status and body to answer:
+//   400 "lines must end in CRLF" for a bare LF in the head, as soon as it
+//   arrives (a client ending its lines in LF would otherwise wait for the
+//   timeout); 431 "request head too large" for a head over max_bytes, with
+//   or without its end; 400 "malformed request" for a complete head that
+//   parse_request refuses, 431 "too many header fields" for one with more
+//   than max_headers lines.
+// `out` is unspecified unless complete.
+HeadResult parse_head(std::string_view received, size_t previous_len, const HeadLimits& limits,
+                      Request& out) noexcept;
 
 enum class ParseStatus : uint8_t { ok, bad_request, too_many_headers };
 
-// Parses a complete head (as delimited by find_head_end). Strict RFC 9112:
+// Parses a complete head (parse_head finds where it ends). Strict RFC 9112:
 // method is a token (case-sensitive: "get" parses but is not "GET"), target
 // starts with '/' (origin-form) and is visible ASCII only (no spaces, control
 // characters or bytes >= 0x7f), version "HTTP/1.x", header names are tokens

@@ -1,9 +1,13 @@
-// libFuzzer target for the HTTP head path: find_head_end fed the input both at
-// once and one byte at a time must agree, and whatever head it finds goes
-// through parse_request, check_upgrade, the body framing and the response
-// builders. Besides
-// crashes and UB, it traps on broken invariants (views outside the head,
-// disagreeing scans, a 101 whose key does not decode).
+// libFuzzer target for the HTTP head path: parse_head over the input as
+// received, under the server's default limits and under tight ones the
+// input picks, must come to the same answer whether the bytes arrive at once,
+// a byte at a time or in two reads; every prefix of a complete head is
+// incomplete; a complete head goes on through parse_request, check_upgrade,
+// the body framing and the response builders. Besides crashes and UB, it
+// traps on broken invariants (views outside the head, answers that depend on
+// the split, a refusal that is not one of the four, a 101 whose key does not
+// decode).
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -29,17 +33,43 @@ bool inside(std::string_view part, std::string_view whole) {
     return part.data() >= whole.data() && part.data() + part.size() <= whole.data() + whole.size();
 }
 
-size_t find_incrementally(std::string_view input) {
-    size_t previous = 0;
-    for (size_t len = 1; len <= input.size(); ++len) {
-        size_t end = find_head_end(input.substr(0, len), previous);
-        if (end != 0) {
-            require(end == len);  // found exactly when its last byte arrives
-            return end;
-        }
-        previous = len;
+bool same(const HeadResult& a, const HeadResult& b) {
+    return a.status == b.status && a.length == b.length && a.http_status == b.http_status && a.why == b.why &&
+           a.refusal == b.refusal;
+}
+
+// A refusal is one of the four, counted by its status.
+void check_refusal(const HeadResult& r) {
+    require(!r.why.empty() && r.why.back() == '\n' && r.length == 0);
+    if (r.http_status == 400) {
+        require(r.refusal == HeadRefusal::malformed);
+        require(r.why == "lines must end in CRLF\n" || r.why == "malformed request\n");
+    } else {
+        require(r.http_status == 431 && r.refusal == HeadRefusal::too_large);
+        require(r.why == "request head too large\n" || r.why == "too many header fields\n");
     }
-    return 0;
+}
+
+// Fed a byte at a time, each call told the length before: the first answer
+// that is not incomplete is the one-call answer, when the head's last byte
+// (or the byte that decides the refusal) arrives.
+void check_byte_at_a_time(std::string_view input, const HeadLimits& limits, const HeadResult& whole) {
+    static Request req;
+    for (size_t len = 1; len <= input.size(); ++len) {
+        const HeadResult r = parse_head(input.substr(0, len), len - 1, limits, req);
+        if (r.status == HeadStatus::incomplete) continue;
+        require(same(r, whole));
+        if (r.status == HeadStatus::complete) require(r.length == len);
+        return;
+    }
+    require(whole.status == HeadStatus::incomplete);
+}
+
+// Two reads, split at `split`.
+void check_two_reads(std::string_view input, size_t split, const HeadLimits& limits, const HeadResult& whole) {
+    static Request req;
+    const HeadResult first = parse_head(input.substr(0, split), 0, limits, req);
+    require(same(first.status != HeadStatus::incomplete ? first : parse_head(input, split, limits, req), whole));
 }
 
 void check_request_views(const Request& req, std::string_view head) {
@@ -80,33 +110,72 @@ void exercise_body(const Request& req) {
     (void)expects_continue(req);
 }
 
+// A complete head, copied to a buffer of exactly its size (so ASan catches
+// any read past it) and parsed again: the same request, within the limits.
+void check_complete(const uint8_t* data, const HeadResult& r, const HeadLimits& limits) {
+    require(r.length <= limits.max_bytes && r.length >= 4);
+    std::unique_ptr<char[]> copy(new char[r.length]);
+    std::memcpy(copy.get(), data, r.length);
+    const std::string_view head(copy.get(), r.length);
+    require(head.substr(head.size() - 4) == "\r\n\r\n");
+    static Request req;
+    require(same(parse_head(head, 0, limits, req), r));
+    check_request_views(req, head);
+    require(req.header_count <= limits.max_headers);
+    static Request again;
+    require(parse_request(head, again) == ParseStatus::ok && again.target == req.target &&
+            again.header_count == req.header_count);
+    exercise_upgrade(req);
+    exercise_body(req);
+}
+
+// Every prefix of a complete head is incomplete when parsed afresh (a few of
+// them: all would cost quadratic time).
+void check_prefixes(std::string_view input, size_t length, const HeadLimits& limits) {
+    static Request req;
+    for (const size_t len : {size_t{0}, length / 3, length / 2, length - 2, length - 1})
+        require(parse_head(input.substr(0, len), 0, limits, req).status == HeadStatus::incomplete);
+}
+
+void check_under(const uint8_t* data, std::string_view input, const HeadLimits& limits) {
+    static Request req;
+    const HeadResult whole = parse_head(input, 0, limits, req);
+    check_byte_at_a_time(input, limits, whole);
+    if (!input.empty()) check_two_reads(input, input.size() / 2, limits, whole);
+    switch (whole.status) {
+    case HeadStatus::incomplete:
+        // No end within the window, nothing wrong, not over the limit.
+        require(whole.length == 0 && whole.http_status == 0);
+        require(std::min(input.size(), limits.max_bytes + 1) <= limits.max_bytes);
+        break;
+    case HeadStatus::refused:
+        check_refusal(whole);
+        break;
+    case HeadStatus::complete:
+        check_complete(data, whole, limits);
+        check_prefixes(input, whole.length, limits);
+        break;
+    }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-    std::string_view input(reinterpret_cast<const char*>(data), size);
-    size_t end = find_head_end(input, 0);
-    require(find_incrementally(input) == end);
-    // Also try a resumed scan from the middle, as a second read would.
-    if (size > 0) {
-        size_t mid = size / 2;
-        size_t first = find_head_end(input.substr(0, mid), 0);
-        require(first != 0 ? first == end : find_head_end(input, mid) == end);
+    const std::string_view input(reinterpret_cast<const char*>(data), size);
+    check_under(data, input, HeadLimits{8192, kMaxHeaders});
+    // Tight limits the input picks, so that both 431s are reached by small inputs.
+    const size_t tight_bytes = size > 8 ? size - size / 4 : 4;
+    check_under(data, input, HeadLimits{tight_bytes, size % (kMaxHeaders + 8)});
+
+    // parse_request over the whole input (it stops at the blank line) takes
+    // a request exactly when parse_head without a size limit finds one.
+    static Request req, unlimited;
+    const bool ok = parse_request(input, req) == ParseStatus::ok;
+    const HeadResult r = parse_head(input, 0, HeadLimits{SIZE_MAX, kMaxHeaders}, unlimited);
+    require(ok == (r.status == HeadStatus::complete));
+    if (ok) {
+        check_request_views(req, input.substr(0, r.length));
+        require(req.target == unlimited.target && req.header_count == unlimited.header_count);
     }
-
-    // Parse whatever prefix the input has when no head end is found too,
-    // so that truncated heads reach the parser. The copy is exactly sized,
-    // letting ASan catch any read past the head.
-    size_t head_len = end != 0 ? end : size;
-    std::unique_ptr<char[]> copy(new char[head_len ? head_len : 1]);
-    if (head_len) std::memcpy(copy.get(), data, head_len);
-    std::string_view head(copy.get(), head_len);
-
-    static Request req;
-    ParseStatus status = parse_request(head, req);
-    if (end == 0) require(status != ParseStatus::ok);  // no blank line, no request
-    if (status != ParseStatus::ok) return 0;
-    check_request_views(req, head);
-    exercise_upgrade(req);
-    exercise_body(req);
     return 0;
 }

@@ -10,7 +10,8 @@
 //   an accepted token really is three segments whose MAC is right;
 // - more leeway never turns an accepted token down, less never accepts an
 //   expired one;
-// - signed: never bad_signature; re-signed with another secret, bad_signature
+// - signed: never bad_signature; an empty header is malformed, an empty
+//   payload malformed unless the header alone is refused; re-signed with another secret, bad_signature
 //   exactly when the header alone would pass; `exp` expired exactly when an
 //   independent, string-based NumericDate reading says so;
 // - base64url agrees with base64 over the swapped alphabet, decodes only its
@@ -179,8 +180,18 @@ void signed_mode(std::string_view body, const JwtOptions& o) {
     const std::string token = sign(header, payload, o.secret);
     Claims c;
     const JwtError got = verify(token, o, c);
-    if ((header.empty() || payload.empty()) && token.size() <= auth::kMaxTokenBytes) {
-        require(got == JwtError::malformed, "empty segment not malformed");  // base64url of "" is ""
+    // base64url of "" is "": an empty segment. An empty header is malformed;
+    // behind an empty payload the header decides first.
+    if (header.empty() && token.size() <= auth::kMaxTokenBytes) {
+        require(got == JwtError::malformed, "empty header not malformed");
+        return;
+    }
+    if (payload.empty() && token.size() <= auth::kMaxTokenBytes) {
+        const JwtError header_alone = verify(sign(header, "{}", o.secret), o, c);
+        if (header_alone == JwtError::too_large) return;  // "{}" made it 3 characters longer
+        const bool header_refused = header_alone != JwtError::none && header_alone != JwtError::wrong_issuer &&
+                                    header_alone != JwtError::wrong_audience;
+        require(got == (header_refused ? header_alone : JwtError::malformed), "empty payload judged before the header");
         return;
     }
     require(got != JwtError::bad_signature, "own signature refused");

@@ -1,0 +1,118 @@
+#include "auth/verifier.h"
+
+#include <iterator>
+#include <utility>
+
+#include "auth/policy.h"
+#include "auth/token.h"
+#include "crypto/constant_time.h"
+
+namespace wshub::auth {
+namespace {
+
+constexpr std::string_view kChallenge = "WWW-Authenticate: Bearer realm=\"wshub\"\r\n";
+constexpr std::string_view kInvalidToken = "WWW-Authenticate: Bearer realm=\"wshub\", error=\"invalid_token\"\r\n";
+// RFC 6750 section 3.1: a valid token without the right scope is a 403.
+constexpr std::string_view kInsufficientScope =
+    "WWW-Authenticate: Bearer realm=\"wshub\", error=\"insufficient_scope\", scope=\"publish\"\r\n";
+
+// How each Verdict::Kind is answered, one row each in its order. An
+// invalid_token's reason and body name its JwtError instead.
+struct Answer {
+    int status;
+    std::string_view reason;
+    std::string_view body;
+    std::string_view www_authenticate;
+};
+constexpr Answer kAnswers[] = {
+    {0, "", "", ""},
+    {401, "missing", "unauthorized: missing\n", kChallenge},
+    {401, "bad_token", "unauthorized: wrong token\n", kInvalidToken},
+    {401, "", "", kInvalidToken},
+    {403, "insufficient_scope", "forbidden: the token's scope has no publish\n", kInsufficientScope},
+    {403, "rooms_claim", "forbidden: the token does not allow this room\n", ""},
+};
+static_assert(std::size(kAnswers) == size_t(Verdict::Kind::room_not_allowed) + 1, "one answer per Verdict::Kind");
+
+const Answer& answer(Verdict::Kind k) noexcept { return kAnswers[size_t(k)]; }
+
+bool may_publish(const Claims& claims) noexcept {
+    for (const std::string& s : claims.scopes)
+        if (s == "publish") return true;
+    return false;
+}
+
+Verdict refused(Verdict::Kind kind, JwtError jwt = JwtError::none) noexcept { return Verdict{kind, jwt}; }
+
+}  // namespace
+
+int Verdict::status() const noexcept { return answer(kind).status; }
+
+std::string_view Verdict::reason() const noexcept {
+    return kind == Kind::invalid_token ? std::string_view(jwt_error_label(jwt)) : answer(kind).reason;
+}
+
+std::string Verdict::body() const {
+    if (kind != Kind::invalid_token) return std::string(answer(kind).body);
+    std::string out = "unauthorized: ";
+    out += jwt_error_label(jwt);
+    out += '\n';
+    return out;
+}
+
+std::string_view Verdict::www_authenticate() const noexcept { return answer(kind).www_authenticate; }
+
+Verifier::Verifier(const VerifierOptions& options)
+    : secret_(options.jwt_secret),
+      issuer_(options.issuer),
+      audience_(options.audience),
+      leeway_s_(options.leeway_s) {
+    // Kept only as a digest: comparing two fixed-size digests in constant
+    // time reveals neither the token nor its length.
+    if (!options.publish_token.empty()) publish_digest_ = crypto::sha256(options.publish_token);
+}
+
+JwtError Verifier::verify(std::string_view token, int64_t now_s, Claims& out) const {
+    JwtOptions options;
+    options.secret = secret_;
+    options.now_s = now_s;
+    options.leeway_s = leeway_s_;
+    options.issuer = issuer_;
+    options.audience = audience_;
+    return verify_jwt(token, options, out);
+}
+
+bool Verifier::is_publish_token(std::string_view token) const noexcept {
+    if (!publish_digest_) return false;
+    const crypto::Sha256Digest given = crypto::sha256(token);
+    return crypto::equal_constant_time(given.data(), publish_digest_->data(), given.size());
+}
+
+Verdict Verifier::verify_client(const http::Request& req, int64_t now_s, Identity& who) const {
+    std::string token;
+    if (find_token(req, token) == TokenSource::none) return refused(Verdict::Kind::missing);
+    Claims claims;
+    if (const JwtError e = verify(token, now_s, claims); e != JwtError::none)
+        return refused(Verdict::Kind::invalid_token, e);
+    who.user = std::move(claims.sub);
+    who.limited_rooms = claims.has_rooms;
+    who.rooms = std::move(claims.rooms);
+    who.read_only = claims.has_scope && !may_publish(claims);
+    return Verdict{};
+}
+
+Verdict Verifier::authorize_publish(const http::Request& req, std::string_view room, int64_t now_s) const {
+    const std::optional<std::string_view> token = authorization_bearer(req);
+    if (!token) return refused(Verdict::Kind::missing);
+    if (is_publish_token(*token)) return Verdict{};
+    if (secret_.empty()) return refused(Verdict::Kind::wrong_token);
+    Claims claims;
+    if (const JwtError e = verify(*token, now_s, claims); e != JwtError::none)
+        return refused(Verdict::Kind::invalid_token, e);
+    if (!may_publish(claims)) return refused(Verdict::Kind::insufficient_scope);
+    if (claims.has_rooms && !room.empty() && !room_allowed(claims.rooms, room))
+        return refused(Verdict::Kind::room_not_allowed);
+    return Verdict{};
+}
+
+}  // namespace wshub::auth

@@ -1,0 +1,90 @@
+// Who may open a connection on an ,auth route, and who may POST /publish to
+// a room. One Verifier, built once from the configuration, answers both, and
+// with each refusal the status, body and WWW-Authenticate header (RFC 6750
+// section 3) it is answered with, so that the two endpoints refuse alike.
+// Nothing here logs, counts, or keeps a token; the caller does the counting.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "auth/identity.h"
+#include "auth/jwt.h"
+#include "crypto/sha256.h"
+#include "http/request.h"
+
+namespace wshub::auth {
+
+struct VerifierOptions {
+    std::string_view jwt_secret;     // "": no JWT is accepted
+    int64_t leeway_s = 30;           // clock skew forgiven on exp and nbf
+    std::string_view issuer;         // "": not checked
+    std::string_view audience;       // "": not checked
+    std::string_view publish_token;  // --publish-token-file's token, "" for none
+};
+
+// What a credential came to, and how a refusal is answered.
+struct Verdict {
+    enum class Kind : uint8_t {
+        allowed,
+        missing,             // 401: no token (the challenge alone)
+        wrong_token,         // 401: /publish: not the static token, and no JWT is accepted
+        invalid_token,       // 401: a JWT refused for `jwt`
+        insufficient_scope,  // 403: /publish: a valid JWT whose scope has no "publish"
+        room_not_allowed,    // 403: /publish: a valid JWT whose rooms claim does not allow the room
+    };
+    Kind kind = Kind::allowed;
+    // invalid_token: why; JwtError::none otherwise. As an index of
+    // wshub_auth_failures_total it is also right for missing (none = "missing").
+    JwtError jwt = JwtError::none;
+
+    bool allowed() const noexcept { return kind == Kind::allowed; }
+    int status() const noexcept;  // 0 when allowed, else 401 or 403
+    // A /publish refusal's reason in the log: "missing", "bad_token", the
+    // JwtError's label, "insufficient_scope" or "rooms_claim".
+    std::string_view reason() const noexcept;
+    // The answer's text, ending in '\n': "unauthorized: <why>" on a 401,
+    // "forbidden: ..." on a 403.
+    std::string body() const;
+    // The header line (with its CRLF) to answer with: the bare challenge for
+    // a missing token, error="invalid_token" for a refused one,
+    // error="insufficient_scope" with scope="publish" for a valid token
+    // without that scope; "" otherwise.
+    std::string_view www_authenticate() const noexcept;
+};
+
+class Verifier {
+public:
+    explicit Verifier(const VerifierOptions& options);
+
+    // False when neither a publish token nor a JWT secret is configured, so
+    // that no request could ever be let in to /publish.
+    bool publishing_enabled() const noexcept { return publish_digest_.has_value() || !secret_.empty(); }
+
+    // A client upgrading on an ,auth route: its token from the Authorization
+    // header, a `bearer.<jwt>` subprotocol or ?token= (find_token), verified
+    // at now_s (seconds since the epoch). When allowed, `who` is who it is:
+    // its sub, its rooms claim, and read-only when it has a scope without
+    // "publish"; untouched otherwise.
+    Verdict verify_client(const http::Request& req, int64_t now_s, Identity& who) const;
+
+    // POST /publish: the `Authorization: Bearer` token is either the static
+    // token (compared as SHA-256 digests in constant time, so its length
+    // stays hidden too) or a JWT verified like a client's that must carry
+    // the scope "publish" (read-only and scopeless tokens are for
+    // subscribers) and, if it has a rooms claim and `room` is not "", allow
+    // the room.
+    Verdict authorize_publish(const http::Request& req, std::string_view room, int64_t now_s) const;
+
+private:
+    JwtError verify(std::string_view token, int64_t now_s, Claims& out) const;
+    bool is_publish_token(std::string_view token) const noexcept;
+
+    std::string secret_, issuer_, audience_;
+    int64_t leeway_s_;
+    std::optional<crypto::Sha256Digest> publish_digest_;
+};
+
+}  // namespace wshub::auth
