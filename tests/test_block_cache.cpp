@@ -60,7 +60,7 @@ TEST(block_cache_blocks_hold_the_bytes_asked_for) {
         void* b = hub::allocate_block(bytes, cls);
         CHECK(b != nullptr);
         std::memset(b, 0xA5, bytes);
-        hub::free_block(b, cls);
+        hub::free_block(b, cls, bytes);
     }
 }
 
@@ -121,6 +121,22 @@ TEST(block_cache_trim_gives_back_what_stays_unused) {
             hub::trim_block_cache();
         }
         CHECK_EQ(hub::cached_blocks(), 10u);
+    }).join();
+}
+
+// What a thread frees to malloc counts towards giving memory back: past
+// kGiveBackBytes a trim is wanted even with empty lists, and the trim that
+// gives it back starts the count again.
+TEST(block_cache_wants_a_trim_after_freeing_enough_to_malloc) {
+    std::thread([] {
+        CHECK(!hub::trim_wanted());
+        const std::string big(64 * 1024, 'g');  // over the largest class: malloc's
+        for (size_t freed = 0; freed < hub::kGiveBackBytes; freed += big.size())
+            hub::release(hub::make_frame(ws::Opcode::binary, big));
+        CHECK_EQ(hub::cached_blocks(), 0u);
+        CHECK(hub::trim_wanted());
+        hub::trim_block_cache();
+        CHECK(!hub::trim_wanted());
     }).join();
 }
 

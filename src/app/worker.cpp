@@ -68,9 +68,10 @@ void Worker::run() {
             break;
         }
         end_pass();
-        // While the block cache holds anything, it is trimmed every interval,
-        // idle or not: what a burst left there goes back once unused.
-        if (hub::cached_bytes() != 0 && loop_.timer_deadline(kTrimTimer) == 0)
+        // While the block cache holds anything (or enough went back to
+        // malloc), it is trimmed every interval, idle or not: what a burst
+        // left behind goes back to the system once unused.
+        if (hub::trim_wanted() && loop_.timer_deadline(kTrimTimer) == 0)
             loop_.set_timer(kTrimTimer, loop_.now_ms() + hub::kTrimIntervalMs);
         if (drain_ != DrainPhase::none || shared_.draining()) {
             step_drain();

@@ -2,6 +2,16 @@
 
 #include <cstdlib>
 
+// glibc keeps what its threads free in their arenas and returns memory to the
+// system only from the top of a heap; malloc_trim also gives back the free
+// pages in between. Other C libraries (musl) return large blocks on free().
+#if defined(__GLIBC__)
+#include <malloc.h>
+#define WSHUB_GIVE_BACK() malloc_trim(0)
+#else
+#define WSHUB_GIVE_BACK() ((void)0)
+#endif
+
 // Under AddressSanitizer a cached block is poisoned, so a frame used after its
 // last release is still reported although the memory never went to free().
 #if defined(__SANITIZE_ADDRESS__)
@@ -35,6 +45,7 @@ struct Lists {
     size_t count[kBlockClasses] = {};
     size_t low[kBlockClasses] = {};  // the fewest each list held since the last trim
     size_t bytes = 0;                // in all lists
+    size_t freed = 0;                // given to free() since malloc last gave memory back
 
     void free_first(uint8_t c, size_t n) noexcept {
         for (; n != 0 && head[c]; --n) {
@@ -43,6 +54,7 @@ struct Lists {
             head[c] = b->next;
             --count[c];
             bytes -= block_class_bytes(c);
+            freed += block_class_bytes(c);
             std::free(b);
         }
     }
@@ -71,13 +83,10 @@ void* allocate_block(size_t bytes, uint8_t cls) noexcept {
     return std::malloc(block_class_bytes(cls));
 }
 
-void free_block(void* block, uint8_t cls) noexcept {
-    if (cls == kUncachedClass) {
-        std::free(block);
-        return;
-    }
+void free_block(void* block, uint8_t cls, size_t bytes) noexcept {
     Lists& l = t_lists;
-    if (l.count[cls] >= max_blocks(cls)) {
+    if (cls == kUncachedClass || l.count[cls] >= max_blocks(cls)) {
+        l.freed += cls == kUncachedClass ? bytes : block_class_bytes(cls);
         std::free(block);
         return;
     }
@@ -101,8 +110,14 @@ size_t trim_block_cache() noexcept {
         freed += give * block_class_bytes(c);
         l.low[c] = l.count[c];
     }
+    if (l.freed >= kGiveBackBytes) {
+        l.freed = 0;
+        WSHUB_GIVE_BACK();
+    }
     return freed;
 }
+
+bool trim_wanted() noexcept { return t_lists.bytes != 0 || t_lists.freed >= kGiveBackBytes; }
 
 size_t cached_blocks() noexcept {
     size_t n = 0;

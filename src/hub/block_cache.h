@@ -45,15 +45,21 @@ constexpr size_t block_class_bytes(uint8_t cls) noexcept {
 }
 
 // A block of at least `bytes` bytes, of class block_class(bytes) (stored by
-// the caller, which must give it back to free_block). nullptr if out of memory.
+// the caller, which must give it back to free_block with the same `bytes`).
+// nullptr if out of memory.
 void* allocate_block(size_t bytes, uint8_t cls) noexcept;
-void free_block(void* block, uint8_t cls) noexcept;
+void free_block(void* block, uint8_t cls, size_t bytes) noexcept;
 
-// Called by the owning thread now and then (a worker: at most once per
-// kTrimIntervalMs of its loop clock): frees half of the blocks each list kept
-// unused since the last call. Returns the bytes freed.
+// Called by the owning thread every kTrimIntervalMs while trim_wanted(): frees
+// half of the blocks each list kept unused since the last call, and once the
+// thread has freed kGiveBackBytes to malloc since it last did, asks malloc to
+// give its free pages back to the system (glibc keeps them otherwise).
+// Returns the bytes freed from the lists.
 inline constexpr uint64_t kTrimIntervalMs = 1000;
+inline constexpr size_t kGiveBackBytes = 4 * 1024 * 1024;
 size_t trim_block_cache() noexcept;
+// The lists hold blocks, or enough was freed to malloc to give back.
+bool trim_wanted() noexcept;
 
 // Blocks this thread keeps, all classes together, and their bytes (for
 // tests and the trim's caller).

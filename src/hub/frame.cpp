@@ -46,8 +46,9 @@ void release(Frame* f) noexcept {
     // acq_rel: the thread that frees must see every other holder's last use.
     if (f->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
         const uint8_t cls = f->block_class;
+        const size_t bytes = sizeof(Frame) + f->size;
         f->~Frame();
-        free_block(f, cls);
+        free_block(f, cls, bytes);
     }
 }
 

@@ -17,7 +17,9 @@ SendQueue::Ring* SendQueue::make_ring(uint32_t min_capacity) noexcept {
     return r;
 }
 
-void SendQueue::free_ring(Ring* r) noexcept { free_block(r, r->block_class); }
+void SendQueue::free_ring(Ring* r) noexcept {
+    free_block(r, r->block_class, sizeof(Ring) + sizeof(Frame*) * size_t(r->capacity));
+}
 
 bool SendQueue::grow() noexcept {
     Ring* bigger = make_ring(ring_->capacity * 2);
