@@ -1,6 +1,11 @@
 // wshub::Conn, the public face of a connection: every call forwards to the
-// app::Connection it really is.
+// app::Connection it really is; and what those calls do that is not the
+// socket's: joining rooms (the token's rooms claim, room passwords, the
+// caps on rooms), publishing and direct messages through the hub.
 #include "app/connection.h"
+#include "app/worker.h"
+#include "crypto/constant_time.h"
+#include "crypto/sha256.h"
 #include "wshub/handler.h"
 
 namespace wshub {
@@ -37,3 +42,52 @@ bool Conn::send_to(ConnId target, std::string_view data, MessageType type) {
 }
 
 }  // namespace wshub
+
+namespace wshub::app {
+namespace {
+
+ws::Opcode opcode_of(wshub::MessageType t) { return t == wshub::MessageType::text ? ws::Opcode::text : ws::Opcode::binary; }
+
+}  // namespace
+
+wshub::JoinResult Connection::join_room(std::string_view name, std::string_view password) {
+    if (!hub::valid_room_name(name)) return wshub::JoinResult::bad_name;
+    if (is_member(name)) return wshub::JoinResult::already_member;
+    if (admitted_ && admitted_->identity.limited_rooms && !auth::room_allowed(admitted_->identity.rooms, name)) {
+        w().counters().joins_forbidden[size_t(metrics::JoinRefusal::rooms_claim)].add();
+        return wshub::JoinResult::forbidden;
+    }
+    if (const crypto::Sha256Digest* secret = w().shared().room_secret(name)) {
+        const crypto::Sha256Digest given = crypto::sha256(password);
+        if (!crypto::equal_constant_time(given.data(), secret->data(), given.size())) {
+            w().counters().joins_forbidden[size_t(metrics::JoinRefusal::password)].add();
+            return wshub::JoinResult::wrong_password;
+        }
+    }
+    const auto& cfg = w().config();
+    if (rooms.size() >= cfg.max_rooms_per_conn) return wshub::JoinResult::too_many_rooms;
+    if (w().hub().rooms().join(*this, name, cfg.max_room_conns) == hub::RoomTable::Joined::full)
+        return wshub::JoinResult::room_full;
+    return wshub::JoinResult::joined;
+}
+
+bool Connection::leave_room(std::string_view name) { return w().hub().rooms().leave(*this, name); }
+
+size_t Connection::publish_to(std::string_view room, std::string_view data, wshub::MessageType type,
+                              bool include_self) {
+    hub::Frame* f = hub::make_frame(opcode_of(type), data);
+    if (!f) return 0;
+    const size_t n = w().hub().publish(room, f, include_self ? nullptr : this, gate());
+    hub::release(f);
+    return n;
+}
+
+bool Connection::send_to_id(uint64_t target, std::string_view data, wshub::MessageType type) {
+    hub::Frame* f = hub::make_frame(opcode_of(type), data);
+    if (!f) return false;
+    const bool ok = w().hub().send_to(target, f, gate());
+    hub::release(f);
+    return ok;
+}
+
+}  // namespace wshub::app

@@ -14,7 +14,7 @@ void Connection::log_opened() {
     Log line(LogLevel::debug, "opened");
     line.str("peer", peer_text()).num("id", conn_id());
     if (const config::Route* r = route()) line.str("route", r->path);
-    if (identity_ && !identity_->user.empty()) line.str("sub", identity_->user);
+    if (!user().empty()) line.str("sub", user());
     line.emit();
 }
 
@@ -24,7 +24,7 @@ void Connection::log_closed() {
     Log line(LogLevel::info, "closed");
     line.str("peer", peer_text()).num("id", conn_id());
     if (const config::Route* r = route()) line.str("route", r->path);
-    if (identity_ && !identity_->user.empty()) line.str("sub", identity_->user);
+    if (!user().empty()) line.str("sub", user());
     line.num("code", close_code_)
         .num("duration_ms", w().now_ms() - opened_ms_)
         .num("bytes_in", bytes_in_)

@@ -1,19 +1,22 @@
-// One client connection on one worker: the HTTP upgrade, then RFC 6455 frames
-// handed to its route's Handler, then the close handshake. Only its worker
-// touches it. It is the implementation behind the public wshub::Conn, and a
-// member of rooms to the hub (hub::Member).
+// One client connection on one worker, as a state machine over its socket:
+// it reads, decodes RFC 6455 frames for its route's Handler, queues what goes
+// out and writes it, keeps what the poller watches and its timers right, and
+// runs the close handshake. What a request asks for before the upgrade is
+// decided elsewhere (request.cpp routes it to upgrade.cpp, endpoints.cpp or
+// publish.cpp), and answered through answer(), refuse() and open(). Only its
+// worker touches it, and it is handed that worker when made. It is the
+// implementation behind the public wshub::Conn, and a member of rooms to the
+// hub (hub::Member).
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "auth/identity.h"
 #include "auth/policy.h"
 #include "config/config.h"
-#include "http/request.h"
 #include "hub/delivery.h"
 #include "hub/member.h"
 #include "hub/overflow.h"
@@ -27,11 +30,28 @@ namespace wshub::app {
 
 class Worker;
 
+// What admission gave an open connection beyond the defaults: its token's
+// identity (,auth routes) and its message budget (--max-msg-rate). Only
+// connections that have either hold one.
+struct Admitted {
+    auth::Identity identity;
+    auth::TokenBucket rate;
+};
+
+// What the upgrade decided (upgrade.cpp), for Connection::open.
+struct Opening {
+    uint16_t route_index;
+    std::string_view key;       // Sec-WebSocket-Key, for the 101
+    std::string_view protocol;  // the subprotocol chosen, "" for none
+    wshub::UpgradeRequest request;         // what the mode's on_upgrade sees
+    std::unique_ptr<Admitted> admitted;    // null: nothing beyond the defaults
+};
+
 class Connection : public wshub::Conn, public hub::Member {
 public:
     enum class State : uint8_t {
         free,       // slot unused
-        handshake,  // reading the upgrade request
+        handshake,  // reading the request (and a POST /publish body)
         open,       // exchanging frames
         closing,    // our close frame or HTTP answer is queued; waiting for EOF
     };
@@ -43,9 +63,12 @@ public:
     uint32_t slot() const noexcept { return slot_; }
     // Public id: worker (8 bits), slot (22 bits), generation (23 bits).
     uint64_t conn_id() const noexcept;
+    const net::IpKey& peer() const noexcept { return peer_; }
+    // Accepted, but nothing received yet.
+    bool idle() const noexcept { return state_ == State::handshake && bytes_in_ == 0; }
 
-    // Takes ownership of an accepted socket.
-    void start(int fd, const net::Address& peer);
+    // The loop's side (worker.cpp, drain.cpp).
+    void start(int fd, const net::Address& peer);  // takes ownership of an accepted socket
     void on_ready(uint32_t events);
     void on_timer();
     // Closes the socket now and frees the slot (shutdown, fatal errors).
@@ -53,8 +76,6 @@ public:
     // Drain: an open connection is closed with 1001 behind what it has
     // queued; others finish what they are doing.
     void go_away();
-    // Accepted, but nothing received yet.
-    bool idle() const noexcept { return state_ == State::handshake && bytes_in_ == 0; }
     // Writes what is queued; called by the worker at the end of a pass.
     void flush_dirty();
     // Puts it on the worker's flush list once per pass: false if already there.
@@ -64,14 +85,35 @@ public:
         return true;
     }
 
-    // A message from a room or a direct message: applies --overflow. `gate`
-    // is the publisher's, for --overflow block (null: not blockable).
+    // The hub's side. A message from a room or a direct message: applies
+    // --overflow. `gate` is the publisher's (--overflow block), or null.
     void deliver(hub::Frame* frame, hub::Gate* gate);
+    bool in_audience(hub::Audience a) const noexcept {
+        return a == hub::Audience::all || (a == hub::Audience::json) == json_route_;
+    }
     // This publisher, held back by its gate or by the hub's lanes, may be
     // read again (if nothing else still holds it).
     void resume_reading();
 
-    // The public API (wshub::Conn forwards here).
+    // The request stage's side: each ends the request. answer() queues a
+    // complete HTTP response and closes; refuse() counts the refusal, logs
+    // it and answers it; open() is called holding a place under the caps
+    // (hub::Caps), which the connection gives back when it ends: the route's
+    // mode decides, and on its yes the 101 goes out.
+    void answer(std::string_view response);
+    void refuse(metrics::Reject reason, int status, std::string_view why);
+    void refuse(metrics::Reject reason, int status, std::string_view why, std::string_view extra_headers);
+    void open(Opening&& o);
+    // POST /publish (publish.cpp): read `length` body bytes behind the head
+    // (`head_len` bytes), then finish_publish answers. `interim` (100
+    // Continue) is sent if the body is not all in yet.
+    void expect_body(std::string room, bool binary, size_t head_len, size_t length, std::string_view interim);
+    // Log lines (conn_log.cpp).
+    void log_refused(int status, std::string_view reason, std::string_view why);
+    void log_http(std::string_view path, int status);
+    std::string peer_text() const;
+
+    // The public API (wshub::Conn forwards here; conn_api.cpp).
     wshub::SendResult send_message(std::string_view data, wshub::MessageType type);
     wshub::JoinResult join_room(std::string_view room, std::string_view password = {});
     bool leave_room(std::string_view room);
@@ -83,77 +125,54 @@ public:
     size_t publish_to(std::string_view room, std::string_view data, wshub::MessageType type, bool include_self);
     bool send_to_id(uint64_t target, std::string_view data, wshub::MessageType type);
     void close_with(uint16_t code, std::string_view reason);
-    std::string_view route_path() const noexcept {
-        const config::Route* r = route();
-        return r ? std::string_view(r->path) : "";
-    }
-    std::string_view user() const noexcept { return identity_ ? std::string_view(identity_->user) : ""; }
-    bool read_only() const noexcept { return identity_ && identity_->read_only; }
+    std::string_view route_path() const noexcept;
+    std::string_view user() const noexcept { return admitted_ ? std::string_view(admitted_->identity.user) : ""; }
+    bool read_only() const noexcept { return admitted_ && admitted_->identity.read_only; }
     void* user_data_ = nullptr;
 
-    bool in_audience(hub::Audience a) const noexcept {
-        return a == hub::Audience::all || (a == hub::Audience::json) == json_route_;
-    }
-
 private:
-    // The worker running this thread, which is the one that owns this
-    // connection (share-nothing: only its worker ever touches it). Found
-    // through a thread-local rather than stored, to keep connections small.
-    static Worker& w() noexcept;
+    Worker& w() const noexcept { return w_; }
     const config::Route* route() const noexcept;
     wshub::Handler* handler() const noexcept;  // once upgraded_
 
+    // Reading (connection.cpp) and the request (conn_request.cpp).
     void on_readable();
     void on_handshake_bytes(size_t added);
+    void on_body_bytes();
     void release_handshake() noexcept;
-    void answer_request(const http::Request& req, size_t end);
-    void reject(metrics::Reject reason, int status, std::string_view why);
-    void reject(metrics::Reject reason, int status, std::string_view why, std::string_view extra_headers);
-    // Origin and token checks (admission.cpp); false after answering 403/401.
-    bool admit(const http::Request& req, const config::Route& route);
-    bool check_origin(const http::Request& req);
-    bool authenticate(const http::Request& req);
-    bool within_rate() noexcept;
-    void serve_http(const http::Request& req);
-    // POST /publish (publish.cpp).
-    void start_publish(const http::Request& req, size_t head_len);
-    void finish_publish();
-    bool publish_authorized(const http::Request& req, std::string_view room);
-    bool publish_body(std::string_view room, std::string_view body, bool binary, size_t& recipients);
-    void answer_publish(int status, std::string_view reason, std::string_view content_type, std::string_view body,
-                        std::string_view extra_headers = {});
-    void report_close(uint16_t code, std::string_view reason);
-    // Log lines (conn_log.cpp).
-    void log_opened();
-    void log_closed();
-    void log_refused(int status, std::string_view reason, std::string_view why);
-    void log_http(std::string_view path, int status);
-    std::string peer_text() const;
-    void upgrade(std::string_view key, std::string_view protocol, const config::Route& route,
-                 const std::string_view path, std::string_view query, uint64_t accepted_us);
-    // drained: the read these bytes came from left nothing in the socket.
+    void finish_open(const Opening& o);
+    // Frames (conn_frames.cpp). drained: the read these bytes came from
+    // left nothing in the socket.
     void on_frames(uint8_t* data, size_t len, bool drained);
-
-    // Into out_, which keeps the worker's wshub_queued_bytes up to date.
+    void on_message(const ws::Event& ev, uint8_t* rest, size_t& rest_len);
+    bool within_rate() noexcept;
+    void hold_input(const uint8_t* data, size_t len);
+    // Out (conn_out.cpp): into out_, which keeps the worker's
+    // wshub_queued_bytes up to date; written by flush.
     bool enqueue(hub::Frame* f) noexcept;
     void queue_control(ws::Opcode op, std::string_view payload);
     void queue_raw(std::string_view bytes);
-    void fail(uint16_t code, std::string_view reason);  // on_error, then close
-    void start_close(uint16_t code, std::string_view reason);
-    void begin_closing();
     void flush();
-    void update_interest();
-    void schedule();
-    uint64_t next_deadline() const noexcept;
-    void leave_all_rooms() noexcept;
-    void release_caps() noexcept;
+    void after_flush();
     void park(hub::Frame* frame, hub::Gate* gate);
     void unpark(bool past_budget = false);
     void release_parked() noexcept;
-    bool publisher_blocked() const noexcept { return hub::blocked(gate()); }
-    // Keeps what was read but not handled for resume_reading, and stops reading.
-    void hold_input(const uint8_t* data, size_t len);
+    // Closing (conn_close.cpp).
+    void report_close(uint16_t code, std::string_view reason);
+    void fail(uint16_t code, std::string_view reason);  // on_error, then close
+    void start_close(uint16_t code, std::string_view reason);
+    void begin_closing();
+    void release_caps() noexcept;
+    void leave_all_rooms() noexcept;
+    // The poller and the timers (connection.cpp).
+    void update_interest();
+    void schedule();
+    uint64_t next_deadline() const noexcept;
+    void on_open_timer(uint64_t now);
+    void log_opened();
+    void log_closed();
 
+    Worker& w_;
     int fd_ = -1;
     uint32_t slot_;
     uint32_t generation_ = 0;
@@ -163,8 +182,7 @@ private:
     bool write_shut_ : 1 = false;      // shutdown(SHUT_WR) done
     bool dead_ : 1 = false;            // socket failed: terminate at the end of this event
     bool dirty_ : 1 = false;           // on the worker's flush list
-    bool counted_ : 1 = false;         // holds a place in Shared::open_conns
-    bool ip_counted_ : 1 = false;      // holds a place in Shared::per_ip
+    bool counted_ : 1 = false;         // holds a place under the caps (Shared::caps)
     bool close_reported_ : 1 = false;  // on_close delivered
     bool upgraded_ : 1 = false;        // the 101 went out: its handler has it
     bool json_route_ : 1 = false;      // its route is in json mode (hub::Audience)
@@ -219,6 +237,7 @@ private:
 
         std::string_view method() const noexcept { return std::string_view(head).substr(0, method_len); }
         std::string_view target() const noexcept { return std::string_view(head).substr(target_at, target_len); }
+        std::string_view body() const noexcept { return std::string_view(head).substr(body_at, body_len); }
     };
     std::unique_ptr<Handshake> hs_;
     // Allocated only while needed. As a publisher: its gate (--overflow
@@ -238,10 +257,10 @@ private:
     hub::Gate* gate() const noexcept { return blk_ ? blk_->gate : nullptr; }
     bool has_parked() const noexcept { return blk_ && !blk_->parked.empty(); }
     bool has_held_input() const noexcept { return blk_ && !blk_->held_input.empty(); }
+    bool publisher_blocked() const noexcept { return hub::blocked(gate()); }
     ws::Decoder decoder_;
     hub::SendQueue out_;
-    std::unique_ptr<auth::Identity> identity_;  // only on ,auth routes
-    auth::TokenBucket rate_;                    // --max-msg-rate
+    std::unique_ptr<Admitted> admitted_;
 };
 
 }  // namespace wshub::app

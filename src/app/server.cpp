@@ -184,7 +184,7 @@ int run_server(const config::Config& cfg, const std::vector<wshub::Handler*>& cu
     if (log_enabled(LogLevel::info))
         Log(LogLevel::info, "drain_start")
             .str("signal", signal_name(first))
-            .num("connections", shared.open_conns.load(std::memory_order_relaxed))
+            .num("connections", shared.caps.open())
             .num("timeout_ms", cfg.drain_timeout_ms)
             .emit();
     for (auto& w : workers) w->wake();

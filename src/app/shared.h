@@ -12,6 +12,7 @@
 #include "auth/verifier.h"
 #include "config/config.h"
 #include "crypto/sha256.h"
+#include "hub/caps.h"
 #include "hub/exchange.h"
 #include "hub/policy.h"
 #include "hub/registry.h"
@@ -29,6 +30,7 @@ struct Shared {
           // A worker may hand another as much as one member's queue holds.
           exchange(registry, c.workers, {c.queue_bytes, c.queue_messages}),
           delivery{{c.queue_messages, c.queue_bytes}, c.overflow, c.block_timeout_ms},
+          caps(c.max_conns, c.max_conns_per_ip),
           verifier(auth::VerifierOptions{.jwt_secret = c.jwt_secret,
                                          .leeway_s = int64_t(c.jwt_leeway_ms / 1000),
                                          .issuer = c.jwt_issuer,
@@ -55,8 +57,7 @@ struct Shared {
     hub::DeliveryPolicy delivery;          // --queue-*, --overflow, --block-timeout
     std::vector<Worker*> workers;          // filled before any worker runs
     Worker* ops = nullptr;                 // the --metrics-listen worker, if any
-    std::atomic<uint64_t> open_conns{0};   // upgraded connections, for --max-conns
-    net::IpLimiter per_ip;                 // for --max-conns-per-ip
+    hub::Caps caps;                        // --max-conns, --max-conns-per-ip
     wshub::Handler* builtin[3] = {};       // echo, raw, json (config::RouteMode order)
     std::vector<wshub::Handler*> custom;   // by Route::custom
     std::vector<wshub::Handler*> by_route;  // handler_for each of cfg.routes, in order

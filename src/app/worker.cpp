@@ -55,33 +55,31 @@ bool Worker::listen(std::string& error) {
     return true;
 }
 
-thread_local Worker* Worker::t_current = nullptr;
-
 void Worker::run() {
-    t_current = this;
     hold_log_lines();
-    while (!stop_.load(std::memory_order_acquire)) {
-        hub_.begin_pass();
-        // A pass with deliveries left over from the last one does not sleep.
-        if (int err = loop_.run_once(*this, hub_.busy() ? 0 : -1); err < 0) {
-            Log(LogLevel::error, "event_loop_failed").str("worker", name_).str("msg", std::strerror(-err)).emit();
-            break;
-        }
-        end_pass();
-        // While the block cache holds anything (or enough went back to
-        // malloc), it is trimmed every interval, idle or not: what a burst
-        // left behind goes back to the system once unused.
-        if (hub::trim_wanted() && loop_.timer_deadline(kTrimTimer) == 0)
-            loop_.set_timer(kTrimTimer, loop_.now_ms() + hub::kTrimIntervalMs);
-        if (drain_ != DrainPhase::none || shared_.draining()) {
-            step_drain();
-            if (drain_ == DrainPhase::done) break;
-        }
-        flush_log_lines();  // before the next pass may sleep
+    while (!stop_.load(std::memory_order_acquire) && step(-1)) {
     }
     force_close_all();  // after request_stop(): whatever is left
     hub_.hand_over();
     flush_log_lines();
+}
+
+bool Worker::step(int max_wait_ms) {
+    hub_.begin_pass();
+    // A pass with deliveries left over from the last one does not sleep.
+    if (int err = loop_.run_once(*this, hub_.busy() ? 0 : max_wait_ms); err < 0) {
+        Log(LogLevel::error, "event_loop_failed").str("worker", name_).str("msg", std::strerror(-err)).emit();
+        return false;
+    }
+    end_pass();
+    // While the block cache holds anything (or enough went back to malloc),
+    // it is trimmed every interval, idle or not: what a burst left behind
+    // goes back to the system once unused.
+    if (hub::trim_wanted() && loop_.timer_deadline(kTrimTimer) == 0)
+        loop_.set_timer(kTrimTimer, loop_.now_ms() + hub::kTrimIntervalMs);
+    if (drain_ != DrainPhase::none || shared_.draining()) step_drain();
+    flush_log_lines();  // before the next pass may sleep
+    return drain_ != DrainPhase::done;
 }
 
 // End of the pass: deliver what the budget still allows, read publishers
@@ -226,7 +224,7 @@ std::string Worker::render_metrics() const {
     for (const Worker* w : shared_.workers) all.push_back(&w->counters());
     if (shared_.ops) all.push_back(&shared_.ops->counters());
     metrics::Gauges g;
-    g.connections = shared_.open_conns.load(std::memory_order_relaxed);
+    g.connections = shared_.caps.open();
     g.rooms = shared_.registry.room_count();
     g.workers = shared_.cfg.workers;
     return metrics::render(all, g);

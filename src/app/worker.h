@@ -43,16 +43,17 @@ public:
 
     // Opens the listening socket; false with `error` set on failure.
     bool listen(std::string& error);
-    // Runs until request_stop(); then closes every connection.
+    // Runs passes until request_stop() or the end of a drain; then closes
+    // every connection.
     void run();
+    // One loop pass (waiting at most max_wait_ms for an event, -1: until
+    // one): false once the loop failed or this worker's drain is done.
+    bool step(int max_wait_ms);
     // Thread-safe: ends run() at once, cutting every connection.
     void request_stop() noexcept;
     // Thread-safe: makes the loop run a pass (to take its inbox, or to see
     // Shared::drain).
     void wake() noexcept override { loop_.poller().wake(); }
-
-    // The worker whose thread this is (set by run(); null elsewhere).
-    static Worker* current() noexcept { return t_current; }
 
     // Loop sink.
     void on_ready(uint64_t token, uint32_t events);
@@ -66,6 +67,7 @@ public:
 
     // For connections.
     Shared& shared() noexcept { return shared_; }
+    const Shared& shared() const noexcept { return shared_; }
     metrics::WorkerCounters& counters() noexcept { return counters_; }
     const metrics::WorkerCounters& counters() const noexcept { return counters_; }
     // The body of GET /metrics: every worker's counters summed, and gauges.
@@ -111,8 +113,6 @@ private:
     Connection* lookup(uint64_t token) noexcept;
     void end_pass();
     void flush_dirty();
-
-    static thread_local Worker* t_current;
 
     Shared& shared_;
     unsigned index_;

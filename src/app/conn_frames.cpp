@@ -1,0 +1,108 @@
+// A connection's frames once open: decoded as they come, data messages
+// handed to its route's Handler, control frames answered; and holding input
+// back while the publisher it is must wait (its --overflow block gate, or a
+// lane of the hub over its bound).
+#include <utility>
+
+#include "app/connection.h"
+#include "app/worker.h"
+
+namespace wshub::app {
+
+using Kind = ws::Event::Kind;
+
+void Connection::on_frames(uint8_t* data, size_t len, bool drained) {
+    while (len > 0 && state_ == State::open && !dead_) {
+        ws::Event ev;
+        const size_t used = decoder_.feed(data, len, ev);
+        data += used;
+        len -= used;
+        switch (ev.kind) {
+        case Kind::none:
+        case Kind::pong:
+            break;
+        case Kind::text:
+        case Kind::binary:
+            on_message(ev, data, len);
+            break;
+        case Kind::ping:
+            queue_control(ws::Opcode::pong, ev.payload);
+            break;
+        case Kind::close:
+            // Answer with the peer's own code (none if it sent none), then
+            // close our side once the answer is out. The peer sends nothing
+            // after its close frame: if none of its bytes are left unread,
+            // close() cannot reset the connection under our answer, and the
+            // FIN goes out behind it. (Bytes it sends anyway, against the
+            // protocol, earn it a reset.)
+            report_close(ev.code, ev.reason);
+            start_close(ev.code == ws::close_code::no_status ? 0 : ev.code, {});
+            close_when_flushed_ = drained;
+            break;
+        case Kind::error:
+            fail(ev.code, ev.reason);
+            break;
+        }
+        if (used == 0 && ev.kind == Kind::none) break;
+    }
+    if (out_.pending_bytes() > w().config().queue_bytes) read_paused_ = true;
+}
+
+// A data message for the handler. If it leaves this publisher held back,
+// what was read behind it (`rest`) is kept for resume_reading, and rest_len
+// becomes 0.
+void Connection::on_message(const ws::Event& ev, uint8_t* rest, size_t& rest_len) {
+    if (!within_rate()) return;
+    w().counters().messages_received.add();
+    w().counters().bytes_received.add(ev.payload.size());
+    w().hub().take_lane_hit();  // a hit before this message is not its doing
+    handler()->on_message(*this, ev.payload,
+                          ev.kind == Kind::text ? wshub::MessageType::text : wshub::MessageType::binary);
+    if (w().hub().take_lane_hit()) {
+        // It published into a lane over its bound: another worker (or this
+        // one) is behind. Read nothing more until the lanes open.
+        lanes_held_ = true;
+        w().hub().hold(conn_id());
+    }
+    if (publisher_blocked() || lanes_held_) {
+        hold_input(rest, rest_len);
+        rest_len = 0;
+    }
+}
+
+// --max-msg-rate: one token per data message. Over it the connection is
+// closed (1008) rather than slowed, since a client that floods is misbehaving.
+bool Connection::within_rate() noexcept {
+    if (w().config().max_msg_rate == 0 || admitted_->rate.take(w().now_ms())) return true;
+    w().counters().rate_limited.add();
+    fail(ws::close_code::policy, "rate limit exceeded");
+    return false;
+}
+
+void Connection::hold_input(const uint8_t* data, size_t len) {
+    if (len != 0) blocking().held_input.assign(reinterpret_cast<const char*>(data), len);
+}
+
+void Connection::resume_reading() {
+    if (lanes_held_) {
+        if (!w().hub().lanes_open()) {
+            w().hub().hold(conn_id());  // still held: ask again
+            return;
+        }
+        lanes_held_ = false;
+    }
+    if (state_ == State::handshake && hs_ && hs_->body_at != 0) {
+        on_body_bytes();  // a POST /publish waiting to publish
+    } else if (state_ == State::open && !publisher_blocked() && has_held_input()) {
+        std::string held = std::move(blk_->held_input);
+        blk_->held_input.clear();
+        on_frames(reinterpret_cast<uint8_t*>(held.data()), held.size(), false);
+    }
+    if (dead_) {
+        terminate();
+        return;
+    }
+    update_interest();
+}
+
+}  // namespace wshub::app

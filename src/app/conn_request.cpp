@@ -1,0 +1,124 @@
+// A connection's request, from its first byte to its answer or its 101: the
+// head parsed as it comes (http::parse_head), handed to the request stage
+// (request.cpp), whose answer ends the request; a POST /publish body read
+// behind the head; and the opening once the upgrade is decided.
+#include <utility>
+
+#include "app/connection.h"
+#include "app/log.h"
+#include "app/request.h"
+#include "app/worker.h"
+#include "http/request.h"
+#include "http/upgrade.h"
+#include "metrics/clock.h"
+
+namespace wshub::app {
+
+void Connection::on_handshake_bytes(size_t added) {
+    http::Request req;
+    const http::HeadLimits limits{w().config().max_header_bytes, http::kMaxHeaders};
+    const http::HeadResult head = http::parse_head(hs_->head, hs_->head.size() - added, limits, req);
+    if (head.status == http::HeadStatus::incomplete) return;
+    if (head.status == http::HeadStatus::refused) {
+        const bool malformed = head.refusal == http::HeadRefusal::malformed;
+        refuse(malformed ? metrics::Reject::malformed : metrics::Reject::header_too_large, head.http_status, head.why);
+        return;
+    }
+    hs_->method_len = uint32_t(req.method.size());
+    hs_->target_at = uint32_t(req.target.data() - hs_->head.data());
+    hs_->target_len = uint32_t(req.target.size());
+    hs_->answering = true;
+    answer_request(w(), *this, req, head.length);
+    hs_->answering = false;
+    // Bytes after the head are the client's first frames, sent without
+    // waiting for our 101.
+    if (state_ == State::open && hs_->head.size() > head.length && !dead_)
+        on_frames(reinterpret_cast<uint8_t*>(hs_->head.data()) + head.length, hs_->head.size() - head.length,
+                  false);
+    // Answered or upgraded: the request and its buffer are done with. (Still
+    // in handshake: a /publish body is on its way.)
+    if (state_ != State::handshake) hs_.reset();
+}
+
+void Connection::expect_body(std::string room, bool binary, size_t head_len, size_t length,
+                             std::string_view interim) {
+    hs_->room = std::move(room);
+    hs_->binary = binary;
+    hs_->body_at = uint32_t(head_len);
+    hs_->body_len = uint32_t(length);  // <= --max-message, which fits 32 bits
+    if (hs_->head.size() < head_len + length && !interim.empty()) queue_raw(interim);
+    on_body_bytes();
+}
+
+// Publishes the body once it is all in, unless a lane to another worker (or
+// this one's backlog) is over its bound: then once it is open again
+// (resume_reading), as a member's publish is held.
+void Connection::on_body_bytes() {
+    if (hs_->head.size() < size_t(hs_->body_at) + hs_->body_len) return;
+    if (!w().hub().lanes_open()) {
+        lanes_held_ = true;
+        w().hub().hold(conn_id());
+        return;
+    }
+    finish_publish(w(), *this, hs_->room, hs_->body(), hs_->binary);
+}
+
+// Frees the request's buffer, unless a request in it is being answered (its
+// views are in use up the stack): then the answering code frees it after.
+void Connection::release_handshake() noexcept {
+    if (hs_ && !hs_->answering) hs_.reset();
+}
+
+void Connection::answer(std::string_view response) {
+    queue_raw(response);
+    release_handshake();
+    begin_closing();
+}
+
+void Connection::refuse(metrics::Reject reason, int status, std::string_view why) {
+    refuse(reason, status, why, http::rejection_headers(status));
+}
+
+void Connection::refuse(metrics::Reject reason, int status, std::string_view why, std::string_view extra_headers) {
+    w().counters().reject(reason);
+    if (log_enabled(LogLevel::info)) log_refused(status, metrics::reject_label(reason), why);
+    std::string body(why);
+    if (body.empty() || body.back() != '\n') body += '\n';
+    answer(http::simple_response(status, body, extra_headers));
+}
+
+void Connection::open(Opening&& o) {
+    counted_ = true;
+    route_index_ = o.route_index;
+    json_route_ = route()->mode == config::RouteMode::json;
+    admitted_ = std::move(o.admitted);
+    state_ = State::open;  // rooms can be joined from on_upgrade
+    std::string why;
+    if (const int status = handler()->on_upgrade(*this, o.request, why); status != 0) {
+        leave_all_rooms();
+        release_caps();
+        state_ = State::handshake;
+        refuse(metrics::Reject::refused_by_mode, status,
+               why.empty() ? http::reason_phrase(status) : std::string_view(why));
+        return;
+    }
+    finish_open(o);
+}
+
+void Connection::finish_open(const Opening& o) {
+    upgraded_ = true;
+    if (log_enabled(LogLevel::debug)) log_opened();
+    w().hub().directory().set_open(conn_id());
+    const auto& cfg = w().config();
+    if (cfg.overflow == config::Overflow::block) blocking().gate = hub::make_gate(conn_id());
+    last_ping_ = uint32_t(w().now_ms());
+    if (admitted_ && cfg.max_msg_rate != 0)
+        admitted_->rate.configure(cfg.max_msg_rate, cfg.max_msg_burst, w().now_ms());
+    queue_raw(http::switching_protocols(o.key, o.protocol));
+    w().counters().upgraded.add();
+    w().counters().handshake.observe(metrics::now_us() - hs_->accepted_us);
+    handler()->on_open(*this);
+    schedule();
+}
+
+}  // namespace wshub::app

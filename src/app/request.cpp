@@ -1,0 +1,20 @@
+#include "app/request.h"
+
+#include "app/worker.h"
+
+namespace wshub::app {
+
+// A WebSocket route's path is its own; the endpoints live where no route
+// does. The --metrics-listen worker serves the operational endpoints only,
+// and the main port none of them when they have a listener of their own.
+void answer_request(Worker& w, Connection& c, const http::Request& req, size_t head_len) {
+    const config::Route* route = w.ops_only() ? nullptr : w.config().find_route(req.path);
+    if (!route && !w.ops_only() && req.path == "/publish")
+        begin_publish(w, c, req, head_len);
+    else if (!route && w.serves_ops() && is_ops_path(req.path))
+        serve_ops(w, c, req);
+    else
+        upgrade(w, c, req, route);
+}
+
+}  // namespace wshub::app

@@ -1,0 +1,37 @@
+// The request stage: what a complete request head asks for, decided before
+// any WebSocket frame and answered through its connection (answer, refuse,
+// open). Each kind of request has its file:
+//   request.cpp    the router: which of the others takes the request
+//   upgrade.cpp    a WebSocket route: the request's checks, Origin, token and
+//                  caps, then Connection::open (the mode, the 101)
+//   endpoints.cpp  GET /metrics, /healthz and /readyz
+//   publish.cpp    POST /publish: its head, then its body
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+#include "config/config.h"
+#include "http/request.h"
+
+namespace wshub::app {
+
+class Connection;
+class Worker;
+
+// A complete, well-formed head of `head_len` bytes, which `req` views.
+void answer_request(Worker& w, Connection& c, const http::Request& req, size_t head_len);
+
+// `route`: the WebSocket route of req's path, or null (404 unless the path
+// is another endpoint's).
+void upgrade(Worker& w, Connection& c, const http::Request& req, const config::Route* route);
+
+bool is_ops_path(std::string_view path) noexcept;
+void serve_ops(Worker& w, Connection& c, const http::Request& req);
+
+// Decides everything the head can (Connection::expect_body then reads the
+// body); finish_publish answers once the body is in.
+void begin_publish(Worker& w, Connection& c, const http::Request& req, size_t head_len);
+void finish_publish(Worker& w, Connection& c, std::string_view room, std::string_view body, bool binary);
+
+}  // namespace wshub::app

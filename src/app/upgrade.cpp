@@ -1,0 +1,93 @@
+// A request for a WebSocket route, in the order its refusals are tried: the
+// request itself (RFC 6455 section 4.2.1: method, version, headers, key;
+// 404 for a path no route has), the drain (503), the Origin allow-list
+// (403), the route's token (401), then the caps (503, 429). What passes
+// opens the connection, where the route's mode has the last word.
+#include <ctime>
+#include <memory>
+#include <utility>
+
+#include "app/connection.h"
+#include "app/request.h"
+#include "app/worker.h"
+#include "auth/verifier.h"
+#include "http/upgrade.h"
+
+namespace wshub::app {
+namespace {
+
+// check_upgrade's refusals, counted by status; any status not listed is a 400.
+struct UpgradeReject {
+    int status;
+    metrics::Reject reason;
+};
+constexpr UpgradeReject kUpgradeRejects[] = {
+    {405, metrics::Reject::method},
+    {404, metrics::Reject::not_found},
+    {426, metrics::Reject::bad_version},
+};
+
+metrics::Reject rejected_upgrade(int status) noexcept {
+    for (const UpgradeReject& row : kUpgradeRejects)
+        if (row.status == status) return row.reason;
+    return metrics::Reject::bad_upgrade;
+}
+
+// --allow-origin and --require-origin: the refusal's text, or null.
+const char* origin_refusal(const config::Config& cfg, const http::Request& req) {
+    const auto origin = req.header("origin");
+    if (!origin) return cfg.require_origin ? "Origin header required\n" : nullptr;
+    if (!cfg.allow_origins.empty() && !auth::origin_allowed(cfg.allow_origins, *origin)) return "origin not allowed\n";
+    return nullptr;
+}
+
+// The route's JWT (auth::Verifier) on ,auth routes, and the message budget
+// (--max-msg-rate). False after refusing a bad token: 401 with the
+// Verifier's body and challenge, counted by its reason.
+bool admit(Worker& w, Connection& c, const http::Request& req, const config::Route& route,
+           std::unique_ptr<Admitted>& admitted) {
+    if (!route.auth && w.config().max_msg_rate == 0) return true;
+    admitted = std::make_unique<Admitted>();
+    if (!route.auth) return true;
+    const auth::Verdict v = w.shared().verifier.verify_client(req, int64_t(std::time(nullptr)), admitted->identity);
+    if (v.allowed()) return true;
+    w.counters().auth_failures[size_t(v.jwt)].add();
+    c.refuse(metrics::Reject::unauthorized, v.status(), v.body(), v.www_authenticate());
+    return false;
+}
+
+// Takes a place under --max-conns and --max-conns-per-ip, or refuses.
+bool take_place(Worker& w, Connection& c) {
+    switch (w.shared().caps.take(c.peer())) {
+    case hub::Caps::Taken::ok:
+        return true;
+    case hub::Caps::Taken::full:
+        c.refuse(metrics::Reject::max_conns, 503, "server at its connection limit\n");
+        return false;
+    case hub::Caps::Taken::address_full:
+        c.refuse(metrics::Reject::max_conns_per_ip, 429, "too many connections from this address\n");
+        return false;
+    }
+    return false;
+}
+
+}  // namespace
+
+void upgrade(Worker& w, Connection& c, const http::Request& req, const config::Route* route) {
+    const auto& cfg = w.config();
+    const http::UpgradeDecision d = http::check_upgrade(req, route != nullptr, cfg.subprotocols);
+    if (d.status != 101) return c.refuse(rejected_upgrade(d.status), d.status, d.why);
+    if (w.shared().draining()) return c.refuse(metrics::Reject::draining, 503, "server is shutting down\n");
+    if (const char* why = origin_refusal(cfg, req)) return c.refuse(metrics::Reject::origin, 403, why);
+    std::unique_ptr<Admitted> admitted;
+    if (!admit(w, c, req, *route, admitted) || !take_place(w, c)) return;
+    // req's views point into the head, which stays until the request is
+    // answered (Connection::release_handshake waits while it is).
+    c.open({.route_index = uint16_t(route - cfg.routes.data()),
+            .key = d.key,
+            .protocol = d.protocol,
+            .request = {req.path, req.query},
+            .admitted = std::move(admitted)});
+}
+
+}  // namespace wshub::app
