@@ -20,6 +20,8 @@ using namespace wshub;
 
 struct TestMember : hub::Member {
     hub::MemberId id = 0;
+    uint32_t edition = 0;  // which frame of a publish in editions it reads
+    uint16_t scope = 0;    // the scope (Hub::broadcast) it is in
     std::vector<std::string> got;  // payloads, in order
 };
 
@@ -30,11 +32,24 @@ public:
     // Called at each delivery before it is recorded (may leave rooms, publish).
     std::function<void(TestMember&)> on_deliver;
 
-    void deliver(hub::Member& m, hub::Frame* frame, hub::Gate*, hub::Audience) override {
+    void deliver(hub::Member& m, const hub::Payload& payload, hub::Gate*) override {
         auto& t = static_cast<TestMember&>(m);
+        const hub::Frame* frame = payload.for_edition(t.edition);
+        if (!frame) return;
         const std::string_view bytes = frame->bytes();
         t.got.emplace_back(bytes.substr(bytes.size() - frame->payload_len));
         if (on_deliver) on_deliver(t);
+    }
+    // Scope s holds the members whose `scope` is s, walked by index.
+    uint32_t deliver_scope(uint16_t scope, const hub::Payload& payload, hub::Gate* gate, const hub::Member* exclude,
+                           uint32_t& cursor, uint32_t budget) override {
+        if (cursor > members.size()) cursor = uint32_t(members.size());
+        uint32_t visited = 0;
+        for (; cursor > 0 && visited < budget; ++visited) {
+            TestMember* m = members[--cursor];
+            if (m->scope == scope && m != exclude) deliver(*m, payload, gate);
+        }
+        return visited;
     }
     hub::Member* find(hub::MemberId id) noexcept override {
         for (TestMember* m : members)

@@ -217,3 +217,56 @@ TEST(hub_closed_hub_publishes_nothing) {
     c.settle();
     CHECK(m.got.empty());
 }
+
+// A publish in editions: each member reads the frame of its own edition, on
+// every worker; an edition without a frame gets nothing.
+TEST(hub_members_read_their_own_edition) {
+    Cluster c(2);
+    std::vector<TestMember*> members;
+    for (unsigned w = 0; w < 2; ++w)
+        for (uint32_t e = 0; e < 3; ++e) {
+            TestMember& m = c[w].add_member();
+            m.edition = e;
+            c[w].join(m, "r");
+            members.push_back(&m);
+        }
+    hub::Editions* editions = hub::make_editions(3);
+    editions->frames[0] = hub::make_frame(ws::Opcode::text, "plain");
+    editions->frames[1] = hub::make_frame(ws::Opcode::text, "{\"wrapped\":1}");
+    editions->bytes = editions->frames[0]->size + editions->frames[1]->size;
+    CHECK_EQ(c[0].hub->publish("r", hub::Payload{.editions = editions}, nullptr, nullptr), 6u);
+    hub::release(editions);
+    c.settle();
+    for (TestMember* m : members) {
+        if (m->edition == 2) {
+            CHECK(m->got.empty());
+            continue;
+        }
+        CHECK_EQ(m->got.size(), 1u);
+        if (!m->got.empty()) CHECK_EQ(m->got[0], std::string(m->edition == 0 ? "plain" : "{\"wrapped\":1}"));
+    }
+}
+
+// A broadcast reaches every member of its scope on every worker, but the
+// sender, and nobody outside the scope; a scope larger than a pass's budget
+// is walked over several passes.
+TEST(hub_broadcast_reaches_its_scope_on_every_worker) {
+    Cluster c(2);
+    std::vector<TestMember*> in, out;
+    for (unsigned w = 0; w < 2; ++w)
+        for (uint32_t i = 0; i < hub::kPassBudget + 5; ++i) {
+            TestMember& m = c[w].add_member();
+            m.scope = i % 3 == 0 ? 7 : 1;
+            (m.scope == 7 ? in : out).push_back(&m);
+        }
+    TestMember& sender = *in.front();
+    hub::Frame* f = hub::make_frame(ws::Opcode::text, "all");
+    c[0].hub->begin_pass();
+    c[0].hub->broadcast(7, hub::Payload{.frame = f}, &sender, nullptr);
+    hub::release(f);
+    c.settle();
+    CHECK(sender.got.empty());
+    for (TestMember* m : in)
+        if (m != &sender) CHECK_EQ(m->got.size(), 1u);
+    for (TestMember* m : out) CHECK(m->got.empty());
+}

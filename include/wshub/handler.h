@@ -89,6 +89,12 @@ public:
     // is on its way to another worker does not get it.)
     bool send_to(ConnId target, std::string_view data, MessageType type);
 
+    // Delivers a message to every open connection of this connection's
+    // route, on every worker (except this one unless include_self), encoded
+    // once. A connection that opens while it is on its way may or may not
+    // get it.
+    void broadcast(std::string_view data, MessageType type, bool include_self);
+
     // Starts the close handshake with this code and reason.
     void close(uint16_t code, std::string_view reason);
 
@@ -100,9 +106,28 @@ protected:
     ~Conn() = default;
 };
 
+// A back end's POST /publish, as Handler::encode_publish sees it.
+struct Publication {
+    std::string_view room;
+    std::string_view body;
+    MessageType type;  // binary when sent as application/octet-stream
+    uint64_t unix_ms;  // when the server took it
+};
+
 class Handler {
 public:
     virtual ~Handler() = default;
+
+    // What a POST /publish to `room` becomes for this mode's members: the
+    // message written to `out`, with its type; false: they get nothing. By
+    // default, the body as it came. Called once per publish (not per
+    // member) on any worker thread; modes whose messages come out byte for
+    // byte the same share one frame.
+    virtual bool encode_publish(const Publication& p, std::string& out, MessageType& type) {
+        out.assign(p.body);
+        type = p.type;
+        return true;
+    }
 
     // Before the 101: may join rooms and set user data. Return 0 to accept,
     // or an HTTP status (e.g. 403, 503) and a short reason to refuse; a

@@ -41,6 +41,10 @@ bool Conn::send_to(ConnId target, std::string_view data, MessageType type) {
     return impl(*this).send_to_id(target, data, type);
 }
 
+void Conn::broadcast(std::string_view data, MessageType type, bool include_self) {
+    impl(*this).broadcast(data, type, include_self);
+}
+
 }  // namespace wshub
 
 namespace wshub::app {
@@ -88,6 +92,13 @@ bool Connection::send_to_id(uint64_t target, std::string_view data, wshub::Messa
     const bool ok = w().hub().send_to(target, f, gate());
     hub::release(f);
     return ok;
+}
+
+void Connection::broadcast(std::string_view data, wshub::MessageType type, bool include_self) {
+    hub::Frame* f = hub::make_frame(opcode_of(type), data);
+    if (!f) return;
+    w().hub().broadcast(route_index_, {.frame = f}, include_self ? nullptr : this, gate());
+    hub::release(f);
 }
 
 }  // namespace wshub::app

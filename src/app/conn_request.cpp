@@ -90,7 +90,6 @@ void Connection::refuse(metrics::Reject reason, int status, std::string_view why
 void Connection::open(Opening&& o) {
     counted_ = true;
     route_index_ = o.route_index;
-    json_route_ = route()->mode == config::RouteMode::json;
     admitted_ = std::move(o.admitted);
     state_ = State::open;  // rooms can be joined from on_upgrade
     std::string why;

@@ -88,9 +88,10 @@ public:
     // The hub's side. A message from a room or a direct message: applies
     // --overflow. `gate` is the publisher's (--overflow block), or null.
     void deliver(hub::Frame* frame, hub::Gate* gate);
-    bool in_audience(hub::Audience a) const noexcept {
-        return a == hub::Audience::all || (a == hub::Audience::json) == json_route_;
-    }
+    // Its route (Hub::broadcast's scope) and the edition of a publish it
+    // reads (hub::Payload); kNoRoute before the upgrade.
+    static constexpr uint16_t kNoRoute = UINT16_MAX;
+    uint16_t route_index() const noexcept { return route_index_; }
     // This publisher, held back by its gate or by the hub's lanes, may be
     // read again (if nothing else still holds it).
     void resume_reading();
@@ -124,6 +125,7 @@ public:
     size_t room_count() const noexcept { return rooms.size(); }
     size_t publish_to(std::string_view room, std::string_view data, wshub::MessageType type, bool include_self);
     bool send_to_id(uint64_t target, std::string_view data, wshub::MessageType type);
+    void broadcast(std::string_view data, wshub::MessageType type, bool include_self);
     void close_with(uint16_t code, std::string_view reason);
     std::string_view route_path() const noexcept;
     std::string_view user() const noexcept { return admitted_ ? std::string_view(admitted_->identity.user) : ""; }
@@ -185,7 +187,6 @@ private:
     bool counted_ : 1 = false;         // holds a place under the caps (Shared::caps)
     bool close_reported_ : 1 = false;  // on_close delivered
     bool upgraded_ : 1 = false;        // the 101 went out: its handler has it
-    bool json_route_ : 1 = false;      // its route is in json mode (hub::Audience)
     bool close_after_flush_ : 1 = false;  // closing in a drain: --close-timeout starts once out
     bool socket_full_ : 1 = false;     // the last write left bytes queued: the kernel's buffer is full
     // The hub's lanes to other workers are over their bound (or, for a POST
@@ -197,7 +198,6 @@ private:
     bool close_when_flushed_ : 1 = false;
     // Its route in config().routes (a 2-byte index rather than pointers to
     // the route and its handler, which are found from it).
-    static constexpr uint16_t kNoRoute = UINT16_MAX;
     uint16_t route_index_ = kNoRoute;
     net::IpKey peer_;            // the client's address, for --max-conns-per-ip
     uint16_t peer_port_ = 0;     // for the log

@@ -6,12 +6,14 @@
 // --handshake-timeout as a request head. The message then goes through the
 // hub like any member's, framed once per encoding, with every queue policy
 // and counter applying; a /publish has no connection to slow down, so under
-// --overflow block a full queue drops it for that member.
+// --overflow block a full queue drops it for that member. What members read
+// is their route's mode's to say (Handler::encode_publish).
 #include <chrono>
 #include <ctime>
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "app/connection.h"
 #include "app/log.h"
@@ -21,7 +23,6 @@
 #include "http/body.h"
 #include "http/upgrade.h"
 #include "json/json.h"
-#include "modes/modes.h"
 #include "ws/utf8.h"
 
 namespace wshub::app {
@@ -69,29 +70,53 @@ uint64_t unix_ms() {
     return uint64_t(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
 }
 
-// One frame per encoding the routes need: the body as is for raw (and custom)
-// modes, wrapped in the message envelope for json mode. `recipients`: the
-// room's members at the first publish, whatever their mode.
+// The body as each route's mode would have its members read it (its
+// Handler::encode_publish), one frame per distinct message: for most
+// set-ups one frame for everybody. Null if out of memory.
+bool make_payload(Worker& w, const wshub::Publication& pub, hub::Payload& out) {
+    const auto& handlers = w.shared().editions;
+    hub::Editions* editions = hub::make_editions(uint32_t(handlers.size()));
+    if (!editions) return false;
+    std::vector<std::pair<std::string, wshub::MessageType>> made(handlers.size());
+    for (size_t e = 0; e < handlers.size(); ++e) {
+        auto& [text, type] = made[e];
+        if (!handlers[e]->encode_publish(pub, text, type)) continue;
+        size_t same = 0;
+        while (same < e && (!editions->frames[same] || made[same] != made[e])) ++same;
+        hub::Frame* f = same < e ? editions->frames[same]
+                                 : hub::make_frame(type == wshub::MessageType::text ? ws::Opcode::text
+                                                                                     : ws::Opcode::binary,
+                                                   text);
+        if (!f) {
+            hub::release(editions);
+            return false;
+        }
+        if (same < e) hub::retain(f);
+        else editions->bytes += f->size;
+        editions->frames[e] = f;
+    }
+    // One frame for everybody: no editions to choose from.
+    if (editions->count != 0 && editions->frames[0]) {
+        bool one = true;
+        for (uint32_t e = 1; e < editions->count; ++e) one = one && editions->frames[e] == editions->frames[0];
+        if (one) {
+            out.frame = editions->frames[0];
+            hub::retain(out.frame);
+            hub::release(editions);
+            return true;
+        }
+    }
+    out.editions = editions;
+    return true;
+}
+
 bool publish_body(Worker& w, std::string_view room, std::string_view body, bool binary, size_t& recipients) {
-    bool plain = false, json_mode = false;
-    for (const auto& r : w.config().routes) (r.mode == config::RouteMode::json ? json_mode : plain) = true;
-    bool counted = false;
-    if (plain) {
-        hub::Frame* f = hub::make_frame(binary ? ws::Opcode::binary : ws::Opcode::text, body);
-        if (!f) return false;
-        recipients = w.hub().publish(room, f, nullptr, nullptr, hub::Audience::not_json);
-        hub::release(f);
-        counted = true;
-    }
-    if (json_mode) {
-        std::string envelope;
-        modes::json_publish_envelope(envelope, room, body, binary, unix_ms());
-        hub::Frame* f = hub::make_frame(ws::Opcode::text, envelope);
-        if (!f) return false;
-        const size_t n = w.hub().publish(room, f, nullptr, nullptr, hub::Audience::json);
-        hub::release(f);
-        if (!counted) recipients = n;
-    }
+    const wshub::Publication pub{room, body, binary ? wshub::MessageType::binary : wshub::MessageType::text,
+                                 unix_ms()};
+    hub::Payload payload;
+    if (!make_payload(w, pub, payload)) return false;
+    recipients = w.hub().publish(room, payload, nullptr, nullptr);
+    hub::release(payload);
     return true;
 }
 

@@ -137,7 +137,7 @@ int run_server(const config::Config& cfg, const std::vector<wshub::Handler*>& cu
     shared.builtin[int(config::RouteMode::raw)] = raw.get();
     shared.builtin[int(config::RouteMode::json)] = json.get();
     shared.custom = custom;
-    for (const config::Route& r : cfg.routes) shared.by_route.push_back(shared.handler_for(r));
+    shared.map_routes();
 
     for (const net::Address* a : {&cfg.listen, cfg.metrics_listen ? &*cfg.metrics_listen : nullptr}) {
         if (std::string error; a && !net::address_free(*a, error)) {

@@ -61,6 +61,10 @@ struct Shared {
     wshub::Handler* builtin[3] = {};       // echo, raw, json (config::RouteMode order)
     std::vector<wshub::Handler*> custom;   // by Route::custom
     std::vector<wshub::Handler*> by_route;  // handler_for each of cfg.routes, in order
+    // The distinct handlers of the routes, in order of first use: a publish's
+    // editions (hub::Payload), one per handler; and each route's edition.
+    std::vector<wshub::Handler*> editions;
+    std::vector<uint16_t> route_edition;
     std::vector<RoomSecret> room_secrets;  // --room-password
     // Tokens: the ,auth routes' JWTs and POST /publish's credentials.
     const auth::Verifier verifier;
@@ -80,6 +84,18 @@ struct Shared {
         void* on_done_arg = nullptr;
     } drain;
     bool draining() const noexcept { return drain.requested.load(std::memory_order_acquire); }
+
+    // Fills by_route, editions and route_edition from the configuration.
+    void map_routes() {
+        for (const config::Route& r : cfg.routes) {
+            wshub::Handler* h = handler_for(r);
+            by_route.push_back(h);
+            size_t e = 0;
+            while (e < editions.size() && editions[e] != h) ++e;
+            if (e == editions.size()) editions.push_back(h);
+            route_edition.push_back(uint16_t(e));
+        }
+    }
 
     wshub::Handler* handler_for(const config::Route& r) const noexcept {
         return r.mode == config::RouteMode::custom ? custom[r.custom] : builtin[int(r.mode)];

@@ -1,6 +1,7 @@
 // Work for a worker's hub, handed over by another worker or kept back by its
-// own: a message for its members of a room or for one of its members, or word
-// about a publisher (it may be read again) or a lane (it is open again).
+// own: a message for its members of a room, of a scope (Hub::broadcast) or
+// for one of its members; or word about a publisher (it may be read again)
+// or a lane (it is open again).
 #pragma once
 
 #include <cstdint>
@@ -8,24 +9,21 @@
 #include "hub/frame.h"
 #include "hub/gate.h"
 #include "hub/member.h"
+#include "hub/payload.h"
 #include "hub/registry.h"
 
 namespace wshub::hub {
 
-// Which members of a room a delivery is for. Usually all; a POST /publish
-// is framed twice, as is for most members and wrapped for json-mode ones.
-enum class Audience : uint8_t { all, json, not_json };
-
 struct Delivery {
-    enum class Kind : uint8_t { room, direct, unblock, lane_open };
+    enum class Kind : uint8_t { room, scope, direct, unblock, lane_open };
     Kind kind;
-    Audience audience = Audience::all;  // room
-    uint8_t from = 0;       // the worker whose lane it travels in (room, direct); lane_open: the lane's receiver
-    uint32_t cursor = UINT32_MAX;  // room: member entries at lower indices are still to visit
+    uint8_t from = 0;       // the worker whose lane it travels in; lane_open: the lane's receiver
+    uint16_t scope = 0;     // scope: which (the Sink's to say)
+    uint32_t cursor = UINT32_MAX;  // room, scope: members at lower indices are still to visit
     Room* room = nullptr;   // room: holds a reference
-    Frame* frame = nullptr; // room, direct: holds a reference
-    Gate* gate = nullptr;   // room, direct: the publisher's gate (a reference, in flight), or null
-    const Member* exclude = nullptr;  // room: the sender, when on this worker
+    Payload payload;        // room, scope, direct: holds a reference
+    Gate* gate = nullptr;   // room, scope, direct: the publisher's gate (a reference, in flight), or null
+    const Member* exclude = nullptr;  // room, scope: the sender, when on this worker
     MemberId member = 0;    // direct: the target; unblock: the publisher
     uint64_t seq = 0;       // room: the publish's number (Room::seq)
     uint64_t walk = 0;      // room: this worker's number for its walk over the members (0: not begun)

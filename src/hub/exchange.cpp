@@ -35,10 +35,10 @@ void Exchange::take(unsigned w, std::vector<Delivery>& out) {
 
 void discard(Registry& registry, Delivery& d) noexcept {
     if (d.room) registry.release(d.room);
-    if (d.frame) release(d.frame);
+    release(d.payload);
     if (d.gate) release(d.gate);
     d.room = nullptr;
-    d.frame = nullptr;
+    d.payload = {};
     d.gate = nullptr;
 }
 

@@ -19,12 +19,12 @@ Hub::~Hub() {
         for (Delivery& d : box) discard(registry_, d);
 }
 
-size_t Hub::publish(std::string_view name, Frame* frame, const Member* exclude, Gate* gate, Audience audience) {
+size_t Hub::publish(std::string_view name, const Payload& payload, const Member* exclude, Gate* gate) {
     if (closed_) return 0;
     LocalRoom* local = rooms_.find(name);
     Room* room = local ? local->room : registry_.acquire(name);
     const size_t members = room->members.load(std::memory_order_relaxed);
-    Delivery d{.kind = Delivery::Kind::room, .audience = audience, .room = room, .frame = frame, .gate = gate};
+    Delivery d{.kind = Delivery::Kind::room, .room = room, .payload = payload, .gate = gate};
     d.seq = room->seq.fetch_add(1, std::memory_order_acq_rel) + 1;
     for (unsigned w = 0; w < exchange_.workers(); ++w)
         if (w != index_ && room->workers[w].members.load(std::memory_order_relaxed) != 0) give(w, d);
@@ -46,6 +46,23 @@ void Hub::deliver_now(LocalRoom* local, Delivery& d) {
     budget_ -= std::min(budget_, visited);
 }
 
+void Hub::broadcast(uint16_t scope, const Payload& payload, const Member* exclude, Gate* gate) {
+    if (closed_) return;
+    Delivery d{.kind = Delivery::Kind::scope, .scope = scope, .payload = payload, .gate = gate};
+    for (unsigned w = 0; w < exchange_.workers(); ++w)
+        if (w != index_) give(w, d);
+    d.exclude = exclude;
+    // This worker's members get it now as far as the pass's budget goes;
+    // the rest waits in the backlog (first in it), walked on from there.
+    if (backlog_.empty() && walking_ == 0) {
+        ++walking_;
+        budget_ -= sink_.deliver_scope(d.scope, d.payload, d.gate, d.exclude, d.cursor, budget_);
+        --walking_;
+        if (d.cursor == 0) return;
+    }
+    give(index_, d);
+}
+
 bool Hub::send_to(MemberId target, Frame* frame, Gate* gate) {
     const unsigned w = worker_of(target);
     if (w >= exchange_.workers()) return false;
@@ -53,27 +70,27 @@ bool Hub::send_to(MemberId target, Frame* frame, Gate* gate) {
         Member* m = sink_.find(target);
         if (!m) return false;
         if (can_deliver_now(1)) {
-            sink_.deliver(*m, frame, gate, Audience::all);
+            sink_.deliver(*m, Payload{.frame = frame}, gate);
             --budget_;
             return true;
         }
     } else if (!exchange_.directory(w).is_open(target)) {
         return false;
     }
-    give(w, {.kind = Delivery::Kind::direct, .frame = frame, .gate = gate, .member = target});
+    give(w, {.kind = Delivery::Kind::direct, .payload = {.frame = frame}, .gate = gate, .member = target});
     return true;
 }
 
 void Hub::give(unsigned to, Delivery d) {
     if (d.room) Registry::retain(d.room);
-    retain(d.frame);
+    retain(d.payload);
     if (d.gate) {
         retain(d.gate);
         gate_add(d.gate, Gate::kInFlight);
     }
     d.from = uint8_t(index_);
     Lane& lane = exchange_.lane(index_, to);
-    lane.add(d.frame->size);
+    lane.add(d.payload.bytes());
     if (!lane_full_[to] && lane.over(exchange_.lane_limits()) && lane.wait(exchange_.lane_limits())) {
         lane_full_[to] = true;
         ++full_lanes_;
@@ -108,6 +125,7 @@ void Hub::take_inbox() {
     for (Delivery& d : inbox_) {
         switch (d.kind) {
         case Delivery::Kind::room:
+        case Delivery::Kind::scope:
         case Delivery::Kind::direct:
             backlog_.push_back(d);
             break;
@@ -133,9 +151,15 @@ void Hub::run_backlog() {
 
 bool Hub::process(Delivery& d) {
     if (d.kind == Delivery::Kind::direct) {
-        if (Member* m = sink_.find(d.member)) sink_.deliver(*m, d.frame, d.gate, Audience::all);
+        if (Member* m = sink_.find(d.member)) sink_.deliver(*m, d.payload, d.gate);
         --budget_;
         return true;
+    }
+    if (d.kind == Delivery::Kind::scope) {
+        ++walking_;
+        budget_ -= sink_.deliver_scope(d.scope, d.payload, d.gate, d.exclude, d.cursor, budget_);
+        --walking_;
+        return d.cursor == 0;
     }
     auto* local = static_cast<LocalRoom*>(d.room->workers[index_].local);
     if (!local) return true;  // every member here left meanwhile
@@ -147,15 +171,15 @@ bool Hub::process(Delivery& d) {
 
 void Hub::finish(Delivery& d) {
     Lane& lane = exchange_.lane(d.from, index_);
-    lane.sub(d.frame->size);
+    lane.sub(d.payload.bytes());
     if (lane.opened(exchange_.lane_limits())) {
         if (d.from == index_)
             lane_opened(index_);
         else
-            to_outbox(d.from, {.kind = Delivery::Kind::lane_open, .from = uint8_t(index_)});
+            to_outbox(d.from, {.kind = Delivery::Kind::lane_open, .from = uint8_t(index_), .payload = {}});
     }
     if (d.room) registry_.release(d.room);
-    release(d.frame);
+    release(d.payload);
     if (d.gate) settle(d.gate, Gate::kInFlight);
 }
 
@@ -177,7 +201,7 @@ void Hub::unblock(MemberId publisher) {
     if (w == index_)
         resumable_.push_back(publisher);
     else if (w < exchange_.workers())
-        to_outbox(w, {.kind = Delivery::Kind::unblock, .member = publisher});
+        to_outbox(w, {.kind = Delivery::Kind::unblock, .payload = {}, .member = publisher});
 }
 
 bool Hub::resume_publishers() {

@@ -41,11 +41,17 @@ public:
     RoomTable& rooms() noexcept { return rooms_; }
     Directory& directory() noexcept { return exchange_.directory(index_); }
 
-    // Delivers `frame` to every member of `room` on every worker but
-    // `exclude`, framed once for all. `gate` is the publisher's (--overflow
-    // block), or null. Returns the room's members, on all workers, then.
-    size_t publish(std::string_view room, Frame* frame, const Member* exclude, Gate* gate,
-                   Audience audience = Audience::all);
+    // Delivers the payload to every member of `room` on every worker but
+    // `exclude`, each frame made once for all. `gate` is the publisher's
+    // (--overflow block), or null. Returns the room's members, on all
+    // workers, then.
+    size_t publish(std::string_view room, const Payload& payload, const Member* exclude, Gate* gate);
+    size_t publish(std::string_view room, Frame* frame, const Member* exclude, Gate* gate) {
+        return publish(room, Payload{.frame = frame}, exclude, gate);
+    }
+    // To every member of `scope` (Sink::deliver_scope) on every worker but
+    // `exclude`.
+    void broadcast(uint16_t scope, const Payload& payload, const Member* exclude, Gate* gate);
     // To one member by id, on any worker. False if it is not open.
     bool send_to(MemberId target, Frame* frame, Gate* gate);
     // One unit of `gate` (Gate::kParked or kInFlight) is settled: releases

@@ -91,7 +91,7 @@ uint32_t RoomTable::deliver(LocalRoom* local, Delivery& d, Sink& sink, uint32_t 
         ++visited;
         if (e.joined_at >= d.seq || e.walked == d.walk || e.member == d.exclude) continue;
         e.walked = d.walk;
-        sink.deliver(*e.member, d.frame, d.gate, d.audience);  // e may be gone after this
+        sink.deliver(*e.member, d.payload, d.gate);  // e may be gone after this
     }
     --local->pins;
     release_if_unused(local);

@@ -174,6 +174,15 @@ public:
         trim(s.type);
     }
 
+    // A back end's publish, in the shape of a member's message: the body as
+    // data (json_publish_envelope), from "publish".
+    bool encode_publish(const wshub::Publication& p, std::string& out, MessageType& type) override {
+        out.clear();
+        json_publish_envelope(out, p.room, p.body, p.type == MessageType::binary, p.unix_ms);
+        type = MessageType::text;
+        return true;
+    }
+
     // The rooms are still listed here (left right after): tell their others.
     void on_close(wshub::Conn& c, uint16_t, std::string_view) override {
         for (size_t i = 0; i < c.room_count(); ++i) publish_presence(c, c.room_name(i), "leave");
