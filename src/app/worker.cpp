@@ -210,17 +210,21 @@ void Worker::accept_ready() {
         // was inherited; if not, every accept sets it.
         if (nodelay_inherited_ < 0) nodelay_inherited_ = net::has_nodelay(fd) ? 1 : 0;
         if (nodelay_inherited_ == 0) net::set_nodelay(fd);
-        counters_.accepted.add();
-        uint32_t slot;
-        if (!free_slots_.empty()) {
-            slot = free_slots_.back();
-            free_slots_.pop_back();
-        } else {
-            slot = slots_.size();
-            slots_.append(*this);
-        }
-        slots_[slot]->start(fd, peer);
+        adopt(fd, peer);
     }
+}
+
+void Worker::adopt(int fd, const net::Address& peer) {
+    counters_.accepted.add();
+    uint32_t slot;
+    if (!free_slots_.empty()) {
+        slot = free_slots_.back();
+        free_slots_.pop_back();
+    } else {
+        slot = slots_.size();
+        slots_.append(*this);
+    }
+    slots_[slot]->start(fd, peer);
 }
 
 void Worker::resume_accepting() {

@@ -49,6 +49,9 @@ public:
     // One loop pass (waiting at most max_wait_ms for an event, -1: until
     // one): false once the loop failed or this worker's drain is done.
     bool step(int max_wait_ms);
+    // Takes an accepted, non-blocking socket as a new connection (the
+    // listener's accepts come here; so can a test's socketpair).
+    void adopt(int fd, const net::Address& peer);
     // Thread-safe: ends run() at once, cutting every connection.
     void request_stop() noexcept;
     // Thread-safe: makes the loop run a pass (to take its inbox, or to see

@@ -289,87 +289,105 @@ size_t Decoder::feed(uint8_t* data, size_t len, Event& out) noexcept {
     cleanup();
     if (phase_ == kHeader && hdr_len_ == 0)
         if (const size_t used = whole_frame(data, len, out)) return used;
-    size_t pos = 0;
+    size_t pos = 0, result = 0;
     for (;;) {
-        if (phase_ == kHeader) {
-            if (hdr_len_ < 2) {
-                const size_t n = std::min<size_t>(2u - hdr_len_, len - pos);
-                if (n != 0) std::memcpy(hdr_ + hdr_len_, data + pos, n);
-                hdr_len_ = static_cast<uint8_t>(hdr_len_ + n);
-                pos += n;
-                if (hdr_len_ < 2) return pos;
-                if (uint8_t e = check_first_bytes()) return fail(e, pos, out);
-            }
-            const size_t need = header_size(hdr_[1]);
-            const size_t n = std::min<size_t>(need - hdr_len_, len - pos);
-            if (n != 0) std::memcpy(hdr_ + hdr_len_, data + pos, n);
-            hdr_len_ = static_cast<uint8_t>(hdr_len_ + n);
-            pos += n;
-            if (hdr_len_ < need) return pos;
-            if (uint8_t e = begin_frame()) return fail(e, pos, out);
-        }
+        if (phase_ == kHeader && !take_header(data, len, pos, out, result)) return result;
+        if (is_control(hdr_[0] & kOpBits)) return take_control(data, len, pos, out);
+        if (!take_data(data, len, pos, out, result)) return result;
+    }
+}
 
-        const uint8_t op = hdr_[0] & kOpBits;
-        const size_t avail = len - pos;
-        uint8_t* const p = data + pos;
-        const size_t take = static_cast<size_t>(std::min<uint64_t>(avail, remaining_));
+// Stages the header's bytes from data[pos, len), checks it and begins the
+// frame. False when feed must return `result`: the input ran out (or an
+// error was found) first.
+bool Decoder::take_header(const uint8_t* data, size_t len, size_t& pos, Event& out, size_t& result) noexcept {
+    if (hdr_len_ < 2) {
+        const size_t n = std::min<size_t>(2u - hdr_len_, len - pos);
+        if (n != 0) std::memcpy(hdr_ + hdr_len_, data + pos, n);
+        hdr_len_ = static_cast<uint8_t>(hdr_len_ + n);
+        pos += n;
+        result = pos;
+        if (hdr_len_ < 2) return false;
+        if (uint8_t e = check_first_bytes()) return result = fail(e, pos, out), false;
+    }
+    const size_t need = header_size(hdr_[1]);
+    const size_t n = std::min<size_t>(need - hdr_len_, len - pos);
+    if (n != 0) std::memcpy(hdr_ + hdr_len_, data + pos, n);
+    hdr_len_ = static_cast<uint8_t>(hdr_len_ + n);
+    pos += n;
+    result = pos;
+    if (hdr_len_ < need) return false;
+    if (uint8_t e = begin_frame()) return result = fail(e, pos, out), false;
+    return true;
+}
 
-        if (is_control(op)) {
-            const size_t n = hdr_[1] & kLenBits;
-            if (remaining_ == n && avail >= n) {  // all here: unmask in place
-                unmask(p, n, key(), 0);
-                remaining_ = 0;
-                hdr_len_ = 0;
-                phase_ = kHeader;
-                return control(p, n, pos + n, out);
-            }
-            if (!append(p, take)) return fail(eNoMemory, pos, out);
-            unmask(buf_ + buf_size_ - take, take, key(), mask_off_);
-            mask_off_ = static_cast<uint8_t>((mask_off_ + take) & 3);
-            remaining_ -= take;
-            pos += take;
-            if (remaining_ != 0) return pos;
-            hdr_len_ = 0;
-            phase_ = kAfterControl;
-            return control(buf_ + buf_size_ - n, n, pos, out);
-        }
-
-        const bool fin = (hdr_[0] & kFinBit) != 0;
-        if (fin && op != 0 && avail >= remaining_ && remaining_ == payload_length(hdr_)) {
-            // Fast path: a whole unfragmented message in the input.
-            const size_t n = take;
-            unmask(p, n, key(), 0);
-            remaining_ = 0;
-            hdr_len_ = 0;
-            phase_ = kHeader;
-            msg_op_ = 0;
-            if (op == kText && !utf8_valid(p, n)) return fail(eText, pos + n, out);
-            out.kind = op == kText ? Event::Kind::text : Event::Kind::binary;
-            out.payload = view(p, n);
-            return pos + n;
-        }
-
-        if (take != 0) {
-            if (!append(p, take)) return fail(eNoMemory, pos, out);
-            uint8_t* const q = buf_ + buf_size_ - take;
-            unmask(q, take, key(), mask_off_);
-            mask_off_ = static_cast<uint8_t>((mask_off_ + take) & 3);
-            remaining_ -= take;
-            pos += take;
-            // Fail fast: before the rest of the frame or message arrives.
-            if (msg_op_ == kText && !utf8_.feed(q, take)) return fail(eText, pos, out);
-        }
-        if (remaining_ != 0) return pos;
+// A control frame's payload: reported from the input when it is all there
+// (unmasked in place), else staged in buf_ behind any message in progress.
+size_t Decoder::take_control(uint8_t* data, size_t len, size_t pos, Event& out) noexcept {
+    const size_t n = hdr_[1] & kLenBits;
+    const size_t avail = len - pos;
+    uint8_t* const p = data + pos;
+    if (remaining_ == n && avail >= n) {
+        unmask(p, n, key(), 0);
+        remaining_ = 0;
         hdr_len_ = 0;
         phase_ = kHeader;
-        if (!fin) continue;  // more fragments to come; maybe already in the input
-        if (msg_op_ == kText && !utf8_.complete()) return fail(eText, pos, out);
-        out.kind = msg_op_ == kText ? Event::Kind::text : Event::Kind::binary;
-        out.payload = view(buf_, buf_size_);
-        msg_op_ = 0;
-        phase_ = kAfterMessage;
-        return pos;
+        return control(p, n, pos + n, out);
     }
+    const size_t take = static_cast<size_t>(std::min<uint64_t>(avail, remaining_));
+    if (!append(p, take)) return fail(eNoMemory, pos, out);
+    unmask(buf_ + buf_size_ - take, take, key(), mask_off_);
+    mask_off_ = static_cast<uint8_t>((mask_off_ + take) & 3);
+    remaining_ -= take;
+    pos += take;
+    if (remaining_ != 0) return pos;
+    hdr_len_ = 0;
+    phase_ = kAfterControl;
+    return control(buf_ + buf_size_ - n, n, pos, out);
+}
+
+// A data frame's payload: a whole unfragmented message in the input is
+// reported from it (unmasked in place); anything else is reassembled in
+// buf_. True when the frame ended a fragment and the next one may already
+// be in the input; else feed returns `result`.
+bool Decoder::take_data(uint8_t* data, size_t len, size_t& pos, Event& out, size_t& result) noexcept {
+    const uint8_t op = hdr_[0] & kOpBits;
+    const size_t avail = len - pos;
+    uint8_t* const p = data + pos;
+    const size_t take = static_cast<size_t>(std::min<uint64_t>(avail, remaining_));
+    const bool fin = (hdr_[0] & kFinBit) != 0;
+    if (fin && op != 0 && avail >= remaining_ && remaining_ == payload_length(hdr_)) {
+        unmask(p, take, key(), 0);
+        remaining_ = 0;
+        hdr_len_ = 0;
+        phase_ = kHeader;
+        msg_op_ = 0;
+        if (op == kText && !utf8_valid(p, take)) return result = fail(eText, pos + take, out), false;
+        out.kind = op == kText ? Event::Kind::text : Event::Kind::binary;
+        out.payload = view(p, take);
+        return result = pos + take, false;
+    }
+    if (take != 0) {
+        if (!append(p, take)) return result = fail(eNoMemory, pos, out), false;
+        uint8_t* const q = buf_ + buf_size_ - take;
+        unmask(q, take, key(), mask_off_);
+        mask_off_ = static_cast<uint8_t>((mask_off_ + take) & 3);
+        remaining_ -= take;
+        pos += take;
+        // Fail fast: before the rest of the frame or message arrives.
+        if (msg_op_ == kText && !utf8_.feed(q, take)) return result = fail(eText, pos, out), false;
+    }
+    result = pos;
+    if (remaining_ != 0) return false;
+    hdr_len_ = 0;
+    phase_ = kHeader;
+    if (!fin) return true;  // more fragments to come
+    if (msg_op_ == kText && !utf8_.complete()) return result = fail(eText, pos, out), false;
+    out.kind = msg_op_ == kText ? Event::Kind::text : Event::Kind::binary;
+    out.payload = view(buf_, buf_size_);
+    msg_op_ = 0;
+    phase_ = kAfterMessage;
+    return false;
 }
 
 bool Decoder::mid_message() const noexcept {

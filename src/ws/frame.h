@@ -119,6 +119,9 @@ private:
     const uint8_t* key() const noexcept { return hdr_ + hdr_len_ - 4; }
     bool append(const uint8_t* p, size_t n) noexcept;
     size_t whole_frame(uint8_t* data, size_t len, Event& out) noexcept;
+    bool take_header(const uint8_t* data, size_t len, size_t& pos, Event& out, size_t& result) noexcept;
+    size_t take_control(uint8_t* data, size_t len, size_t pos, Event& out) noexcept;
+    bool take_data(uint8_t* data, size_t len, size_t& pos, Event& out, size_t& result) noexcept;
     uint8_t check_first_bytes() const noexcept;
     uint8_t begin_frame() noexcept;
     void cleanup() noexcept;
