@@ -22,7 +22,10 @@
 #   BENCH_PORT=19100   first loopback port; each server start takes the next one
 #   BENCH_CASES=       cases to run, comma- or space-separated: case names, or a
 #                      scenario (echo, fanout, connect, idle) for all its cases; default: all
-#   BENCH_SERVERS=     servers, from: wshub beast websocketpp wshub-w2; default: all
+#   BENCH_SERVERS=     servers, from: wshub beast websocketpp wshub-w2 wshub-base; default: all
+#   BENCH_BASE=        a wshub binary built from an earlier commit: adds the server
+#                      wshub-base (its --workers 1), so that a change is measured
+#                      against what it changed, in the same rounds
 #   BENCH_MAX_STEAL=5  a run during which the hypervisor took more than this
 #                      percent of the machine's CPU time (wsbench's steal_pct)
 #                      is run again, up to BENCH_STEAL_TRIES=3 times in all;
@@ -75,6 +78,10 @@ ALL_CASES=(
   "idle-10000 idle 10000"
 )
 ALL_SERVERS=(wshub beast websocketpp wshub-w2)
+if [ -n "${BENCH_BASE:-}" ]; then
+  [ -x "$BENCH_BASE" ] || { echo "bench.sh: BENCH_BASE=$BENCH_BASE is not an executable" >&2; exit 2; }
+  ALL_SERVERS+=(wshub-base)
+fi
 
 die() { echo "bench.sh: $*" >&2; exit 1; }
 
@@ -170,6 +177,7 @@ start_server() {
   case $name in
     wshub) cmd=(build/release/wshub --listen "127.0.0.1:$server_port" --workers 1) ;;
     wshub-w2) cmd=(build/release/wshub --listen "127.0.0.1:$server_port" --workers 2); [ -n "$cores" ] && cores=0,1 ;;
+    wshub-base) cmd=("$BENCH_BASE" --listen "127.0.0.1:$server_port" --workers 1) ;;
     beast) cmd=("$PEERS/beast_server" "$server_port") ;;
     websocketpp) cmd=("$PEERS/websocketpp_server" "$server_port") ;;
   esac

@@ -29,6 +29,7 @@ MAX_STEAL = float(os.environ.get("BENCH_MAX_STEAL", "5"))
 REFERENCE = "wshub"
 PEERS = ["beast", "websocketpp"]
 SCALED = "wshub-w2"  # wshub --workers 2, compared with wshub --workers 1
+BASE = "wshub-base"  # wshub built from an earlier commit (bench.sh's BENCH_BASE), a peer like the others
 
 
 def num(row, key):
@@ -108,7 +109,7 @@ def ratio_stats(a_runs, b_runs, key, invert=False):
 
 def summarise(cases, runs):
     out = []
-    servers = [REFERENCE] + PEERS + [SCALED]
+    servers = [REFERENCE] + PEERS + [BASE, SCALED]
     for case in cases:
         for server in servers:
             rs = runs.get((case, server))
@@ -139,7 +140,7 @@ def summarise(cases, runs):
             }
             ref = runs.get((case, REFERENCE), {})
             s["cost_ratio"] = None
-            if server in PEERS and ref:
+            if (server in PEERS or server == BASE) and ref:
                 s["ratio"] = ratio_stats(ref, rs, key)  # wshub / peer
                 s["ratio_of"] = "wshub/" + server
                 if scenario != "idle":
