@@ -1,7 +1,8 @@
-"""POST /publish?room=R (README "Operations: POST /publish"): a back end's
-message to a room, token-protected, delivered by the hub to raw members as
-is and to json members in the message envelope; every refusal with its exact
-status, headers and count."""
+"""POST /publish?room=R&ns=N (README "Operations: POST /publish"): a back
+end's message to a room of one route's namespace, token-protected, delivered
+by the hub as that route's mode has it read (raw members: as is; json
+members: in the message envelope); every refusal with its exact status,
+headers and count."""
 
 import base64
 import http.client
@@ -36,8 +37,9 @@ def token_file(tmp_path):
 
 
 def publish(server, room="news", body=b"", token=TOKEN, ctype="text/plain", method="POST", path=None,
-            headers=None):
-    """One request with http.client: (status, headers {lower name: value}, body)."""
+            headers=None, ns="/raw"):
+    """One request with http.client: (status, headers {lower name: value},
+    body). ns=None: no ns= parameter."""
     conn = http.client.HTTPConnection(server.host, server.port, timeout=T)
     try:
         h = {}
@@ -47,6 +49,8 @@ def publish(server, room="news", body=b"", token=TOKEN, ctype="text/plain", meth
             h["Content-Type"] = ctype
         h.update(headers or {})
         target = path or "/publish?room=" + urllib.parse.quote(room, safe="")
+        if not path and ns is not None:
+            target += "&ns=" + urllib.parse.quote(ns, safe="/")
         conn.request(method, target, body=body if method != "GET" else None, headers=h)
         r = conn.getresponse()
         data = r.read()
@@ -105,7 +109,7 @@ def start(wshub, token_file, *extra):
 # -------------------------------------------------------------- delivery
 
 
-def test_raw_and_json_members_receive_it(wshub, token_file):
+def test_each_namespace_reads_it_in_its_mode(wshub, token_file):
     server = start(wshub, token_file)
     raw0 = member_on_worker(server, 0, "news")
     raw1 = member_on_worker(server, 1, "news")
@@ -113,45 +117,72 @@ def test_raw_and_json_members_receive_it(wshub, token_file):
     other = member(server, "sports")
     members = [raw0, raw1, js]
 
-    # urllib, a JSON body
-    before = time.time() * 1000
-    req = urllib.request.Request(f"http://{server.host}:{server.port}/publish?room=news", data=b'{"price": 42}',
-                                 method="POST", headers={"Authorization": "Bearer " + TOKEN,
-                                                         "Content-Type": "application/json"})
+    # urllib, a JSON body: raw members read it as is, the json member of the
+    # room of the same name on /ws nothing
+    req = urllib.request.Request(f"http://{server.host}:{server.port}/publish?room=news&ns=/raw",
+                                 data=b'{"price": 42}', method="POST",
+                                 headers={"Authorization": "Bearer " + TOKEN, "Content-Type": "application/json"})
     with urllib.request.urlopen(req, timeout=T) as r:
         assert r.status == 200
-        assert json.loads(r.read()) == {"room": "news", "recipients": 3}
+        assert json.loads(r.read()) == {"room": "news", "recipients": 2}
     for c in (raw0, raw1):
         expect(c, OP_TEXT, b'{"price": 42}')
+    assert_nothing(js)
+
+    # the same to /ws's namespace: the json member reads the envelope
+    before = time.time() * 1000
+    assert ok(server, "news", b'{"price": 42}', ns="/ws") == {"room": "news", "recipients": 1}
     env = json.loads(next_data(js).payload)
     assert env.pop("ts") >= before - 1000 and env == {"type": "message", "room": "news", "from": "publish",
                                                       "data": {"price": 42}}, env
 
     # text that is not JSON: a JSON string for json members
-    assert ok(server, "news", "caf\u00e9 \"au\" lait\n".encode()) == {"room": "news", "recipients": 3}
+    text = "caf\u00e9 \"au\" lait\n".encode()
+    assert ok(server, "news", text) == {"room": "news", "recipients": 2}
+    assert ok(server, "news", text, ns="/ws") == {"room": "news", "recipients": 1}
     for c in (raw0, raw1):
-        expect(c, OP_TEXT, "caf\u00e9 \"au\" lait\n".encode())
-    assert json.loads(next_data(js).payload)["data"] == "caf\u00e9 \"au\" lait\n"
+        expect(c, OP_TEXT, text)
+    assert json.loads(next_data(js).payload)["data"] == text.decode()
 
     # binary: a binary frame as is; base64 for json members
     blob = bytes(range(256)) * 4
-    assert ok(server, "news", blob, ctype="Application/Octet-Stream")["recipients"] == 3
+    assert ok(server, "news", blob, ctype="Application/Octet-Stream")["recipients"] == 2
+    assert ok(server, "news", blob, ctype="Application/Octet-Stream", ns="/ws")["recipients"] == 1
     for c in (raw0, raw1):
         expect(c, OP_BINARY, blob)
     env = json.loads(next_data(js).payload)
     assert env["encoding"] == "base64" and base64.b64decode(env["data"]) == blob, env
 
     # an empty body is a message too; a room nobody is in has 0 recipients
-    assert ok(server, "news", b"")["recipients"] == 3
+    assert ok(server, "news", b"")["recipients"] == 2
     for c in (raw0, raw1):
         expect(c, OP_TEXT, b"")
-    assert json.loads(next_data(js).payload)["data"] == ""
     assert ok(server, "empty room", b"x") == {"room": "empty room", "recipients": 0}
     assert_nothing(other)
+    assert_nothing(js)
     for c in members + [other]:
         c.close_cleanly()
     c = counts(server)
-    assert c["200"] == 5 and sum(c.values()) == 5, c
+    assert c["200"] == 8 and sum(c.values()) == 8, c
+
+
+# With rooms in several namespaces a publish must say which; with one route
+# that has rooms, it need not.
+def test_the_namespace_is_named_when_there_is_a_choice(wshub, token_file):
+    server = start(wshub, token_file)
+    for ns, why in ((None, b"ns= is required"), ("/nowhere", b"names no route"), ("/echo", None)):
+        status, _, data = publish(server, "news", b"x", ns=ns)
+        if why:
+            assert status == 400 and why in data, (ns, status, data)
+        else:
+            assert status == 200 and json.loads(data)["recipients"] == 0, (ns, data)
+    status, _, data = publish(server, path="/publish?room=news&ns=/raw&ns=/ws", body=b"x")
+    assert status == 400 and b"exactly one ns=" in data, data
+    alone = wshub("--route", "/raw=raw", "--route", "/echo=echo", "--publish-token-file", token_file)
+    m = member(alone, "news")
+    assert ok(alone, "news", b"no ns needed", ns=None)["recipients"] == 1
+    m.expect_message(OP_TEXT, b"no ns needed")
+    m.close_cleanly()
 
 
 def test_recipients_follow_joins_across_workers(wshub, token_file):
@@ -191,7 +222,7 @@ def test_body_in_pieces_expect_continue_and_bytes_after_it(wshub, token_file):
     server = start(wshub, token_file, "--max-message", "64KiB")
     m = member(server, "pieces")
     body = os.urandom(60000)
-    head = (f"POST /publish?room=pieces HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\n"
+    head = (f"POST /publish?room=pieces&ns=/raw HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\n"
             f"Content-Type: application/octet-stream\r\nContent-Length: {len(body)}\r\n"
             "Expect: 100-continue\r\n\r\n").encode()
     with RawClient(server.host, server.port, timeout=T) as c:
@@ -221,7 +252,7 @@ def test_curl_like_the_readme(wshub, token_file):
     for body in (b'{"score":3}', b"x" * 1500000):  # the second large enough for curl's Expect: 100-continue
         r = subprocess.run(["curl", "-v", "-sS", "--fail-with-body", "-H", f"Authorization: Bearer {TOKEN}",
                             "-H", "Content-Type: application/json", "--data-binary", "@-",
-                            f"http://{server.host}:{server.port}/publish?room=news"],
+                            f"http://{server.host}:{server.port}/publish?room=news&ns=/raw"],
                            input=body, capture_output=True, timeout=10)
         assert r.returncode == 0, r
         assert json.loads(r.stdout) == {"room": "news", "recipients": 1}
@@ -252,6 +283,8 @@ def test_refusals(wshub, token_file):
         ("bad escape", dict(path="/publish?room=%zz", body=b"x"), 400, None, b"malformed"),
         ("control", dict(path="/publish?room=a%01b", body=b"x"), 400, None, b"room name"),
         ("too long", dict(room="r" * 129, body=b"x"), 400, None, b"room name"),
+        ("no ns", dict(ns=None, body=b"x"), 400, None, b"ns= is required"),
+        ("unknown ns", dict(ns="/nope", body=b"x"), 400, None, b"names no route"),
         ("too big", dict(body=b"x" * 1025), 413, None, b"--max-message"),
         ("bad utf-8", dict(body=b"\xc3\x28"), 400, None, b"UTF-8"),
         ("bad utf-8, text/plain", dict(body=b"\xff", ctype="text/plain; charset=utf-8"), 400, None, b"UTF-8"),
@@ -266,27 +299,27 @@ def test_refusals(wshub, token_file):
     host = f"{server.host}:{server.port}"
     auth = f"Authorization: Bearer {TOKEN}\r\n"
     for name, request, status in [
-        ("no Content-Length", f"POST /publish?room=news HTTP/1.1\r\nHost: {host}\r\n{auth}\r\n", 411),
-        ("chunked", f"POST /publish?room=news HTTP/1.1\r\nHost: {host}\r\n{auth}"
+        ("no Content-Length", f"POST /publish?room=news&ns=/raw HTTP/1.1\r\nHost: {host}\r\n{auth}\r\n", 411),
+        ("chunked", f"POST /publish?room=news&ns=/raw HTTP/1.1\r\nHost: {host}\r\n{auth}"
                     "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", 411),
-        ("chunked and a length", f"POST /publish?room=news HTTP/1.1\r\nHost: {host}\r\n{auth}"
+        ("chunked and a length", f"POST /publish?room=news&ns=/raw HTTP/1.1\r\nHost: {host}\r\n{auth}"
                                  "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\nhello", 411),
-        ("bad length", f"POST /publish?room=news HTTP/1.1\r\nHost: {host}\r\n{auth}Content-Length: 5x\r\n\r\n", 400),
-        ("two lengths", f"POST /publish?room=news HTTP/1.1\r\nHost: {host}\r\n{auth}"
+        ("bad length", f"POST /publish?room=news&ns=/raw HTTP/1.1\r\nHost: {host}\r\n{auth}Content-Length: 5x\r\n\r\n", 400),
+        ("two lengths", f"POST /publish?room=news&ns=/raw HTTP/1.1\r\nHost: {host}\r\n{auth}"
                         "Content-Length: 5\r\nContent-Length: 6\r\n\r\nhello", 400),
     ]:
         r = http_exchange(server, request.encode())
         assert r.status == status, (name, r)
     # 413 is decided from the head: no byte of the body is needed
     with RawClient(server.host, server.port, timeout=T) as c:
-        c.send(f"POST /publish?room=news HTTP/1.1\r\nHost: {host}\r\n{auth}Content-Length: 1000000000\r\n\r\n".encode())
+        c.send(f"POST /publish?room=news&ns=/raw HTTP/1.1\r\nHost: {host}\r\n{auth}Content-Length: 1000000000\r\n\r\n".encode())
         r = c.read_http_response()
         assert r.status == 413, r
         c.expect_eof()
     assert_nothing(m)
     c = counts(server)
     # (the two bad Content-Lengths are malformed requests, refused before any route)
-    assert (c["401"], c["405"], c["400"], c["413"], c["411"], c["200"]) == (4, 2, 8, 2, 3, 0), c
+    assert (c["401"], c["405"], c["400"], c["413"], c["411"], c["200"]) == (4, 2, 10, 2, 3, 0), c
     m.close_cleanly()
     assert TOKEN not in server.stderr
     assert server.stderr.count("reason=") >= 20, server.stderr  # every refusal logged
@@ -372,7 +405,7 @@ def test_overflow_policy_applies(wshub, token_file):
 def test_refused_while_draining(wshub, token_file):
     server = start(wshub, token_file)
     holder = open_ws(server, room_path("news"))  # keeps the drain going: never answers its close
-    head = (f"POST /publish?room=news HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\n"
+    head = (f"POST /publish?room=news&ns=/raw HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\n"
             "Content-Length: 5\r\n\r\n").encode()
     early = RawClient(server.host, server.port, timeout=T)  # head done, body after the signal
     early.send(head)

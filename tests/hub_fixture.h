@@ -20,8 +20,8 @@ using namespace wshub;
 
 struct TestMember : hub::Member {
     hub::MemberId id = 0;
-    uint32_t edition = 0;  // which frame of a publish in editions it reads
-    uint16_t scope = 0;    // the scope (Hub::broadcast) it is in
+    uint16_t ns = 0;     // the namespace its rooms are in
+    uint16_t scope = 0;  // the scope (Hub::broadcast) it is in
     std::vector<std::string> got;  // payloads, in order
 };
 
@@ -32,22 +32,20 @@ public:
     // Called at each delivery before it is recorded (may leave rooms, publish).
     std::function<void(TestMember&)> on_deliver;
 
-    void deliver(hub::Member& m, const hub::Payload& payload, hub::Gate*) override {
+    void deliver(hub::Member& m, hub::Frame* frame, hub::Gate*) override {
         auto& t = static_cast<TestMember&>(m);
-        const hub::Frame* frame = payload.for_edition(t.edition);
-        if (!frame) return;
         const std::string_view bytes = frame->bytes();
         t.got.emplace_back(bytes.substr(bytes.size() - frame->payload_len));
         if (on_deliver) on_deliver(t);
     }
     // Scope s holds the members whose `scope` is s, walked by index.
-    uint32_t deliver_scope(uint16_t scope, const hub::Payload& payload, hub::Gate* gate, const hub::Member* exclude,
+    uint32_t deliver_scope(uint16_t scope, hub::Frame* frame, hub::Gate* gate, const hub::Member* exclude,
                            uint32_t& cursor, uint32_t budget) override {
         if (cursor > members.size()) cursor = uint32_t(members.size());
         uint32_t visited = 0;
         for (; cursor > 0 && visited < budget; ++visited) {
             TestMember* m = members[--cursor];
-            if (m->scope == scope && m != exclude) deliver(*m, payload, gate);
+            if (m->scope == scope && m != exclude) deliver(*m, frame, gate);
         }
         return visited;
     }
@@ -64,19 +62,20 @@ struct Worker {
     std::unique_ptr<hub::Hub> hub;
     std::vector<std::unique_ptr<TestMember>> owned;
 
-    TestMember& add_member() {
+    TestMember& add_member(uint16_t ns = 0) {
         owned.push_back(std::make_unique<TestMember>());
         TestMember& m = *owned.back();
         m.id = hub::member_id(hub->index(), uint32_t(owned.size()), 1);
+        m.ns = ns;
         sink.members.push_back(&m);
-        hub->directory().set_open(m.id);
+        hub->directory().set_open(m.id, ns);
         return m;
     }
-    void join(TestMember& m, std::string_view room) { hub->rooms().join(m, room, 0); }
+    void join(TestMember& m, std::string_view room) { hub->rooms().join(m, m.ns, room, 0); }
     void publish(std::string_view room, std::string_view text, const hub::Member* exclude = nullptr,
-                 hub::Gate* gate = nullptr) {
+                 hub::Gate* gate = nullptr, uint16_t ns = 0) {
         hub::Frame* f = hub::make_frame(ws::Opcode::text, text);
-        hub->publish(room, f, exclude, gate);
+        hub->publish(ns, room, f, exclude, gate);
         hub::release(f);
     }
     // One loop pass as the worker runs it: a fresh budget, the inbox taken,
@@ -95,8 +94,8 @@ struct Cluster {
     hub::Exchange exchange;
     std::vector<std::unique_ptr<Worker>> workers;
 
-    explicit Cluster(unsigned n, hub::LaneLimits limits = {})
-        : registry(n), exchange(registry, n, limits) {
+    explicit Cluster(unsigned n, hub::LaneLimits limits = {}, unsigned namespaces = 2)
+        : registry(n, namespaces), exchange(registry, n, limits) {
         for (unsigned i = 0; i < n; ++i) {
             workers.push_back(std::make_unique<Worker>());
             workers.back()->hub = std::make_unique<hub::Hub>(exchange, i, workers.back()->sink);

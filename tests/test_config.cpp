@@ -432,3 +432,41 @@ TEST(config_route_count_is_capped) {
     const std::string expect = "wshub: --route: expected at most 1000 routes";
     CHECK_EQ(r.message.substr(0, expect.size()), expect);
 }
+
+// Each route's rooms are its own unless routes name the same rooms=NAME.
+TEST(config_routes_get_namespaces) {
+    Config c;
+    CHECK(run({}, c).action == Action::run);
+    CHECK_EQ(c.namespaces.size(), 3u);  // /echo, /raw, /ws
+    CHECK_EQ(c.routes[2].ns, 2u);
+    CHECK_EQ(c.namespaces[c.routes[1].ns], std::string("/raw"));
+    Config s;
+    auto r = run({"--route", "/a=json,rooms=chat", "--route", "/b=raw", "--route", "/c=json,rooms=chat"}, s);
+    CHECK(r.action == Action::run);
+    CHECK_EQ(s.namespaces.size(), 2u);
+    CHECK_EQ(s.routes[0].ns, s.routes[2].ns);
+    CHECK_NE(s.routes[0].ns, s.routes[1].ns);
+    CHECK_EQ(s.find_namespace("chat"), int(s.routes[0].ns));
+    CHECK_EQ(s.find_namespace("/b"), int(s.routes[1].ns));
+    CHECK_EQ(s.find_namespace("/a"), -1);  // /a's rooms are chat's
+}
+
+TEST(config_route_options) {
+    Config c;
+    auto r = run({"--route", "/p=json,rooms=x.y-z_1,auth", "--jwt-secret-file", "/dev/null"}, c);
+    CHECK(r.action == Action::usage_error);  // an empty secret file
+    Config d;
+    r = run({"--route", "/a=json,auth,rooms=t", "--route", "/b=json,anonymous,rooms=t"}, d,
+            {"WSHUB_JWT_SECRET=s3cret"});
+    CHECK(r.action == Action::run);
+    CHECK(d.routes[0].auth && !d.routes[0].anonymous);
+    CHECK(d.routes[1].anonymous && d.routes[0].ns == d.routes[1].ns);
+    for (const char* bad : {"/a=json,rooms=", "/a=json,rooms=a/b", "/a=json,auth,auth", "/a=json,public"}) {
+        Config e;
+        CHECK(run({"--route", bad}, e, {"WSHUB_JWT_SECRET=s"}).action == Action::usage_error);
+    }
+    Config f;
+    r = run({"--route", "/a=json,rooms=t", "--route", "/b=echo,rooms=t"}, f);
+    CHECK(r.action == Action::usage_error);
+    CHECK(r.message.find("different modes") != std::string::npos);
+}

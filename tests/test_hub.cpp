@@ -232,17 +232,17 @@ TEST(hub_queue_consume_observes_each_written_data_frame) {
 
 TEST(hub_registry_rooms_live_while_referenced) {
     hub::Registry reg(2);
-    hub::Room* a = reg.acquire("a");
+    hub::Room* a = reg.acquire(0, "a");
     CHECK_EQ(reg.room_count(), 1u);
-    CHECK(reg.acquire("a") == a);  // same room, second reference
-    hub::Room* b = reg.acquire("b");
+    CHECK(reg.acquire(0, "a") == a);  // same room, second reference
+    hub::Room* b = reg.acquire(0, "b");
     CHECK(a != b);
     CHECK_EQ(reg.room_count(), 2u);
     reg.release(a);
     CHECK_EQ(reg.room_count(), 2u);
     reg.release(a);
     CHECK_EQ(reg.room_count(), 1u);  // last reference gone: removed
-    hub::Room* a2 = reg.acquire("a");
+    hub::Room* a2 = reg.acquire(0, "a");
     CHECK_EQ(a2->name, std::string("a"));
     CHECK_EQ(a2->members.load(), 0u);
     reg.release(a2);
@@ -250,9 +250,24 @@ TEST(hub_registry_rooms_live_while_referenced) {
     CHECK_EQ(reg.room_count(), 0u);
 }
 
+// Namespaces keep rooms apart: the same name in two is two rooms.
+TEST(hub_registry_namespaces_are_apart) {
+    hub::Registry reg(1, 2);
+    hub::Room* a0 = reg.acquire(0, "chess");
+    hub::Room* a1 = reg.acquire(1, "chess");
+    CHECK(a0 != a1);
+    CHECK_EQ(a1->ns, 1u);
+    CHECK_EQ(reg.room_count(), 2u);
+    reg.release(a0);
+    CHECK(reg.acquire(1, "chess") == a1);
+    reg.release(a1);
+    reg.release(a1);
+    CHECK_EQ(reg.room_count(), 0u);
+}
+
 TEST(hub_registry_member_cap) {
     hub::Registry reg(1);
-    hub::Room* r = reg.acquire("capped");
+    hub::Room* r = reg.acquire(0, "capped");
     CHECK(hub::Registry::reserve_member(r, 2));
     CHECK(hub::Registry::reserve_member(r, 2));
     CHECK(!hub::Registry::reserve_member(r, 2));
@@ -272,7 +287,7 @@ TEST(hub_registry_concurrent_acquire_release) {
         threads.emplace_back([&reg, t] {
             for (int i = 0; i < 20000; ++i) {
                 const std::string name = "room" + std::to_string((i + t) % 3);
-                hub::Room* r = reg.acquire(name);
+                hub::Room* r = reg.acquire(0, name);
                 hub::Registry::retain(r);
                 if (r->name != name) std::abort();
                 reg.release(r);

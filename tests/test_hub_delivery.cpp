@@ -151,7 +151,7 @@ TEST(hub_members_leaving_during_a_delivery_get_it_at_most_once) {
             if (m->is_member("r")) CHECK_EQ(m->got.size(), 1u);
         c[0].sink.on_deliver = nullptr;
         for (TestMember* m : members) c[0].hub->rooms().leave(*m, "r");
-        CHECK(c[0].hub->rooms().find("r") == nullptr);
+        CHECK(c[0].hub->rooms().find(0, "r") == nullptr);
         CHECK_EQ(c.registry.room_count(), 0u);
     }
 }
@@ -197,13 +197,14 @@ TEST(hub_direct_messages_reach_open_members_only) {
     Cluster c(2);
     TestMember& target = c[1].add_member();
     hub::Frame* f = hub::make_frame(ws::Opcode::text, "psst");
-    CHECK(c[0].hub->send_to(target.id, f, nullptr));
-    CHECK(!c[0].hub->send_to(target.id + (uint64_t(1) << 30), f, nullptr));  // another generation
-    CHECK(!c[0].hub->send_to(hub::member_id(5, 1, 1), f, nullptr));          // no such worker
+    CHECK(c[0].hub->send_to(target.id, 0, f, nullptr));
+    CHECK(!c[0].hub->send_to(target.id + (uint64_t(1) << 30), 0, f, nullptr));  // another generation
+    CHECK(!c[0].hub->send_to(hub::member_id(5, 1, 1), 0, f, nullptr));          // no such worker
+    CHECK(!c[0].hub->send_to(target.id, 1, f, nullptr));                       // another namespace
     c.settle();
     CHECK_EQ(target.got.size(), 1u);
     c[1].hub->directory().set_closed(hub::slot_of(target.id));
-    CHECK(!c[0].hub->send_to(target.id, f, nullptr));
+    CHECK(!c[0].hub->send_to(target.id, 0, f, nullptr));
     hub::release(f);
 }
 
@@ -218,32 +219,28 @@ TEST(hub_closed_hub_publishes_nothing) {
     CHECK(m.got.empty());
 }
 
-// A publish in editions: each member reads the frame of its own edition, on
-// every worker; an edition without a frame gets nothing.
-TEST(hub_members_read_their_own_edition) {
+// Rooms of the same name in two namespaces are two rooms: a publish in one
+// never reaches the other's members, on any worker.
+TEST(hub_namespaces_keep_rooms_of_one_name_apart) {
     Cluster c(2);
-    std::vector<TestMember*> members;
+    std::vector<TestMember*> first, second;
     for (unsigned w = 0; w < 2; ++w)
-        for (uint32_t e = 0; e < 3; ++e) {
-            TestMember& m = c[w].add_member();
-            m.edition = e;
-            c[w].join(m, "r");
-            members.push_back(&m);
+        for (uint16_t ns = 0; ns < 2; ++ns) {
+            TestMember& m = c[w].add_member(ns);
+            c[w].join(m, "chess");
+            (ns == 0 ? first : second).push_back(&m);
         }
-    hub::Editions* editions = hub::make_editions(3);
-    editions->frames[0] = hub::make_frame(ws::Opcode::text, "plain");
-    editions->frames[1] = hub::make_frame(ws::Opcode::text, "{\"wrapped\":1}");
-    editions->bytes = editions->frames[0]->size + editions->frames[1]->size;
-    CHECK_EQ(c[0].hub->publish("r", hub::Payload{.editions = editions}, nullptr, nullptr), 6u);
-    hub::release(editions);
+    CHECK_EQ(c.registry.room_count(), 2u);
+    c[0].publish("chess", "for the first", nullptr, nullptr, 0);
+    c[1].publish("chess", "for the second", nullptr, nullptr, 1);
     c.settle();
-    for (TestMember* m : members) {
-        if (m->edition == 2) {
-            CHECK(m->got.empty());
-            continue;
-        }
+    for (TestMember* m : first) {
         CHECK_EQ(m->got.size(), 1u);
-        if (!m->got.empty()) CHECK_EQ(m->got[0], std::string(m->edition == 0 ? "plain" : "{\"wrapped\":1}"));
+        if (!m->got.empty()) CHECK_EQ(m->got[0], std::string("for the first"));
+    }
+    for (TestMember* m : second) {
+        CHECK_EQ(m->got.size(), 1u);
+        if (!m->got.empty()) CHECK_EQ(m->got[0], std::string("for the second"));
     }
 }
 
@@ -262,7 +259,7 @@ TEST(hub_broadcast_reaches_its_scope_on_every_worker) {
     TestMember& sender = *in.front();
     hub::Frame* f = hub::make_frame(ws::Opcode::text, "all");
     c[0].hub->begin_pass();
-    c[0].hub->broadcast(7, hub::Payload{.frame = f}, &sender, nullptr);
+    c[0].hub->broadcast(7, f, &sender, nullptr);
     hub::release(f);
     c.settle();
     CHECK(sender.got.empty());

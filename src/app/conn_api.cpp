@@ -70,7 +70,7 @@ wshub::JoinResult Connection::join_room(std::string_view name, std::string_view 
     }
     const auto& cfg = w().config();
     if (rooms.size() >= cfg.max_rooms_per_conn) return wshub::JoinResult::too_many_rooms;
-    if (w().hub().rooms().join(*this, name, cfg.max_room_conns) == hub::RoomTable::Joined::full)
+    if (w().hub().rooms().join(*this, route()->ns, name, cfg.max_room_conns) == hub::RoomTable::Joined::full)
         return wshub::JoinResult::room_full;
     return wshub::JoinResult::joined;
 }
@@ -81,7 +81,7 @@ size_t Connection::publish_to(std::string_view room, std::string_view data, wshu
                               bool include_self) {
     hub::Frame* f = hub::make_frame(opcode_of(type), data);
     if (!f) return 0;
-    const size_t n = w().hub().publish(room, f, include_self ? nullptr : this, gate());
+    const size_t n = w().hub().publish(route()->ns, room, f, include_self ? nullptr : this, gate());
     hub::release(f);
     return n;
 }
@@ -89,7 +89,7 @@ size_t Connection::publish_to(std::string_view room, std::string_view data, wshu
 bool Connection::send_to_id(uint64_t target, std::string_view data, wshub::MessageType type) {
     hub::Frame* f = hub::make_frame(opcode_of(type), data);
     if (!f) return false;
-    const bool ok = w().hub().send_to(target, f, gate());
+    const bool ok = w().hub().send_to(target, route()->ns, f, gate());
     hub::release(f);
     return ok;
 }
@@ -97,7 +97,7 @@ bool Connection::send_to_id(uint64_t target, std::string_view data, wshub::Messa
 void Connection::broadcast(std::string_view data, wshub::MessageType type, bool include_self) {
     hub::Frame* f = hub::make_frame(opcode_of(type), data);
     if (!f) return;
-    w().hub().broadcast(route_index_, {.frame = f}, include_self ? nullptr : this, gate());
+    w().hub().broadcast(route_index_, f, include_self ? nullptr : this, gate());
     hub::release(f);
 }
 

@@ -40,8 +40,9 @@ void Connection::on_handshake_bytes(size_t added) {
     if (state_ != State::handshake) hs_.reset();
 }
 
-void Connection::expect_body(std::string room, bool binary, size_t head_len, size_t length,
+void Connection::expect_body(uint16_t ns, std::string room, bool binary, size_t head_len, size_t length,
                              std::string_view interim) {
+    hs_->ns = ns;
     hs_->room = std::move(room);
     hs_->binary = binary;
     hs_->body_at = uint32_t(head_len);
@@ -60,7 +61,7 @@ void Connection::on_body_bytes() {
         w().hub().hold(conn_id());
         return;
     }
-    finish_publish(w(), *this, hs_->room, hs_->body(), hs_->binary);
+    finish_publish(w(), *this, hs_->ns, hs_->room, hs_->body(), hs_->binary);
 }
 
 // Frees the request's buffer, unless a request in it is being answered (its
@@ -107,7 +108,7 @@ void Connection::open(Opening&& o) {
 void Connection::finish_open(const Opening& o) {
     upgraded_ = true;
     if (log_enabled(LogLevel::debug)) log_opened();
-    w().hub().directory().set_open(conn_id());
+    w().hub().directory().set_open(conn_id(), route()->ns);
     const auto& cfg = w().config();
     if (cfg.overflow == config::Overflow::block) blocking().gate = hub::make_gate(conn_id());
     last_ping_ = uint32_t(w().now_ms());

@@ -88,8 +88,7 @@ public:
     // The hub's side. A message from a room or a direct message: applies
     // --overflow. `gate` is the publisher's (--overflow block), or null.
     void deliver(hub::Frame* frame, hub::Gate* gate);
-    // Its route (Hub::broadcast's scope) and the edition of a publish it
-    // reads (hub::Payload); kNoRoute before the upgrade.
+    // Its route (Hub::broadcast's scope); kNoRoute before the upgrade.
     static constexpr uint16_t kNoRoute = UINT16_MAX;
     uint16_t route_index() const noexcept { return route_index_; }
     // This publisher, held back by its gate or by the hub's lanes, may be
@@ -108,7 +107,8 @@ public:
     // POST /publish (publish.cpp): read `length` body bytes behind the head
     // (`head_len` bytes), then finish_publish answers. `interim` (100
     // Continue) is sent if the body is not all in yet.
-    void expect_body(std::string room, bool binary, size_t head_len, size_t length, std::string_view interim);
+    void expect_body(uint16_t ns, std::string room, bool binary, size_t head_len, size_t length,
+                     std::string_view interim);
     // Log lines (conn_log.cpp).
     void log_refused(int status, std::string_view reason, std::string_view why);
     void log_http(std::string_view path, int status);
@@ -220,6 +220,7 @@ private:
     struct Handshake {
         std::string head;  // the request head (and a /publish body behind it)
         std::string room;  // a /publish's room, kept from its head while the body comes
+        uint16_t ns = 0;   // and the room's namespace
         uint64_t accepted_us = 0;  // metrics::now_us() at accept, for the handshake histogram
         // Reading a /publish body: where it starts in head (0: still reading
         // the head) and its Content-Length.

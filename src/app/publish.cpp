@@ -6,14 +6,14 @@
 // --handshake-timeout as a request head. The message then goes through the
 // hub like any member's, framed once per encoding, with every queue policy
 // and counter applying; a /publish has no connection to slow down, so under
-// --overflow block a full queue drops it for that member. What members read
-// is their route's mode's to say (Handler::encode_publish).
+// --overflow block a full queue drops it for that member. The room is of the
+// namespace ?ns= names (required when routes have rooms of their own), and
+// what its members read is its mode's to say (Handler::encode_publish).
 #include <chrono>
 #include <ctime>
 #include <optional>
 #include <string>
 #include <utility>
-#include <vector>
 
 #include "app/connection.h"
 #include "app/log.h"
@@ -70,53 +70,59 @@ uint64_t unix_ms() {
     return uint64_t(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
 }
 
-// The body as each route's mode would have its members read it (its
-// Handler::encode_publish), one frame per distinct message: for most
-// set-ups one frame for everybody. Null if out of memory.
-bool make_payload(Worker& w, const wshub::Publication& pub, hub::Payload& out) {
-    const auto& handlers = w.shared().editions;
-    hub::Editions* editions = hub::make_editions(uint32_t(handlers.size()));
-    if (!editions) return false;
-    std::vector<std::pair<std::string, wshub::MessageType>> made(handlers.size());
-    for (size_t e = 0; e < handlers.size(); ++e) {
-        auto& [text, type] = made[e];
-        if (!handlers[e]->encode_publish(pub, text, type)) continue;
-        size_t same = 0;
-        while (same < e && (!editions->frames[same] || made[same] != made[e])) ++same;
-        hub::Frame* f = same < e ? editions->frames[same]
-                                 : hub::make_frame(type == wshub::MessageType::text ? ws::Opcode::text
-                                                                                     : ws::Opcode::binary,
-                                                   text);
-        if (!f) {
-            hub::release(editions);
-            return false;
-        }
-        if (same < e) hub::retain(f);
-        else editions->bytes += f->size;
-        editions->frames[e] = f;
+// The namespace of ?ns= (a route's path, or a rooms= name), or of the one
+// route that can have rooms when there is no choice to make; else -1 with
+// `why` set.
+int namespace_param(const config::Config& cfg, const http::Request& req, std::string_view& why) {
+    const wshub::UpgradeRequest view{req.path, req.query};
+    std::string ns;
+    int seen = 0;
+    view.for_each_param("ns", [&](std::string_view v) {
+        if (seen++ == 0) ns.assign(v);
+    });
+    if (seen == 1) {
+        if (const int found = cfg.find_namespace(ns); found >= 0) return found;
+        why = "ns= names no route's rooms\n";
+        return -1;
     }
-    // One frame for everybody: no editions to choose from.
-    if (editions->count != 0 && editions->frames[0]) {
-        bool one = true;
-        for (uint32_t e = 1; e < editions->count; ++e) one = one && editions->frames[e] == editions->frames[0];
-        if (one) {
-            out.frame = editions->frames[0];
-            hub::retain(out.frame);
-            hub::release(editions);
-            return true;
+    int only = -1;
+    for (const config::Route& r : cfg.routes) {
+        if (r.mode == config::RouteMode::echo || int(r.ns) == only) continue;
+        if (only >= 0) {
+            why = seen ? "exactly one ns= is allowed\n" : "ns= is required: the routes have rooms of their own\n";
+            return -1;
         }
+        only = r.ns;
     }
-    out.editions = editions;
-    return true;
+    if (only < 0) why = "no route has rooms\n";
+    return only;
 }
 
-bool publish_body(Worker& w, std::string_view room, std::string_view body, bool binary, size_t& recipients) {
+// The body as the namespace's mode has its members read it
+// (Handler::encode_publish), framed once. Null frame: its members get
+// nothing; false if out of memory.
+bool make_frame(Worker& w, uint16_t ns, const wshub::Publication& pub, hub::Frame*& out) {
+    const auto& routes = w.config().routes;
+    size_t r = 0;
+    while (routes[r].ns != ns) ++r;  // every namespace has a route
+    std::string text;
+    wshub::MessageType type = pub.type;
+    out = nullptr;
+    if (!w.shared().by_route[r]->encode_publish(pub, text, type)) return true;
+    out = hub::make_frame(type == wshub::MessageType::text ? ws::Opcode::text : ws::Opcode::binary, text);
+    return out != nullptr;
+}
+
+bool publish_body(Worker& w, uint16_t ns, std::string_view room, std::string_view body, bool binary,
+                  size_t& recipients) {
     const wshub::Publication pub{room, body, binary ? wshub::MessageType::binary : wshub::MessageType::text,
                                  unix_ms()};
-    hub::Payload payload;
-    if (!make_payload(w, pub, payload)) return false;
-    recipients = w.hub().publish(room, payload, nullptr, nullptr);
-    hub::release(payload);
+    hub::Frame* frame;
+    if (!make_frame(w, ns, pub, frame)) return false;
+    if (frame) {
+        recipients = w.hub().publish(ns, room, frame, nullptr, nullptr);
+        hub::release(frame);
+    }
     return true;
 }
 
@@ -136,6 +142,8 @@ void begin_publish(Worker& w, Connection& c, const http::Request& req, size_t he
     // Credentials before the room: who may not publish learns nothing else.
     if (!authorized(w, c, req, room ? std::string_view(*room) : std::string_view{})) return;
     if (!room) return answer(w, c, 400, "bad_room", kText, bad_room);
+    const int ns = namespace_param(w.config(), req, bad_room);
+    if (ns < 0) return answer(w, c, 400, "bad_ns", kText, bad_room);
     const http::BodyFraming framing = http::body_framing(req, w.config().max_message);
     if (framing.status != 0)
         return answer(w, c, framing.status, framing.status == 413 ? "too_large" : "no_length", kText, framing.why);
@@ -143,11 +151,12 @@ void begin_publish(Worker& w, Connection& c, const http::Request& req, size_t he
     // parsed again, nor a Request (2 KiB) kept while the body comes. curl
     // and others wait (a second, for curl) for 100 Continue before a large body.
     const bool binary = http::has_media_type(req.header("content-type"), "application/octet-stream");
-    c.expect_body(std::move(*room), binary, head_len, framing.length,
+    c.expect_body(uint16_t(ns), std::move(*room), binary, head_len, framing.length,
                   http::expects_continue(req) ? "HTTP/1.1 100 Continue\r\n\r\n" : "");
 }
 
-void finish_publish(Worker& w, Connection& c, std::string_view room, std::string_view body, bool binary) {
+void finish_publish(Worker& w, Connection& c, uint16_t ns, std::string_view room, std::string_view body,
+                    bool binary) {
     size_t recipients = 0;
     if (w.shared().draining()) {
         // The body came in after the signal: its room's members are going.
@@ -156,7 +165,7 @@ void finish_publish(Worker& w, Connection& c, std::string_view room, std::string
     if (!binary && !ws::utf8_valid(reinterpret_cast<const uint8_t*>(body.data()), body.size()))
         return answer(w, c, 400, "bad_utf8", kText,
                       "a text body must be UTF-8 (send binary as Content-Type: application/octet-stream)\n");
-    if (!publish_body(w, room, body, binary, recipients))
+    if (!publish_body(w, ns, room, body, binary, recipients))
         return answer(w, c, 500, "no_memory", kText, "out of memory\n");
     std::string out = "{\"room\":";
     json::append_escaped(out, room);

@@ -32,6 +32,7 @@ void serve_ops(Worker& w, Connection& c, const http::Request& req);
 // Decides everything the head can (Connection::expect_body then reads the
 // body); finish_publish answers once the body is in.
 void begin_publish(Worker& w, Connection& c, const http::Request& req, size_t head_len);
-void finish_publish(Worker& w, Connection& c, std::string_view room, std::string_view body, bool binary);
+void finish_publish(Worker& w, Connection& c, uint16_t ns, std::string_view room, std::string_view body,
+                    bool binary);
 
 }  // namespace wshub::app

@@ -26,7 +26,7 @@ class Worker;
 struct Shared {
     explicit Shared(const config::Config& c)
         : cfg(c),
-          registry(c.workers),
+          registry(c.workers, unsigned(c.namespaces.size())),
           // A worker may hand another as much as one member's queue holds.
           exchange(registry, c.workers, {c.queue_bytes, c.queue_messages}),
           delivery{{c.queue_messages, c.queue_bytes}, c.overflow, c.block_timeout_ms},
@@ -61,10 +61,6 @@ struct Shared {
     wshub::Handler* builtin[3] = {};       // echo, raw, json (config::RouteMode order)
     std::vector<wshub::Handler*> custom;   // by Route::custom
     std::vector<wshub::Handler*> by_route;  // handler_for each of cfg.routes, in order
-    // The distinct handlers of the routes, in order of first use: a publish's
-    // editions (hub::Payload), one per handler; and each route's edition.
-    std::vector<wshub::Handler*> editions;
-    std::vector<uint16_t> route_edition;
     std::vector<RoomSecret> room_secrets;  // --room-password
     // Tokens: the ,auth routes' JWTs and POST /publish's credentials.
     const auth::Verifier verifier;
@@ -85,16 +81,9 @@ struct Shared {
     } drain;
     bool draining() const noexcept { return drain.requested.load(std::memory_order_acquire); }
 
-    // Fills by_route, editions and route_edition from the configuration.
+    // Fills by_route from the configuration.
     void map_routes() {
-        for (const config::Route& r : cfg.routes) {
-            wshub::Handler* h = handler_for(r);
-            by_route.push_back(h);
-            size_t e = 0;
-            while (e < editions.size() && editions[e] != h) ++e;
-            if (e == editions.size()) editions.push_back(h);
-            route_edition.push_back(uint16_t(e));
-        }
+        for (const config::Route& r : cfg.routes) by_route.push_back(handler_for(r));
     }
 
     wshub::Handler* handler_for(const config::Route& r) const noexcept {

@@ -112,20 +112,15 @@ void Worker::on_wake() {
     hub_.run_backlog();
 }
 
-void Worker::deliver(hub::Member& m, const hub::Payload& payload, hub::Gate* gate) {
-    auto& c = static_cast<Connection&>(m);
-    if (hub::Frame* f = payload.for_edition(shared_.route_edition[c.route_index()])) c.deliver(f, gate);
-}
-
 // A scope is a route: its open connections here, by slot, downwards.
-uint32_t Worker::deliver_scope(uint16_t scope, const hub::Payload& payload, hub::Gate* gate,
-                               const hub::Member* exclude, uint32_t& cursor, uint32_t budget) {
+uint32_t Worker::deliver_scope(uint16_t scope, hub::Frame* frame, hub::Gate* gate, const hub::Member* exclude,
+                               uint32_t& cursor, uint32_t budget) {
     if (cursor > slots_.size()) cursor = slots_.size();
     uint32_t visited = 0;
     for (; cursor > 0 && visited < budget; ++visited) {
         Connection* c = slots_[--cursor];
         if (c->state() == Connection::State::open && c->route_index() == scope && c != exclude)
-            deliver(*c, payload, gate);
+            c->deliver(frame, gate);
     }
     return visited;
 }

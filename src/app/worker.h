@@ -64,8 +64,10 @@ public:
     void on_timer(uint32_t id);
 
     // Hub sink.
-    void deliver(hub::Member& m, const hub::Payload& payload, hub::Gate* gate) override;
-    uint32_t deliver_scope(uint16_t scope, const hub::Payload& payload, hub::Gate* gate, const hub::Member* exclude,
+    void deliver(hub::Member& m, hub::Frame* frame, hub::Gate* gate) override {
+        static_cast<Connection&>(m).deliver(frame, gate);
+    }
+    uint32_t deliver_scope(uint16_t scope, hub::Frame* frame, hub::Gate* gate, const hub::Member* exclude,
                            uint32_t& cursor, uint32_t budget) override;
     hub::Member* find(hub::MemberId id) noexcept override { return find_connection(id); }
     void resume(hub::MemberId publisher) override;

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "auth/policy.h"
+#include "config/routes.h"
 #include "ws/frame.h"
 #include "wshub/version.h"
 
@@ -77,39 +78,8 @@ std::string set_workers(Config& c, std::string_view v) {
 }
 
 // A connection names its route with a 16-bit index (app/connection.h).
-constexpr size_t kMaxRoutes = 1000;
 
-std::string set_route(Config& c, std::string_view v) {
-    std::string accepts = "expected PATH=MODE[,auth] with PATH starting with '/' and MODE echo, raw, json";
-    for (const auto& name : c.custom_modes) accepts += ", " + name;
-    const size_t eq = v.find('=');
-    if (eq == std::string_view::npos || eq == 0 || v[0] != '/') return accepts;
-    const std::string_view path = v.substr(0, eq);
-    std::string_view mode = v.substr(eq + 1);
-    bool auth = false;
-    if (const size_t comma = mode.find(','); comma != std::string_view::npos) {
-        if (mode.substr(comma + 1) != "auth") return accepts;
-        auth = true;
-        mode = mode.substr(0, comma);
-    }
-    if (path.find_first_of("? \t#") != std::string_view::npos) return accepts;
-    RouteMode m;
-    uint8_t custom = 0;
-    if (mode == "echo") m = RouteMode::echo;
-    else if (mode == "raw") m = RouteMode::raw;
-    else if (mode == "json") m = RouteMode::json;
-    else {
-        auto it = std::find(c.custom_modes.begin(), c.custom_modes.end(), mode);
-        if (it == c.custom_modes.end()) return accepts;
-        m = RouteMode::custom;
-        custom = uint8_t(it - c.custom_modes.begin());
-    }
-    for (const auto& r : c.routes)
-        if (r.path == path) return "expected each PATH once, got '" + std::string(path) + "' twice";
-    if (c.routes.size() >= kMaxRoutes) return "expected at most " + std::to_string(kMaxRoutes) + " routes";
-    c.routes.push_back({std::string(path), m, custom, auth});
-    return {};
-}
+std::string set_route(Config& c, std::string_view v) { return add_route(c, v); }
 
 bool is_token_char(char ch) {
     return std::isalnum(static_cast<unsigned char>(ch)) || std::strchr("!#$%&'*+-.^_`|~", ch);
@@ -243,8 +213,10 @@ const Flag kFlags[] = {
      false},
     {"workers", "N", "number of cores", "worker threads, each with its own event loop and listening socket",
      set_workers, false},
-    {"route", "PATH=MODE[,auth]", "/echo=echo /raw=raw /ws=json",
-     "serve WebSocket connections on PATH in MODE (echo, raw, json); with ,auth only clients with a valid token; repeatable, replaces the defaults", set_route, true},
+    {"route", "PATH=MODE[,auth][,rooms=NAME][,anonymous]", "/echo=echo /raw=raw /ws=json",
+     "serve WebSocket connections on PATH in MODE (echo, raw, json); with ,auth only clients with a valid "
+     "token; its rooms are its own unless routes of one mode share them by rooms=NAME (a public route "
+     "beside ,auth ones only if marked ,anonymous); repeatable, replaces the defaults", set_route, true},
     {"subprotocol", "NAME", "none",
      "a subprotocol the server supports; repeatable; the first one the client offers wins",
      set_subprotocol, true},
@@ -419,6 +391,7 @@ std::string resolve_publish_token(Config& c) {
 // Cross-flag rules and the files, once every source has been read.
 std::string finish(Config& c, const char* const* envp) {
     if (c.routes.empty()) return "--route: at least one route is required";
+    if (std::string err = assign_namespaces(c); !err.empty()) return err;
     if (c.metrics_listen && c.metrics_listen->to_string() == c.listen.to_string())
         return "--metrics-listen: expected an address other than --listen's, got '" + c.listen.to_string() + "'";
     if (!c.room_password_file.empty())
@@ -556,9 +529,12 @@ ParseResult parse(int argc, const char* const* argv, const char* const* envp, Co
     set_defaults(out);
     if (custom_modes.size() > 255) return usage_error("at most 255 custom modes");
     out.custom_modes = custom_modes;
-    out.routes.push_back({"/echo", RouteMode::echo});
-    out.routes.push_back({"/raw", RouteMode::raw});
-    out.routes.push_back({"/ws", RouteMode::json});
+    for (const auto& [path, mode] : {std::pair{"/echo", RouteMode::echo}, {"/raw", RouteMode::raw}, {"/ws", RouteMode::json}}) {
+        Route r;
+        r.path = path;
+        r.mode = mode;
+        out.routes.push_back(std::move(r));
+    }
     if (std::string err = apply_environment(out, envp); !err.empty()) return usage_error(err);
 
     bool list_reset[std::size(kFlags)] = {};

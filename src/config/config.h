@@ -27,9 +27,16 @@ enum class LogFormat : uint8_t { text, json };
 
 struct Route {
     std::string path;
-    RouteMode mode;
+    RouteMode mode = RouteMode::echo;
     uint8_t custom = 0;  // mode `custom`: index into Config::custom_modes
-    bool auth = false;   // `PATH=MODE,auth`: a valid JWT is required
+    bool auth = false;   // `,auth`: a valid JWT is required
+    // `,rooms=NAME`: the room namespace it shares with the other routes that
+    // name it; "": a namespace of its own, named by its path.
+    std::string rooms;
+    // `,anonymous`: a public route that shares its namespace with ,auth
+    // routes on purpose (anonymous clients read and write those rooms).
+    bool anonymous = false;
+    uint16_t ns = 0;  // its namespace: an index into Config::namespaces
 };
 
 struct RoomPassword {
@@ -44,6 +51,9 @@ struct Config {
     std::optional<net::Address> metrics_listen;
     unsigned workers = 1;
     std::vector<Route> routes;
+    // Room namespaces, by name: a route's path, or the NAME of rooms=NAME.
+    // Rooms of the same name in two namespaces are two rooms.
+    std::vector<std::string> namespaces;
     std::vector<std::string> subprotocols;
     size_t max_header_bytes = 8 * 1024;
     uint64_t max_message = 16 * 1024 * 1024;
@@ -88,6 +98,8 @@ struct Config {
     std::vector<std::string> warnings;      // said once at start-up
 
     const Route* find_route(std::string_view path) const noexcept;
+    // The namespace of this name, or -1.
+    int find_namespace(std::string_view name) const noexcept;
     std::string_view mode_of(const Route& r) const noexcept;
 };
 

@@ -9,7 +9,6 @@
 #include "hub/frame.h"
 #include "hub/gate.h"
 #include "hub/member.h"
-#include "hub/payload.h"
 #include "hub/registry.h"
 
 namespace wshub::hub {
@@ -21,7 +20,7 @@ struct Delivery {
     uint16_t scope = 0;     // scope: which (the Sink's to say)
     uint32_t cursor = UINT32_MAX;  // room, scope: members at lower indices are still to visit
     Room* room = nullptr;   // room: holds a reference
-    Payload payload;        // room, scope, direct: holds a reference
+    Frame* frame = nullptr; // room, scope, direct: holds a reference
     Gate* gate = nullptr;   // room, scope, direct: the publisher's gate (a reference, in flight), or null
     const Member* exclude = nullptr;  // room, scope: the sender, when on this worker
     MemberId member = 0;    // direct: the target; unblock: the publisher

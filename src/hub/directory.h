@@ -1,7 +1,8 @@
-// Which of a worker's slots hold an open member, and with which id, readable
-// by every worker (so a direct message to a member elsewhere is refused at
-// once when it has closed). Chunks are allocated by the owner as slots are
-// first used and never move or shrink, so readers need no lock.
+// Which of a worker's slots hold an open member, with which id and in which
+// room namespace, readable by every worker (so a direct message to a member
+// elsewhere, or of another namespace, is refused at once). Chunks are
+// allocated by the owner as slots are first used and never move or shrink,
+// so readers need no lock.
 #pragma once
 
 #include <atomic>
@@ -19,24 +20,25 @@ public:
     Directory(const Directory&) = delete;
     Directory& operator=(const Directory&) = delete;
 
-    // Thread-safe: is `id` open right now? (Its worker part is the caller's to check.)
-    bool is_open(MemberId id) const noexcept;
-    // Owner only: slot_of(id) holds member `id` from now on.
-    void set_open(MemberId id);
+    // Thread-safe: is `id` open right now, in namespace `ns`? (Its worker
+    // part is the caller's to check.)
+    bool is_open(MemberId id, uint16_t ns) const noexcept;
+    // Owner only: slot_of(id) holds member `id`, of namespace `ns`, from now on.
+    void set_open(MemberId id, uint16_t ns);
     // Owner only: the slot holds nobody.
     void set_closed(uint32_t slot) noexcept;
 
 private:
     static constexpr uint32_t kChunk = 4096;
     // The slot holds the generation plus one, so that 0 means "not open"
-    // (the generation field wraps through 0).
-    static uint32_t tag(MemberId id) noexcept { return uint32_t(id >> 30) + 1; }
-    std::atomic<uint32_t>* chunk(uint32_t slot) const noexcept {
+    // (the generation field wraps through 0), and the namespace above it.
+    static uint64_t tag(MemberId id, uint16_t ns) noexcept { return (uint64_t(id >> 30) + 1) | uint64_t(ns) << 32; }
+    std::atomic<uint64_t>* chunk(uint32_t slot) const noexcept {
         return chunks_[slot / kChunk].load(std::memory_order_acquire);
     }
 
-    std::unique_ptr<std::atomic<std::atomic<uint32_t>*>[]> chunks_;
-    std::vector<std::unique_ptr<std::atomic<uint32_t>[]>> owned_;
+    std::unique_ptr<std::atomic<std::atomic<uint64_t>*>[]> chunks_;
+    std::vector<std::unique_ptr<std::atomic<uint64_t>[]>> owned_;
 };
 
 }  // namespace wshub::hub

@@ -35,10 +35,10 @@ void Exchange::take(unsigned w, std::vector<Delivery>& out) {
 
 void discard(Registry& registry, Delivery& d) noexcept {
     if (d.room) registry.release(d.room);
-    release(d.payload);
+    if (d.frame) release(d.frame);
     if (d.gate) release(d.gate);
     d.room = nullptr;
-    d.payload = {};
+    d.frame = nullptr;
     d.gate = nullptr;
 }
 

@@ -9,7 +9,7 @@ Hub::Hub(Exchange& exchange, unsigned index, Sink& sink)
       registry_(exchange.registry()),
       index_(index),
       sink_(sink),
-      rooms_(exchange.registry(), index),
+      rooms_(exchange.registry(), index, exchange.registry().namespaces()),
       outbox_(exchange.workers()),
       lane_full_(exchange.workers(), false) {}
 
@@ -19,12 +19,12 @@ Hub::~Hub() {
         for (Delivery& d : box) discard(registry_, d);
 }
 
-size_t Hub::publish(std::string_view name, const Payload& payload, const Member* exclude, Gate* gate) {
+size_t Hub::publish(uint16_t ns, std::string_view name, Frame* frame, const Member* exclude, Gate* gate) {
     if (closed_) return 0;
-    LocalRoom* local = rooms_.find(name);
-    Room* room = local ? local->room : registry_.acquire(name);
+    LocalRoom* local = rooms_.find(ns, name);
+    Room* room = local ? local->room : registry_.acquire(ns, name);
     const size_t members = room->members.load(std::memory_order_relaxed);
-    Delivery d{.kind = Delivery::Kind::room, .room = room, .payload = payload, .gate = gate};
+    Delivery d{.kind = Delivery::Kind::room, .room = room, .frame = frame, .gate = gate};
     d.seq = room->seq.fetch_add(1, std::memory_order_acq_rel) + 1;
     for (unsigned w = 0; w < exchange_.workers(); ++w)
         if (w != index_ && room->workers[w].members.load(std::memory_order_relaxed) != 0) give(w, d);
@@ -46,9 +46,9 @@ void Hub::deliver_now(LocalRoom* local, Delivery& d) {
     budget_ -= std::min(budget_, visited);
 }
 
-void Hub::broadcast(uint16_t scope, const Payload& payload, const Member* exclude, Gate* gate) {
+void Hub::broadcast(uint16_t scope, Frame* frame, const Member* exclude, Gate* gate) {
     if (closed_) return;
-    Delivery d{.kind = Delivery::Kind::scope, .scope = scope, .payload = payload, .gate = gate};
+    Delivery d{.kind = Delivery::Kind::scope, .scope = scope, .frame = frame, .gate = gate};
     for (unsigned w = 0; w < exchange_.workers(); ++w)
         if (w != index_) give(w, d);
     d.exclude = exclude;
@@ -56,41 +56,37 @@ void Hub::broadcast(uint16_t scope, const Payload& payload, const Member* exclud
     // the rest waits in the backlog (first in it), walked on from there.
     if (backlog_.empty() && walking_ == 0) {
         ++walking_;
-        budget_ -= sink_.deliver_scope(d.scope, d.payload, d.gate, d.exclude, d.cursor, budget_);
+        budget_ -= sink_.deliver_scope(d.scope, d.frame, d.gate, d.exclude, d.cursor, budget_);
         --walking_;
         if (d.cursor == 0) return;
     }
     give(index_, d);
 }
 
-bool Hub::send_to(MemberId target, Frame* frame, Gate* gate) {
+bool Hub::send_to(MemberId target, uint16_t ns, Frame* frame, Gate* gate) {
     const unsigned w = worker_of(target);
-    if (w >= exchange_.workers()) return false;
-    if (w == index_) {
-        Member* m = sink_.find(target);
-        if (!m) return false;
-        if (can_deliver_now(1)) {
-            sink_.deliver(*m, Payload{.frame = frame}, gate);
+    if (w >= exchange_.workers() || !exchange_.directory(w).is_open(target, ns)) return false;
+    if (w == index_ && can_deliver_now(1)) {
+        if (Member* m = sink_.find(target)) {
+            sink_.deliver(*m, frame, gate);
             --budget_;
-            return true;
         }
-    } else if (!exchange_.directory(w).is_open(target)) {
-        return false;
+        return true;
     }
-    give(w, {.kind = Delivery::Kind::direct, .payload = {.frame = frame}, .gate = gate, .member = target});
+    give(w, {.kind = Delivery::Kind::direct, .frame = frame, .gate = gate, .member = target});
     return true;
 }
 
 void Hub::give(unsigned to, Delivery d) {
     if (d.room) Registry::retain(d.room);
-    retain(d.payload);
+    retain(d.frame);
     if (d.gate) {
         retain(d.gate);
         gate_add(d.gate, Gate::kInFlight);
     }
     d.from = uint8_t(index_);
     Lane& lane = exchange_.lane(index_, to);
-    lane.add(d.payload.bytes());
+    lane.add(d.frame->size);
     if (!lane_full_[to] && lane.over(exchange_.lane_limits()) && lane.wait(exchange_.lane_limits())) {
         lane_full_[to] = true;
         ++full_lanes_;
@@ -151,13 +147,13 @@ void Hub::run_backlog() {
 
 bool Hub::process(Delivery& d) {
     if (d.kind == Delivery::Kind::direct) {
-        if (Member* m = sink_.find(d.member)) sink_.deliver(*m, d.payload, d.gate);
+        if (Member* m = sink_.find(d.member)) sink_.deliver(*m, d.frame, d.gate);
         --budget_;
         return true;
     }
     if (d.kind == Delivery::Kind::scope) {
         ++walking_;
-        budget_ -= sink_.deliver_scope(d.scope, d.payload, d.gate, d.exclude, d.cursor, budget_);
+        budget_ -= sink_.deliver_scope(d.scope, d.frame, d.gate, d.exclude, d.cursor, budget_);
         --walking_;
         return d.cursor == 0;
     }
@@ -171,15 +167,15 @@ bool Hub::process(Delivery& d) {
 
 void Hub::finish(Delivery& d) {
     Lane& lane = exchange_.lane(d.from, index_);
-    lane.sub(d.payload.bytes());
+    lane.sub(d.frame->size);
     if (lane.opened(exchange_.lane_limits())) {
         if (d.from == index_)
             lane_opened(index_);
         else
-            to_outbox(d.from, {.kind = Delivery::Kind::lane_open, .from = uint8_t(index_), .payload = {}});
+            to_outbox(d.from, {.kind = Delivery::Kind::lane_open, .from = uint8_t(index_)});
     }
     if (d.room) registry_.release(d.room);
-    release(d.payload);
+    release(d.frame);
     if (d.gate) settle(d.gate, Gate::kInFlight);
 }
 
@@ -201,7 +197,7 @@ void Hub::unblock(MemberId publisher) {
     if (w == index_)
         resumable_.push_back(publisher);
     else if (w < exchange_.workers())
-        to_outbox(w, {.kind = Delivery::Kind::unblock, .payload = {}, .member = publisher});
+        to_outbox(w, {.kind = Delivery::Kind::unblock, .member = publisher});
 }
 
 bool Hub::resume_publishers() {

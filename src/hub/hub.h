@@ -41,19 +41,17 @@ public:
     RoomTable& rooms() noexcept { return rooms_; }
     Directory& directory() noexcept { return exchange_.directory(index_); }
 
-    // Delivers the payload to every member of `room` on every worker but
-    // `exclude`, each frame made once for all. `gate` is the publisher's
-    // (--overflow block), or null. Returns the room's members, on all
-    // workers, then.
-    size_t publish(std::string_view room, const Payload& payload, const Member* exclude, Gate* gate);
-    size_t publish(std::string_view room, Frame* frame, const Member* exclude, Gate* gate) {
-        return publish(room, Payload{.frame = frame}, exclude, gate);
-    }
+    // Delivers `frame` to every member of room `name` of namespace `ns`, on
+    // every worker, but `exclude`: framed once for all. `gate` is the
+    // publisher's (--overflow block), or null. Returns the room's members,
+    // on all workers, then.
+    size_t publish(uint16_t ns, std::string_view name, Frame* frame, const Member* exclude, Gate* gate);
     // To every member of `scope` (Sink::deliver_scope) on every worker but
     // `exclude`.
-    void broadcast(uint16_t scope, const Payload& payload, const Member* exclude, Gate* gate);
-    // To one member by id, on any worker. False if it is not open.
-    bool send_to(MemberId target, Frame* frame, Gate* gate);
+    void broadcast(uint16_t scope, Frame* frame, const Member* exclude, Gate* gate);
+    // To one member by id, on any worker, if it is open in namespace `ns`;
+    // else false.
+    bool send_to(MemberId target, uint16_t ns, Frame* frame, Gate* gate);
     // One unit of `gate` (Gate::kParked or kInFlight) is settled: releases
     // that reference, and if the gate opened, its publisher may be read again.
     void settle(Gate* gate, uint64_t unit);

@@ -3,13 +3,15 @@
 namespace wshub::hub {
 
 Registry::~Registry() {
-    for (auto& [name, room] : rooms_) delete room;
+    for (auto& map : rooms_)
+        for (auto& [name, room] : map) delete room;
 }
 
-Room* Registry::acquire(std::string_view name) {
+Room* Registry::acquire(uint16_t ns, std::string_view name) {
     std::lock_guard lock(mu_);
-    auto it = rooms_.find(name);
-    if (it != rooms_.end()) {
+    auto& map = rooms_[ns];
+    auto it = map.find(name);
+    if (it != map.end()) {
         Room* r = it->second;
         // A room whose count already reached zero is being removed by the
         // thread that dropped it; it must not be revived. Replace it.
@@ -19,12 +21,13 @@ Room* Registry::acquire(std::string_view name) {
     }
     auto* r = new Room;
     r->name.assign(name);
+    r->ns = ns;
     r->refs.store(1, std::memory_order_relaxed);
     r->workers = std::make_unique<Room::PerWorker[]>(workers_);
-    if (it != rooms_.end())
+    if (it != map.end())
         it->second = r;
     else
-        rooms_.emplace(r->name, r);
+        map.emplace(r->name, r);
     return r;
 }
 
@@ -34,8 +37,9 @@ void Registry::release(Room* r) noexcept {
     // take a new reference to r any more (acquire() refuses a zero count).
     {
         std::lock_guard lock(mu_);
-        auto it = rooms_.find(r->name);
-        if (it != rooms_.end() && it->second == r) rooms_.erase(it);
+        auto& map = rooms_[r->ns];
+        auto it = map.find(r->name);
+        if (it != map.end() && it->second == r) map.erase(it);
     }
     delete r;
 }
@@ -50,7 +54,9 @@ bool Registry::reserve_member(Room* r, uint32_t cap) noexcept {
 
 size_t Registry::room_count() const {
     std::lock_guard lock(mu_);
-    return rooms_.size();
+    size_t n = 0;
+    for (const auto& map : rooms_) n += map.size();
+    return n;
 }
 
 }  // namespace wshub::hub

@@ -1,6 +1,7 @@
-// The process-wide table of rooms. A room exists while any worker has local
-// members in it or a cross-worker delivery to it is in flight: each holds one
-// reference. The table lock is taken only to find or create a room (a
+// The process-wide table of rooms, one map per namespace (config::Route::ns:
+// the same name in two namespaces is two rooms). A room exists while any
+// worker has local members in it or a cross-worker delivery to it is in
+// flight: each holds one reference. The table lock is taken only to find or create a room (a
 // worker's first local member joining) and to remove a dead one, never to
 // publish. Per-worker member counts tell a publisher which workers to wake.
 #pragma once
@@ -12,6 +13,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 namespace wshub::hub {
 
@@ -30,6 +32,7 @@ struct Room {
     };
 
     std::string name;
+    uint16_t ns = 0;
     std::atomic<uint32_t> refs{0};
     std::atomic<uint32_t> members{0};  // across all workers, for --max-room-conns
     // Numbers publishes, so a member joining while a message is on its way
@@ -40,13 +43,13 @@ struct Room {
 
 class Registry {
 public:
-    explicit Registry(unsigned workers) : workers_(workers) {}
+    explicit Registry(unsigned workers, unsigned namespaces = 1) : workers_(workers), rooms_(namespaces) {}
     ~Registry();
     Registry(const Registry&) = delete;
     Registry& operator=(const Registry&) = delete;
 
     // Finds or creates the room and takes a reference to it.
-    Room* acquire(std::string_view name);
+    Room* acquire(uint16_t ns, std::string_view name);
     // Takes another reference to a room the caller already holds one of.
     static void retain(Room* r) noexcept { r->refs.fetch_add(1, std::memory_order_relaxed); }
     // Drops a reference; the last one removes the room from the table.
@@ -59,6 +62,7 @@ public:
 
     size_t room_count() const;
     unsigned workers() const noexcept { return workers_; }
+    unsigned namespaces() const noexcept { return unsigned(rooms_.size()); }
 
 private:
     struct Hash {
@@ -67,7 +71,7 @@ private:
     };
     unsigned workers_;
     mutable std::mutex mu_;
-    std::unordered_map<std::string, Room*, Hash, std::equal_to<>> rooms_;
+    std::vector<std::unordered_map<std::string, Room*, Hash, std::equal_to<>>> rooms_;  // by namespace
 };
 
 }  // namespace wshub::hub

@@ -3,25 +3,26 @@
 namespace wshub::hub {
 
 RoomTable::~RoomTable() {
-    for (auto& [name, local] : rooms_) {
-        local->room->workers[worker_].local = nullptr;
-        registry_.release(local->room);
-    }
+    for (auto& map : rooms_)
+        for (auto& [name, local] : map) {
+            local->room->workers[worker_].local = nullptr;
+            registry_.release(local->room);
+        }
 }
 
-LocalRoom* RoomTable::find(std::string_view name) const noexcept {
-    auto it = rooms_.find(name);
-    return it == rooms_.end() ? nullptr : it->second.get();
+LocalRoom* RoomTable::find(uint16_t ns, std::string_view name) const noexcept {
+    auto it = rooms_[ns].find(name);
+    return it == rooms_[ns].end() ? nullptr : it->second.get();
 }
 
-RoomTable::Joined RoomTable::join(Member& m, std::string_view name, uint32_t cap) {
-    LocalRoom* local = find(name);
+RoomTable::Joined RoomTable::join(Member& m, uint16_t ns, std::string_view name, uint32_t cap) {
+    LocalRoom* local = find(ns, name);
     if (!local) {
         auto made = std::make_unique<LocalRoom>();
-        made->room = registry_.acquire(name);
+        made->room = registry_.acquire(ns, name);
         made->room->workers[worker_].local = made.get();
         local = made.get();
-        rooms_.emplace(std::string(name), std::move(made));
+        rooms_[ns].emplace(std::string(name), std::move(made));
     }
     if (!Registry::reserve_member(local->room, cap)) {
         release_if_unused(local);  // frees it if this join created it
@@ -69,7 +70,7 @@ void RoomTable::release_if_unused(LocalRoom* local) noexcept {
     if (local->pins != 0 || !local->members.empty()) return;
     Room* room = local->room;
     room->workers[worker_].local = nullptr;
-    rooms_.erase(room->name);  // frees local
+    rooms_[room->ns].erase(room->name);  // frees local
     registry_.release(room);
 }
 
@@ -91,7 +92,7 @@ uint32_t RoomTable::deliver(LocalRoom* local, Delivery& d, Sink& sink, uint32_t 
         ++visited;
         if (e.joined_at >= d.seq || e.walked == d.walk || e.member == d.exclude) continue;
         e.walked = d.walk;
-        sink.deliver(*e.member, d.payload, d.gate);  // e may be gone after this
+        sink.deliver(*e.member, d.frame, d.gate);  // e may be gone after this
     }
     --local->pins;
     release_if_unused(local);

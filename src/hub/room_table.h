@@ -32,17 +32,19 @@ struct LocalRoom {
 
 class RoomTable {
 public:
-    RoomTable(Registry& registry, unsigned worker) : registry_(registry), worker_(worker) {}
+    RoomTable(Registry& registry, unsigned worker, unsigned namespaces)
+        : registry_(registry), worker_(worker), rooms_(namespaces) {}
     ~RoomTable();
     RoomTable(const RoomTable&) = delete;
     RoomTable& operator=(const RoomTable&) = delete;
 
-    LocalRoom* find(std::string_view name) const noexcept;
+    LocalRoom* find(uint16_t ns, std::string_view name) const noexcept;
 
     enum class Joined : uint8_t { joined, full };
-    // Adds the member to the room (not already in it; the name is valid)
-    // if the room has fewer than `cap` members on all workers (0: no cap).
-    Joined join(Member& m, std::string_view name, uint32_t cap);
+    // Adds the member to room `name` of namespace `ns` (not already in it;
+    // the name is valid) if the room has fewer than `cap` members on all
+    // workers (0: no cap). A member's rooms are all of one namespace.
+    Joined join(Member& m, uint16_t ns, std::string_view name, uint32_t cap);
     bool leave(Member& m, std::string_view name);
     void leave_all(Member& m) noexcept;
 
@@ -66,7 +68,7 @@ private:
     };
     Registry& registry_;
     unsigned worker_;
-    std::unordered_map<std::string, std::unique_ptr<LocalRoom>, NameHash, std::equal_to<>> rooms_;
+    std::vector<std::unordered_map<std::string, std::unique_ptr<LocalRoom>, NameHash, std::equal_to<>>> rooms_;
 };
 
 }  // namespace wshub::hub

@@ -4,7 +4,7 @@
 #pragma once
 
 #include "hub/delivery.h"
-#include "hub/payload.h"
+#include "hub/frame.h"
 #include "hub/gate.h"
 #include "hub/member.h"
 
@@ -12,16 +12,15 @@ namespace wshub::hub {
 
 class Sink {
 public:
-    // A message for a member of this worker: the payload's frame for the
-    // member's edition, if any. `gate` is its publisher's (--overflow
-    // block), or null when nobody can be slowed down.
-    virtual void deliver(Member& m, const Payload& payload, Gate* gate) = 0;
+    // A message for a member of this worker. `gate` is its publisher's
+    // (--overflow block), or null when nobody can be slowed down.
+    virtual void deliver(Member& m, Frame* frame, Gate* gate) = 0;
     // A scope delivery (Hub::broadcast): the members of this worker in
     // `scope` (what a scope is, the sink says), but `exclude`, each get
     // deliver(). Visits members below `cursor` downwards, at most `budget`
     // of them, leaving cursor where it stopped (0: done); returns the
     // members visited.
-    virtual uint32_t deliver_scope(uint16_t scope, const Payload& payload, Gate* gate, const Member* exclude,
+    virtual uint32_t deliver_scope(uint16_t scope, Frame* frame, Gate* gate, const Member* exclude,
                                    uint32_t& cursor, uint32_t budget) = 0;
     // The open member of this worker with this id, or null.
     virtual Member* find(MemberId id) noexcept = 0;
