@@ -104,7 +104,7 @@ TEST(metrics_close_codes_map_to_their_labels) {
         ++codes;
         CHECK_EQ(size_t(close_bucket(uint16_t(std::stoi(label)))), b);
     }
-    CHECK_EQ(codes, size_t(8));
+    CHECK_EQ(codes, size_t(9));
     CHECK_EQ(std::string(kCloseLabels[size_t(close_bucket(0))]), "none");
     CHECK_EQ(std::string(kCloseLabels[size_t(close_bucket(1005))]), "none");
     CHECK_EQ(std::string(kCloseLabels[size_t(close_bucket(1006))]), "none");

@@ -123,20 +123,21 @@ wshub_connections_closed_total{code="1007"} 6042
 wshub_connections_closed_total{code="1008"} 6044
 wshub_connections_closed_total{code="1009"} 6046
 wshub_connections_closed_total{code="1011"} 6048
-wshub_connections_closed_total{code="none"} 6050
-wshub_connections_closed_total{code="other"} 6052
+wshub_connections_closed_total{code="4001"} 6050
+wshub_connections_closed_total{code="none"} 6052
+wshub_connections_closed_total{code="other"} 6054
 # HELP wshub_messages_received_total Data messages received from clients.
 # TYPE wshub_messages_received_total counter
-wshub_messages_received_total 6054
+wshub_messages_received_total 6056
 # HELP wshub_received_bytes_total Payload bytes of the data messages received.
 # TYPE wshub_received_bytes_total counter
-wshub_received_bytes_total 6056
+wshub_received_bytes_total 6058
 # HELP wshub_messages_sent_total Data frames written to clients.
 # TYPE wshub_messages_sent_total counter
-wshub_messages_sent_total 6058
+wshub_messages_sent_total 6060
 # HELP wshub_sent_bytes_total Bytes of the data frames written to clients.
 # TYPE wshub_sent_bytes_total counter
-wshub_sent_bytes_total 6060
+wshub_sent_bytes_total 6062
 # HELP wshub_handshake_duration_seconds Time from accepting a TCP connection to queueing its 101 Switching Protocols.
 # TYPE wshub_handshake_duration_seconds histogram
 wshub_handshake_duration_seconds_bucket{le="0.00001"} 2
@@ -187,48 +188,48 @@ wshub_publish_to_write_seconds_sum 60.001435
 wshub_publish_to_write_seconds_count 6
 # HELP wshub_messages_dropped_total Messages discarded for one member, by reason.
 # TYPE wshub_messages_dropped_total counter
-wshub_messages_dropped_total{reason="queue_full"} 6062
-wshub_messages_dropped_total{reason="block_timeout"} 6064
+wshub_messages_dropped_total{reason="queue_full"} 6064
+wshub_messages_dropped_total{reason="block_timeout"} 6066
 # HELP wshub_slow_consumer_closes_total Members closed with 1008 because their send queue was full.
 # TYPE wshub_slow_consumer_closes_total counter
-wshub_slow_consumer_closes_total 6066
+wshub_slow_consumer_closes_total 6068
 # HELP wshub_deliveries_parked_total Deliveries parked at a full queue under --overflow block.
 # TYPE wshub_deliveries_parked_total counter
-wshub_deliveries_parked_total 6068
+wshub_deliveries_parked_total 6070
 # HELP wshub_http_requests_total Plain HTTP requests served (/metrics, /healthz, /readyz).
 # TYPE wshub_http_requests_total counter
-wshub_http_requests_total 6070
+wshub_http_requests_total 6072
 # HELP wshub_auth_failures_total Upgrades refused with 401 on ,auth routes, by reason.
 # TYPE wshub_auth_failures_total counter
-wshub_auth_failures_total{reason="missing"} 6072
-wshub_auth_failures_total{reason="too_large"} 6074
-wshub_auth_failures_total{reason="malformed"} 6076
-wshub_auth_failures_total{reason="not_object"} 6078
-wshub_auth_failures_total{reason="bad_alg"} 6080
-wshub_auth_failures_total{reason="bad_signature"} 6082
-wshub_auth_failures_total{reason="expired"} 6084
-wshub_auth_failures_total{reason="not_yet_valid"} 6086
-wshub_auth_failures_total{reason="wrong_issuer"} 6088
-wshub_auth_failures_total{reason="wrong_audience"} 6090
-wshub_auth_failures_total{reason="bad_claims"} 6092
+wshub_auth_failures_total{reason="missing"} 6074
+wshub_auth_failures_total{reason="too_large"} 6076
+wshub_auth_failures_total{reason="malformed"} 6078
+wshub_auth_failures_total{reason="not_object"} 6080
+wshub_auth_failures_total{reason="bad_alg"} 6082
+wshub_auth_failures_total{reason="bad_signature"} 6084
+wshub_auth_failures_total{reason="expired"} 6086
+wshub_auth_failures_total{reason="not_yet_valid"} 6088
+wshub_auth_failures_total{reason="wrong_issuer"} 6090
+wshub_auth_failures_total{reason="wrong_audience"} 6092
+wshub_auth_failures_total{reason="bad_claims"} 6094
 # HELP wshub_joins_forbidden_total Room joins refused by the token's rooms claim or a room password.
 # TYPE wshub_joins_forbidden_total counter
-wshub_joins_forbidden_total{reason="rooms_claim"} 6094
-wshub_joins_forbidden_total{reason="password"} 6096
+wshub_joins_forbidden_total{reason="rooms_claim"} 6096
+wshub_joins_forbidden_total{reason="password"} 6098
 # HELP wshub_rate_limited_total Connections closed with 1008 for sending over --max-msg-rate.
 # TYPE wshub_rate_limited_total counter
-wshub_rate_limited_total 6098
+wshub_rate_limited_total 6100
 # HELP wshub_publish_requests_total POST /publish requests, by the status answered.
 # TYPE wshub_publish_requests_total counter
-wshub_publish_requests_total{code="200"} 6100
-wshub_publish_requests_total{code="400"} 6102
-wshub_publish_requests_total{code="401"} 6104
-wshub_publish_requests_total{code="403"} 6106
-wshub_publish_requests_total{code="405"} 6108
-wshub_publish_requests_total{code="411"} 6110
-wshub_publish_requests_total{code="413"} 6112
-wshub_publish_requests_total{code="500"} 6114
-wshub_publish_requests_total{code="503"} 6116
+wshub_publish_requests_total{code="200"} 6102
+wshub_publish_requests_total{code="400"} 6104
+wshub_publish_requests_total{code="401"} 6106
+wshub_publish_requests_total{code="403"} 6108
+wshub_publish_requests_total{code="405"} 6110
+wshub_publish_requests_total{code="411"} 6112
+wshub_publish_requests_total{code="413"} 6114
+wshub_publish_requests_total{code="500"} 6116
+wshub_publish_requests_total{code="503"} 6118
 )txt";
 
 }  // namespace

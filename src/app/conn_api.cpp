@@ -6,6 +6,7 @@
 #include "app/worker.h"
 #include "crypto/constant_time.h"
 #include "crypto/sha256.h"
+#include "metrics/clock.h"
 #include "wshub/handler.h"
 
 namespace wshub {
@@ -40,6 +41,8 @@ size_t Conn::publish(std::string_view room, std::string_view data, MessageType t
 bool Conn::send_to(ConnId target, std::string_view data, MessageType type) {
     return impl(*this).send_to_id(target, data, type);
 }
+
+std::string_view Conn::refresh(std::string_view token) { return impl(*this).refresh_token(token); }
 
 void Conn::broadcast(std::string_view data, MessageType type, bool include_self) {
     impl(*this).broadcast(data, type, include_self);
@@ -92,6 +95,22 @@ bool Connection::send_to_id(uint64_t target, std::string_view data, wshub::Messa
     const bool ok = w().hub().send_to(target, route()->ns, f, gate());
     hub::release(f);
     return ok;
+}
+
+std::string_view Connection::refresh_token(std::string_view token) {
+    if (state_ != State::open || !route()->auth || !admitted_) return "not_authenticated";
+    auth::Identity fresh;
+    const auth::Verdict v = w().shared().verifier.verify_token(token, int64_t(metrics::unix_ms() / 1000), fresh);
+    if (!v.allowed()) return v.kind == auth::Verdict::Kind::missing ? "missing" : auth::jwt_error_label(v.jwt);
+    if (fresh.user != admitted_->identity.user) return "other_user";
+    if (fresh.limited_rooms)
+        for (size_t i = 0; i < rooms.size(); ++i)
+            if (!auth::room_allowed(fresh.rooms, room_name(i))) return "rooms_claim";
+    admitted_->identity = std::move(fresh);
+    const int64_t expires_s = admitted_->identity.expires_s;
+    admitted_->expires_ms = expires_s != 0 ? loop_time_of(expires_s) : 0;
+    schedule();
+    return {};
 }
 
 void Connection::broadcast(std::string_view data, wshub::MessageType type, bool include_self) {

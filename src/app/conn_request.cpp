@@ -105,6 +105,13 @@ void Connection::open(Opening&& o) {
     finish_open(o);
 }
 
+// A wall-clock time (seconds since the epoch) on the loop's monotonic clock,
+// from now on: what a token's expiry is compared with.
+uint64_t Connection::loop_time_of(int64_t unix_s) const noexcept {
+    const int64_t in_ms = unix_s * 1000 - int64_t(metrics::unix_ms());
+    return w().now_ms() + uint64_t(in_ms > 0 ? in_ms : 0);
+}
+
 void Connection::finish_open(const Opening& o) {
     upgraded_ = true;
     if (log_enabled(LogLevel::debug)) log_opened();
@@ -114,6 +121,7 @@ void Connection::finish_open(const Opening& o) {
     last_ping_ = uint32_t(w().now_ms());
     if (admitted_ && cfg.max_msg_rate != 0)
         admitted_->rate.configure(cfg.max_msg_rate, cfg.max_msg_burst, w().now_ms());
+    if (admitted_ && admitted_->identity.expires_s != 0) admitted_->expires_ms = loop_time_of(admitted_->identity.expires_s);
     queue_raw(http::switching_protocols(o.key, o.protocol));
     w().counters().upgraded.add();
     w().counters().handshake.observe(metrics::now_us() - hs_->accepted_us);

@@ -184,6 +184,7 @@ uint64_t Connection::next_deadline() const noexcept {
     if (cfg.ping_interval_ms)
         next = std::min(next, now - std::min(quiet, age(now, last_ping_)) + cfg.ping_interval_ms);
     if (has_parked()) next = std::min(next, blk_->parked.next_deadline());
+    if (admitted_ && admitted_->expires_ms) next = std::min(next, admitted_->expires_ms);
     return next;
 }
 
@@ -225,10 +226,15 @@ void Connection::on_timer() {
     if (state_ != State::free) schedule();
 }
 
-// Parked deliveries past their --block-timeout, --idle-timeout, --ping-interval.
+// Parked deliveries past their --block-timeout, the token's expiry,
+// --idle-timeout, --ping-interval.
 void Connection::on_open_timer(uint64_t now) {
     const auto& cfg = w().config();
     if (has_parked()) unpark();  // drops what timed out
+    if (admitted_ && admitted_->expires_ms && now >= admitted_->expires_ms) {
+        fail(kTokenExpired, "token expired");
+        return;
+    }
     const uint64_t quiet = age(now, last_rx_);
     if (cfg.idle_timeout_ms && quiet >= cfg.idle_timeout_ms) {
         fail(ws::close_code::going_away, "idle timeout");

@@ -36,7 +36,12 @@ class Worker;
 struct Admitted {
     auth::Identity identity;
     auth::TokenBucket rate;
+    uint64_t expires_ms = 0;  // the token's expiry on the loop clock; 0: never
 };
+
+// The close code of a connection whose token expired (RFC 6455 section
+// 7.4.2: 4000-4999 are the application's).
+inline constexpr uint16_t kTokenExpired = 4001;
 
 // What the upgrade decided (upgrade.cpp), for Connection::open.
 struct Opening {
@@ -126,6 +131,7 @@ public:
     size_t publish_to(std::string_view room, std::string_view data, wshub::MessageType type, bool include_self);
     bool send_to_id(uint64_t target, std::string_view data, wshub::MessageType type);
     void broadcast(std::string_view data, wshub::MessageType type, bool include_self);
+    std::string_view refresh_token(std::string_view token);
     void close_with(uint16_t code, std::string_view reason);
     std::string_view route_path() const noexcept;
     std::string_view user() const noexcept { return admitted_ ? std::string_view(admitted_->identity.user) : ""; }
@@ -143,6 +149,7 @@ private:
     void on_body_bytes();
     void release_handshake() noexcept;
     void finish_open(const Opening& o);
+    uint64_t loop_time_of(int64_t unix_s) const noexcept;
     // Frames (conn_frames.cpp). drained: the read these bytes came from
     // left nothing in the socket.
     void on_frames(uint8_t* data, size_t len, bool drained);

@@ -9,17 +9,13 @@
 #include <string>
 #include <string_view>
 
+#include "metrics/clock.h"
+
 namespace wshub::app {
 namespace {
 
 std::atomic<int> g_level{int(LogLevel::info)};
 std::atomic<int> g_format{int(LogFormat::text)};
-
-uint64_t unix_now_ms() noexcept {
-    timespec ts{};
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return uint64_t(ts.tv_sec) * 1000 + uint64_t(ts.tv_nsec) / 1000000;
-}
 
 // Writes all of `bytes`: a short write only happens to a full pipe or on a
 // signal, and half a line would run into the next one.
@@ -66,7 +62,7 @@ void set_log_format(LogFormat format) noexcept { g_format.store(int(format), std
 bool log_enabled(LogLevel level) noexcept { return int(level) <= g_level.load(std::memory_order_relaxed); }
 
 Log::Log(LogLevel level, std::string_view event)
-    : line_(LogFormat(g_format.load(std::memory_order_relaxed)), unix_now_ms(), level, event) {}
+    : line_(LogFormat(g_format.load(std::memory_order_relaxed)), metrics::unix_ms(), level, event) {}
 
 void Log::emit() noexcept {
     const std::string& line = line_.finish();

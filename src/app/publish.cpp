@@ -9,8 +9,6 @@
 // --overflow block a full queue drops it for that member. The room is of the
 // namespace ?ns= names (required when routes have rooms of their own), and
 // what its members read is its mode's to say (Handler::encode_publish).
-#include <chrono>
-#include <ctime>
 #include <optional>
 #include <string>
 #include <utility>
@@ -23,6 +21,7 @@
 #include "http/body.h"
 #include "http/upgrade.h"
 #include "json/json.h"
+#include "metrics/clock.h"
 #include "ws/utf8.h"
 
 namespace wshub::app {
@@ -59,15 +58,10 @@ std::optional<std::string> room_param(const http::Request& req, std::string_view
 // (auth::Verifier); a refusal is answered with the Verifier's status, body
 // and challenge.
 bool authorized(Worker& w, Connection& c, const http::Request& req, std::string_view room) {
-    const auth::Verdict v = w.shared().verifier.authorize_publish(req, room, int64_t(std::time(nullptr)));
+    const auth::Verdict v = w.shared().verifier.authorize_publish(req, room, int64_t(metrics::unix_ms() / 1000));
     if (v.allowed()) return true;
     answer(w, c, v.status(), v.reason(), kText, v.body(), v.www_authenticate());
     return false;
-}
-
-uint64_t unix_ms() {
-    using namespace std::chrono;
-    return uint64_t(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
 }
 
 // The namespace of ?ns= (a route's path, or a rooms= name), or of the one
@@ -116,7 +110,7 @@ bool make_frame(Worker& w, uint16_t ns, const wshub::Publication& pub, hub::Fram
 bool publish_body(Worker& w, uint16_t ns, std::string_view room, std::string_view body, bool binary,
                   size_t& recipients) {
     const wshub::Publication pub{room, body, binary ? wshub::MessageType::binary : wshub::MessageType::text,
-                                 unix_ms()};
+                                 metrics::unix_ms()};
     hub::Frame* frame;
     if (!make_frame(w, ns, pub, frame)) return false;
     if (frame) {

@@ -3,7 +3,6 @@
 // 404 for a path no route has), the drain (503), the Origin allow-list
 // (403), the route's token (401), then the caps (503, 429). What passes
 // opens the connection, where the route's mode has the last word.
-#include <ctime>
 #include <memory>
 #include <utility>
 
@@ -12,6 +11,7 @@
 #include "app/worker.h"
 #include "auth/verifier.h"
 #include "http/upgrade.h"
+#include "metrics/clock.h"
 
 namespace wshub::app {
 namespace {
@@ -49,7 +49,7 @@ bool admit(Worker& w, Connection& c, const http::Request& req, const config::Rou
     if (!route.auth && w.config().max_msg_rate == 0) return true;
     admitted = std::make_unique<Admitted>();
     if (!route.auth) return true;
-    const auth::Verdict v = w.shared().verifier.verify_client(req, int64_t(std::time(nullptr)), admitted->identity);
+    const auth::Verdict v = w.shared().verifier.verify_client(req, int64_t(metrics::unix_ms() / 1000), admitted->identity);
     if (v.allowed()) return true;
     w.counters().auth_failures[size_t(v.jwt)].add();
     c.refuse(metrics::Reject::unauthorized, v.status(), v.body(), v.www_authenticate());

@@ -2,6 +2,7 @@
 // marked ,auth have one; the rest are anonymous and unrestricted.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,7 @@ struct Identity {
     bool limited_rooms = false;      // a `rooms` claim was present
     std::vector<std::string> rooms;  // its patterns: "*", "prefix*", exact
     bool read_only = false;          // `scope` present without "publish"
+    int64_t expires_s = 0;           // `exp` plus the leeway, seconds since the epoch; 0: never
 };
 
 }  // namespace wshub::auth

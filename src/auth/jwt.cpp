@@ -251,8 +251,9 @@ void split_scope(std::string_view scope, std::vector<std::string>& out) {
 }
 
 // The types were checked, so every decode below succeeds.
-void read_claims(const Found& f, Claims& out) {
+void read_claims(const Found& f, const JwtOptions& o, Claims& out) {
     if (f.sub != nullptr) json::decode_string(f.sub->raw, out.sub);
+    if (f.exp != nullptr) out.expires_s = std::max<int64_t>(1, add_saturating(integer_part(f.exp->raw), o.leeway_s));
     if (f.rooms != nullptr) {
         out.has_rooms = true;
         std::string_view rest = f.rooms->raw;
@@ -296,7 +297,7 @@ JwtError verify_jwt(std::string_view token, const JwtOptions& options, Claims& o
     if (!claim_types_ok(found)) return JwtError::bad_claims;
     if ((e = check_times(found, options)) != JwtError::none) return e;
     if ((e = check_parties(found, options)) != JwtError::none) return e;
-    read_claims(found, out);
+    read_claims(found, options, out);
     return JwtError::none;
 }
 

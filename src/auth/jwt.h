@@ -25,6 +25,9 @@ struct JwtOptions {
 
 struct Claims {
     std::string sub;  // "" if absent
+    // The moment it stops being valid: exp plus the leeway, seconds since the
+    // epoch; 0 without an exp claim.
+    int64_t expires_s = 0;
     bool has_rooms = false;
     std::vector<std::string> rooms;  // the "rooms" claim: room patterns
     bool has_scope = false;

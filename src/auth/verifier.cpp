@@ -91,6 +91,11 @@ bool Verifier::is_publish_token(std::string_view token) const noexcept {
 Verdict Verifier::verify_client(const http::Request& req, int64_t now_s, Identity& who) const {
     std::string token;
     if (find_token(req, token) == TokenSource::none) return refused(Verdict::Kind::missing);
+    return verify_token(token, now_s, who);
+}
+
+Verdict Verifier::verify_token(std::string_view token, int64_t now_s, Identity& who) const {
+    if (token.empty()) return refused(Verdict::Kind::missing);
     Claims claims;
     if (const JwtError e = verify(token, now_s, claims); e != JwtError::none)
         return refused(Verdict::Kind::invalid_token, e);
@@ -98,6 +103,7 @@ Verdict Verifier::verify_client(const http::Request& req, int64_t now_s, Identit
     who.limited_rooms = claims.has_rooms;
     who.rooms = std::move(claims.rooms);
     who.read_only = claims.has_scope && !may_publish(claims);
+    who.expires_s = claims.expires_s;
     return Verdict{};
 }
 

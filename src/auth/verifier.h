@@ -69,6 +69,8 @@ public:
     // its sub, its rooms claim, and read-only when it has a scope without
     // "publish"; untouched otherwise.
     Verdict verify_client(const http::Request& req, int64_t now_s, Identity& who) const;
+    // The same for a token given later on an open connection (a refresh).
+    Verdict verify_token(std::string_view token, int64_t now_s, Identity& who) const;
 
     // POST /publish: the `Authorization: Bearer` token is either the static
     // token (compared as SHA-256 digests in constant time, so its length

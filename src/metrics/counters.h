@@ -42,7 +42,7 @@ constexpr const char* reject_label(Reject r) noexcept {
 // Close codes worth telling apart: X(code) is the bucket c<code>, labelled
 // "<code>", and close_bucket's case for it. After them come `none` (no close
 // frame: 0, 1005, 1006) and `other` (any code not listed).
-#define WSHUB_CLOSE_CODES(X) X(1000) X(1001) X(1002) X(1003) X(1007) X(1008) X(1009) X(1011)
+#define WSHUB_CLOSE_CODES(X) X(1000) X(1001) X(1002) X(1003) X(1007) X(1008) X(1009) X(1011) X(4001)
 #define WSHUB_CLOSE_BUCKET(code) c##code,
 enum class CloseBucket : uint8_t { WSHUB_CLOSE_CODES(WSHUB_CLOSE_BUCKET) none, other, count_ };
 #undef WSHUB_CLOSE_BUCKET

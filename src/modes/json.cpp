@@ -5,12 +5,12 @@
 // room names and types are decoded only when they hold escapes, and the
 // outgoing text is built in a per-thread buffer, so a request allocates
 // nothing beyond the frames the hub makes of it.
-#include <chrono>
 #include <optional>
 #include <string>
 
 #include "crypto/base64.h"
 #include "json/json.h"
+#include "metrics/clock.h"
 #include "modes/modes.h"
 
 namespace wshub::modes {
@@ -43,11 +43,6 @@ Scratch& scratch() {
 
 void trim(std::string& s) {
     if (s.capacity() > kKeepCapacity) std::string().swap(s);
-}
-
-uint64_t now_ms() {
-    using namespace std::chrono;
-    return uint64_t(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
 }
 
 // A parsed request: its top-level members (views into the frame) and "ref".
@@ -211,6 +206,8 @@ private:
             leave(c, req);
         } else if (*type == "rooms") {
             rooms(c, req);
+        } else if (*type == "refresh") {
+            refresh(c, req);
         } else {
             send_error(c, &req, "unknown_type", "unknown type");
         }
@@ -300,7 +297,7 @@ private:
         w.key("data");
         w.raw(data->raw);
         w.key("ts");
-        w.number(now_ms());
+        w.number(metrics::unix_ms());
         w.end_object();
         c.publish(*room, out, MessageType::text, options_.echo_self);
     }
@@ -320,9 +317,21 @@ private:
         w.key("data");
         w.raw(data->raw);
         w.key("ts");
-        w.number(now_ms());
+        w.number(metrics::unix_ms());
         w.end_object();
         if (!c.send_to(to, out, MessageType::text)) send_error(c, &req, "no_such_connection", "no such connection");
+    }
+
+    // A fresh token before the connection's expires (Conn::refresh).
+    static void refresh(wshub::Conn& c, const Request& req) {
+        std::string buf;
+        const json::Value* v = req.field("token");
+        const auto token = text_of(v, buf);
+        if (!token) return send_error(c, &req, "bad_request", v ? "token must be a string" : "token is missing");
+        if (const std::string_view why = c.refresh(*token); !why.empty()) return send_error(c, &req, "bad_token", why);
+        std::string& out = scratch().out;
+        json::Writer w = begin(out, "refreshed");
+        reply(c, w, out, &req);
     }
 
     static void rooms(wshub::Conn& c, const Request& req) {
