@@ -155,8 +155,8 @@ def run(args):
         server_died = early is not None and early[0].startswith("server")
         probe.close()
         load_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
-        print(f"soak: load generators used {load_cpu.ru_utime + load_cpu.ru_stime:.1f} s of CPU; "
-              f"server: {server_summary(srv)}", flush=True)
+        print(f"soak: load generators used {load_cpu.ru_utime + load_cpu.ru_stime:.1f} s of CPU, "
+              f"{counters.snapshot()['errors']} unexpected errors; server: {server_summary(srv)}", flush=True)
         status = srv.stop()
         if status != 0 and not server_died:
             problems.append(("server exit", "the server did not exit within 30 s of SIGTERM" if status is None

@@ -6,7 +6,7 @@ import statistics
 
 WARMUP_S = 60               # samples before this are not judged: buffers, caches and arenas fill
 MIN_JUDGED = 30             # fewest samples after the warm-up for a trend to mean anything
-RSS_MIB_PER_10MIN = 8.0     # RSS fails when its fitted growth is faster than this ...
+RSS_MIB_PER_10MIN = 12.0    # RSS fails when its fitted growth is faster than this ...
 RSS_SHARE_OF_MEDIAN = 0.10  # ... and, over the judged span, larger than this share of its median
 FDS_OVER_SPAN = 20          # fds fail when their fitted growth over the judged span is larger
 PROBE_GAP_S = 5             # the probe fails when no probe message arrives for longer
