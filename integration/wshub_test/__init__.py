@@ -4,17 +4,18 @@ conftest.py; everything else a suite needs comes from here:
 
   binary     where the wshub binary is, free ports, running it to completion
   frames     RFC 6455 frames as bytes: build, mask, parse
-  httpmsg    HTTP/1.1 upgrade requests and response heads, as bytes
+  httpmsg    HTTP/1.1 upgrade and publish requests and response heads, as bytes
   client     RawClient, the one raw-socket WebSocket client, and the
              exchanges built on it (open_ws, http_exchange, upgrade_attempt)
   members    room paths, room members, members pinned to a worker
   flood      a publisher and its readers in one selector loop (--overflow block)
   churn      many short asyncio upgrades at once (connect/join/leave cycles)
+  streams    server frames read from asyncio streams
   wslib      the third-party `websockets` client: connect, json requests
   metrics    /metrics: fetch, parse, histograms
   admission  admission counters, bearer headers, upgrade outcomes
   jwt        HS256 tokens minted independently of the server
-  proc       /proc readings: fds and RSS of the server
+  proc       /proc readings: fds, RSS and CPU time of the server
 """
 
 import os

@@ -1,5 +1,8 @@
 """HTTP/1.1 as bytes (RFC 9112), for the upgrade handshake: requests built
-field by field (broken ones included) and response heads parsed strictly."""
+field by field (broken ones included) and response heads parsed strictly;
+and POST /publish requests."""
+
+import urllib.parse
 
 from wshub_test.frames import accept_for, make_key
 
@@ -38,6 +41,17 @@ def upgrade_request(
     for h in extra_headers:
         lines.append(h if isinstance(h, str) else f"{h[0]}: {h[1]}")
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+
+def publish_request(host, room, body, token, content_type="text/plain"):
+    """A complete POST /publish?room=ROOM request (head and body, bytes)
+    with `token` as its bearer; the room name is percent-encoded."""
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    target = "/publish?room=" + urllib.parse.quote(room, safe="")
+    head = (f"POST {target} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n"
+            f"Content-Type: {content_type}\r\nContent-Length: {len(body)}\r\n\r\n")
+    return head.encode("latin-1") + body
 
 
 class HttpResponse:

@@ -1,4 +1,4 @@
-"""The server process seen through /proc: open fds and resident memory."""
+"""The server process seen through /proc: open fds, resident memory, CPU time."""
 
 import os
 import time
@@ -39,3 +39,11 @@ def wait_fds_at_most(pid, limit, timeout=5.0):
         if n <= limit or time.monotonic() > deadline:
             return n
         time.sleep(0.05)
+
+
+def cpu_seconds(pid):
+    """User plus system CPU time the process has used, in seconds."""
+    with open(f"/proc/{pid}/stat") as f:
+        # The command name (field 2) may hold spaces: count fields after its ')'.
+        fields = f.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
