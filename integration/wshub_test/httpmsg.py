@@ -43,12 +43,14 @@ def upgrade_request(
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
 
-def publish_request(host, room, body, token, content_type="text/plain"):
-    """A complete POST /publish?room=ROOM request (head and body, bytes)
-    with `token` as its bearer; the room name is percent-encoded."""
+def publish_request(host, room, body, token, content_type="text/plain", ns=None):
+    """A complete POST /publish?room=ROOM[&ns=NS] request (head and body,
+    bytes) with `token` as its bearer; the room name is percent-encoded."""
     if isinstance(body, str):
         body = body.encode("utf-8")
     target = "/publish?room=" + urllib.parse.quote(room, safe="")
+    if ns is not None:
+        target += "&ns=" + urllib.parse.quote(ns, safe="/")
     head = (f"POST {target} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n"
             f"Content-Type: {content_type}\r\nContent-Length: {len(body)}\r\n\r\n")
     return head.encode("latin-1") + body

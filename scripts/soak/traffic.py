@@ -82,13 +82,15 @@ async def bad_frame_cycle(server, counters, i):
 
 
 async def publish_cycle(server, counters, i):
-    """POST /publish to a fan-out room or a json room, in turn; asserts the 200."""
-    rooms = fanout.ROOMS + jsonload.ROOMS
-    room = rooms[i % len(rooms)]
+    """POST /publish to a fan-out room (/raw's) or a json room (/ws's), in
+    turn; asserts the 200."""
+    rooms = [(r, "/raw") for r in fanout.ROOMS] + [(r, "/ws") for r in jsonload.ROOMS]
+    room, ns = rooms[i % len(rooms)]
     reader, writer = await asyncio.wait_for(asyncio.open_connection(server.host, server.port), T)
     try:
         body = f'{{"publish":{i}}}'
-        writer.write(publish_request(f"{server.host}:{server.port}", room, body, server.token, "application/json"))
+        writer.write(publish_request(f"{server.host}:{server.port}", room, body, server.token, "application/json",
+                                     ns=ns))
         resp = parse_response_head(await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), T))
         answer = await asyncio.wait_for(reader.readexactly(resp.content_length()), T)
     finally:
