@@ -23,3 +23,14 @@ T = 5  # seconds: the bound for any single network wait
 
 # The sanitizer build runs the same suites; a few bounds (memory, time) allow for it.
 IS_ASAN = "asan" in os.environ.get("WSHUB_BIN", "")
+
+
+def asan_env(quarantine_mib):
+    """The environment for a server whose memory a test bounds: under ASan,
+    freed memory waits in a quarantine (256 MiB by default) before reuse, so
+    the server gets one of `quarantine_mib` (appended to ASAN_OPTIONS, the rest
+    kept); None for other builds."""
+    if not IS_ASAN:
+        return None
+    options = [os.environ.get("ASAN_OPTIONS", ""), f"quarantine_size_mb={quarantine_mib}"]
+    return {"ASAN_OPTIONS": ":".join(filter(None, options))}
