@@ -14,7 +14,7 @@ conftest.py; everything else a suite needs comes from here:
   metrics    /metrics: fetch, parse, histograms
   admission  admission counters, bearer headers, upgrade outcomes
   jwt        HS256 tokens minted independently of the server
-  proc       /proc readings: fds and RSS of the server
+  proc       /proc readings: fds and RSS of the server (sampled from a thread)
 """
 
 import os
