@@ -9,6 +9,7 @@ conftest.py; everything else a suite needs comes from here:
              exchanges built on it (open_ws, http_exchange, upgrade_attempt)
   members    room paths, room members, members pinned to a worker
   flood      a publisher and its readers in one selector loop (--overflow block)
+  fanout_flood  a publisher flooding members on other workers that read nothing
   churn      many short asyncio upgrades at once (connect/join/leave cycles)
   wslib      the third-party `websockets` client: connect, json requests
   metrics    /metrics: fetch, parse, histograms
