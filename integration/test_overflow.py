@@ -11,7 +11,6 @@ the fast member (at most WINDOW messages in flight, well under the queue
 limits), so the fast member can never overflow itself."""
 
 import asyncio
-import os
 import selectors
 import struct
 import sys
@@ -20,7 +19,7 @@ import time
 
 import websockets
 
-from wshub_test import IS_ASAN, T
+from wshub_test import IS_ASAN, T, asan_env
 from wshub_test.client import RawClient, open_ws
 from wshub_test.frames import OP_BINARY, OP_CLOSE, OP_PING, OP_TEXT, build_frame, close_payload, masked_frame
 from wshub_test.members import member
@@ -38,7 +37,7 @@ FILLER = FILLER[:MSG_SIZE - 8]
 # servers get a 32 MiB quarantine (ASAN_OPTIONS appended, the rest kept) and
 # the bound allows for it and for ASan's redzones and allocator caches.
 RSS_SLACK_MIB = 64 + (64 if IS_ASAN else 0)
-ASAN_ENV = {"ASAN_OPTIONS": ":".join(filter(None, [os.environ.get("ASAN_OPTIONS", ""), "quarantine_size_mb=32"]))} if IS_ASAN else None
+ASAN_ENV = asan_env(32)
 FLOOD_SECONDS = 40 if IS_ASAN else 20
 
 SLOW_RCVBUF = 4096

@@ -21,14 +21,13 @@ SO_REUSEPORT listener the kernel's hash of its addresses picks; the tests pin a
 member to a worker by connecting from a source port that a json probe showed
 lands there (wshub_test.members.member_on_worker)."""
 
-import os
 import socket
 import sys
 import time
 
 import pytest
 
-from wshub_test import IS_ASAN
+from wshub_test import IS_ASAN, asan_env
 from wshub_test.flood import Flood
 from wshub_test.frames import OP_CLOSE, build_frame, close_payload
 from wshub_test.members import member_on_worker
@@ -49,8 +48,7 @@ PLACEMENTS = [
 # ASan: freed memory waits in a quarantine (256 MiB by default) before reuse;
 # the RSS test gives the server a small one and allows for it.
 ASAN_QUARANTINE_MIB = 8
-ASAN_ENV = {"ASAN_OPTIONS": ":".join(filter(None, [os.environ.get("ASAN_OPTIONS", ""),
-                                                   f"quarantine_size_mb={ASAN_QUARANTINE_MIB}"]))} if IS_ASAN else None
+ASAN_ENV = asan_env(ASAN_QUARANTINE_MIB)
 
 
 def log(msg):

@@ -9,13 +9,14 @@ conftest.py; everything else a suite needs comes from here:
              exchanges built on it (open_ws, http_exchange, upgrade_attempt)
   members    room paths, room members, members pinned to a worker
   flood      a publisher and its readers in one selector loop (--overflow block)
+  fanout_flood  a publisher flooding members on other workers that read nothing
   churn      many short asyncio upgrades at once (connect/join/leave cycles)
   streams    server frames read from asyncio streams
   wslib      the third-party `websockets` client: connect, json requests
   metrics    /metrics: fetch, parse, histograms
   admission  admission counters, bearer headers, upgrade outcomes
   jwt        HS256 tokens minted independently of the server
-  proc       /proc readings: fds, RSS and CPU time of the server
+  proc       /proc readings: fds, RSS (also sampled from a thread) and CPU time of the server
 """
 
 import os
@@ -24,3 +25,14 @@ T = 5  # seconds: the bound for any single network wait
 
 # The sanitizer build runs the same suites; a few bounds (memory, time) allow for it.
 IS_ASAN = "asan" in os.environ.get("WSHUB_BIN", "")
+
+
+def asan_env(quarantine_mib):
+    """The environment for a server whose memory a test bounds: under ASan,
+    freed memory waits in a quarantine (256 MiB by default) before reuse, so
+    the server gets one of `quarantine_mib` (appended to ASAN_OPTIONS, the rest
+    kept); None for other builds."""
+    if not IS_ASAN:
+        return None
+    options = [os.environ.get("ASAN_OPTIONS", ""), f"quarantine_size_mb={quarantine_mib}"]
+    return {"ASAN_OPTIONS": ":".join(filter(None, options))}

@@ -7,7 +7,7 @@ import socket
 import struct
 import time
 
-from wshub_test.frames import OP_BINARY, masked_frame
+from wshub_test.frames import OP_BINARY, OP_CLOSE, masked_frame
 from wshub_test.proc import rss_kib
 
 
@@ -19,14 +19,20 @@ class FloodMember:
     """One member read by a Flood: every data frame must be a binary message
     of the flood (an 8-byte sequence number plus the filler, intact). `ordered`:
     must receive every message in order (a fast member); otherwise a strictly
-    increasing subsequence (a member that may miss some)."""
+    increasing subsequence (a member that may miss some). `closing`: the
+    stream may end with a close frame (a member the server closes, as
+    --overflow close does): then `closed`, its code in close_code, and no
+    frame may follow it."""
 
-    def __init__(self, name, client, filler, ordered):
+    def __init__(self, name, client, filler, ordered, closing=False):
         self.name = name
         self.client = client
         self.filler = filler
         self.size = len(filler) + 8
         self.ordered = ordered
+        self.closing = closing
+        self.closed = False  # a close frame came (then close_code is its code)
+        self.close_code = None
         self.seqs = []
         self.times = []  # monotonic arrival time of each message (per read)
         self.active = False
@@ -35,6 +41,12 @@ class FloodMember:
     def take(self, data, now):
         for f in self.client.feed(data):
             fin, op, payload = f.fin, f.opcode, f.payload
+            assert not self.closed, (
+                f"{self.name}: frame op={op:#x} after the close frame (code {self.close_code})")
+            if self.closing and op == OP_CLOSE:
+                self.closed = True
+                self.close_code = f.close_code
+                continue
             assert (fin, op) == (True, OP_BINARY), (
                 f"{self.name}: unexpected frame op={op:#x} fin={fin} after {len(self.seqs)} messages "
                 f"(payload {payload[:40]!r})")
@@ -83,6 +95,10 @@ class Flood:
         self.sel = selectors.DefaultSelector()
         self.members = []
         self.publishing = True
+        # When set: a monotonic time at which a step stops publishing, even
+        # if the publisher's kernel would take more (a server that keeps up
+        # could otherwise keep one step publishing for ever).
+        self.publish_until = None
         self.pub_registered = False
         pub.sock.setblocking(False)
 
@@ -93,8 +109,8 @@ class Flood:
     def accepted_msgs(self):
         return self.accepted // self.frame_len
 
-    def add(self, name, client, ordered=True, active=True):
-        r = FloodMember(name, client, self.filler, ordered)
+    def add(self, name, client, ordered=True, active=True, closing=False):
+        r = FloodMember(name, client, self.filler, ordered, closing)
         r.take(b"", time.monotonic())  # bytes read behind the 101
         self.members.append(r)
         if active:
@@ -117,6 +133,8 @@ class Flood:
 
     def _publish(self, now):
         while self.publishing:
+            if self.publish_until is not None and time.monotonic() >= self.publish_until:
+                return
             if not self.out:
                 if self.limit is not None and self.built >= self.limit:
                     return
@@ -169,6 +187,9 @@ class Flood:
                     self.deactivate(r)
                     break
                 r.take(data, now)
+                if r.closed:
+                    self.deactivate(r)  # its stream is over; the server may reset it later
+                    break
 
     def run(self, seconds, until=None, what="condition", stuck=None):
         """Steps for `seconds`, or until until() is true (then returns the
@@ -204,6 +225,13 @@ class Flood:
             return all(r.last_time is None or now - r.last_time >= quiet for r in watch)
 
         return self.run(timeout, stalled, what=f"publisher stalled for {quiet}s")
+
+    def stop(self):
+        """Stops publishing and resets the publisher's connection: what its
+        kernel still holds is never sent."""
+        self.publishing = False
+        self._want_write(False)
+        self.pub.reset()
 
     def status(self):
         parts = [f"published {self.accepted_msgs} msgs ({self.accepted / (1 << 20):.2f} MiB accepted)"]

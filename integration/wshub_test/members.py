@@ -44,17 +44,47 @@ def free_source_port(addr="127.0.0.1"):
         return s.getsockname()[1]
 
 
-def member_on_worker(server, worker, *rooms, path=None, rcvbuf=None, sndbuf=None, tries=64):
-    """A member placed on `worker`. The kernel picks among the workers'
-    SO_REUSEPORT listeners by a hash of the connection's addresses and ports,
-    so a connection from the same source port lands on the same worker: find
-    a source port whose json probe lands there (twice, to be sure), then
-    connect the member from it."""
+def source_on_worker(server, worker, tries=64):
+    """A source (address, port) from which a connection lands on `worker`.
+    The kernel picks among the workers' SO_REUSEPORT listeners by a hash of
+    the connection's addresses and ports, so a connection from the same
+    source port lands on the same worker: find a source port whose json probe
+    lands there (twice, to be sure)."""
+    return sources_on_workers(server, {worker: 1}, tries=tries)[0][1]
+
+
+def sources_on_workers(server, counts, tries=None):
+    """[(worker, source)]: counts[w] sources landing on worker w for each w,
+    found as source_on_worker finds one, in the order found. A probe that
+    lands on a worker still short of sources is kept, so sources for several
+    workers cost fewer probes than one worker's alone. `tries` (default: 64
+    per source wanted) bounds the probes."""
+    wanted = dict(counts)
+    total = sum(wanted.values())
+    tries = tries if tries is not None else 64 * total
+    found = []
+    taken = set()  # the kernel may hand out a port again: one source, one member
     for _ in range(tries):
+        if len(found) == total:
+            break
         src = ("127.0.0.1", free_source_port())
-        if worker_of_source(server, src) != worker:
+        if src in taken:
+            continue
+        worker = worker_of_source(server, src)
+        if wanted.get(worker, 0) <= 0:
             continue
         assert worker_of_source(server, src) == worker, (
             f"two connections from {src} landed on different workers: source-port pinning does not hold")
-        return member(server, *rooms, path=path, rcvbuf=rcvbuf, sndbuf=sndbuf, source=src)
-    raise AssertionError(f"no source port found that lands on worker {worker} in {tries} tries")
+        wanted[worker] -= 1
+        taken.add(src)
+        found.append((worker, src))
+    short = {w: n for w, n in wanted.items() if n > 0}
+    if short:
+        raise AssertionError(f"no source ports found for workers {short} (still wanted) in {tries} tries")
+    return found
+
+
+def member_on_worker(server, worker, *rooms, path=None, rcvbuf=None, sndbuf=None, tries=64):
+    """A member placed on `worker`: connected from a source_on_worker."""
+    src = source_on_worker(server, worker, tries=tries)
+    return member(server, *rooms, path=path, rcvbuf=rcvbuf, sndbuf=sndbuf, source=src)

@@ -1,6 +1,7 @@
 """The server process seen through /proc: open fds, resident memory, CPU time."""
 
 import os
+import threading
 import time
 
 
@@ -14,6 +15,40 @@ def rss_kib(pid):
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     raise AssertionError("no VmRSS")
+
+
+class RssSampler(threading.Thread):
+    """Samples the RSS of process `pid` every `interval` s from a thread of
+    its own, so that a caller busy flooding does not stretch the interval,
+    from start() until stop(): `peak_kib` (the first and last readings
+    included), `count` readings, `longest_gap` s between two."""
+
+    def __init__(self, pid, interval=0.05):
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.interval = interval
+        self.peak_kib = rss_kib(pid)
+        self.count = 1
+        self.longest_gap = 0.0
+        self._last = time.monotonic()
+        self._done = threading.Event()
+
+    def _sample(self):
+        self.peak_kib = max(self.peak_kib, rss_kib(self.pid))
+        now = time.monotonic()
+        self.longest_gap = max(self.longest_gap, now - self._last)
+        self._last = now
+        self.count += 1
+
+    def run(self):
+        while not self._done.wait(self.interval):
+            self._sample()
+
+    def stop(self):
+        self._done.set()
+        self.join()
+        self._sample()
+        return self.peak_kib
 
 
 def stable_fd_count(pid, settle=0.3, timeout=3.0):
