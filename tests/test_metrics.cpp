@@ -2,6 +2,7 @@
 #include <vector>
 
 #include "check.h"
+#include "metrics/families.h"
 #include "metrics/counters.h"
 #include "metrics/exposition.h"
 
@@ -133,4 +134,15 @@ TEST(metrics_reason_labels) {
         CHECK_EQ(std::string(auth_failure_label(r)), wshub::auth::jwt_error_label(wshub::auth::JwtError(r)));
     CHECK_EQ(std::string(auth_failure_label(size_t(wshub::auth::JwtError::expired))), "expired");
     CHECK_EQ(std::string(auth_failure_label(kAuthFailureReasons)), "unknown");
+}
+
+// No two rows of the table read one member: each row's reader is an
+// instantiation for its own member, so no two rows share one.
+TEST(metrics_rows_read_distinct_members) {
+    const auto rows = wshub::metrics::families();
+    for (size_t i = 0; i < rows.size(); ++i)
+        for (size_t j = i + 1; j < rows.size(); ++j) {
+            const bool same = rows[i].sample == rows[j].sample && rows[i].histogram == rows[j].histogram;
+            if (same) ::check::fail(__FILE__, __LINE__, std::string(rows[i].name) + " and " + rows[j].name + " read one member");
+        }
 }
