@@ -106,8 +106,12 @@ void Connection::open(Opening&& o) {
 }
 
 // A wall-clock time (seconds since the epoch) on the loop's monotonic clock,
-// from now on: what a token's expiry is compared with.
+// from now on: what a token's expiry is compared with. A time further away
+// than 2^40 ms (35 years) is taken as that far.
 uint64_t Connection::loop_time_of(int64_t unix_s) const noexcept {
+    constexpr int64_t kFarMs = int64_t(1) << 40;
+    const int64_t now_s = int64_t(metrics::unix_ms() / 1000);
+    if (unix_s - now_s > kFarMs / 1000) return w().now_ms() + uint64_t(kFarMs);
     const int64_t in_ms = unix_s * 1000 - int64_t(metrics::unix_ms());
     return w().now_ms() + uint64_t(in_ms > 0 ? in_ms : 0);
 }
