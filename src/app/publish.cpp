@@ -40,7 +40,8 @@ void answer(Worker& w, Connection& c, int status, std::string_view reason, std::
 
 // The one room= of the query, percent-decoded; or nullopt with `why` set.
 std::optional<std::string> room_param(const http::Request& req, std::string_view& why) {
-    const wshub::UpgradeRequest view{req.path, req.query};
+    wshub::UpgradeRequest view;  // for its for_each_param
+    view.query = req.query;
     std::string room;
     int seen = 0;
     const bool well_formed = view.for_each_param("room", [&](std::string_view v) {
