@@ -60,6 +60,9 @@ enum class CloseCode : uint16_t {
     try_again_later = 1013,
     bad_gateway = 1014,
     tls_handshake = 1015,
+    // wshub's own, in the application's range: an ,auth route's token
+    // expired and no fresh one came (Conn::refresh).
+    token_expired = 4001,
 };
 
 class Conn {

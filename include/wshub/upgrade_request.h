@@ -82,6 +82,12 @@ struct UpgradeRequest {
 // Percent-decodes one query component into out. False on a bad escape.
 bool decode_query_component(std::string_view in, std::string& out);
 
+// Visits each parameter named `name` of a raw query string (without '?'),
+// percent-decoded ('+' is a space), in order. False if the query is
+// malformed (a bad percent escape). UpgradeRequest::for_each_param is this.
+template <typename F>
+bool for_each_query_param(std::string_view query, std::string_view name, F&& visit);
+
 template <typename F>
 void UpgradeRequest::for_each_offered_protocol(F&& visit) const {
     for_each_header("sec-websocket-protocol", [&](std::string_view list) {
@@ -98,6 +104,11 @@ void UpgradeRequest::for_each_offered_protocol(F&& visit) const {
 
 template <typename F>
 bool UpgradeRequest::for_each_param(std::string_view wanted, F&& visit) const {
+    return for_each_query_param(query, wanted, visit);
+}
+
+template <typename F>
+bool for_each_query_param(std::string_view query, std::string_view wanted, F&& visit) {
     std::string_view rest = query;
     std::string key, value;
     while (!rest.empty()) {

@@ -2,11 +2,13 @@
 // include the other: the codec's ws::close_code (src/ws, which never
 // includes the public API) and the embedder's wshub::CloseCode (an
 // installed header, which never includes src/). The app layer sees both,
-// and here the build fails unless every code the codec names is the public
-// enumerator of the same name and value, so the connection passes its
-// uint16_t codes to the handlers as CloseCode{code} unchanged.
+// and here the build fails unless every code the codec names (and the
+// connection's own kTokenExpired) is the public enumerator of the same name
+// and value, so the connection passes its uint16_t codes to the handlers as
+// CloseCode{code} unchanged.
 #include <cstdint>
 
+#include "app/connection.h"
 #include "ws/frame.h"
 #include "wshub/handler.h"
 
@@ -29,6 +31,7 @@ constexpr SameCode kSameCodes[] = {
     {ws::close_code::policy, CloseCode::policy},
     {ws::close_code::too_big, CloseCode::too_big},
     {ws::close_code::internal_error, CloseCode::internal_error},
+    {kTokenExpired, CloseCode::token_expired},
 };
 
 constexpr bool all_same() {
