@@ -66,7 +66,8 @@ public:
     // Handler callback.
     void stop();
     // Cuts every connection now, as a second SIGTERM does: wait() then
-    // returns 1. Starts the drain first if stop() was not called.
+    // returns 1 (0 if the drain was over already). Starts the drain first
+    // if stop() was not called. May be called from a Handler callback.
     void stop_now();
 
     // Blocks until the drain is over (after stop() or stop_now(), from any
