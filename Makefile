@@ -20,6 +20,8 @@ else
 endif
 
 LIB_SRCS  := $(sort $(filter-out src/main.cpp src/reactor/poller_%.cpp src/examples/%,$(shell find src -name '*.cpp')))
+# Embedder programs: src/examples/NAME.cpp becomes build/<variant>/wshub-NAME.
+EXAMPLES  := $(sort $(basename $(notdir $(wildcard src/examples/*.cpp))))
 TEST_SRCS := $(sort $(wildcard tests/*.cpp))
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.cpp))
 
@@ -30,7 +32,9 @@ else
 endif
 
 # $(call variant,NAME,CXX,FLAGS,LDFLAGS,POLLER,EXTRA_SRCS)
-# defines build/NAME/wshub and build/NAME/unit_tests.
+# defines build/NAME/libwshub.a (everything but main.cpp and the examples),
+# and linked against it build/NAME/wshub, build/NAME/wshub-EXAMPLE and
+# build/NAME/unit_tests.
 define variant
 $(1)_OBJS := $$(patsubst %.cpp,build/$(1)/%.o,$$(LIB_SRCS) src/reactor/poller_$(5).cpp $(6))
 $(1)_TEST_OBJS := $$(patsubst %.cpp,build/$(1)/%.o,$$(TEST_SRCS))
@@ -38,13 +42,17 @@ build/$(1)/%.o: %.cpp
 	@mkdir -p $$(@D)
 	@$$(if $$(Q),echo "  CXX[$(1)] $$<")
 	$$(Q)$(2) $$(CXXSTD) $$(WARN) $$(DEPFLAGS) $$(INCLUDES) $(3) -c $$< -o $$@
-build/$(1)/wshub: $$($(1)_OBJS) build/$(1)/src/main.o
+build/$(1)/libwshub.a: $$($(1)_OBJS)
+	@$$(if $$(Q),echo "  AR[$(1)]  $$@")
+	$$(Q)rm -f $$@ && $$(AR) rcs $$@ $$^
+build/$(1)/wshub: build/$(1)/src/main.o build/$(1)/libwshub.a
 	@$$(if $$(Q),echo "  LD[$(1)]  $$@")
 	$$(Q)$(2) $(3) -o $$@ $$^ $(4) -pthread
-build/$(1)/wshub-shout: $$($(1)_OBJS) build/$(1)/src/examples/shout.o
+build/$(1)/wshub-%: build/$(1)/src/examples/%.o build/$(1)/libwshub.a
 	@$$(if $$(Q),echo "  LD[$(1)]  $$@")
 	$$(Q)$(2) $(3) -o $$@ $$^ $(4) -pthread
-build/$(1)/unit_tests: $$($(1)_OBJS) $$($(1)_TEST_OBJS)
+.SECONDARY: $$(patsubst %,build/$(1)/src/examples/%.o,$(EXAMPLES))
+build/$(1)/unit_tests: $$($(1)_TEST_OBJS) build/$(1)/libwshub.a
 	@$$(if $$(Q),echo "  LD[$(1)]  $$@")
 	$$(Q)$(2) $(3) -o $$@ $$^ $(4) -pthread
 -include $$(shell find build/$(1) -name '*.d' 2>/dev/null)
@@ -78,10 +86,15 @@ build/release/wsbench: $(WSBENCH_OBJS)
 	@$(if $(Q),echo "  LD[release]  $@")
 	$(Q)$(CXX) -O2 -o $@ $^ -pthread
 
-.PHONY: all run test unit integration asan fuzz bench clean test-deps install static
+.PHONY: all lib run test unit integration asan fuzz bench clean test-deps install static
 
-# ./wshub, and the example embedder program (src/examples/shout.cpp).
-all: wshub build/release/wshub-shout
+EXAMPLE_BINS = $(patsubst %,build/$(1)/wshub-%,$(EXAMPLES))
+
+# ./wshub, the library and the example embedder programs (src/examples/).
+all: wshub lib $(call EXAMPLE_BINS,release)
+
+# The library an embedder links (include/wshub/ has its headers).
+lib: build/release/libwshub.a
 
 wshub: build/release/wshub
 	$(Q)cp $< $@
@@ -94,7 +107,7 @@ static: build/static/wshub
 
 # Unit tests (epoll and kqueue-shim builds), then the integration suites
 # against the release binary and the echo suite against the kqueue-shim binary.
-test: build/release/unit_tests build/kqueue/unit_tests build/release/wshub build/kqueue/wshub build/release/wshub-shout \
+test: build/release/unit_tests build/kqueue/unit_tests build/release/wshub build/kqueue/wshub $(call EXAMPLE_BINS,release) \
       build/static/wshub build/release/malloc_count.so
 	@echo "== unit tests ($(POLLER))"
 	$(Q)build/release/unit_tests
@@ -109,7 +122,7 @@ test: build/release/unit_tests build/kqueue/unit_tests build/release/wshub build
 unit: build/release/unit_tests
 	$(Q)build/release/unit_tests
 
-asan: build/asan/unit_tests build/asan/wshub build/asan/wshub-shout
+asan: build/asan/unit_tests build/asan/wshub $(call EXAMPLE_BINS,asan)
 	@echo "== unit tests (ASan+UBSan)"
 	$(Q)build/asan/unit_tests
 	$(Q)py=$$(scripts/test-deps.sh) && \
@@ -147,12 +160,17 @@ fuzz: $(FUZZ_BINS)
 bench: build/release/wshub build/release/wsbench
 	$(Q)scripts/bench.sh
 
-# Installs the binary and the man page under $(DESTDIR)$(PREFIX).
+# Installs the binary, the man page, the library and its headers under
+# $(DESTDIR)$(PREFIX): an embedder builds with -I$(PREFIX)/include and links
+# $(PREFIX)/lib/libwshub.a with -pthread.
 PREFIX ?= /usr/local
-install: build/release/wshub
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+install: build/release/wshub build/release/libwshub.a
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/wshub
 	install -m 0755 build/release/wshub $(DESTDIR)$(PREFIX)/bin/wshub
 	install -m 0644 man/wshub.1 $(DESTDIR)$(PREFIX)/share/man/man1/wshub.1
+	install -m 0644 build/release/libwshub.a $(DESTDIR)$(PREFIX)/lib/libwshub.a
+	install -m 0644 $(wildcard include/wshub/*.h) $(DESTDIR)$(PREFIX)/include/wshub/
 
 test-deps:
 	$(Q)scripts/test-deps.sh >/dev/null

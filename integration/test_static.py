@@ -1,5 +1,5 @@
 """Shipping wshub: `make install` honours PREFIX and DESTDIR and installs
-what it says; `make static` builds a fully static wshub that runs alone in
+what it says (the binary, the man page, libwshub.a and include/wshub); `make static` builds a fully static wshub that runs alone in
 an empty root directory and as PID 1 of its own PID namespace (what a FROM
 scratch container gives it).
 
@@ -53,6 +53,20 @@ def test_make_install_into_destdir(tmp_path):
     assert page.read_bytes() == (open(os.path.join(REPO, "man/wshub.1"), "rb").read())
     version = subprocess.run([str(binary), "--version"], capture_output=True, text=True, timeout=5)
     assert version.returncode == 0 and version.stdout.startswith("wshub ")
+    # The library and its headers (integration/test_embedder.py builds a program against them).
+    library = tmp_path / "opt/wshub/lib/libwshub.a"
+    assert library.read_bytes()[:8] == b"!<arch>\n", "libwshub.a is not an ar archive"
+    headers = sorted(os.listdir(os.path.join(REPO, "include/wshub")))
+    assert {"handler.h", "options.h", "server.h", "upgrade_request.h", "version.h"} <= set(headers), headers
+    installed = tmp_path / "opt/wshub/include/wshub"
+    assert sorted(os.listdir(installed)) == headers
+    for name in headers:
+        text = (installed / name).read_text()
+        assert text == open(os.path.join(REPO, "include/wshub", name)).read()
+        # Only each other and the standard library: nothing from src/.
+        for line in text.splitlines():
+            if line.startswith("#include \""):
+                assert line.startswith('#include "wshub/'), f"{name}: {line}"
 
 
 # ----------------------------------------------------------------------- ELF

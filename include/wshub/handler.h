@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "wshub/upgrade_request.h"
+
 namespace wshub {
 
 // Unique among the server's live connections; may be reused after a close.
@@ -36,20 +38,32 @@ enum class JoinResult : uint8_t {
     wrong_password,  // the room has a password (--room-password) and this was not it
 };
 
-// The upgrade request as seen by Handler::on_upgrade.
-struct UpgradeRequest {
-    std::string_view path;
-    std::string_view query;  // raw, without '?'
-
-    // Visits each query parameter named `name`, percent-decoded ('+' is a
-    // space), in order. Returns false if the query is malformed (a bad
-    // percent escape).
-    template <typename F>
-    bool for_each_param(std::string_view name, F&& visit) const;
+// Close codes, RFC 6455 section 7.4.1 and the IANA registry (1012-1014).
+// A CloseCode holds any 16-bit value: 3000-3999 (registered with IANA) and
+// 4000-4999 (private use) are an application's own, e.g. CloseCode{4001}.
+// no_status, abnormal and tls_handshake are never sent: a handler may be
+// told them (on_close), but Conn::close must be given a code that may go
+// on the wire (1000-1003, 1007-1014, 3000-4999).
+enum class CloseCode : uint16_t {
+    normal = 1000,
+    going_away = 1001,           // the server drains, or an idle timeout
+    protocol_error = 1002,
+    unsupported_data = 1003,     // e.g. binary where only text is understood
+    no_status = 1005,            // the peer's close frame had no code
+    abnormal = 1006,             // the connection ended without a close frame
+    invalid_payload = 1007,      // e.g. a text message that is not UTF-8
+    policy = 1008,               // policy violation: slow consumer, rate limit
+    too_big = 1009,              // a message over --max-message
+    mandatory_extension = 1010,  // sent by clients only
+    internal_error = 1011,
+    service_restart = 1012,
+    try_again_later = 1013,
+    bad_gateway = 1014,
+    tls_handshake = 1015,
+    // wshub's own, in the application's range: an ,auth route's token
+    // expired and no fresh one came (Conn::refresh).
+    token_expired = 4001,
 };
-
-// Percent-decodes one query component into out. False on a bad escape.
-bool decode_query_component(std::string_view in, std::string& out);
 
 class Conn {
 public:
@@ -104,8 +118,11 @@ public:
     // "bad_signature", ...).
     std::string_view refresh(std::string_view token);
 
-    // Starts the close handshake with this code and reason.
-    void close(uint16_t code, std::string_view reason);
+    // Starts the close handshake with this code and reason (at most 123
+    // bytes of it are sent, cut at a UTF-8 character boundary).
+    void close(CloseCode code, std::string_view reason);
+    // The same, with the code as a number (e.g. c.close(4000, "bye")).
+    void close(uint16_t code, std::string_view reason) { close(CloseCode{code}, reason); }
 
     void* user_data() const noexcept;
     void set_user_data(void* data) noexcept;
@@ -141,6 +158,7 @@ public:
     // Before the 101: may join rooms and set user data. Return 0 to accept,
     // or an HTTP status (e.g. 403, 503) and a short reason to refuse; a
     // refused connection's rooms are left and no other callback follows.
+    // The request's views (headers, peer, ...) are valid during this call only.
     virtual int on_upgrade(Conn&, const UpgradeRequest&, std::string& why) {
         (void)why;
         return 0;
@@ -150,36 +168,19 @@ public:
     virtual void on_message(Conn& c, std::string_view data, MessageType type) = 0;
     // The connection failed: protocol error (1002, 1007, 1009), slow
     // consumer (1008), idle timeout (1001). on_close follows.
-    virtual void on_error(Conn&, uint16_t code, std::string_view reason) {
+    virtual void on_error(Conn&, CloseCode code, std::string_view reason) {
         (void)code;
         (void)reason;
     }
     // Last call for this connection: its rooms are still listed (they are
-    // left right after), messages can no longer be sent to it.
-    virtual void on_close(Conn&, uint16_t code, std::string_view reason) {
+    // left right after), messages can no longer be sent to it. `code`: the
+    // one that closed it, whichever side sent it first (no_status when the
+    // client's close frame had none, abnormal when the socket ended without
+    // a close handshake).
+    virtual void on_close(Conn&, CloseCode code, std::string_view reason) {
         (void)code;
         (void)reason;
     }
 };
-
-template <typename F>
-bool UpgradeRequest::for_each_param(std::string_view wanted, F&& visit) const {
-    std::string_view rest = query;
-    std::string key, value;
-    while (!rest.empty()) {
-        const size_t amp = rest.find('&');
-        const std::string_view pair = rest.substr(0, amp);
-        rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
-        if (pair.empty()) continue;
-        const size_t eq = pair.find('=');
-        key.clear();
-        value.clear();
-        if (!decode_query_component(pair.substr(0, eq), key)) return false;
-        if (eq != std::string_view::npos && !decode_query_component(pair.substr(eq + 1), value))
-            return false;
-        if (key == wanted) visit(std::string_view(value));
-    }
-    return true;
-}
 
 }  // namespace wshub

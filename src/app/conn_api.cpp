@@ -30,7 +30,7 @@ bool Conn::is_member(std::string_view room) const noexcept { return impl(*this).
 size_t Conn::room_count() const noexcept { return impl(*this).room_count(); }
 size_t Conn::room_members(std::string_view room) const noexcept { return impl(*this).room_members(room); }
 std::string_view Conn::room_name(size_t index) const noexcept { return impl(*this).room_name(index); }
-void Conn::close(uint16_t code, std::string_view reason) { impl(*this).close_with(code, reason); }
+void Conn::close(CloseCode code, std::string_view reason) { impl(*this).close_with(uint16_t(code), reason); }
 void* Conn::user_data() const noexcept { return impl(*this).user_data_; }
 void Conn::set_user_data(void* data) noexcept { impl(*this).user_data_ = data; }
 

@@ -12,12 +12,12 @@ void Connection::report_close(uint16_t code, std::string_view reason) {
     close_reported_ = true;
     close_code_ = code;
     w().counters().closed[size_t(metrics::close_bucket(code))].add();
-    handler()->on_close(*this, code, reason);
+    handler()->on_close(*this, wshub::CloseCode{code}, reason);
 }
 
 void Connection::fail(uint16_t code, std::string_view reason) {
     if (state_ != State::open) return;
-    if (upgraded_) handler()->on_error(*this, code, reason);
+    if (upgraded_) handler()->on_error(*this, wshub::CloseCode{code}, reason);
     start_close(code, reason);
 }
 

@@ -40,10 +40,9 @@ void answer(Worker& w, Connection& c, int status, std::string_view reason, std::
 
 // The one room= of the query, percent-decoded; or nullopt with `why` set.
 std::optional<std::string> room_param(const http::Request& req, std::string_view& why) {
-    const wshub::UpgradeRequest view{req.path, req.query};
     std::string room;
     int seen = 0;
-    const bool well_formed = view.for_each_param("room", [&](std::string_view v) {
+    const bool well_formed = wshub::for_each_query_param(req.query, "room", [&](std::string_view v) {
         if (seen++ == 0) room.assign(v);
     });
     if (!well_formed) why = "malformed query string\n";
@@ -68,10 +67,9 @@ bool authorized(Worker& w, Connection& c, const http::Request& req, std::string_
 // route that can have rooms when there is no choice to make; else -1 with
 // `why` set.
 int namespace_param(const config::Config& cfg, const http::Request& req, std::string_view& why) {
-    const wshub::UpgradeRequest view{req.path, req.query};
     std::string ns;
     int seen = 0;
-    view.for_each_param("ns", [&](std::string_view v) {
+    wshub::for_each_query_param(req.query, "ns", [&](std::string_view v) {
         if (seen++ == 0) ns.assign(v);
     });
     if (seen == 1) {

@@ -1,220 +1,196 @@
+// wshub::Server: start() checks the configuration, binds every listener
+// and starts one thread per worker; stop() starts the drain (drain.cpp)
+// that the last worker to finish reports through Shared::drain.on_done;
+// wait() ends the threads and says how it went.
 #include "app/server.h"
 
-#include <pthread.h>
-#include <signal.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <memory>
-#include <string>
-#include <thread>
-#include <vector>
+#include <system_error>
+#include <utility>
 
 #include "app/log.h"
-#include "app/shared.h"
-#include "app/worker.h"
+#include "app/options.h"
 #include "modes/modes.h"
 #include "net/socket.h"
 #include "reactor/loop.h"
-#include "wshub/version.h"
 
-namespace wshub::app {
-namespace {
+namespace wshub {
 
-std::string describe_routes(const config::Config& cfg) {
-    std::string s;
-    for (const auto& r : cfg.routes) {
-        if (!s.empty()) s += ' ';
-        s += r.path + "=";
-        s += cfg.mode_of(r);
+Server::Server(Options options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Server::~Server() {
+    impl_->stop(nullptr);
+    impl_->wait();
+}
+
+void Server::add_mode(std::string name, Handler& handler) { impl_->modes.push_back({std::move(name), &handler}); }
+Status Server::start() { return impl_->start(); }
+void Server::stop() { impl_->stop(nullptr); }
+void Server::stop_now() { impl_->stop_now(nullptr); }
+int Server::wait() { return impl_->wait(); }
+
+Server::Impl::Impl(config::Config cfg, std::vector<Handler*> custom)
+    : cfg_(std::move(cfg)), configured_(true), custom_(std::move(custom)) {}
+
+Status Server::Impl::start() {
+    {
+        std::lock_guard lock(mu_);
+        if (phase_ != Phase::ready) return {false, "wshub: start() was called already"};
     }
+    Status s = configure();
+    if (s) {
+        app::set_log_level(cfg_.log_level);
+        app::set_log_format(cfg_.log_format);
+        for (const auto& w : cfg_.warnings) app::log_message(app::LogLevel::warn, "config", w);
+        s = launch();
+    }
+    std::lock_guard lock(mu_);
+    phase_ = s ? Phase::running : Phase::failed;
     return s;
 }
 
-uint64_t open_files_limit() {
-    rlimit rl{};
-    getrlimit(RLIMIT_NOFILE, &rl);
-    return uint64_t(rl.rlim_cur);
+// Options, with the modes added, through the flags' code (app/options.h).
+Status Server::Impl::configure() {
+    if (configured_) return {};
+    if (std::string err = app::check_modes(modes); !err.empty()) return {false, err};
+    std::vector<std::string> names;
+    for (const Mode& m : modes) {
+        names.push_back(m.name);
+        custom_.push_back(m.handler);
+    }
+    const config::ParseResult r = app::to_config(options_, names, cfg_);
+    if (r.action != config::ParseResult::Action::run) return {false, r.message};
+    configured_ = true;
+    return {};
 }
 
-// Descriptors that are not clients: stdin, stdout, stderr, and per worker its
-// poller, its wake-up descriptor, its listener and one spare (a /proc file
-// read for /metrics, a second accept while the first is being counted).
-uint64_t reserved_fds(const config::Config& cfg) { return 3 + 4 * uint64_t(cfg.workers); }
-
-void log_start(const config::Config& cfg) {
-    const uint64_t limit = open_files_limit();
-    const uint64_t reserved = reserved_fds(cfg);
-    const uint64_t clients = limit > reserved ? limit - reserved : 0;
-    if (log_enabled(LogLevel::info)) {
-        const bool token = !cfg.publish_token.empty(), jwt = !cfg.jwt_secret.empty();
-        Log(LogLevel::info, "start")
-            .str("version", WSHUB_VERSION)
-            .str("listen", cfg.listen.to_string())
-            .str("metrics_listen", cfg.metrics_listen ? cfg.metrics_listen->to_string() : "main port")
-            .num("workers", cfg.workers)
-            .str("routes", describe_routes(cfg))
-            .num("max_conns", cfg.max_conns)
-            .num("max_conns_per_ip", cfg.max_conns_per_ip)
-            .num("max_message", cfg.max_message)
-            .num("queue_messages", cfg.queue_messages)
-            .num("queue_bytes", cfg.queue_bytes)
-            .str("overflow", cfg.overflow == config::Overflow::close  ? "close"
-                             : cfg.overflow == config::Overflow::drop ? "drop"
-                                                                      : "block")
-            .str("publish", token && jwt ? "token,jwt" : token ? "token" : jwt ? "jwt" : "off")
-            .num("drain_timeout_ms", cfg.drain_timeout_ms)
-            .num("open_files_limit", limit)
-            .num("max_clients", clients)
-            .emit();
+Status Server::Impl::launch() {
+    shared_ = std::make_unique<app::Shared>(cfg_);
+    echo_ = modes::make_echo();
+    raw_ = modes::make_raw({cfg_.echo_self});
+    json_ = modes::make_json({cfg_.echo_self});
+    shared_->builtin[int(config::RouteMode::echo)] = echo_.get();
+    shared_->builtin[int(config::RouteMode::raw)] = raw_.get();
+    shared_->builtin[int(config::RouteMode::json)] = json_.get();
+    shared_->custom = custom_;
+    shared_->map_routes();
+    shared_->drain.on_done = &Impl::drain_over;
+    shared_->drain.on_done_arg = this;
+    Status s = bind_listeners();
+    if (s) s = start_threads();
+    if (!s) {
+        workers_.clear();  // their listeners are closed, for whoever tries next
+        shared_.reset();
+        return s;
     }
-    // Each client is one descriptor: past the limit, accept fails (and is
-    // retried), so a --max-conns above it can never be reached.
-    if (cfg.max_conns > clients && log_enabled(LogLevel::warn))
-        Log(LogLevel::warn, "open_files_limit")
-            .num("max_conns", cfg.max_conns)
-            .num("max_clients", clients)
-            .str("msg", "--max-conns is above what the open-files limit allows (raise it with ulimit -n)")
-            .emit();
+    app::log_start(cfg_);
+    return s;
 }
 
-// Collects every child that has exited, without blocking.
-void reap_children() {
-    while (waitpid(-1, nullptr, WNOHANG) > 0) {
+Status Server::Impl::bind_listeners() {
+    for (const net::Address* a : {&cfg_.listen, cfg_.metrics_listen ? &*cfg_.metrics_listen : nullptr}) {
+        if (std::string error; a && !net::address_free(*a, error)) return app::listen_failed(a->to_string(), error);
     }
-}
-
-// The next SIGINT or SIGTERM (reaping children on the way, as PID 1).
-int wait_for_stop(const sigset_t& waited, bool init) {
-    int sig = 0;
-    while (sigwait(&waited, &sig) != 0 || sig == SIGCHLD) {
-        if (sig == SIGCHLD && init) reap_children();
-        sig = 0;
-    }
-    return sig;
-}
-
-// Shared::drain.on_done: the signal thread waits in sigwait, so a signal is
-// what reaches it; SIGTERM is in its set and blocked everywhere.
-void wake_signal_thread(void* thread) { pthread_kill(*static_cast<pthread_t*>(thread), SIGTERM); }
-
-const char* signal_name(int sig) { return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "other"; }
-
-}  // namespace
-
-int run_server(const config::Config& cfg, const std::vector<wshub::Handler*>& custom) {
-    // Block the stop signals in every thread (workers inherit this mask), so
-    // only the sigwait below sees them; and never die of a peer's reset.
-    // Waiting for them, rather than relying on their default action, also makes
-    // them work when wshub is PID 1 (a container's entry point): the kernel
-    // gives PID 1 no default action, so an unhandled SIGTERM would be dropped.
-    // SIGHUP and SIGQUIT are left alone: they keep their default action
-    // (terminate; SIGQUIT with a core dump), which PID 1 does not get, so in a
-    // container only SIGINT and SIGTERM (and a SIGKILL from outside) stop it.
-    //
-    // As PID 1, wshub also inherits every orphan in its PID namespace and must
-    // reap them, or they stay zombies: SIGCHLD joins the waited set and each
-    // one collects all exited children. Only as PID 1, because waitpid(-1)
-    // would otherwise steal the exit status of children an embedder waits for
-    // itself (and a process that is not PID 1 inherits no orphans).
-    const bool init = getpid() == 1;
-    sigset_t waited;
-    sigemptyset(&waited);
-    sigaddset(&waited, SIGINT);
-    sigaddset(&waited, SIGTERM);
-    if (init) sigaddset(&waited, SIGCHLD);
-    pthread_sigmask(SIG_BLOCK, &waited, nullptr);
-    signal(SIGPIPE, SIG_IGN);
-    // Children that exited before SIGCHLD was blocked raised no pending signal.
-    if (init) reap_children();
-
-    Shared shared(cfg);
-    const auto echo = modes::make_echo();
-    const auto raw = modes::make_raw({cfg.echo_self});
-    const auto json = modes::make_json({cfg.echo_self});
-    shared.builtin[int(config::RouteMode::echo)] = echo.get();
-    shared.builtin[int(config::RouteMode::raw)] = raw.get();
-    shared.builtin[int(config::RouteMode::json)] = json.get();
-    shared.custom = custom;
-    shared.map_routes();
-
-    for (const net::Address* a : {&cfg.listen, cfg.metrics_listen ? &*cfg.metrics_listen : nullptr}) {
-        if (std::string error; a && !net::address_free(*a, error)) {
-            Log(LogLevel::error, "listen_failed").str("listen", a->to_string()).str("msg", error).emit();
-            return 1;
-        }
-    }
-    std::vector<std::unique_ptr<Worker>> workers;
-    for (unsigned i = 0; i < cfg.workers; ++i) {
-        workers.push_back(std::make_unique<Worker>(shared, i));
-        shared.workers.push_back(workers.back().get());
-        std::string error;
-        if (!workers.back()->listen(error)) {
-            Log(LogLevel::error, "listen_failed").str("listen", cfg.listen.to_string()).str("msg", error).emit();
-            return 1;
-        }
+    for (unsigned i = 0; i < cfg_.workers; ++i) {
+        workers_.push_back(std::make_unique<app::Worker>(*shared_, i));
+        shared_->workers.push_back(workers_.back().get());
+        if (std::string error; !workers_.back()->listen(error))
+            return app::listen_failed(cfg_.listen.to_string(), error);
     }
     // --metrics-listen: bound after the hub's listeners (see Worker::listen),
     // stopped and joined with them, but never one of shared.workers.
-    if (cfg.metrics_listen) {
-        auto ops = std::make_unique<Worker>(shared, 0, Worker::Role::ops);
-        if (std::string error; !ops->listen(error)) {
-            Log(LogLevel::error, "listen_failed")
-                .str("listen", cfg.metrics_listen->to_string())
-                .str("msg", error + " (--metrics-listen must not overlap --listen)")
-                .emit();
-            return 1;
-        }
-        shared.ops = ops.get();
-        workers.push_back(std::move(ops));
+    if (cfg_.metrics_listen) {
+        auto ops = std::make_unique<app::Worker>(*shared_, 0, app::Worker::Role::ops);
+        if (std::string error; !ops->listen(error))
+            return app::listen_failed(cfg_.metrics_listen->to_string(),
+                                      error + " (--metrics-listen must not overlap --listen)");
+        shared_->ops = ops.get();
+        workers_.push_back(std::move(ops));
     }
-    std::vector<std::thread> threads;
-    for (auto& w : workers) threads.emplace_back([&w] { w->run(); });
-
-    log_start(cfg);
-
-    const int first = wait_for_stop(waited, init);
-    const uint64_t started = reactor::monotonic_ms();
-    shared.drain.deadline_ms = started + cfg.drain_timeout_ms;
-    pthread_t self = pthread_self();
-    shared.drain.on_done = wake_signal_thread;
-    shared.drain.on_done_arg = &self;
-    shared.drain.requested.store(true, std::memory_order_release);
-    if (log_enabled(LogLevel::info))
-        Log(LogLevel::info, "drain_start")
-            .str("signal", signal_name(first))
-            .num("connections", shared.caps.open())
-            .num("timeout_ms", cfg.drain_timeout_ms)
-            .emit();
-    for (auto& w : workers) w->wake();
-
-    // Either the last worker says it is done (with a SIGTERM of its own),
-    // or a second signal comes from outside.
-    const int second = wait_for_stop(waited, init);
-    const bool drained = shared.drain.done.load(std::memory_order_acquire) == shared.workers.size();
-    // Drained workers have left their loops already; anything else is cut now.
-    for (auto& w : workers) w->request_stop();
-    for (auto& t : threads) t.join();
-    const uint64_t forced = shared.drain.forced.load(std::memory_order_relaxed);
-    if (!drained) {
-        if (log_enabled(LogLevel::warn))
-            Log(LogLevel::warn, "drain_abort")
-                .str("signal", signal_name(second))
-                .num("duration_ms", reactor::monotonic_ms() - started)
-                .num("forced", forced)
-                .str("msg", "second signal: connections cut, exit status 1")
-                .emit();
-        return 1;
-    }
-    const LogLevel level = forced ? LogLevel::warn : LogLevel::info;
-    if (log_enabled(level)) {
-        Log line(level, "drain_done");
-        line.num("duration_ms", reactor::monotonic_ms() - started).num("forced", forced);
-        if (forced) line.str("msg", "connections still open at --drain-timeout were cut");
-        line.emit();
-    }
-    return 0;
+    return {};
 }
 
-}  // namespace wshub::app
+Status Server::Impl::start_threads() {
+    try {
+        for (auto& w : workers_) threads_.emplace_back([&w] { w->run(); });
+    } catch (const std::system_error& e) {
+        for (auto& w : workers_) w->request_stop();
+        for (auto& t : threads_) t.join();
+        threads_.clear();
+        app::log_message(app::LogLevel::error, "thread_failed", e.what());
+        return {false, std::string("wshub: cannot start a worker thread: ") + e.what()};
+    }
+    return {};
+}
+
+void Server::Impl::stop(const char* signal) {
+    std::lock_guard lock(mu_);
+    if (phase_ == Phase::running && !shared_->draining()) begin_drain(signal);
+}
+
+void Server::Impl::stop_now(const char* signal) {
+    std::lock_guard lock(mu_);
+    if (phase_ != Phase::running || cut_) return;
+    if (!shared_->draining()) begin_drain(signal);
+    cut_ = true;
+    cut_by_ = signal;
+    changed_.notify_all();
+}
+
+// Under mu_. The deadline is written before `requested` is released.
+void Server::Impl::begin_drain(const char* signal) {
+    drain_started_ms_ = reactor::monotonic_ms();
+    shared_->drain.deadline_ms = drain_started_ms_ + cfg_.drain_timeout_ms;
+    shared_->drain.requested.store(true, std::memory_order_release);
+    app::log_drain_start(signal, shared_->caps.open(), cfg_.drain_timeout_ms);
+    for (auto& w : workers_) w->wake();
+}
+
+bool Server::Impl::drained() const noexcept {
+    std::lock_guard lock(mu_);
+    return shared_ && shared_->drain.done.load(std::memory_order_acquire) == shared_->workers.size();
+}
+
+// Shared::drain.on_done, on the last worker's thread.
+void Server::Impl::drain_over(void* self) {
+    auto* impl = static_cast<Impl*>(self);
+    {
+        std::lock_guard lock(impl->mu_);
+        impl->over_ = true;
+    }
+    impl->changed_.notify_all();
+    if (impl->on_drained) impl->on_drained(impl->on_drained_arg);
+}
+
+int Server::Impl::wait() {
+    std::unique_lock lock(mu_);
+    if (phase_ == Phase::ready) return 0;
+    if (phase_ == Phase::failed) return 1;
+    changed_.wait(lock, [&] { return over_ || cut_ || phase_ == Phase::ended; });
+    // Another thread is ending it, or has: its status is this one's too.
+    if (phase_ != Phase::running) {
+        changed_.wait(lock, [&] { return phase_ == Phase::ended; });
+        return status_;
+    }
+    phase_ = Phase::ending;
+    const char* cut_by = cut_by_;
+    lock.unlock();
+    // Not under mu_: a worker may call stop() until its thread ends.
+    const int status = finish(cut_by);
+    lock.lock();
+    status_ = status;
+    phase_ = Phase::ended;
+    changed_.notify_all();
+    return status;
+}
+
+// Drained workers have left their loops already; anything else is cut now.
+int Server::Impl::finish(const char* cut_by) {
+    const bool drained = shared_->drain.done.load(std::memory_order_acquire) == shared_->workers.size();
+    for (auto& w : workers_) w->request_stop();
+    for (auto& t : threads_) t.join();
+    const uint64_t forced = shared_->drain.forced.load(std::memory_order_relaxed);
+    app::log_drain_end(drained, cut_by, reactor::monotonic_ms() - drain_started_ms_, forced);
+    return drained ? 0 : 1;
+}
+
+}  // namespace wshub

@@ -3,7 +3,10 @@
 // 404 for a path no route has), the drain (503), the Origin allow-list
 // (403), the route's token (401), then the caps (503, 429). What passes
 // opens the connection, where the route's mode has the last word.
+#include <cstdint>
 #include <memory>
+#include <string>
+#include <string_view>
 #include <utility>
 
 #include "app/connection.h"
@@ -71,6 +74,17 @@ bool take_place(Worker& w, Connection& c) {
     return false;
 }
 
+// "127.0.0.1:40312" or "[::1]:40312" (Connection::peer_text) as its parts.
+wshub::PeerAddress peer_parts(std::string_view text) noexcept {
+    const size_t colon = text.rfind(':');
+    if (colon == std::string_view::npos) return {text, 0};
+    std::string_view ip = text.substr(0, colon);
+    if (ip.size() >= 2 && ip.front() == '[' && ip.back() == ']') ip = ip.substr(1, ip.size() - 2);
+    uint16_t port = 0;
+    for (char ch : text.substr(colon + 1)) port = uint16_t(port * 10 + (ch - '0'));
+    return {ip, port};
+}
+
 }  // namespace
 
 void upgrade(Worker& w, Connection& c, const http::Request& req, const config::Route* route) {
@@ -81,12 +95,20 @@ void upgrade(Worker& w, Connection& c, const http::Request& req, const config::R
     if (const char* why = origin_refusal(cfg, req)) return c.refuse(metrics::Reject::origin, 403, why);
     std::unique_ptr<Admitted> admitted;
     if (!admit(w, c, req, *route, admitted) || !take_place(w, c)) return;
-    // req's views point into the head, which stays until the request is
-    // answered (Connection::release_handshake waits while it is).
+    // What the mode's on_upgrade sees: views of the head, which stays until
+    // the request is answered (Connection::release_handshake waits while it
+    // is), and of these locals, which outlive open() and so on_upgrade.
+    wshub::Header headers[http::kMaxHeaders];
+    for (size_t i = 0; i < req.header_count; ++i) headers[i] = {req.headers[i].name, req.headers[i].value};
+    const std::string peer = c.peer_text();
     c.open({.route_index = uint16_t(route - cfg.routes.data()),
             .key = d.key,
             .protocol = d.protocol,
-            .request = {req.path, req.query},
+            .request = {.path = req.path,
+                        .query = req.query,
+                        .headers = {headers, req.header_count},
+                        .peer = peer_parts(peer),
+                        .protocol = d.protocol},
             .admitted = std::move(admitted)});
 }
 

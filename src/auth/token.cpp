@@ -40,8 +40,7 @@ bool from_subprotocol(const http::Request& req, std::string& out) {
 
 bool from_query(const http::Request& req, std::string& out) {
     bool found = false;
-    const wshub::UpgradeRequest view{req.path, req.query};
-    const bool well_formed = view.for_each_param("token", [&](std::string_view value) {
+    const bool well_formed = wshub::for_each_query_param(req.query, "token", [&](std::string_view value) {
         if (!found) out.assign(value);
         found = true;
     });

@@ -38,7 +38,7 @@ public:
 
     void on_message(wshub::Conn& c, std::string_view data, wshub::MessageType type) override {
         if (type != wshub::MessageType::text) {
-            c.close(1003, "shout takes text");
+            c.close(wshub::CloseCode::unsupported_data, "shout takes text");
             return;
         }
         std::string loud(data);

@@ -159,7 +159,7 @@ public:
 
     void on_message(wshub::Conn& c, std::string_view data, MessageType type) override {
         if (type != MessageType::text) {
-            c.close(1003, "json mode accepts text frames only");
+            c.close(wshub::CloseCode::unsupported_data, "json mode accepts text frames only");
             return;
         }
         dispatch(c, data);
@@ -179,7 +179,7 @@ public:
     }
 
     // The rooms are still listed here (left right after): tell their others.
-    void on_close(wshub::Conn& c, uint16_t, std::string_view) override {
+    void on_close(wshub::Conn& c, wshub::CloseCode, std::string_view) override {
         for (size_t i = 0; i < c.room_count(); ++i) publish_presence(c, c.room_name(i), "leave");
         trim(scratch().out);
     }

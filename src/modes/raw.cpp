@@ -32,7 +32,7 @@ public:
     // A read-only token (scope without "publish") may listen, not speak.
     void on_message(wshub::Conn& c, std::string_view data, wshub::MessageType type) override {
         if (c.read_only()) {
-            c.close(1008, "read-only");
+            c.close(wshub::CloseCode::policy, "read-only");
             return;
         }
         for (size_t i = 0; i < c.room_count(); ++i) c.publish(c.room_name(i), data, type, options_.echo_self);
