@@ -14,6 +14,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace wshub {
 
@@ -88,6 +89,10 @@ bool decode_query_component(std::string_view in, std::string& out);
 template <typename F>
 bool for_each_query_param(std::string_view query, std::string_view name, F&& visit);
 
+// What for_each_query_param calls: each value to visit(context, value).
+bool visit_query_params(std::string_view query, std::string_view name,
+                        void (*visit)(void* context, std::string_view value), void* context);
+
 template <typename F>
 void UpgradeRequest::for_each_offered_protocol(F&& visit) const {
     for_each_header("sec-websocket-protocol", [&](std::string_view list) {
@@ -109,22 +114,10 @@ bool UpgradeRequest::for_each_param(std::string_view wanted, F&& visit) const {
 
 template <typename F>
 bool for_each_query_param(std::string_view query, std::string_view wanted, F&& visit) {
-    std::string_view rest = query;
-    std::string key, value;
-    while (!rest.empty()) {
-        const size_t amp = rest.find('&');
-        const std::string_view pair = rest.substr(0, amp);
-        rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
-        if (pair.empty()) continue;
-        const size_t eq = pair.find('=');
-        key.clear();
-        value.clear();
-        if (!decode_query_component(pair.substr(0, eq), key)) return false;
-        if (eq != std::string_view::npos && !decode_query_component(pair.substr(eq + 1), value))
-            return false;
-        if (key == wanted) visit(std::string_view(value));
-    }
-    return true;
+    using Visit = std::remove_reference_t<F>;
+    return visit_query_params(
+        query, wanted, [](void* f, std::string_view value) { (*static_cast<Visit*>(f))(value); },
+        const_cast<void*>(static_cast<const void*>(&visit)));
 }
 
 }  // namespace wshub

@@ -19,6 +19,7 @@
 #include "app/worker.h"
 #include "auth/verifier.h"
 #include "http/body.h"
+#include "http/query.h"
 #include "http/upgrade.h"
 #include "json/json.h"
 #include "metrics/clock.h"
@@ -42,7 +43,7 @@ void answer(Worker& w, Connection& c, int status, std::string_view reason, std::
 std::optional<std::string> room_param(const http::Request& req, std::string_view& why) {
     std::string room;
     int seen = 0;
-    const bool well_formed = wshub::for_each_query_param(req.query, "room", [&](std::string_view v) {
+    const bool well_formed = http::for_each_query_param(req.query, "room", [&](std::string_view v) {
         if (seen++ == 0) room.assign(v);
     });
     if (!well_formed) why = "malformed query string\n";
@@ -69,7 +70,7 @@ bool authorized(Worker& w, Connection& c, const http::Request& req, std::string_
 int namespace_param(const config::Config& cfg, const http::Request& req, std::string_view& why) {
     std::string ns;
     int seen = 0;
-    wshub::for_each_query_param(req.query, "ns", [&](std::string_view v) {
+    http::for_each_query_param(req.query, "ns", [&](std::string_view v) {
         if (seen++ == 0) ns.assign(v);
     });
     if (seen == 1) {

@@ -1,6 +1,6 @@
 #include "auth/token.h"
 
-#include "wshub/handler.h"
+#include "http/query.h"
 
 namespace wshub::auth {
 namespace {
@@ -40,7 +40,7 @@ bool from_subprotocol(const http::Request& req, std::string& out) {
 
 bool from_query(const http::Request& req, std::string& out) {
     bool found = false;
-    const bool well_formed = wshub::for_each_query_param(req.query, "token", [&](std::string_view value) {
+    const bool well_formed = http::for_each_query_param(req.query, "token", [&](std::string_view value) {
         if (!found) out.assign(value);
         found = true;
     });

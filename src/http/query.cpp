@@ -1,9 +1,6 @@
-// Query-string percent-decoding (RFC 3986 section 2.1, with the form
-// convention of '+' for a space). Declared in the public API (wshub/handler.h)
-// and used by the auth module too, so it lives below the app layer.
-#include "wshub/handler.h"
+#include "http/query.h"
 
-namespace wshub {
+namespace wshub::http {
 namespace {
 
 int hex_value(char c) {
@@ -33,4 +30,4 @@ bool decode_query_component(std::string_view in, std::string& out) {
     return true;
 }
 
-}  // namespace wshub
+}  // namespace wshub::http
