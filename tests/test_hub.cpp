@@ -25,7 +25,11 @@ namespace {
 size_t write_to(hub::SendQueue& q, std::string& wire, size_t room, hub::SendQueue::Written& written,
                 metrics::LatencyHistogram* latency = nullptr) {
     iovec iov[64];
-    const uint32_t n = q.gather(iov, 64);
+    size_t offered;
+    const uint32_t n = q.gather(iov, 64, offered);
+    size_t sum = 0;
+    for (uint32_t i = 0; i < n; ++i) sum += iov[i].iov_len;
+    CHECK_EQ(offered, sum);
     size_t taken = 0;
     for (uint32_t i = 0; i < n && taken < room; ++i) {
         const size_t part = std::min(iov[i].iov_len, room - taken);
@@ -311,7 +315,8 @@ TEST(hub_queue_ring_exists_only_while_frames_wait) {
         CHECK_EQ(q.data_messages(), 0u);
         CHECK_EQ(q.drop_data(), 0u);
         iovec iov[1];
-        CHECK_EQ(q.gather(iov, 1), 0u);  // nothing to write, and no ring for it
+        size_t none;
+        CHECK_EQ(q.gather(iov, 1, none), 0u);  // nothing to write, and no ring for it
         CHECK(q.empty());
         std::vector<hub::Frame*> frames;
         for (int i = 0; i < 3000; ++i) frames.push_back(hub::make_frame(ws::Opcode::text, std::to_string(i)));

@@ -91,8 +91,9 @@ TEST(hub_parked_deliveries_close_the_gate_until_settled) {
     hub::SendQueue::Written w;
     std::string wire;
     iovec iov[1];
-    q.gather(iov, 1);
-    q.consume(iov[0].iov_len, w);
+    size_t first;
+    q.gather(iov, 1, first);
+    q.consume(first, w);
     s = parked.settle(q, limits, 1000, false, nullptr, *c[0].hub);
     CHECK_EQ(s.queued, 1u);
     CHECK(hub::blocked(gate));

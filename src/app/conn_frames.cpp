@@ -22,9 +22,20 @@ void Connection::on_frames(uint8_t* data, size_t len, bool drained) {
         case Kind::pong:
             break;
         case Kind::text:
-        case Kind::binary:
-            on_message(ev, data, len);
+        case Kind::binary: {
+            if (!within_rate()) break;
+            w().counters().messages_received.add();
+            w().counters().bytes_received.add(ev.payload.size());
+            w().hub().take_lane_hit();  // a hit before this message is not its doing
+            handler()->on_message(*this, ev.payload,
+                                  ev.kind == Kind::text ? wshub::MessageType::text : wshub::MessageType::binary);
+            const bool lane_hit = w().hub().take_lane_hit();
+            if (lane_hit || publisher_blocked()) {
+                hold_back(lane_hit, data, len);
+                len = 0;
+            }
             break;
+        }
         case Kind::ping:
             queue_control(ws::Opcode::pong, ev.payload);
             break;
@@ -48,32 +59,22 @@ void Connection::on_frames(uint8_t* data, size_t len, bool drained) {
     if (out_.pending_bytes() > w().config().queue_bytes) read_paused_ = true;
 }
 
-// A data message for the handler. If it leaves this publisher held back,
-// what was read behind it (`rest`) is kept for resume_reading, and rest_len
-// becomes 0.
-void Connection::on_message(const ws::Event& ev, uint8_t* rest, size_t& rest_len) {
-    if (!within_rate()) return;
-    w().counters().messages_received.add();
-    w().counters().bytes_received.add(ev.payload.size());
-    w().hub().take_lane_hit();  // a hit before this message is not its doing
-    handler()->on_message(*this, ev.payload,
-                          ev.kind == Kind::text ? wshub::MessageType::text : wshub::MessageType::binary);
-    if (w().hub().take_lane_hit()) {
-        // It published into a lane over its bound: another worker (or this
-        // one) is behind. Read nothing more until the lanes open.
+// The message just handled left this publisher held back: its --overflow
+// block gate closed, or (lane_hit) it published into a lane over its bound,
+// another worker (or this one) being behind. What was read behind it is
+// kept for resume_reading, and nothing more is read until then.
+void Connection::hold_back(bool lane_hit, const uint8_t* rest, size_t rest_len) {
+    if (lane_hit) {
         lanes_held_ = true;
         w().hub().hold(conn_id());
     }
-    if (publisher_blocked() || lanes_held_) {
-        hold_input(rest, rest_len);
-        rest_len = 0;
-    }
+    hold_input(rest, rest_len);
 }
 
 // --max-msg-rate: one token per data message. Over it the connection is
 // closed (1008) rather than slowed, since a client that floods is misbehaving.
-bool Connection::within_rate() noexcept {
-    if (w().config().max_msg_rate == 0 || admitted_->rate.take(w().now_ms())) return true;
+bool Connection::take_rate_token() noexcept {
+    if (admitted_->rate.take(w().now_ms())) return true;
     w().counters().rate_limited.add();
     fail(ws::close_code::policy, "rate limit exceeded");
     return false;

@@ -112,13 +112,11 @@ void Connection::queue_raw(std::string_view bytes) {
 void Connection::flush() {
     constexpr uint32_t kMaxIov = 64;
     hub::SendQueue::Written written;
-    bool failed = false;
-    socket_full_ = false;
+    bool failed = false, full = false;
     while (!out_.empty()) {
         iovec iov[kMaxIov];
-        const uint32_t n = out_.gather(iov, kMaxIov);
-        size_t offered = 0;
-        for (uint32_t i = 0; i < n; ++i) offered += iov[i].iov_len;
+        size_t offered;
+        const uint32_t n = out_.gather(iov, kMaxIov, offered);
         size_t sent = 0;
         const net::IoStatus st = net::write_some(fd_, iov, int(n), sent);
         if (st == net::IoStatus::error) {
@@ -126,13 +124,14 @@ void Connection::flush() {
             break;
         }
         if (st == net::IoStatus::would_block) {
-            socket_full_ = true;
+            full = true;
             break;
         }
         out_.consume(sent, written, &w().counters().publish_to_write);
-        socket_full_ = sent < offered;  // the socket took less than offered: it is full
-        if (socket_full_) break;
+        full = sent < offered;  // the socket took less than offered: it is full
+        if (full) break;
     }
+    socket_full_ = full;
     w().counters().messages_sent.add(written.frames);
     w().counters().bytes_sent.add(written.bytes);
     bytes_out_ += written.wire;
@@ -146,7 +145,7 @@ void Connection::flush() {
 // once its own replies are down to half the budget, and a closing
 // connection whose last bytes are out ends its side.
 void Connection::after_flush() {
-    unpark();
+    if (has_parked()) unpark();
     if (read_paused_ && out_.pending_bytes() <= w().config().queue_bytes / 2) read_paused_ = false;
     if (state_ != State::closing || !out_.empty()) return;
     if (close_when_flushed_) {

@@ -30,11 +30,6 @@ static_assert(sizeof(Connection) <= 192, "Connection grew past 192 bytes");
 Connection::Connection(Worker& w, uint32_t slot) noexcept
     : w_(w), slot_(slot), decoder_(w.config().max_message) {}
 
-const config::Route* Connection::route() const noexcept {
-    return route_index_ == kNoRoute ? nullptr : &w().config().routes[route_index_];
-}
-
-wshub::Handler* Connection::handler() const noexcept { return w().shared().by_route[route_index_]; }
 
 uint64_t Connection::conn_id() const noexcept { return hub::member_id(w().index(), slot_, generation_); }
 

@@ -153,8 +153,9 @@ private:
     // Frames (conn_frames.cpp). drained: the read these bytes came from
     // left nothing in the socket.
     void on_frames(uint8_t* data, size_t len, bool drained);
-    void on_message(const ws::Event& ev, uint8_t* rest, size_t& rest_len);
-    bool within_rate() noexcept;
+    void hold_back(bool lane_hit, const uint8_t* rest, size_t rest_len);
+    bool within_rate() noexcept;  // inline in worker.h: one compare when there is no --max-msg-rate
+    bool take_rate_token() noexcept;
     void hold_input(const uint8_t* data, size_t len);
     // Out (conn_out.cpp): into out_, which keeps the worker's
     // wshub_queued_bytes up to date; written by flush.

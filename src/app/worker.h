@@ -139,4 +139,14 @@ private:
     hub::Hub hub_;
 };
 
+// Connection's ways to its route and handler, here where Worker is complete,
+// so that the per-message path inlines them.
+inline const config::Route* Connection::route() const noexcept {
+    return route_index_ == kNoRoute ? nullptr : &w().config().routes[route_index_];
+}
+
+inline wshub::Handler* Connection::handler() const noexcept { return w().shared().by_route[route_index_]; }
+
+inline bool Connection::within_rate() noexcept { return w().config().max_msg_rate == 0 || take_rate_token(); }
+
 }  // namespace wshub::app

@@ -1,5 +1,6 @@
 #include "hub/block_cache.h"
 
+#include <array>
 #include <cstdlib>
 
 // glibc keeps what its threads free in their arenas and returns memory to the
@@ -29,12 +30,20 @@ namespace {
 // Each list keeps up to 512 KiB (and at least 64 blocks): enough for a
 // fan-out to thousands of members, which takes a ring each for a moment, to
 // reuse them pass after pass. Past that a release goes to free(); the trim
-// hands back what stays unused.
+// hands back what stays unused. Tables, so the per-message path neither
+// divides nor shifts.
 constexpr size_t kListBytes = 512 * 1024;
-constexpr size_t max_blocks(uint8_t cls) noexcept {
-    const size_t n = kListBytes / block_class_bytes(cls);
-    return n < 64 ? 64 : n;
+template <typename F>
+constexpr std::array<size_t, kBlockClasses> per_class(F f) {
+    std::array<size_t, kBlockClasses> t{};
+    for (uint8_t c = 0; c < kBlockClasses; ++c) t[c] = f(c);
+    return t;
 }
+constexpr auto kClassBytes = per_class([](uint8_t c) { return block_class_bytes(c); });
+constexpr auto kMaxBlocks = per_class([](uint8_t c) {
+    const size_t n = kListBytes / block_class_bytes(c);
+    return n < 64 ? size_t(64) : n;
+});
 
 struct FreeBlock {
     FreeBlock* next;
@@ -43,18 +52,17 @@ struct FreeBlock {
 struct Lists {
     FreeBlock* head[kBlockClasses] = {};
     size_t count[kBlockClasses] = {};
-    size_t low[kBlockClasses] = {};  // the fewest each list held since the last trim
     size_t bytes = 0;                // in all lists
     size_t freed = 0;                // given to free() since malloc last gave memory back
 
     void free_first(uint8_t c, size_t n) noexcept {
         for (; n != 0 && head[c]; --n) {
             FreeBlock* b = head[c];
-            WSHUB_UNPOISON(b, block_class_bytes(c));
+            WSHUB_UNPOISON(b, kClassBytes[c]);
             head[c] = b->next;
             --count[c];
-            bytes -= block_class_bytes(c);
-            freed += block_class_bytes(c);
+            bytes -= kClassBytes[c];
+            freed += kClassBytes[c];
             std::free(b);
         }
     }
@@ -74,41 +82,41 @@ void* allocate_block(size_t bytes, uint8_t cls) noexcept {
     if (cls == kUncachedClass) return std::malloc(bytes);
     Lists& l = t_lists;
     if (FreeBlock* b = l.head[cls]) {
-        WSHUB_UNPOISON(b, block_class_bytes(cls));
+        WSHUB_UNPOISON(b, kClassBytes[cls]);
         l.head[cls] = b->next;
-        if (--l.count[cls] < l.low[cls]) l.low[cls] = l.count[cls];
-        l.bytes -= block_class_bytes(cls);
+        --l.count[cls];
+        l.bytes -= kClassBytes[cls];
         return b;
     }
-    return std::malloc(block_class_bytes(cls));
+    return std::malloc(kClassBytes[cls]);
 }
 
 void free_block(void* block, uint8_t cls, size_t bytes) noexcept {
     Lists& l = t_lists;
-    if (cls == kUncachedClass || l.count[cls] >= max_blocks(cls)) {
-        l.freed += cls == kUncachedClass ? bytes : block_class_bytes(cls);
+    if (cls == kUncachedClass || l.count[cls] >= kMaxBlocks[cls]) {
+        l.freed += cls == kUncachedClass ? bytes : kClassBytes[cls];
         std::free(block);
         return;
     }
     auto* b = static_cast<FreeBlock*>(block);
     b->next = l.head[cls];
-    WSHUB_POISON(b, block_class_bytes(cls));
+    WSHUB_POISON(b, kClassBytes[cls]);
     l.head[cls] = b;
     ++l.count[cls];
-    l.bytes += block_class_bytes(cls);
+    l.bytes += kClassBytes[cls];
 }
 
 size_t trim_block_cache() noexcept {
     Lists& l = t_lists;
     size_t freed = 0;
     for (uint8_t c = 0; c < kBlockClasses; ++c) {
-        // Blocks that stayed in the list the whole interval were not needed
-        // in it: give half of them back (the rest next time, if still idle).
-        const size_t idle = l.low[c] < l.count[c] ? l.low[c] : l.count[c];
-        const size_t give = (idle + 1) / 2;
+        // Half of each list, whatever its use: one that is busy takes a few
+        // blocks back from malloc within the next interval, one that is idle
+        // empties in a few intervals. (Tracking which blocks stayed unused
+        // would cost every allocation a compare.)
+        const size_t give = (l.count[c] + 1) / 2;
         l.free_first(c, give);
-        freed += give * block_class_bytes(c);
-        l.low[c] = l.count[c];
+        freed += give * kClassBytes[c];
     }
     if (l.freed >= kGiveBackBytes) {
         l.freed = 0;

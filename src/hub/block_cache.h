@@ -8,9 +8,8 @@
 // Classes go up by a quarter of each power of two (64, 80, 96, 112, 128,
 // 160, ... 16 KiB), so a block wastes at most a fifth of itself: a 1 KiB
 // message's frame (1,052 bytes) takes a 1,280-byte block. Each list is
-// bounded, and trim_block_cache gives back, every interval, half of what a
-// list kept unused through the whole of the last one, so memory taken by a
-// burst goes back once the burst is over. A block freed by another thread (a
+// bounded, and trim_block_cache gives back, every interval, half of what each
+// list holds, so memory taken by a burst goes back once the burst is over. A block freed by another thread (a
 // frame delivered across workers) joins that thread's lists: blocks migrate.
 #pragma once
 
@@ -31,10 +30,10 @@ constexpr uint8_t kUncachedClass = 0xFF;
 constexpr uint8_t block_class(size_t bytes) noexcept {
     if (bytes <= kSmallestBlock) return 0;
     if (bytes > kLargestBlock) return kUncachedClass;
-    // bytes is in (2^(b-1), 2^b], cut into four steps of 2^(b-3).
+    // bytes is in (2^(b-1), 2^b], cut into four steps of 2^(b-3): shifts,
+    // not a division, since every message's frame is classed.
     const int b = std::bit_width(bytes - 1);
-    const size_t step = size_t(1) << (b - 3);
-    const size_t quarter = (bytes - (size_t(1) << (b - 1)) + step - 1) / step;  // 1..4
+    const size_t quarter = ((bytes - 1 - (size_t(1) << (b - 1))) >> (b - 3)) + 1;  // 1..4
     return uint8_t(4 * (b - std::bit_width(kSmallestBlock)) + quarter);
 }
 // The usable size of a class's blocks.
@@ -51,7 +50,7 @@ void* allocate_block(size_t bytes, uint8_t cls) noexcept;
 void free_block(void* block, uint8_t cls, size_t bytes) noexcept;
 
 // Called by the owning thread every kTrimIntervalMs while trim_wanted(): frees
-// half of the blocks each list kept unused since the last call, and once the
+// half of the blocks each list holds, and once the
 // thread has freed kGiveBackBytes to malloc since it last did, asks malloc to
 // give its free pages back to the system (glibc keeps them otherwise).
 // Returns the bytes freed from the lists.

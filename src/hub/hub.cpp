@@ -103,12 +103,6 @@ void Hub::to_outbox(unsigned to, const Delivery& d) {
     outbox_[to].push_back(d);
 }
 
-bool Hub::take_lane_hit() noexcept {
-    const bool hit = lane_hit_;
-    lane_hit_ = false;
-    return hit;
-}
-
 void Hub::hold(MemberId publisher) {
     if (full_lanes_ == 0)
         resumable_.push_back(publisher);
@@ -136,7 +130,7 @@ void Hub::take_inbox() {
     inbox_.clear();
 }
 
-void Hub::run_backlog() {
+void Hub::work_through_backlog() {
     while (!backlog_.empty() && budget_ != 0) {
         Delivery& d = backlog_.front();
         if (!process(d)) break;
@@ -200,8 +194,7 @@ void Hub::unblock(MemberId publisher) {
         to_outbox(w, {.kind = Delivery::Kind::unblock, .member = publisher});
 }
 
-bool Hub::resume_publishers() {
-    if (resumable_.empty()) return false;
+bool Hub::resume_each() {
     // Swapped out first: resuming one can hold it, or others, again.
     std::vector<MemberId> ids;
     ids.swap(resumable_);
@@ -209,7 +202,7 @@ bool Hub::resume_publishers() {
     return true;
 }
 
-void Hub::hand_over() {
+void Hub::post_outboxes() {
     for (unsigned to : outbox_targets_) exchange_.post(to, outbox_[to]);
     outbox_targets_.clear();
 }

@@ -58,7 +58,11 @@ public:
 
     // True, once, if a publish or send since the last call went into a lane
     // over its bound: the caller holds its publisher back with hold().
-    bool take_lane_hit() noexcept;
+    bool take_lane_hit() noexcept {
+        const bool hit = lane_hit_;
+        lane_hit_ = false;
+        return hit;
+    }
     void hold(MemberId publisher);
     // No lane from here is over its bound.
     bool lanes_open() const noexcept { return full_lanes_ == 0; }
@@ -68,12 +72,16 @@ public:
     // the writes, hand_over again.
     void begin_pass() noexcept { budget_ = kPassBudget; }
     void take_inbox();
-    void run_backlog();
+    void run_backlog() {
+        if (!backlog_.empty() && budget_ != 0) work_through_backlog();
+    }
     // Calls Sink::resume for each publisher that may be read again; true if
     // there were any (reading them may publish and settle more).
-    bool resume_publishers();
+    bool resume_publishers() { return !resumable_.empty() && resume_each(); }
     // Posts what this pass gave other workers to their inboxes.
-    void hand_over();
+    void hand_over() {
+        if (!outbox_targets_.empty()) post_outboxes();
+    }
     // Work is waiting for the next pass: it must not sleep.
     bool busy() const noexcept { return !backlog_.empty() || !resumable_.empty(); }
     size_t backlog() const noexcept { return backlog_.size(); }
@@ -83,6 +91,9 @@ public:
     void close() noexcept { closed_ = true; }
 
 private:
+    void work_through_backlog();
+    bool resume_each();
+    void post_outboxes();
     bool can_deliver_now(size_t members) const noexcept {
         return backlog_.empty() && walking_ == 0 && members <= budget_;
     }

@@ -1,16 +1,35 @@
 #include "hub/send_queue.h"
 
+#include <array>
+
 #include "hub/block_cache.h"
 #include "metrics/clock.h"
 
 namespace wshub::hub {
 
+namespace {
+
+// For each class: the most entries (a power of two) a ring in its block holds.
+constexpr std::array<uint32_t, kBlockClasses> ring_capacities(size_t header) {
+    std::array<uint32_t, kBlockClasses> t{};
+    for (uint8_t c = 0; c < kBlockClasses; ++c) {
+        uint32_t cap = 1;
+        while (header + sizeof(Frame*) * size_t(cap) * 2 <= block_class_bytes(c)) cap *= 2;
+        t[c] = cap;
+    }
+    return t;
+}
+
+}  // namespace
+
 SendQueue::Ring* SendQueue::make_ring(uint32_t min_capacity) noexcept {
-    const uint8_t cls = block_class(sizeof(Ring) + sizeof(Frame*) * size_t(min_capacity));
-    // As many entries (a power of two) as the block it needs anyway holds.
-    uint32_t capacity = min_capacity;
-    if (cls != kUncachedClass)
-        while (sizeof(Ring) + sizeof(Frame*) * size_t(capacity) * 2 <= block_class_bytes(cls)) capacity *= 2;
+    static constexpr auto kCapacity = ring_capacities(sizeof(Ring));
+    // The first ring of a queue (kFirstCapacity) is classed once for all.
+    static constexpr uint8_t kFirstClass = block_class(sizeof(Ring) + sizeof(Frame*) * size_t(kFirstCapacity));
+    const uint8_t cls = min_capacity == kFirstCapacity ? kFirstClass
+                                                       : block_class(sizeof(Ring) + sizeof(Frame*) * size_t(min_capacity));
+    // As many entries as the block it needs anyway holds.
+    const uint32_t capacity = cls == kUncachedClass ? min_capacity : kCapacity[cls];
     auto* r = static_cast<Ring*>(allocate_block(sizeof(Ring) + sizeof(Frame*) * size_t(capacity), cls));
     if (!r) return nullptr;
     *r = Ring{capacity, 0, 0, 0, 0, cls, 0, 0, nullptr};
@@ -39,7 +58,7 @@ bool SendQueue::grow() noexcept {
 
 bool SendQueue::push(Frame* f, metrics::Gauge* total) noexcept {
     if (!ring_) {
-        ring_ = make_ring(8);
+        ring_ = make_ring(kFirstCapacity);
         if (!ring_) return false;
         ring_->total = total;
     } else if (ring_->count == ring_->capacity && !grow()) {
@@ -78,17 +97,6 @@ void SendQueue::pop_front() noexcept {
     --r.count;
     r.front_offset = 0;
     release_if_empty();
-}
-
-uint32_t SendQueue::gather(iovec* iov, uint32_t max) const noexcept {
-    if (!ring_) return 0;
-    const uint32_t n = ring_->count < max ? ring_->count : max;
-    for (uint32_t i = 0; i < n; ++i) {
-        Frame* f = at(i);
-        const uint32_t skip = i == 0 ? ring_->front_offset : 0;
-        iov[i] = {f->data + skip, f->size - skip};
-    }
-    return n;
 }
 
 void SendQueue::consume(size_t n, Written& done, metrics::LatencyHistogram* latency) noexcept {

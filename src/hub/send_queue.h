@@ -62,8 +62,23 @@ public:
 
     // Fills `iov` with up to `max` entries of what is queued, the front
     // frame from where the last write stopped, for the owner to write.
-    // Returns the entries filled (0 when empty).
-    uint32_t gather(iovec* iov, uint32_t max) const noexcept;
+    // Returns the entries filled (0 when empty); `bytes` is their total.
+    uint32_t gather(iovec* iov, uint32_t max, size_t& bytes) const noexcept {
+        bytes = 0;
+        if (!ring_) return 0;
+        const uint32_t n = ring_->count < max ? ring_->count : max;
+        for (uint32_t i = 0; i < n; ++i) {
+            Frame* f = at(i);
+            const uint32_t skip = i == 0 ? ring_->front_offset : 0;
+            iov[i] = {f->data + skip, f->size - skip};
+        }
+        if (n == ring_->count) {
+            bytes = ring_->pending_bytes;  // all of it: its total is known
+        } else {
+            for (uint32_t i = 0; i < n; ++i) bytes += iov[i].iov_len;
+        }
+        return n;
+    }
 
     // `n` bytes of what gather offered were written: frames that went out
     // completely leave the queue and are added to `written`. With `latency`,
@@ -93,6 +108,7 @@ private:
         Frame* slots[];
     };
 
+    static constexpr uint32_t kFirstCapacity = 8;
     static Ring* make_ring(uint32_t min_capacity) noexcept;
     static void free_ring(Ring* r) noexcept;
     bool grow() noexcept;
