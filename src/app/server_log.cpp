@@ -44,7 +44,7 @@ void log_start(const config::Config& cfg) {
     const uint64_t reserved = reserved_fds(cfg);
     const uint64_t clients = limit > reserved ? limit - reserved : 0;
     if (log_enabled(LogLevel::info)) {
-        const bool token = !cfg.publish_token.empty(), jwt = !cfg.jwt_secret.empty();
+        const bool token = !cfg.publish_token.empty(), jwt = !cfg.jwt_secrets.empty();
         Log(LogLevel::info, "start")
             .str("version", WSHUB_VERSION)
             .str("listen", cfg.listen.to_string())
