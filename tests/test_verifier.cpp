@@ -377,7 +377,8 @@ TEST(verifier_replace_while_verifying) {
                 if (publish(v, kPublishToken).kind != Kind::allowed) wrong.fetch_add(1);
             }
         });
-    for (int i = 0; i < 2000; ++i) {
+    // Until the readers have been at it for a while, however late they start.
+    for (int i = 0; i < 2000 || coming_allowed.load() + coming_refused.load() < 300; ++i) {
         if (i % 2) v.replace_jwt_secrets({"kept"});
         else v.replace_jwt_secrets({"coming", "kept"});
         v.replace_publish_token(kPublishToken);
@@ -385,5 +386,4 @@ TEST(verifier_replace_while_verifying) {
     stop = true;
     for (auto& t : readers) t.join();
     CHECK_EQ(wrong.load(), 0);
-    CHECK(coming_allowed.load() + coming_refused.load() > 0);
 }
