@@ -121,6 +121,7 @@ def test_room_password_file(wshub, tmp_path):
                  "#open=nope\n"
                  "\n"
                  "club=p@ss&w=rd\n")
+    p.chmod(0o600)  # else it is warned about as open to others (test_reload.py)
     server = wshub("--route", "/raw=raw", "--route", "/ws=json", "--room-password-file", str(p))
     before = snapshot(server)
     upgrade_ok(server, pw_path("vip", password="s3cret")).close_cleanly()

@@ -6,6 +6,7 @@
 
 #include "check.h"
 #include "config/config.h"
+#include "temp_file.h"
 
 using wshub::config::Config;
 using wshub::config::parse;
@@ -205,25 +206,6 @@ TEST(config_durations_and_sizes) {
     CHECK(!parse_size("", v));
 }
 
-namespace {
-
-// A temporary file with `text`, removed when the test case ends.
-struct TempFile {
-    std::string path;
-    explicit TempFile(const std::string& text) {
-        char name[] = "/tmp/wshub_test_XXXXXX";
-        const int fd = mkstemp(name);
-        path = name;
-        if (fd >= 0) {
-            (void)!write(fd, text.data(), text.size());
-            close(fd);
-        }
-    }
-    ~TempFile() { unlink(path.c_str()); }
-};
-
-}  // namespace
-
 TEST(config_auth_route_needs_a_secret) {
     Config c;
     auto r = run({"--route", "/p=json,auth"}, c);
@@ -233,7 +215,7 @@ TEST(config_auth_route_needs_a_secret) {
 
     r = run({"--route", "/p=json,auth", "--route", "/q=echo"}, c, {"WSHUB_JWT_SECRET=k3y"});
     CHECK(r.action == Action::run);
-    CHECK_EQ(c.jwt_secret, "k3y");
+    CHECK(c.jwt_secrets == std::vector<std::string>{"k3y"});
     CHECK(c.find_route("/p")->auth);
     CHECK(!c.find_route("/q")->auth);
 
@@ -252,11 +234,11 @@ TEST(config_jwt_secret_sources) {
     TempFile file("s3cret\r\n");
     r = run({"--jwt-secret-file", file.path.c_str()}, c);
     CHECK(r.action == Action::run);
-    CHECK_EQ(c.jwt_secret, "s3cret");  // the line ending is not part of it
+    CHECK(c.jwt_secrets == std::vector<std::string>{"s3cret"});  // the line ending is not part of it
 
     TempFile inner_newline("a\nb\n");
     CHECK(run({"--jwt-secret-file", inner_newline.path.c_str()}, c).action == Action::run);
-    CHECK_EQ(c.jwt_secret, "a\nb");
+    CHECK(c.jwt_secrets == std::vector<std::string>{"a\nb"});
 
     r = run({"--jwt-secret-file", file.path.c_str()}, c, {"WSHUB_JWT_SECRET=x"});
     CHECK(r.action == Action::usage_error);
@@ -275,7 +257,7 @@ TEST(config_jwt_secret_sources) {
     // The file's name may come from the environment like any flag.
     const std::string env = "WSHUB_JWT_SECRET_FILE=" + file.path;
     CHECK(run({}, c, {env.c_str()}).action == Action::run);
-    CHECK_EQ(c.jwt_secret, "s3cret");
+    CHECK(c.jwt_secrets == std::vector<std::string>{"s3cret"});
 }
 
 TEST(config_jwt_checks) {
@@ -319,11 +301,16 @@ TEST(config_room_password_file) {
     TempFile file("# rooms\n\nvip=s3cret\r\nops=p w\n");
     auto r = run({"--room-password-file", file.path.c_str(), "--room-password", "cli=1"}, c);
     CHECK(r.action == Action::run);
-    CHECK_EQ(c.room_passwords.size(), 3u);
+    CHECK_EQ(c.room_passwords.size(), 1u);  // the flag's
+    CHECK_EQ(c.room_password_file_lines.size(), 2u);
     bool saw_ops = false;
-    for (const auto& p : c.room_passwords)
+    for (const auto& p : c.room_password_file_lines)
         if (p.room == "ops") saw_ops = p.secret == "p w";
     CHECK(saw_ops);
+    // A room the flag gave already is one too many in the file.
+    r = run({"--room-password-file", file.path.c_str(), "--room-password", "vip=1"}, c);
+    CHECK(r.action == Action::usage_error);
+    CHECK(r.message.find("line 3") != std::string::npos);
 
     TempFile dup("vip=one\nvip=two\n");
     r = run({"--room-password-file", dup.path.c_str()}, c);

@@ -39,9 +39,11 @@ std::string make_token(std::string_view header, std::string_view payload,
 
 std::string make_token(std::string_view payload) { return make_token(kHeader, payload); }
 
+const std::string kSecrets[] = {std::string(kSecret)};
+
 JwtOptions options(int64_t now = kNow, int64_t leeway = 30) {
     JwtOptions o;
-    o.secret = kSecret;
+    o.secrets = kSecrets;
     o.now_s = now;
     o.leeway_s = leeway;
     return o;
@@ -94,7 +96,7 @@ TEST(jwt_error_labels) {
 TEST(jwt_rfc7515_a1_valid_before_exp) {
     const std::string key = rfc_key();
     JwtOptions o = options(1300819000);
-    o.secret = key;
+    o.secrets = {&key, 1};
     Claims c;
     CHECK_EQ(std::string(jwt_error_label(verify_jwt(kRfcToken, o, c))), "none");
     CHECK_EQ(c.sub, "");
@@ -110,19 +112,21 @@ TEST(jwt_rfc7515_a1_valid_before_exp) {
 TEST(jwt_rfc7515_a1_expired_after_exp) {
     const std::string key = rfc_key();
     JwtOptions o = options(1300819409);
-    o.secret = key;
+    o.secrets = {&key, 1};
     CHECK_EQ(verdict(kRfcToken, o), "none");
     o.now_s = 1300819410;
     CHECK_EQ(verdict(kRfcToken, o), "expired");
     o.now_s = 1700000000;
     CHECK_EQ(verdict(kRfcToken, o), "expired");
-    o.secret = "not the key";
+    const std::string other = "not the key";
+    o.secrets = {&other, 1};
     CHECK_EQ(verdict(kRfcToken, o), "bad_signature");
 }
 
 TEST(jwt_independent_token_claims) {
     JwtOptions o = options(1500000000);
-    o.secret = "independent secret";
+    const std::string key = "independent secret";
+    o.secrets = {&key, 1};
     o.issuer = "https://issuer.example";
     o.audience = "other";
     Claims c;
@@ -355,8 +359,37 @@ TEST(jwt_bad_signature) {
 TEST(jwt_empty_secret_accepts_nothing) {
     const std::string t = make_token(kHeader, "{}", "");
     JwtOptions o = options();
-    o.secret = "";
+    const std::string empty;
+    o.secrets = {&empty, 1};
     CHECK_EQ(verdict(t, o), "bad_signature");
+    o.secrets = {};
+    CHECK_EQ(verdict(t, o), "bad_signature");
+}
+
+// Several secrets: a token signed with any of them is accepted, whatever
+// its place in the list, and only those.
+TEST(jwt_any_of_several_secrets) {
+    const std::string keys[] = {"first secret", "second secret", "third secret"};
+    JwtOptions o = options();
+    o.secrets = keys;
+    for (const std::string& key : keys) CHECK_EQ(verdict(make_token(kHeader, "{}", key), o), "none");
+    CHECK_EQ(verdict(make_token(kHeader, "{}", "fourth secret"), o), "bad_signature");
+    CHECK_EQ(verdict(make_token(kHeader, "{}", ""), o), "bad_signature");
+    // One key of the list alone still tells them apart.
+    o.secrets = {&keys[1], 1};
+    CHECK_EQ(verdict(make_token(kHeader, "{}", keys[1]), o), "none");
+    CHECK_EQ(verdict(make_token(kHeader, "{}", keys[0]), o), "bad_signature");
+    CHECK_EQ(verdict(make_token(kHeader, "{}", keys[2]), o), "bad_signature");
+    // An empty key among good ones does not open the door to unsigned-looking tokens.
+    const std::string with_empty[] = {"", "second secret"};
+    o.secrets = with_empty;
+    CHECK_EQ(verdict(make_token(kHeader, "{}", ""), o), "bad_signature");
+    CHECK_EQ(verdict(make_token(kHeader, "{}", "second secret"), o), "none");
+    // The claims are those of the token, whichever key matched.
+    o.secrets = keys;
+    Claims c;
+    CHECK_EQ(std::string(jwt_error_label(verify_jwt(make_token(kHeader, R"({"sub":"bob"})", keys[2]), o, c))), "none");
+    CHECK_EQ(c.sub, "bob");
 }
 
 // The payload is not read before the signature holds.

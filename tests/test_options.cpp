@@ -32,9 +32,12 @@ std::string describe(const Config& c) {
                              uint64_t(c.max_msg_rate), uint64_t(c.max_msg_burst), c.drain_timeout_ms,
                              uint64_t(c.log_level), uint64_t(c.log_format)})
         s += " " + std::to_string(n);
-    for (const std::string* t : {&c.jwt_secret_file, &c.jwt_secret, &c.jwt_issuer, &c.jwt_audience,
-                                 &c.room_password_file, &c.publish_token_file, &c.publish_token})
+    for (const std::string* t : {&c.jwt_issuer, &c.jwt_audience, &c.room_password_file, &c.publish_token_file,
+                                 &c.publish_token})
         s += " [" + *t + "]";
+    for (const auto& f : c.jwt_secret_files) s += " jwt-file:" + f;
+    for (const auto& k : c.jwt_secrets) s += " jwt:" + k;
+    for (const auto& p : c.room_password_file_lines) s += " pw-file:" + p.room + "=" + p.secret;
     return s;
 }
 
@@ -74,7 +77,7 @@ TEST(options_reach_every_flag) {
     o.workers = 2;
     o.routes = {"/a=echo"};
     o.subprotocols = {"chat"};
-    o.jwt_secret_file = "/nonexistent";
+    o.jwt_secret_files = {"/nonexistent"};
     o.jwt_issuer = "iss";
     o.jwt_audience = "aud";
     o.room_passwords = {"vip=secret"};
@@ -123,7 +126,8 @@ TEST(options_values_reach_the_config) {
     CHECK(c.echo_self);
     CHECK_EQ(c.max_msg_rate, 5u);
     CHECK_EQ(c.max_msg_burst, 5u);  // 0: the rate
-    CHECK_EQ(c.jwt_secret, "s3cret");
+    CHECK_EQ(c.jwt_secrets.size(), 1u);
+    if (!c.jwt_secrets.empty()) CHECK_EQ(c.jwt_secrets[0], "s3cret");
     CHECK_EQ(c.room_passwords.size(), 1u);
     if (!c.room_passwords.empty()) CHECK_EQ(c.room_passwords[0].secret, "pw,with=commas");
     // The binary's warning is about a password in ps; Options are in no command line.
@@ -163,12 +167,30 @@ TEST(options_refused_as_the_flags_refuse_them) {
 TEST(options_jwt_secret_from_one_source) {
     Options o;
     o.jwt_secret = "s3cret";
-    o.jwt_secret_file = "/nonexistent";
+    o.jwt_secret_files = {"/nonexistent"};
     Config c;
     const ParseResult r = convert(o, c);
     CHECK(r.action == Action::usage_error);
     CHECK_EQ(r.message, "wshub: --jwt-secret-file: expected one source of the JWT secret, got both it and "
                         "WSHUB_JWT_SECRET");
+}
+
+// Each of jwt_secret_files is one --jwt-secret-file, in order.
+TEST(options_several_jwt_secret_files) {
+    Options o;
+    o.jwt_secret_files = {"/a/first", "/b/second"};
+    std::vector<std::string> words;
+    for (const std::string& word : wshub::app::option_args(o))
+        if (word.rfind("--jwt-secret-file=", 0) == 0) words.push_back(word);
+    CHECK_EQ(words.size(), 2u);
+    if (words.size() == 2) {
+        CHECK_EQ(words[0], "--jwt-secret-file=/a/first");
+        CHECK_EQ(words[1], "--jwt-secret-file=/b/second");
+    }
+    Config c;
+    const ParseResult r = convert(o, c);
+    CHECK(r.action == Action::usage_error);  // neither file exists: the first is named
+    CHECK(r.message.find("'/a/first'") != std::string::npos);
 }
 
 TEST(options_modes_checked) {

@@ -1,7 +1,8 @@
 // wshub::Server through its public API, as an embedder uses it: start()
 // gives its errors as values, stop() drains and wait() says how it went,
-// stop_now() cuts, the process's signals are left alone; and a mode's
-// on_upgrade sees the request's headers, peer and subprotocols.
+// stop_now() cuts, the process's signals are left alone, reload() reads the
+// secrets' files again; and a mode's on_upgrade sees the request's headers,
+// peer and subprotocols.
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -10,12 +11,16 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "check.h"
+#include "crypto/base64.h"
+#include "crypto/hmac.h"
+#include "temp_file.h"
 #include "wshub/server.h"
 
 namespace {
@@ -295,4 +300,69 @@ TEST(server_on_upgrade_sees_headers_peer_and_subprotocols) {
     CHECK_EQ(close_code_of(c.read_frame().second), 1001);
     CHECK(c.send_frame(0x8, "\x03\xe9"));
     CHECK_EQ(server.wait(), 0);
+}
+
+namespace {
+
+// An HS256 token with no claims, signed with `secret`.
+std::string token_of(std::string_view secret) {
+    const std::string input = wshub::crypto::base64url_encode(R"({"alg":"HS256"})") + "." +
+                              wshub::crypto::base64url_encode("{}");
+    const auto mac = wshub::crypto::hmac_sha256(secret, input);
+    return input + "." + wshub::crypto::base64url_encode(std::string_view(reinterpret_cast<const char*>(mac.data()), mac.size()));
+}
+
+void write_file(const std::string& path, std::string_view text) {
+    FILE* f = std::fopen(path.c_str(), "wb");
+    if (!f) return;
+    std::fwrite(text.data(), 1, text.size(), f);
+    std::fclose(f);
+}
+
+std::string upgrade_with(uint16_t port, std::string_view secret) {
+    return Client(port).upgrade("/p?token=" + token_of(secret));
+}
+
+}  // namespace
+
+// reload() only while running; a good file swaps the secrets in, a bad one
+// keeps them and says which file, and open connections stay.
+TEST(server_reload_reads_the_secrets_files_again) {
+    const TempFile secret("first secret\n");
+    const uint16_t port = free_port();
+    wshub::Options o = quiet_options(port);
+    o.routes = {"/p=echo,auth"};
+    o.jwt_secret_files = {secret.path};
+    wshub::Server server(o);
+    CHECK(!server.reload());  // not started
+
+    CHECK(server.start().ok);
+    const std::string ok = "HTTP/1.1 101 Switching Protocols", refused = "HTTP/1.1 401 Unauthorized";
+    Client open(port);
+    CHECK_EQ(open.upgrade("/p?token=" + token_of("first secret")), ok);
+    CHECK_EQ(upgrade_with(port, "second secret"), refused);
+
+    write_file(secret.path, "second secret");
+    const wshub::Status reloaded = server.reload();
+    CHECK(reloaded.ok);
+    CHECK_EQ(reloaded.message, "");
+    CHECK_EQ(upgrade_with(port, "second secret"), ok);
+    CHECK_EQ(upgrade_with(port, "first secret"), refused);
+
+    write_file(secret.path, "");
+    const wshub::Status kept = server.reload();
+    CHECK(!kept.ok);
+    CHECK(kept.message.find("--jwt-secret-file") != std::string::npos);
+    CHECK(kept.message.find(secret.path) != std::string::npos);
+    CHECK_EQ(upgrade_with(port, "second secret"), ok);
+
+    CHECK(open.send_frame(0x1, "still here"));  // admitted with the first secret: open all along
+    CHECK_EQ(open.read_frame().second, "still here");
+    server.stop();
+    CHECK_EQ(close_code_of(open.read_frame().second), 1001);
+    CHECK(open.send_frame(0x8, "\x03\xe9"));
+    write_file(secret.path, "third secret");
+    CHECK(server.reload().ok);  // during the drain too
+    CHECK_EQ(server.wait(), 0);
+    CHECK(!server.reload());  // over
 }

@@ -2,10 +2,12 @@
 // here with our own base64url and HMAC. Every Verdict of both questions (a
 // client on an ,auth route, a POST /publish), each answer's status, body,
 // log reason and WWW-Authenticate line exactly, and the identity a client
-// gets.
+// gets; several JWT secrets, and keys replaced while other threads verify.
+#include <atomic>
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "auth/verifier.h"
@@ -57,9 +59,12 @@ std::unique_ptr<Parsed> with_bearer(std::string_view token, std::string_view tar
     return request(target, "Authorization: Bearer " + std::string(token) + "\r\n");
 }
 
+// secret "": no JWT secret at all.
 Verifier make_verifier(std::string_view secret = kSecret, std::string_view publish_token = kPublishToken,
                        std::string_view issuer = {}, std::string_view audience = {}, int64_t leeway = 30) {
-    return Verifier(VerifierOptions{secret, leeway, issuer, audience, publish_token});
+    std::vector<std::string> secrets;
+    if (!secret.empty()) secrets.emplace_back(secret);
+    return Verifier(VerifierOptions{secrets, leeway, issuer, audience, publish_token});
 }
 
 Verdict client(const Verifier& v, const Parsed& p, Identity& who, int64_t now = kNow) {
@@ -278,7 +283,7 @@ TEST(verifier_outlives_its_options) {
     auto secret = std::make_unique<std::string>(kSecret);
     auto token = std::make_unique<std::string>(kPublishToken);
     auto issuer = std::make_unique<std::string>("me");
-    const Verifier v(VerifierOptions{*secret, 30, *issuer, {}, *token});
+    const Verifier v(VerifierOptions{{secret.get(), 1}, 30, *issuer, {}, *token});
     secret->assign(secret->size(), 'x');
     token->assign(token->size(), 'x');
     issuer->assign("xx");
@@ -287,4 +292,98 @@ TEST(verifier_outlives_its_options) {
     issuer.reset();
     CHECK_EQ(publish(v, kPublishToken).kind, Kind::allowed);
     CHECK_EQ(client(v, *request("/p?token=" + jwt(R"({"iss":"me"})"))).kind, Kind::allowed);
+}
+
+// Several secrets: a client's or a publisher's JWT signed with any of them
+// is let in, whichever its place; the identity is the token's.
+TEST(verifier_several_secrets) {
+    const std::string secrets[] = {"old secret", "new secret"};
+    const Verifier v(VerifierOptions{secrets, 30, {}, {}, {}});
+    for (const std::string& secret : secrets) {
+        Identity who;
+        CHECK_EQ(client(v, *request("/p?token=" + jwt(R"({"sub":"ann"})", secret)), who).kind, Kind::allowed);
+        CHECK_EQ(who.user, "ann");
+        CHECK_EQ(publish(v, jwt(R"({"scope":"publish"})", secret)).kind, Kind::allowed);
+    }
+    const Verdict other = client(v, *request("/p?token=" + jwt("{}", "neither secret")));
+    CHECK_EQ(other.kind, Kind::invalid_token);
+    CHECK_EQ(other.jwt, JwtError::bad_signature);
+    CHECK_EQ(publish(v, jwt(R"({"scope":"publish"})", "neither secret")).jwt, JwtError::bad_signature);
+    CHECK(v.publishing_enabled());
+}
+
+// Replaced secrets hold from the next verification: the new one's tokens
+// are let in, the dropped one's refused; the publish token is untouched.
+TEST(verifier_replace_jwt_secrets) {
+    Verifier v(VerifierOptions{{}, 30, {}, {}, kPublishToken});
+    const std::string old_token = jwt(R"({"sub":"a"})", "old secret");
+    const std::string new_token = jwt(R"({"sub":"a"})", "new secret");
+    CHECK_EQ(client(v, *request("/p?token=" + old_token)).jwt, JwtError::bad_signature);
+    CHECK_EQ(publish(v, old_token).kind, Kind::wrong_token);  // no JWT accepted yet
+
+    v.replace_jwt_secrets({"old secret"});
+    CHECK_EQ(client(v, *request("/p?token=" + old_token)).kind, Kind::allowed);
+    CHECK_EQ(client(v, *request("/p?token=" + new_token)).jwt, JwtError::bad_signature);
+
+    v.replace_jwt_secrets({"old secret", "new secret"});  // the rotation's overlap
+    CHECK_EQ(client(v, *request("/p?token=" + old_token)).kind, Kind::allowed);
+    CHECK_EQ(client(v, *request("/p?token=" + new_token)).kind, Kind::allowed);
+
+    v.replace_jwt_secrets({"new secret"});
+    CHECK_EQ(client(v, *request("/p?token=" + old_token)).jwt, JwtError::bad_signature);
+    CHECK_EQ(client(v, *request("/p?token=" + new_token)).kind, Kind::allowed);
+    Identity who;
+    CHECK_EQ(v.verify_token(old_token, kNow, who).jwt, JwtError::bad_signature);
+    CHECK_EQ(publish(v, kPublishToken).kind, Kind::allowed);
+}
+
+TEST(verifier_replace_publish_token) {
+    Verifier v(VerifierOptions{{}, 30, {}, {}, kPublishToken});
+    const std::string next = "the-next-publish-token";
+    v.replace_publish_token(next);
+    CHECK_EQ(publish(v, next).kind, Kind::allowed);
+    CHECK_EQ(publish(v, kPublishToken).kind, Kind::wrong_token);
+    CHECK(v.publishing_enabled());
+    v.replace_publish_token("");
+    CHECK_EQ(publish(v, next).kind, Kind::wrong_token);
+    CHECK(!v.publishing_enabled());
+    // The JWT secrets stay as they were through a token's replacement.
+    v.replace_jwt_secrets({"s"});
+    v.replace_publish_token(next);
+    CHECK_EQ(client(v, *request("/p?token=" + jwt("{}", "s"))).kind, Kind::allowed);
+}
+
+// Threads verify while another replaces the keys over and over: each
+// verification sees either set, whole (the token of the secret both sets
+// hold is never refused, the other's is let in or refused as bad_signature
+// only), and no Keys is freed under a reader (ASan in `make asan`).
+TEST(verifier_replace_while_verifying) {
+    Verifier v(VerifierOptions{{}, 30, {}, {}, kPublishToken});
+    v.replace_jwt_secrets({"kept"});
+    const std::string kept = jwt(R"({"sub":"k"})", "kept");
+    const std::string coming = jwt(R"({"sub":"c"})", "coming");
+    std::atomic<bool> stop{false};
+    std::atomic<int> wrong{0}, coming_allowed{0}, coming_refused{0};
+    std::vector<std::thread> readers;
+    for (int t = 0; t < 3; ++t)
+        readers.emplace_back([&] {
+            while (!stop.load(std::memory_order_relaxed)) {
+                Identity who;
+                if (!v.verify_token(kept, kNow, who).allowed() || who.user != "k") wrong.fetch_add(1);
+                const Verdict c = v.verify_token(coming, kNow, who);
+                if (c.allowed()) coming_allowed.fetch_add(1);
+                else if (c.jwt == JwtError::bad_signature) coming_refused.fetch_add(1);
+                else wrong.fetch_add(1);
+                if (publish(v, kPublishToken).kind != Kind::allowed) wrong.fetch_add(1);
+            }
+        });
+    // Until the readers have been at it for a while, however late they start.
+    for (int i = 0; i < 2000 || coming_allowed.load() + coming_refused.load() < 300; ++i) {
+        if (i % 2) v.replace_jwt_secrets({"kept"});
+        else v.replace_jwt_secrets({"coming", "kept"});
+        v.replace_publish_token(kPublishToken);
+    }
+    stop = true;
+    for (auto& t : readers) t.join();
+    CHECK_EQ(wrong.load(), 0);
 }

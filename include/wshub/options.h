@@ -45,9 +45,10 @@ struct Options {
     uint64_t max_room_conns = 0;    // 0: no cap
     uint64_t max_rooms_per_conn = 16;
 
-    // Admission. The JWT secret from a file, or (as WSHUB_JWT_SECRET gives
-    // the binary) the secret itself; not both.
-    std::string jwt_secret_file;
+    // Admission. The JWT secrets from files (a token signed with any of
+    // them is accepted; Server::reload reads them again), or (as
+    // WSHUB_JWT_SECRET gives the binary) the one secret itself; not both.
+    std::vector<std::string> jwt_secret_files;
     std::string jwt_secret;
     ms jwt_leeway{30'000};
     std::string jwt_issuer;                   // "": not checked

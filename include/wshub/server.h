@@ -70,6 +70,19 @@ public:
     // if stop() was not called. May be called from a Handler callback.
     void stop_now();
 
+    // Reads the files of secrets again, as SIGHUP does for the binary: every
+    // jwt_secret_files entry, publish_token_file and room_password_file
+    // (room_passwords and jwt_secret stay as they are, and so does every
+    // other option). Each of the three is swapped in on its own; one whose
+    // file cannot be read or is refused keeps its old values, and the
+    // message names its file (never its content). Connections stay open,
+    // with the identity they were admitted with; from then on upgrades,
+    // refreshes, joins and POST /publish are judged by the new values. Logs
+    // one `reload` line. Any thread may call it while the server runs, the
+    // drain included (otherwise it does nothing and says so); calls follow
+    // one another.
+    Status reload();
+
     // Blocks until the drain is over (after stop() or stop_now(), from any
     // thread) and every worker thread has ended, then returns the exit
     // status the binary would have: 0 drained (connections cut at
@@ -87,9 +100,10 @@ private:
 // Does what the wshub binary does: reads the flags and WSHUB_* environment
 // (printing --help/--version, or one error line and returning 2), starts a
 // Server and serves until SIGINT or SIGTERM, which it waits for with
-// sigwait (blocking them, and SIGCHLD as PID 1, in the calling thread
-// first; ignoring SIGPIPE). The first signal drains, a second one cuts
-// every connection. Returns the exit status.
+// sigwait (blocking them, SIGHUP, and SIGCHLD as PID 1, in the calling
+// thread first; ignoring SIGPIPE). The first signal drains, a second one
+// cuts every connection; SIGHUP, at any time, is reload(). Returns the exit
+// status.
 int run(int argc, char** argv, const std::vector<Mode>& modes = {});
 
 }  // namespace wshub

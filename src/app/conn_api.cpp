@@ -4,8 +4,6 @@
 // caps on rooms), publishing and direct messages through the hub.
 #include "app/connection.h"
 #include "app/worker.h"
-#include "crypto/constant_time.h"
-#include "crypto/sha256.h"
 #include "metrics/clock.h"
 #include "wshub/handler.h"
 
@@ -64,12 +62,9 @@ wshub::JoinResult Connection::join_room(std::string_view name, std::string_view 
         w().counters().joins_forbidden[size_t(metrics::JoinRefusal::rooms_claim)].add();
         return wshub::JoinResult::forbidden;
     }
-    if (const crypto::Sha256Digest* secret = w().shared().room_secret(name)) {
-        const crypto::Sha256Digest given = crypto::sha256(password);
-        if (!crypto::equal_constant_time(given.data(), secret->data(), given.size())) {
-            w().counters().joins_forbidden[size_t(metrics::JoinRefusal::password)].add();
-            return wshub::JoinResult::wrong_password;
-        }
+    if (!w().shared().room_passwords.allows(name, password)) {
+        w().counters().joins_forbidden[size_t(metrics::JoinRefusal::password)].add();
+        return wshub::JoinResult::wrong_password;
     }
     const auto& cfg = w().config();
     if (rooms.size() >= cfg.max_rooms_per_conn) return wshub::JoinResult::too_many_rooms;

@@ -50,7 +50,7 @@ const OptionRow kOptionRows[] = {
     {"max-conns-per-ip", [](const Options& o, Words& w) { number(w, o.max_conns_per_ip); }},
     {"max-room-conns", [](const Options& o, Words& w) { number(w, o.max_room_conns); }},
     {"max-rooms-per-conn", [](const Options& o, Words& w) { number(w, o.max_rooms_per_conn); }},
-    {"jwt-secret-file", [](const Options& o, Words& w) { text(w, o.jwt_secret_file); }},
+    {"jwt-secret-file", [](const Options& o, Words& w) { list(w, o.jwt_secret_files); }},
     {"jwt-leeway", [](const Options& o, Words& w) { duration(w, o.jwt_leeway); }},
     {"jwt-issuer", [](const Options& o, Words& w) { text(w, o.jwt_issuer); }},
     {"jwt-audience", [](const Options& o, Words& w) { text(w, o.jwt_audience); }},

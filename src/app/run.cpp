@@ -1,6 +1,6 @@
 // wshub::run, the entry point of the binary and of embedders who want the
 // binary's behaviour: the flags and environment, then a Server driven by
-// SIGINT and SIGTERM.
+// SIGINT and SIGTERM (the drain) and SIGHUP (a reload).
 #include <pthread.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -24,14 +24,15 @@ void reap_children() {
     }
 }
 
-// Blocks the stop signals in this thread, which the workers inherit, so only
-// the sigwait below sees them; and never dies of a peer's reset. Waiting
-// for them, rather than relying on their default action, also makes them
-// work when wshub is PID 1 (a container's entry point): the kernel gives
-// PID 1 no default action, so an unhandled SIGTERM would be dropped.
-// SIGHUP and SIGQUIT are left alone: they keep their default action
-// (terminate; SIGQUIT with a core dump), which PID 1 does not get, so in a
-// container only SIGINT and SIGTERM (and a SIGKILL from outside) stop it.
+// Blocks the stop signals and SIGHUP in this thread, which the workers
+// inherit, so only the sigwait below sees them; and never dies of a peer's
+// reset. Waiting for them, rather than relying on their default action,
+// also makes them work when wshub is PID 1 (a container's entry point): the
+// kernel gives PID 1 no default action, so an unhandled SIGTERM would be
+// dropped. SIGHUP reloads rather than kills: operators and log rotation
+// send it out of habit. SIGQUIT is left alone: it keeps its default action
+// (terminate with a core dump), which PID 1 does not get, so in a container
+// only SIGINT and SIGTERM (and a SIGKILL from outside) stop it.
 //
 // As PID 1, wshub also inherits every orphan in its PID namespace and must
 // reap them, or they stay zombies: SIGCHLD joins the waited set and each
@@ -43,6 +44,7 @@ sigset_t take_stop_signals(bool init) {
     sigemptyset(&waited);
     sigaddset(&waited, SIGINT);
     sigaddset(&waited, SIGTERM);
+    sigaddset(&waited, SIGHUP);
     if (init) sigaddset(&waited, SIGCHLD);
     pthread_sigmask(SIG_BLOCK, &waited, nullptr);
     signal(SIGPIPE, SIG_IGN);
@@ -51,8 +53,8 @@ sigset_t take_stop_signals(bool init) {
     return waited;
 }
 
-// The next SIGINT or SIGTERM (reaping children on the way, as PID 1).
-int wait_for_stop(const sigset_t& waited, bool init) {
+// The next SIGINT, SIGTERM or SIGHUP (reaping children on the way, as PID 1).
+int next_signal(const sigset_t& waited, bool init) {
     int sig = 0;
     while (sigwait(&waited, &sig) != 0 || sig == SIGCHLD) {
         if (sig == SIGCHLD && init) reap_children();
@@ -100,10 +102,18 @@ int run(int argc, char** argv, const std::vector<Mode>& modes) {
     impl.on_drained = wake_signal_thread;
     impl.on_drained_arg = &self;
     if (!impl.start()) return 1;  // its listen_failed line says why
-    impl.stop(signal_name(wait_for_stop(waited, init)));
+    // The next SIGINT or SIGTERM. A SIGHUP on the way, whether the server
+    // runs or drains, reloads it; one that comes during a reload stays
+    // pending and reloads again once that one is done.
+    const auto wait_for_stop = [&] {
+        int sig;
+        while ((sig = next_signal(waited, init)) == SIGHUP) impl.reload("SIGHUP");  // its log line says how it went
+        return sig;
+    };
+    impl.stop(signal_name(wait_for_stop()));
     // Either the last worker says it is done (with a SIGTERM of its own),
     // or a second signal comes from outside.
-    const int second = wait_for_stop(waited, init);
+    const int second = wait_for_stop();
     if (!impl.drained()) impl.stop_now(signal_name(second));
     return impl.wait();
 }

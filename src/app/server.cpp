@@ -1,7 +1,8 @@
 // wshub::Server: start() checks the configuration, binds every listener
 // and starts one thread per worker; stop() starts the drain (drain.cpp)
 // that the last worker to finish reports through Shared::drain.on_done;
-// wait() ends the threads and says how it went.
+// wait() ends the threads and says how it went; reload() reads the secrets'
+// files again (reload.cpp).
 #include "app/server.h"
 
 #include <system_error>
@@ -26,6 +27,7 @@ void Server::add_mode(std::string name, Handler& handler) { impl_->modes.push_ba
 Status Server::start() { return impl_->start(); }
 void Server::stop() { impl_->stop(nullptr); }
 void Server::stop_now() { impl_->stop_now(nullptr); }
+Status Server::reload() { return impl_->reload(nullptr); }
 int Server::wait() { return impl_->wait(); }
 
 Server::Impl::Impl(config::Config cfg, std::vector<Handler*> custom)
@@ -41,6 +43,7 @@ Status Server::Impl::start() {
         app::set_log_level(cfg_.log_level);
         app::set_log_format(cfg_.log_format);
         for (const auto& w : cfg_.warnings) app::log_message(app::LogLevel::warn, "config", w);
+        app::warn_open_secret_files(cfg_);
         s = launch();
     }
     std::lock_guard lock(mu_);
@@ -143,6 +146,25 @@ void Server::Impl::begin_drain(const char* signal) {
     shared_->drain.requested.store(true, std::memory_order_release);
     app::log_drain_start(signal, shared_->caps.open(), cfg_.drain_timeout_ms);
     for (auto& w : workers_) w->wake();
+}
+
+// Any time the workers run, the drain included; reloads follow one another.
+Status Server::Impl::reload(const char* signal) {
+    {
+        std::lock_guard lock(mu_);
+        if (phase_ != Phase::running) return {false, "wshub: reload() needs a running server"};
+    }
+    // shared_ lives as long as this Impl once the server has run.
+    std::lock_guard lock(reload_mu_);
+    const std::vector<app::ReloadOutcome> outcomes = app::reload_secrets(cfg_, *shared_);
+    app::log_reload(signal, outcomes);
+    Status s;
+    for (const app::ReloadOutcome& o : outcomes) {
+        if (o.error.empty()) continue;
+        s.ok = false;
+        s.message += (s.message.empty() ? "wshub: " : "; ") + o.error;
+    }
+    return s;
 }
 
 bool Server::Impl::drained() const noexcept {

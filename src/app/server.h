@@ -1,14 +1,16 @@
 // The server behind wshub::Server and wshub::run: from a checked
 // configuration, one Worker per --workers on a thread of its own (and the
 // --metrics-listen worker), the graceful drain (drain.cpp) that stop()
-// starts, and wait(), which ends the threads and gives the exit status.
-// Signals are run()'s (run.cpp); nothing here touches them.
+// starts, and wait(), which ends the threads and gives the exit status;
+// reload() (reload.cpp) reads the secrets' files again. Signals are run()'s
+// (run.cpp); nothing here touches them.
 #pragma once
 
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -30,8 +32,10 @@ struct Server::Impl {
     std::vector<Mode> modes;  // add_mode's, before start()
 
     Status start();
-    // `signal`: what asked, for the drain's log lines ("SIGTERM"; null: a call).
+    // `signal`: what asked, for the log lines ("SIGTERM"; null: a call).
     void stop(const char* signal);
+    // Reads the secrets' files again (app/reload.cpp), one reload at a time.
+    Status reload(const char* signal);
     void stop_now(const char* signal);
     // Every worker has drained.
     bool drained() const noexcept;
@@ -64,6 +68,7 @@ private:
     std::vector<std::unique_ptr<app::Worker>> workers_;  // the hub's, then the ops worker
     std::vector<std::thread> threads_;
 
+    std::mutex reload_mu_;  // held through a reload: they follow one another
     mutable std::mutex mu_;
     std::condition_variable changed_;  // phase_, over_ or cut_
     Phase phase_ = Phase::ready;
@@ -78,11 +83,29 @@ private:
 
 namespace wshub::app {
 
+// What a reload did to one item it read again (reload.cpp): its field in the
+// log line, and the count now in force (none for the one publish token), or
+// the error line that kept the old values.
+struct ReloadOutcome {
+    const char* item;  // jwt_secrets, publish_token, room_passwords
+    std::optional<size_t> count;
+    std::string error;  // "": reloaded
+};
+// Reads again every secrets' file the configuration names and swaps in what
+// it holds, each item on its own; an item without a file is left out.
+std::vector<ReloadOutcome> reload_secrets(const config::Config& cfg, Shared& shared);
+// One secret_file_mode warning for each secrets' file that group or others
+// may read or write (at start and on each reload).
+void warn_open_secret_files(const config::Config& cfg);
+
 // The log lines of a server's life (server_log.cpp).
 void log_start(const config::Config& cfg);
 // A listener could not be bound: logged, and start()'s error.
 Status listen_failed(const std::string& address, const std::string& why);
 void log_drain_start(const char* signal, uint64_t connections, uint64_t timeout_ms);
+// The reload line: each item's count, ok or failed, the failures' errors in
+// msg; a warning when any failed.
+void log_reload(const char* signal, const std::vector<ReloadOutcome>& outcomes);
 // After the threads have ended: drain_done (forced: connections cut at
 // --drain-timeout), or drain_abort when the drain was cut short.
 void log_drain_end(bool drained, const char* cut_by, uint64_t duration_ms, uint64_t forced);

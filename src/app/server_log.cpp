@@ -1,9 +1,11 @@
 // A server's life in the log: start (with what it was configured to do and
-// the descriptors it may use), listen_failed, drain_start, then drain_done
-// or drain_abort. integration/test_logs.py and test_drain.py pin them.
+// the descriptors it may use), listen_failed, reload, drain_start, then
+// drain_done or drain_abort. integration/test_logs.py, test_drain.py and
+// test_reload.py pin them.
 #include <sys/resource.h>
 
 #include <string>
+#include <vector>
 
 #include "app/log.h"
 #include "app/server.h"
@@ -44,7 +46,7 @@ void log_start(const config::Config& cfg) {
     const uint64_t reserved = reserved_fds(cfg);
     const uint64_t clients = limit > reserved ? limit - reserved : 0;
     if (log_enabled(LogLevel::info)) {
-        const bool token = !cfg.publish_token.empty(), jwt = !cfg.jwt_secret.empty();
+        const bool token = !cfg.publish_token.empty(), jwt = !cfg.jwt_secrets.empty();
         Log(LogLevel::info, "start")
             .str("version", WSHUB_VERSION)
             .str("listen", cfg.listen.to_string())
@@ -85,6 +87,24 @@ void log_drain_start(const char* signal, uint64_t connections, uint64_t timeout_
             .num("connections", connections)
             .num("timeout_ms", timeout_ms)
             .emit();
+}
+
+void log_reload(const char* signal, const std::vector<ReloadOutcome>& outcomes) {
+    std::string failures;
+    for (const ReloadOutcome& o : outcomes)
+        if (!o.error.empty()) failures += (failures.empty() ? "" : "; ") + o.error;
+    const LogLevel level = failures.empty() ? LogLevel::info : LogLevel::warn;
+    if (!log_enabled(level)) return;
+    Log line(level, "reload");
+    line.str("signal", signal ? signal : "none");
+    for (const ReloadOutcome& o : outcomes) {
+        if (!o.error.empty()) line.str(o.item, "failed");
+        else if (o.count) line.num(o.item, *o.count);
+        else line.str(o.item, "ok");
+    }
+    if (!failures.empty()) line.str("msg", "kept the old values: " + failures);
+    else if (outcomes.empty()) line.str("msg", "no file of secrets to read again");
+    line.emit();
 }
 
 void log_drain_end(bool drained, const char* cut_by, uint64_t duration_ms, uint64_t forced) {

@@ -1,6 +1,7 @@
 // What the workers share: the configuration, the room registry, the hub's
-// exchange (inboxes, lanes), and the global counts that caps are checked against.
-// Everything here is either immutable after start-up or atomic/locked.
+// exchange (inboxes, lanes), the global counts that caps are checked
+// against, and the credentials a reload replaces. Everything here is either
+// immutable after start-up or atomic/locked.
 #pragma once
 
 #include <atomic>
@@ -9,9 +10,9 @@
 #include <string_view>
 #include <vector>
 
+#include "auth/room_passwords.h"
 #include "auth/verifier.h"
 #include "config/config.h"
-#include "crypto/sha256.h"
 #include "hub/caps.h"
 #include "hub/exchange.h"
 #include "hub/policy.h"
@@ -31,24 +32,19 @@ struct Shared {
           exchange(registry, c.workers, {c.queue_bytes, c.queue_messages}),
           delivery{{c.queue_messages, c.queue_bytes}, c.overflow, c.block_timeout_ms},
           caps(c.max_conns, c.max_conns_per_ip),
-          verifier(auth::VerifierOptions{.jwt_secret = c.jwt_secret,
+          verifier(auth::VerifierOptions{.jwt_secrets = c.jwt_secrets,
                                          .leeway_s = int64_t(c.jwt_leeway_ms / 1000),
                                          .issuer = c.jwt_issuer,
                                          .audience = c.jwt_audience,
-                                         .publish_token = c.publish_token}) {
-        for (const auto& p : c.room_passwords) room_secrets.push_back({p.room, crypto::sha256(p.secret)});
-    }
+                                         .publish_token = c.publish_token}),
+          room_passwords(room_passwords_of(c.room_passwords, c.room_password_file_lines)) {}
 
-    // Room passwords are kept as digests: comparing two fixed-size digests
-    // in constant time reveals neither the password nor its length.
-    struct RoomSecret {
-        std::string room;
-        crypto::Sha256Digest digest;
-    };
-    const crypto::Sha256Digest* room_secret(std::string_view room) const noexcept {
-        for (const auto& s : room_secrets)
-            if (s.room == room) return &s.digest;
-        return nullptr;
+    // --room-password's, then those of --room-password-file's lines.
+    static std::vector<auth::RoomPassword> room_passwords_of(const std::vector<auth::RoomPassword>& given,
+                                                             const std::vector<auth::RoomPassword>& file_lines) {
+        std::vector<auth::RoomPassword> all = given;
+        all.insert(all.end(), file_lines.begin(), file_lines.end());
+        return all;
     }
 
     const config::Config& cfg;
@@ -61,9 +57,11 @@ struct Shared {
     wshub::Handler* builtin[3] = {};       // echo, raw, json (config::RouteMode order)
     std::vector<wshub::Handler*> custom;   // by Route::custom
     std::vector<wshub::Handler*> by_route;  // handler_for each of cfg.routes, in order
-    std::vector<RoomSecret> room_secrets;  // --room-password
+    // What a reload replaces (Server::Impl::reload), each swapped whole
+    // while the workers read it (see auth::Verifier's Keys).
     // Tokens: the ,auth routes' JWTs and POST /publish's credentials.
-    const auth::Verifier verifier;
+    auth::Verifier verifier;
+    auth::RoomPasswords room_passwords;  // --room-password, --room-password-file
 
     // The graceful drain (app/drain.cpp). The signal thread writes
     // deadline_ms, then sets requested (release) and wakes every worker;

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,7 +17,9 @@ namespace wshub::auth {
 constexpr size_t kMaxTokenBytes = 4096;
 
 struct JwtOptions {
-    std::string_view secret;  // the HMAC key; an empty secret accepts no token
+    // The HMAC keys: a token signed with any one of them is accepted (none:
+    // no token is). An empty key accepts nothing.
+    std::span<const std::string> secrets;
     int64_t now_s = 0;        // current time, seconds since the epoch
     int64_t leeway_s = 30;    // clock skew forgiven on exp and nbf
     std::string_view issuer;    // "" = not checked

@@ -44,6 +44,13 @@ bool may_publish(const Claims& claims) noexcept {
 
 Verdict refused(Verdict::Kind kind, JwtError jwt = JwtError::none) noexcept { return Verdict{kind, jwt}; }
 
+// Kept only as a digest: comparing two fixed-size digests in constant time
+// reveals neither the token nor its length.
+std::optional<crypto::Sha256Digest> digest_of(std::string_view token) {
+    if (token.empty()) return std::nullopt;
+    return crypto::sha256(token);
+}
+
 }  // namespace
 
 int Verdict::status() const noexcept { return answer(kind).status; }
@@ -63,18 +70,33 @@ std::string Verdict::body() const {
 std::string_view Verdict::www_authenticate() const noexcept { return answer(kind).www_authenticate; }
 
 Verifier::Verifier(const VerifierOptions& options)
-    : secret_(options.jwt_secret),
-      issuer_(options.issuer),
-      audience_(options.audience),
-      leeway_s_(options.leeway_s) {
-    // Kept only as a digest: comparing two fixed-size digests in constant
-    // time reveals neither the token nor its length.
-    if (!options.publish_token.empty()) publish_digest_ = crypto::sha256(options.publish_token);
+    : issuer_(options.issuer), audience_(options.audience), leeway_s_(options.leeway_s) {
+    auto keys = std::make_shared<Keys>();
+    keys->jwt_secrets.assign(options.jwt_secrets.begin(), options.jwt_secrets.end());
+    keys->publish_digest = digest_of(options.publish_token);
+    keys_.store(std::move(keys), std::memory_order_release);
 }
 
-JwtError Verifier::verify(std::string_view token, int64_t now_s, Claims& out) const {
+void Verifier::replace_jwt_secrets(std::vector<std::string> secrets) {
+    auto next = std::make_shared<Keys>(*keys());
+    next->jwt_secrets = std::move(secrets);
+    keys_.store(std::move(next), std::memory_order_release);
+}
+
+void Verifier::replace_publish_token(std::string_view token) {
+    auto next = std::make_shared<Keys>(*keys());
+    next->publish_digest = digest_of(token);
+    keys_.store(std::move(next), std::memory_order_release);
+}
+
+bool Verifier::publishing_enabled() const noexcept {
+    const std::shared_ptr<const Keys> k = keys();
+    return k->publish_digest.has_value() || !k->jwt_secrets.empty();
+}
+
+JwtError Verifier::verify(const Keys& keys, std::string_view token, int64_t now_s, Claims& out) const {
     JwtOptions options;
-    options.secret = secret_;
+    options.secrets = keys.jwt_secrets;
     options.now_s = now_s;
     options.leeway_s = leeway_s_;
     options.issuer = issuer_;
@@ -82,10 +104,10 @@ JwtError Verifier::verify(std::string_view token, int64_t now_s, Claims& out) co
     return verify_jwt(token, options, out);
 }
 
-bool Verifier::is_publish_token(std::string_view token) const noexcept {
-    if (!publish_digest_) return false;
+bool Verifier::is_publish_token(const Keys& keys, std::string_view token) noexcept {
+    if (!keys.publish_digest) return false;
     const crypto::Sha256Digest given = crypto::sha256(token);
-    return crypto::equal_constant_time(given.data(), publish_digest_->data(), given.size());
+    return crypto::equal_constant_time(given.data(), keys.publish_digest->data(), given.size());
 }
 
 Verdict Verifier::verify_client(const http::Request& req, int64_t now_s, Identity& who) const {
@@ -97,7 +119,7 @@ Verdict Verifier::verify_client(const http::Request& req, int64_t now_s, Identit
 Verdict Verifier::verify_token(std::string_view token, int64_t now_s, Identity& who) const {
     if (token.empty()) return refused(Verdict::Kind::missing);
     Claims claims;
-    if (const JwtError e = verify(token, now_s, claims); e != JwtError::none)
+    if (const JwtError e = verify(*keys(), token, now_s, claims); e != JwtError::none)
         return refused(Verdict::Kind::invalid_token, e);
     who.user = std::move(claims.sub);
     who.limited_rooms = claims.has_rooms;
@@ -110,10 +132,11 @@ Verdict Verifier::verify_token(std::string_view token, int64_t now_s, Identity& 
 Verdict Verifier::authorize_publish(const http::Request& req, std::string_view room, int64_t now_s) const {
     const std::optional<std::string_view> token = authorization_bearer(req);
     if (!token) return refused(Verdict::Kind::missing);
-    if (is_publish_token(*token)) return Verdict{};
-    if (secret_.empty()) return refused(Verdict::Kind::wrong_token);
+    const std::shared_ptr<const Keys> k = keys();  // one set of keys for the whole decision
+    if (is_publish_token(*k, *token)) return Verdict{};
+    if (k->jwt_secrets.empty()) return refused(Verdict::Kind::wrong_token);
     Claims claims;
-    if (const JwtError e = verify(*token, now_s, claims); e != JwtError::none)
+    if (const JwtError e = verify(*k, *token, now_s, claims); e != JwtError::none)
         return refused(Verdict::Kind::invalid_token, e);
     if (!may_publish(claims)) return refused(Verdict::Kind::insufficient_scope);
     if (claims.has_rooms && !room.empty() && !room_allowed(claims.rooms, room))

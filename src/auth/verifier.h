@@ -2,13 +2,19 @@
 // a room. One Verifier, built once from the configuration, answers both, and
 // with each refusal the status, body and WWW-Authenticate header (RFC 6750
 // section 3) it is answered with, so that the two endpoints refuse alike.
-// Nothing here logs, counts, or keeps a token; the caller does the counting.
+// Its keys (the JWT secrets, the publish token) may be replaced while it
+// runs (a reload). Nothing here logs, counts, or keeps a token; the caller
+// does the counting.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "auth/identity.h"
 #include "auth/jwt.h"
@@ -18,7 +24,8 @@
 namespace wshub::auth {
 
 struct VerifierOptions {
-    std::string_view jwt_secret;     // "": no JWT is accepted
+    // A JWT signed with any of them is accepted; none: no JWT is.
+    std::span<const std::string> jwt_secrets;
     int64_t leeway_s = 30;           // clock skew forgiven on exp and nbf
     std::string_view issuer;         // "": not checked
     std::string_view audience;       // "": not checked
@@ -55,13 +62,24 @@ struct Verdict {
     std::string_view www_authenticate() const noexcept;
 };
 
+// Every method may be called from any thread at any time, the replace_
+// ones included, but replace_ calls one at a time (the server's reload is
+// serialised).
 class Verifier {
 public:
     explicit Verifier(const VerifierOptions& options);
+    Verifier(const Verifier&) = delete;
+    Verifier& operator=(const Verifier&) = delete;
+
+    // From the next verification on, a JWT is checked against these secrets;
+    // one that is under way finishes with the ones it started with.
+    void replace_jwt_secrets(std::vector<std::string> secrets);
+    // The same for the static token of POST /publish ("": none).
+    void replace_publish_token(std::string_view token);
 
     // False when neither a publish token nor a JWT secret is configured, so
     // that no request could ever be let in to /publish.
-    bool publishing_enabled() const noexcept { return publish_digest_.has_value() || !secret_.empty(); }
+    bool publishing_enabled() const noexcept;
 
     // A client upgrading on an ,auth route: its token from the Authorization
     // header, a `bearer.<jwt>` subprotocol or ?token= (find_token), verified
@@ -81,12 +99,26 @@ public:
     Verdict authorize_publish(const http::Request& req, std::string_view room, int64_t now_s) const;
 
 private:
-    JwtError verify(std::string_view token, int64_t now_s, Claims& out) const;
-    bool is_publish_token(std::string_view token) const noexcept;
+    // What a reload replaces, never changed once published: a new Keys is
+    // built and swapped in whole. Workers verify on every upgrade, refresh
+    // and POST /publish, so reading must stay cheap and take no lock a
+    // reload could hold for long; and a Keys must not be freed while a
+    // verification still reads it. An atomic shared_ptr gives both: a
+    // verification holds its own reference for its length, and the old Keys
+    // is freed by whoever drops the last one. (libstdc++'s atomic<shared_ptr>
+    // is not lock-free: a load holds a bit of the pointer for as long as one
+    // reference-count increment takes. No message ever takes this path.)
+    struct Keys {
+        std::vector<std::string> jwt_secrets;
+        std::optional<crypto::Sha256Digest> publish_digest;
+    };
+    std::shared_ptr<const Keys> keys() const noexcept { return keys_.load(std::memory_order_acquire); }
+    JwtError verify(const Keys& keys, std::string_view token, int64_t now_s, Claims& out) const;
+    static bool is_publish_token(const Keys& keys, std::string_view token) noexcept;
 
-    std::string secret_, issuer_, audience_;
+    std::string issuer_, audience_;
     int64_t leeway_s_;
-    std::optional<crypto::Sha256Digest> publish_digest_;
+    std::atomic<std::shared_ptr<const Keys>> keys_;
 };
 
 }  // namespace wshub::auth

@@ -30,12 +30,10 @@ std::string finish(Config& c, const char* const* envp) {
     if (std::string err = assign_namespaces(c); !err.empty()) return err;
     if (c.metrics_listen && c.metrics_listen->to_string() == c.listen.to_string())
         return "--metrics-listen: expected an address other than --listen's, got '" + c.listen.to_string() + "'";
-    if (!c.room_password_file.empty())
-        if (std::string err = load_room_password_file(c); !err.empty())
-            return "--room-password-file: " + err + " ('" + c.room_password_file + "')";
+    if (std::string err = load_room_password_file(c); !err.empty()) return err;
     if (c.max_msg_burst == 0) c.max_msg_burst = c.max_msg_rate;
     if (std::string err = resolve_publish_token(c); !err.empty()) return err;
-    return resolve_jwt_secret(c, envp);
+    return resolve_jwt_secrets(c, envp);
 }
 
 std::string flag_error(const Flag& f, std::string_view value, const std::string& accepts) {
@@ -55,6 +53,7 @@ void reset_list(Config& c, const Flag& f) {
     if (std::strcmp(f.name, "subprotocol") == 0) c.subprotocols.clear();
     if (std::strcmp(f.name, "room-password") == 0) c.room_passwords.clear();
     if (std::strcmp(f.name, "allow-origin") == 0) c.allow_origins.clear();
+    if (std::strcmp(f.name, "jwt-secret-file") == 0) c.jwt_secret_files.clear();
 }
 
 std::string apply_environment(Config& c, const char* const* envp) {
@@ -156,7 +155,8 @@ std::string help_text() {
          "  --version                     print the version and exit\n"
          "\n"
          "environment only:\n"
-         "  WSHUB_JWT_SECRET              the HS256 secret itself, instead of --jwt-secret-file\n";
+         "  WSHUB_JWT_SECRET              the HS256 secret itself, instead of --jwt-secret-file\n"
+         "                                (read once: SIGHUP does not change it)\n";
     return s;
 }
 

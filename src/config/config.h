@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "auth/room_passwords.h"
 #include "hub/policy.h"
 #include "net/address.h"
 
@@ -39,10 +40,7 @@ struct Route {
     uint16_t ns = 0;  // its namespace: an index into Config::namespaces
 };
 
-struct RoomPassword {
-    std::string room;
-    std::string secret;
-};
+using RoomPassword = auth::RoomPassword;
 
 struct Config {
     net::Address listen;  // --listen, default 127.0.0.1:8080
@@ -71,15 +69,17 @@ struct Config {
     uint32_t max_room_conns = 0;      // 0 = no cap
     uint32_t max_rooms_per_conn = 16;
 
-    // Admission. The JWT secret never comes from the command line (every
-    // user of the machine can read it there): a file or WSHUB_JWT_SECRET.
-    std::string jwt_secret_file;
-    std::string jwt_secret;            // resolved by parse()
+    // Admission. The JWT secrets never come from the command line (every
+    // user of the machine can read it there): files or WSHUB_JWT_SECRET. A
+    // token signed with any of them is accepted.
+    std::vector<std::string> jwt_secret_files;
+    std::vector<std::string> jwt_secrets;  // resolved by parse(): one a file, or WSHUB_JWT_SECRET's
     uint64_t jwt_leeway_ms = 30'000;
     std::string jwt_issuer;            // "" = not checked
     std::string jwt_audience;          // "" = not checked
-    std::vector<RoomPassword> room_passwords;
+    std::vector<RoomPassword> room_passwords;  // --room-password's
     std::string room_password_file;
+    std::vector<RoomPassword> room_password_file_lines;  // read by parse()
     std::vector<std::string> allow_origins;  // empty: any Origin
     bool require_origin = false;
     uint32_t max_msg_rate = 0;   // data messages per second per connection; 0 = off
@@ -90,7 +90,7 @@ struct Config {
     LogLevel log_level = LogLevel::info;
     LogFormat log_format = LogFormat::text;
     // POST /publish: a static bearer token read from a file (never the
-    // command line, like the JWT secret). "" with no JWT secret: /publish refuses.
+    // command line, like the JWT secrets). "" with no JWT secret: /publish refuses.
     std::string publish_token_file;
     std::string publish_token;  // resolved by parse()
 

@@ -206,9 +206,15 @@ const Flag kFlags[] = {
          return err;
      }, false},
     {"jwt-secret-file", "PATH", "none",
-     "file holding the HS256 secret for routes marked ,auth (one trailing newline is ignored); "
+     "file holding an HS256 secret for routes marked ,auth (one trailing newline is ignored); "
+     "repeatable: a token signed with any of them is accepted; re-read on SIGHUP; "
      "or set WSHUB_JWT_SECRET; never on the command line",
-     [](Config& c, std::string_view v) { return set_text(c.jwt_secret_file, v); }, false},
+     [](Config& c, std::string_view v) {
+         std::string path;
+         std::string err = set_text(path, v);
+         if (err.empty()) c.jwt_secret_files.push_back(std::move(path));
+         return err;
+     }, true},
     {"jwt-leeway", "DURATION", "30s", "clock skew allowed when checking a token's exp and nbf",
      [](Config& c, std::string_view v) { return set_duration(c.jwt_leeway_ms, v, true); }, false},
     {"jwt-issuer", "ISS", "none (not checked)", "the iss claim every token must carry",

@@ -64,14 +64,18 @@ const std::string& rfc_key() {
 
 JwtOptions options_from(uint8_t flags) {
     static const int64_t clocks[] = {1000, 0, 1300819000, kMax, kMin, 2000000000, -1, 1700000000};
+    static const std::string fuzz_secret(kSecret);
     JwtOptions o;
-    o.secret = flags & 0x40 ? std::string_view(rfc_key()) : kSecret;
+    o.secrets = {flags & 0x40 ? &rfc_key() : &fuzz_secret, 1};
     o.now_s = clocks[(flags >> 3) & 7];
     o.leeway_s = flags & 0x80 ? 0 : 30;
     o.issuer = flags & 2 ? "iss" : "";
     o.audience = flags & 4 ? "aud" : "";
     return o;
 }
+
+// The one secret options_from gives.
+std::string_view secret_of(const JwtOptions& o) { return o.secrets.front(); }
 
 std::string mac_b64(std::string_view input, std::string_view secret) {
     const auto mac = crypto::hmac_sha256(secret, input);
@@ -98,7 +102,7 @@ void check_accepted(std::string_view token, const JwtOptions& o, const Claims& c
     require(token.size() <= auth::kMaxTokenBytes, "accepted an oversized token");
     const size_t d1 = token.find('.'), d2 = token.rfind('.');
     require(d1 != std::string_view::npos && d1 != d2 && token.find('.', d1 + 1) == d2, "accepted without 3 segments");
-    require(token.substr(d2 + 1) == mac_b64(token.substr(0, d2), o.secret), "accepted with a wrong MAC");
+    require(token.substr(d2 + 1) == mac_b64(token.substr(0, d2), secret_of(o)), "accepted with a wrong MAC");
     for (const std::string& s : c.scopes) require(!s.empty() && s.find(' ') == std::string::npos, "bad scope split");
     require(c.has_rooms || c.rooms.empty(), "rooms without the claim");
     require(c.has_scope || c.scopes.empty(), "scopes without the claim");
@@ -177,7 +181,7 @@ void signed_mode(std::string_view body, const JwtOptions& o) {
     const size_t nl = body.find('\n');
     const std::string_view header = nl == std::string_view::npos ? kHeader : body.substr(0, nl);
     const std::string_view payload = nl == std::string_view::npos ? body : body.substr(nl + 1);
-    const std::string token = sign(header, payload, o.secret);
+    const std::string token = sign(header, payload, secret_of(o));
     Claims c;
     const JwtError got = verify(token, o, c);
     // base64url of "" is "": an empty segment. An empty header is malformed;
@@ -187,7 +191,7 @@ void signed_mode(std::string_view body, const JwtOptions& o) {
         return;
     }
     if (payload.empty() && token.size() <= auth::kMaxTokenBytes) {
-        const JwtError header_alone = verify(sign(header, "{}", o.secret), o, c);
+        const JwtError header_alone = verify(sign(header, "{}", secret_of(o)), o, c);
         if (header_alone == JwtError::too_large) return;  // "{}" made it 3 characters longer
         const bool header_refused = header_alone != JwtError::none && header_alone != JwtError::wrong_issuer &&
                                     header_alone != JwtError::wrong_audience;
@@ -206,7 +210,7 @@ void signed_mode(std::string_view body, const JwtOptions& o) {
     // Same header, payload "{}" and no claim required: whether the header alone passes.
     JwtOptions lax = o;
     lax.issuer = lax.audience = "";
-    const JwtError header_alone = verify(sign(header, "{}", o.secret), lax, c);
+    const JwtError header_alone = verify(sign(header, "{}", secret_of(o)), lax, c);
     const JwtError forged = verify(sign(header, payload, kOtherSecret), o, c);
     if (header_alone == JwtError::none) {
         require(forged == JwtError::bad_signature, "forged token not bad_signature");
