@@ -157,7 +157,8 @@ TEST(cidr_contains_at_the_prefix_boundaries) {
         CHECK(range.has_value());
         if (!range) continue;
         const std::string what = std::string(k.range) + " holds " + k.address;
-        CHECK_EQ(what + ": " + (range->contains(ip(k.address)) ? "yes" : "no"), what + ": " + (k.inside ? "yes" : "no"));
+        CHECK_EQ(what + ": " + (range->contains(ip(k.address)) ? "yes" : "no"),
+                 what + ": " + (k.inside ? "yes" : "no"));
     }
 }
 
