@@ -95,9 +95,9 @@ size_t xff_element_start(std::string_view line, size_t end) noexcept {
 Node xff_element(std::string_view element) noexcept {
     element = trim_ows(element);
     if (element.empty()) return {};
+    if (http::iequals(element, "unknown")) return not_address();  // what Squid writes for a hidden client
     const Node bad = malformed("an X-Forwarded-For element is not an address");
     std::string_view host, rest;
-    if (http::iequals(element, "unknown")) return not_address();  // what Squid writes for a hidden client
     const bool bare_ipv6 = element[0] != '[' && element.find(':') != element.rfind(':');
     if (bare_ipv6) {
         host = element;
