@@ -5,16 +5,20 @@
 # (The python3 first on PATH may be a separate build that cannot see Debian's
 # packages, so Debian's own interpreter is tried first.)
 set -u
-PACKAGES="python3 python3-pytest python3-websockets groff-base"
+PACKAGES="python3 python3-pytest python3-websockets groff-base openssl"
 # Installed without their Recommends (prometheus would bring node-exporter,
-# smartmontools and ipmitool along).
-LEAN_PACKAGES="prometheus"
+# smartmontools and ipmitool along) and with their services kept from
+# starting (scripts/apt-install-lean.sh).
+LEAN_PACKAGES="prometheus nginx"
 MODULES="import pytest, websockets"
 
 find_python() {
     command -v groff >/dev/null 2>&1 || return 1  # the man page's render check
     # integration/test_metrics.py: promtool and a real Prometheus server
     command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1 || return 1
+    # integration/test_proxy.py: nginx (in /usr/sbin, off a user's PATH) and openssl
+    { command -v nginx || [ -x /usr/sbin/nginx ]; } >/dev/null 2>&1 || return 1
+    command -v openssl >/dev/null 2>&1 || return 1
     for py in /usr/bin/python3 python3; do
         if command -v "$py" >/dev/null 2>&1 && "$py" -c "$MODULES" >/dev/null 2>&1; then
             command -v "$py"
@@ -29,7 +33,7 @@ if find_python; then exit 0; fi
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "test-deps: installing $PACKAGES $LEAN_PACKAGES" >&2
     { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $PACKAGES &&
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $LEAN_PACKAGES; } >&2 \
+      "$(dirname "$0")/apt-install-lean.sh" $LEAN_PACKAGES; } >&2 \
         || { echo "test-deps: apt-get install failed" >&2; exit 1; }
     find_python && exit 0
 fi

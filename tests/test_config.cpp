@@ -341,6 +341,32 @@ TEST(config_origins_and_rates) {
     CHECK(run({"--subprotocol", "bearer.x"}, c).action == Action::usage_error);
 }
 
+TEST(config_trusted_proxies) {
+    Config c;
+    CHECK(run({}, c).action == Action::run);
+    CHECK(c.trusted_proxies.empty());
+    const auto r =
+        run({"--trusted-proxy", "127.0.0.1", "--trusted-proxy=10.0.0.0/8", "--trusted-proxy", "fd00::/8"}, c);
+    CHECK(r.action == Action::run);
+    CHECK_EQ(c.trusted_proxies.size(), 3u);
+    const auto holds = [&c](const char* ip) {
+        return wshub::net::in_any(c.trusted_proxies, *wshub::net::parse_ip(ip));
+    };
+    CHECK(holds("127.0.0.1") && holds("10.200.0.1") && holds("fd12::1"));
+    CHECK(!holds("127.0.0.2") && !holds("11.0.0.1") && !holds("fe00::1"));
+    // The environment's comma-separated list, which a command line replaces.
+    CHECK(run({}, c, {"WSHUB_TRUSTED_PROXY=192.0.2.1,::1"}).action == Action::run);
+    CHECK_EQ(c.trusted_proxies.size(), 2u);
+    CHECK(holds("192.0.2.1") && holds("::1") && !holds("127.0.0.1"));
+    CHECK(run({"--trusted-proxy", "10.0.0.0/8"}, c, {"WSHUB_TRUSTED_PROXY=192.0.2.1"}).action == Action::run);
+    CHECK(holds("10.0.0.1") && !holds("192.0.2.1"));
+    for (const char* bad : {"", "10.0.0.1/8", "10.0.0.0/33", "example.com", "[::1]", "10.0.0.0/8 ", "*"}) {
+        const auto r = run({"--trusted-proxy", bad}, c);
+        CHECK(r.action == Action::usage_error);
+        CHECK_EQ(r.message.substr(0, 42), std::string("wshub: --trusted-proxy: expected an IP add"));
+    }
+}
+
 TEST(config_operations_flags) {
     using wshub::config::LogFormat;
     using wshub::config::LogLevel;

@@ -24,6 +24,8 @@ std::string describe(const Config& c) {
     for (const auto& p : c.subprotocols) s += " sub:" + p;
     for (const auto& p : c.room_passwords) s += " pw:" + p.room + "=" + p.secret;
     for (const auto& o : c.allow_origins) s += " origin:" + o;
+    for (const auto& p : c.trusted_proxies)
+        s += " proxy:" + wshub::net::to_string(p.base, 0) + "/" + std::to_string(p.prefix);
     for (const uint64_t n : {uint64_t(c.workers), uint64_t(c.max_header_bytes), c.max_message, c.handshake_timeout_ms,
                              c.ping_interval_ms, c.idle_timeout_ms, c.close_timeout_ms, uint64_t(c.queue_messages),
                              c.queue_bytes, uint64_t(c.overflow), c.block_timeout_ms, uint64_t(c.max_conns_per_ip),
@@ -83,6 +85,7 @@ TEST(options_reach_every_flag) {
     o.room_passwords = {"vip=secret"};
     o.room_password_file = "/nonexistent";
     o.allow_origins = {"https://example.com"};
+    o.trusted_proxies = {"10.0.0.0/8"};
     o.max_msg_burst = 3;
     o.publish_token_file = "/nonexistent";
     std::set<std::string> rendered;
@@ -91,7 +94,7 @@ TEST(options_reach_every_flag) {
         rendered.insert(word.substr(2, word.find('=') - 2));
     }
     const std::set<std::string> flags = help_flags();
-    CHECK_EQ(flags.size(), 34u);  // that help_flags reads --help at all
+    CHECK_EQ(flags.size(), 35u);  // that help_flags reads --help at all
     for (const std::string& f : flags)
         if (!rendered.count(f)) CHECK_EQ("no Options field for --" + f, "");
     for (const std::string& f : rendered)
@@ -111,6 +114,7 @@ TEST(options_values_reach_the_config) {
     o.max_msg_rate = 5;
     o.jwt_secret = "s3cret";
     o.room_passwords = {"vip=pw,with=commas"};
+    o.trusted_proxies = {"127.0.0.1", "fd00::/8"};
     o.log_level = "debug";
     Config c;
     const ParseResult r = convert(o, c, {"shout"});
@@ -133,6 +137,13 @@ TEST(options_values_reach_the_config) {
     // The binary's warning is about a password in ps; Options are in no command line.
     CHECK(c.warnings.empty());
     CHECK(c.log_level == wshub::config::LogLevel::debug);
+    CHECK_EQ(c.trusted_proxies.size(), 2u);
+    if (c.trusted_proxies.size() == 2) {
+        CHECK(c.trusted_proxies[0].base == *wshub::net::parse_ip("127.0.0.1"));
+        CHECK_EQ(c.trusted_proxies[0].prefix, 128);  // over the IPv4-mapped key: a /32
+        CHECK(c.trusted_proxies[1].base == *wshub::net::parse_ip("fd00::"));
+        CHECK_EQ(c.trusted_proxies[1].prefix, 8);
+    }
 }
 
 TEST(options_refused_as_the_flags_refuse_them) {
@@ -153,6 +164,7 @@ TEST(options_refused_as_the_flags_refuse_them) {
         {[](Options& o) { o.log_level = "loud"; }, "wshub: --log-level: expected error, warn, info or debug"},
         {[](Options& o) { o.subprotocols = {"bearer.x"}; }, "wshub: --subprotocol: expected a name not starting"},
         {[](Options& o) { o.metrics_listen = o.listen; }, "wshub: --metrics-listen: expected an address other"},
+        {[](Options& o) { o.trusted_proxies = {"10.0.0.1/8"}; }, "wshub: --trusted-proxy: expected an IP address"},
     };
     for (const auto& k : cases) {
         Options o;

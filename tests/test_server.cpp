@@ -366,3 +366,37 @@ TEST(server_reload_reads_the_secrets_files_again) {
     CHECK_EQ(server.wait(), 0);
     CHECK(!server.reload());  // over
 }
+
+// Behind --trusted-proxy (Options::trusted_proxies), on_upgrade's peer is
+// the client the proxy names; from a peer not trusted the same headers are
+// not read.
+TEST(server_on_upgrade_sees_the_client_a_trusted_proxy_names) {
+    for (const bool trusted : {true, false}) {
+        const uint16_t port = free_port();
+        wshub::Options o = quiet_options(port);
+        o.routes = {"/probe=probe"};
+        o.trusted_proxies = {trusted ? "127.0.0.0/8" : "10.0.0.0/8"};
+        wshub::Server server(o);
+        Probe probe;
+        probe.server = &server;
+        server.add_mode("probe", probe);
+        CHECK(server.start().ok);
+        {
+            Client c(port);
+            CHECK_EQ(c.upgrade("/probe", "X-Forwarded-For: 10.1.1.1, 198.51.100.7, 127.0.0.9\r\n"
+                                         "Forwarded: for=192.0.2.1\r\n"),
+                     "HTTP/1.1 101 Switching Protocols");
+            CHECK_EQ(probe.peer_ip, trusted ? "198.51.100.7" : "127.0.0.1");
+            CHECK_EQ(probe.peer_port, trusted ? 0 : c.local_port());
+        }
+        {
+            Client c(port);
+            CHECK_EQ(c.upgrade("/probe", "Forwarded: for=\"[2001:db8::7]:4711\";proto=https\r\n"),
+                     "HTTP/1.1 101 Switching Protocols");
+            CHECK_EQ(probe.peer_ip, trusted ? "2001:db8::7" : "127.0.0.1");
+            CHECK_EQ(probe.peer_port, trusted ? 4711 : c.local_port());
+        }
+        server.stop();
+        CHECK_EQ(server.wait(), 0);
+    }
+}

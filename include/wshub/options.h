@@ -42,6 +42,9 @@ struct Options {
     bool echo_self = false;
     uint64_t max_conns = 0;         // 0: no cap
     uint64_t max_conns_per_ip = 0;  // 0: no cap
+    // Reverse proxies ("127.0.0.1", "10.0.0.0/8", "fd00::/8") whose
+    // X-Forwarded-For or Forwarded names the client (UpgradeRequest::peer).
+    std::vector<std::string> trusted_proxies;
     uint64_t max_room_conns = 0;    // 0: no cap
     uint64_t max_rooms_per_conn = 16;
 

@@ -25,10 +25,12 @@ struct Header {
     std::string_view value;
 };
 
-// The client's end of the TCP connection.
+// The client's address: the TCP connection's other end or, when that is a
+// trusted proxy (Options::trusted_proxies, --trusted-proxy), the client its
+// X-Forwarded-For or Forwarded names.
 struct PeerAddress {
     std::string_view ip;  // numeric: "192.0.2.7" or "2001:db8::1" (no brackets)
-    uint16_t port = 0;
+    uint16_t port = 0;    // 0 when a proxy named the client without its port
 };
 
 // ASCII case-insensitive equality, as header names are compared.

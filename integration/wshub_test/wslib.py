@@ -74,10 +74,10 @@ async def request(ws, msg):
     return await recv_json(ws)
 
 
-async def open_json(stack, server, path="/ws", headers=None):
+async def open_json(stack, server, path="/ws", headers=None, **kw):
     """A json-mode connection entered into the AsyncExitStack `stack`, its
-    welcome read: (ws, welcome)."""
-    ws = await stack.enter_async_context(connect(server, path, extra_headers=headers))
+    welcome read: (ws, welcome). `kw` goes to connect (ssl, local_addr ...)."""
+    ws = await stack.enter_async_context(connect(server, path, extra_headers=headers, **kw))
     welcome = await recv_json(ws)
     assert welcome["type"] == "welcome", welcome
     return ws, welcome

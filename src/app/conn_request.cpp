@@ -40,6 +40,14 @@ void Connection::on_handshake_bytes(size_t added) {
     if (state_ != State::handshake) hs_.reset();
 }
 
+void Connection::set_client(const net::IpKey& ip, uint16_t port) {
+    // What was counted under the accepted address is given back under it.
+    if (counted_) return;
+    via_ = std::make_unique<Via>(Via{peer_, peer_port_});
+    peer_ = ip;
+    peer_port_ = port;
+}
+
 void Connection::expect_body(uint16_t ns, std::string room, bool binary, size_t head_len, size_t length,
                              std::string_view interim) {
     hs_->ns = ns;

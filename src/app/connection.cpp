@@ -81,6 +81,7 @@ void Connection::terminate() {
     ++generation_;  // invalidates queued events and ids for this slot
     release_handshake();
     admitted_.reset();
+    via_.reset();
     decoder_.shrink();
     out_.release_all();
     w().release_slot(slot_);
@@ -207,8 +208,11 @@ void Connection::on_timer() {
         if (state_ == State::handshake) {
             w().counters().reject(metrics::Reject::handshake_timeout);
             // Port scanners and idle pre-connections: not worth an info line.
-            if (log_enabled(LogLevel::debug))
-                Log(LogLevel::debug, "handshake_timeout").str("peer", peer_text()).num("bytes_in", bytes_in_).emit();
+            if (log_enabled(LogLevel::debug)) {
+                Log line(LogLevel::debug, "handshake_timeout");
+                log_peer(line);  // a POST /publish's body may be what is late
+                line.num("bytes_in", bytes_in_).emit();
+            }
         }
         terminate();
         return;

@@ -28,6 +28,7 @@
 
 namespace wshub::app {
 
+class Log;
 class Worker;
 
 // What admission gave an open connection beyond the defaults: its token's
@@ -68,6 +69,8 @@ public:
     uint32_t slot() const noexcept { return slot_; }
     // Public id: worker (8 bits), slot (22 bits), generation (23 bits).
     uint64_t conn_id() const noexcept;
+    // The client's address: the accepted peer's, or the one a trusted proxy
+    // named (set_client).
     const net::IpKey& peer() const noexcept { return peer_; }
     // Accepted, but nothing received yet.
     bool idle() const noexcept { return state_ == State::handshake && bytes_in_ == 0; }
@@ -114,9 +117,16 @@ public:
     // Continue) is sent if the body is not all in yet.
     void expect_body(uint16_t ns, std::string room, bool binary, size_t head_len, size_t length,
                      std::string_view interim);
+    // The client as a trusted proxy names it (proxied.cpp), set before the
+    // request is routed and so before anything is counted under an address:
+    // the accepted peer becomes the proxy the client came through (via=).
+    // `port` is the one the proxy's header gave, 0 when it gave none.
+    void set_client(const net::IpKey& ip, uint16_t port);
     // Log lines (conn_log.cpp).
     void log_refused(int status, std::string_view reason, std::string_view why);
     void log_http(std::string_view path, int status);
+    // peer=, and via= for a client named by a proxy.
+    void log_peer(Log& line) const;
     std::string peer_text() const;
 
     // The public API (wshub::Conn forwards here; conn_api.cpp).
@@ -208,7 +218,7 @@ private:
     // the route and its handler, which are found from it).
     uint16_t route_index_ = kNoRoute;
     net::IpKey peer_;            // the client's address, for --max-conns-per-ip
-    uint16_t peer_port_ = 0;     // for the log
+    uint16_t peer_port_ = 0;     // for the log; 0 when a proxy named the client without one
     uint16_t close_code_ = 0;    // as reported to the handler, for the log
     // Loop-clock times in 32 bits: milliseconds mod 2^32 (see connection.cpp's
     // age and reached). Every duration they meet is at most 2^31 ms (config),
@@ -270,6 +280,13 @@ private:
     ws::Decoder decoder_;
     hub::SendQueue out_;
     std::unique_ptr<Admitted> admitted_;
+    // The proxy a client named by a trusted proxy came through (set_client):
+    // the accepted peer, for the logs. Held only by such connections.
+    struct Via {
+        net::IpKey ip;
+        uint16_t port;
+    };
+    std::unique_ptr<Via> via_;
 };
 
 }  // namespace wshub::app

@@ -48,6 +48,7 @@ const OptionRow kOptionRows[] = {
     {"echo-self", [](const Options& o, Words& w) { boolean(w, o.echo_self); }},
     {"max-conns", [](const Options& o, Words& w) { number(w, o.max_conns); }},
     {"max-conns-per-ip", [](const Options& o, Words& w) { number(w, o.max_conns_per_ip); }},
+    {"trusted-proxy", [](const Options& o, Words& w) { list(w, o.trusted_proxies); }},
     {"max-room-conns", [](const Options& o, Words& w) { number(w, o.max_room_conns); }},
     {"max-rooms-per-conn", [](const Options& o, Words& w) { number(w, o.max_rooms_per_conn); }},
     {"jwt-secret-file", [](const Options& o, Words& w) { list(w, o.jwt_secret_files); }},

@@ -165,14 +165,15 @@ void finish_publish(Worker& w, Connection& c, uint16_t ns, std::string_view room
     out += ",\"recipients\":";
     out += std::to_string(recipients);
     out += "}\n";
-    if (log_enabled(LogLevel::debug))
-        Log(LogLevel::debug, "publish")
-            .str("peer", c.peer_text())
-            .str("room", room)
+    if (log_enabled(LogLevel::debug)) {
+        Log line(LogLevel::debug, "publish");
+        c.log_peer(line);
+        line.str("room", room)
             .num("bytes", body.size())
             .str("type", binary ? "binary" : "text")
             .num("recipients", recipients)
             .emit();
+    }
     answer(w, c, 200, "", "application/json", out);
 }
 

@@ -6,6 +6,7 @@
 //                  caps, then Connection::open (the mode, the 101)
 //   endpoints.cpp  GET /metrics, /healthz and /readyz
 //   publish.cpp    POST /publish: its head, then its body
+//   proxied.cpp    the client behind a --trusted-proxy, before any of them
 #pragma once
 
 #include <cstddef>
@@ -21,6 +22,10 @@ class Worker;
 
 // A complete, well-formed head of `head_len` bytes, which `req` views.
 void answer_request(Worker& w, Connection& c, const http::Request& req, size_t head_len);
+
+// When the connection's peer is a --trusted-proxy: the client its
+// X-Forwarded-For or Forwarded names becomes the connection's (set_client).
+void take_forwarded_client(Worker& w, Connection& c, const http::Request& req);
 
 // `route`: the WebSocket route of req's path, or null (404 unless the path
 // is another endpoint's).

@@ -54,6 +54,7 @@ void reset_list(Config& c, const Flag& f) {
     if (std::strcmp(f.name, "room-password") == 0) c.room_passwords.clear();
     if (std::strcmp(f.name, "allow-origin") == 0) c.allow_origins.clear();
     if (std::strcmp(f.name, "jwt-secret-file") == 0) c.jwt_secret_files.clear();
+    if (std::strcmp(f.name, "trusted-proxy") == 0) c.trusted_proxies.clear();
 }
 
 std::string apply_environment(Config& c, const char* const* envp) {

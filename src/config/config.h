@@ -12,6 +12,7 @@
 #include "auth/room_passwords.h"
 #include "hub/policy.h"
 #include "net/address.h"
+#include "net/cidr.h"
 
 namespace wshub::config {
 
@@ -64,6 +65,9 @@ struct Config {
     Overflow overflow = Overflow::close;
     uint64_t block_timeout_ms = 1'000;
     uint32_t max_conns_per_ip = 0;    // 0 = no cap
+    // --trusted-proxy: a connection from one of these is taken to be from
+    // the client its X-Forwarded-For or Forwarded names (app/proxied.cpp).
+    std::vector<net::Cidr> trusted_proxies;
     bool echo_self = false;
     uint64_t max_conns = 0;           // 0 = no cap
     uint32_t max_room_conns = 0;      // 0 = no cap

@@ -109,6 +109,15 @@ std::string set_allow_origin(Config& c, std::string_view v) {
     return {};
 }
 
+std::string set_trusted_proxy(Config& c, std::string_view v) {
+    const auto range = net::parse_cidr(v);
+    if (!range)
+        return "expected an IP address or CIDR such as 127.0.0.1, 10.0.0.0/8 or fd00::/8, with no bits set "
+               "past the prefix";
+    c.trusted_proxies.push_back(*range);
+    return {};
+}
+
 std::string set_text(std::string& field, std::string_view v) {
     if (v.empty()) return "expected a non-empty value";
     field = v;
@@ -190,6 +199,10 @@ const Flag kFlags[] = {
          if (err.empty()) c.max_conns_per_ip = uint32_t(n);
          return err;
      }, false},
+    {"trusted-proxy", "CIDR", "none",
+     "a reverse proxy (address or range) whose X-Forwarded-For or Forwarded names the client, for the logs and "
+     "--max-conns-per-ip; repeatable",
+     set_trusted_proxy, true},
     {"max-room-conns", "N", "0 (none)",
      "most members of one room; over it: 503 before the upgrade (raw) or error room_full (json)",
      [](Config& c, std::string_view v) {

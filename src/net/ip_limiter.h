@@ -6,24 +6,11 @@
 #include <array>
 #include <cstdint>
 #include <mutex>
-#include <string>
 #include <unordered_map>
 
-#include "net/address.h"
+#include "net/ip.h"
 
 namespace wshub::net {
-
-// An address without its port: IPv4 as IPv4-mapped IPv6, so both families
-// share one key type.
-struct IpKey {
-    std::array<uint8_t, 16> bytes{};
-    bool operator==(const IpKey&) const = default;
-};
-
-IpKey ip_key(const Address& a) noexcept;
-
-// "127.0.0.1:40312" for an IPv4(-mapped) key, "[::1]:40312" otherwise.
-std::string to_string(const IpKey& ip, uint16_t port);
 
 class IpLimiter {
 public:
