@@ -47,15 +47,6 @@ void set_defaults(Config& c) {
     c.workers = cores == 0 ? 1 : cores > 256 ? 256 : cores;
 }
 
-// Clears the list a repeatable flag builds, the first time a source sets it.
-void reset_list(Config& c, const Flag& f) {
-    if (std::strcmp(f.name, "route") == 0) c.routes.clear();
-    if (std::strcmp(f.name, "subprotocol") == 0) c.subprotocols.clear();
-    if (std::strcmp(f.name, "room-password") == 0) c.room_passwords.clear();
-    if (std::strcmp(f.name, "allow-origin") == 0) c.allow_origins.clear();
-    if (std::strcmp(f.name, "jwt-secret-file") == 0) c.jwt_secret_files.clear();
-    if (std::strcmp(f.name, "trusted-proxy") == 0) c.trusted_proxies.clear();
-}
 
 std::string apply_environment(Config& c, const char* const* envp) {
     if (!envp) return {};
@@ -64,10 +55,10 @@ std::string apply_environment(Config& c, const char* const* envp) {
         for (const char* const* e = envp; *e; ++e) {
             if (std::strncmp(*e, prefix.c_str(), prefix.size()) != 0) continue;
             std::string_view value(*e + prefix.size());
-            reset_list(c, f);
+            if (f.clear) f.clear(c);
             // Repeatable flags take a comma-separated list in the environment.
             while (true) {
-                const size_t comma = f.repeatable ? value.find(',') : std::string_view::npos;
+                const size_t comma = f.clear ? value.find(',') : std::string_view::npos;
                 const std::string_view item = value.substr(0, comma);
                 std::string accepts = f.set(c, item);
                 if (!accepts.empty())
@@ -198,8 +189,8 @@ ParseResult parse(int argc, const char* const* argv, const char* const* envp, Co
             value = argv[++i];
         }
         const size_t index = size_t(f - flags().data());
-        if (f->repeatable && !list_reset[index]) {
-            reset_list(out, *f);
+        if (f->clear && !list_reset[index]) {
+            f->clear(out);
             list_reset[index] = true;
         }
         // A rejected secret is not echoed back into the error line either.

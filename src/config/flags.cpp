@@ -13,6 +13,13 @@
 namespace wshub::config {
 namespace {
 
+// A repeatable flag's list, cleared when a source first sets it (so the
+// command line's list replaces the environment's, and both the defaults).
+template <auto List>
+void clear_list(Config& c) {
+    (c.*List).clear();
+}
+
 template <uint64_t Min, uint64_t Max>
 std::string set_integer(uint64_t& field, std::string_view v) {
     uint64_t n = 0;
@@ -145,52 +152,52 @@ std::string set_log_format(Config& c, std::string_view v) {
 constexpr uint64_t kMaxFramePayload = ws::Decoder::kMaxDecodedMessage;
 
 const Flag kFlags[] = {
-    {"listen", "HOST:PORT", "127.0.0.1:8080", "address to accept connections on", set_listen, false},
+    {"listen", "HOST:PORT", "127.0.0.1:8080", "address to accept connections on", set_listen, nullptr},
     {"metrics-listen", "HOST:PORT", "none: on --listen",
      "serve /metrics, /healthz and /readyz on this address only, from a thread of their own", set_metrics_listen,
-     false},
+     nullptr},
     {"workers", "N", "number of cores", "worker threads, each with its own event loop and listening socket",
-     set_workers, false},
+     set_workers, nullptr},
     {"route", "PATH=MODE[,auth][,rooms=NAME][,anonymous]", "/echo=echo /raw=raw /ws=json",
      "serve WebSocket connections on PATH in MODE (echo, raw, json); with ,auth only clients with a valid "
      "token; its rooms are its own unless routes of one mode share them by rooms=NAME (a public route "
-     "beside ,auth ones only if marked ,anonymous); repeatable, replaces the defaults", set_route, true},
+     "beside ,auth ones only if marked ,anonymous); repeatable, replaces the defaults", set_route, clear_list<&Config::routes>},
     {"subprotocol", "NAME", "none",
      "a subprotocol the server supports; repeatable; the first one the client offers wins",
-     set_subprotocol, true},
+     set_subprotocol, clear_list<&Config::subprotocols>},
     {"max-header-bytes", "SIZE", "8KiB", "largest request head (request line and headers); over it: 431",
-     set_max_header_bytes, false},
+     set_max_header_bytes, nullptr},
     {"max-message", "SIZE", "16MiB", "largest message, all fragments together; over it: close 1009",
-     [](Config& c, std::string_view v) { return set_size(c.max_message, v, 1, kMaxFramePayload); }, false},
+     [](Config& c, std::string_view v) { return set_size(c.max_message, v, 1, kMaxFramePayload); }, nullptr},
     {"handshake-timeout", "DURATION", "10s", "time allowed for a complete upgrade request",
-     [](Config& c, std::string_view v) { return set_duration(c.handshake_timeout_ms, v, false); }, false},
+     [](Config& c, std::string_view v) { return set_duration(c.handshake_timeout_ms, v, false); }, nullptr},
     {"ping-interval", "DURATION", "30s", "ping a connection that has been silent this long; 0: never",
-     [](Config& c, std::string_view v) { return set_duration(c.ping_interval_ms, v, true); }, false},
+     [](Config& c, std::string_view v) { return set_duration(c.ping_interval_ms, v, true); }, nullptr},
     {"idle-timeout", "DURATION", "60s",
      "close (1001) a connection that has sent nothing, not even a pong, this long; 0: never",
-     [](Config& c, std::string_view v) { return set_duration(c.idle_timeout_ms, v, true); }, false},
+     [](Config& c, std::string_view v) { return set_duration(c.idle_timeout_ms, v, true); }, nullptr},
     {"close-timeout", "DURATION", "5s", "how long to wait for the peer to finish a close handshake",
-     [](Config& c, std::string_view v) { return set_duration(c.close_timeout_ms, v, false); }, false},
+     [](Config& c, std::string_view v) { return set_duration(c.close_timeout_ms, v, false); }, nullptr},
     {"queue-messages", "N", "1024", "most data frames waiting in one connection's send queue",
      [](Config& c, std::string_view v) {
          uint64_t n = 0;
          std::string err = set_integer<1, 1u << 24>(n, v);
          if (err.empty()) c.queue_messages = uint32_t(n);
          return err;
-     }, false},
+     }, nullptr},
     {"queue-bytes", "SIZE", "1MiB", "most bytes of data frames waiting in one connection's send queue",
-     [](Config& c, std::string_view v) { return set_size(c.queue_bytes, v, 1024, uint64_t(1) << 36); }, false},
+     [](Config& c, std::string_view v) { return set_size(c.queue_bytes, v, 1024, uint64_t(1) << 36); }, nullptr},
     {"overflow", "POLICY", "close",
      "when a member's send queue is full: close (1008 \"slow consumer\"), drop (the message, for "
      "it) or block (stop reading the publisher until there is room, up to --block-timeout)",
-     set_overflow, false},
+     set_overflow, nullptr},
     {"block-timeout", "DURATION", "1s",
      "--overflow block: how long a delivery may wait for room before it is dropped for that member",
-     [](Config& c, std::string_view v) { return set_duration(c.block_timeout_ms, v, false); }, false},
+     [](Config& c, std::string_view v) { return set_duration(c.block_timeout_ms, v, false); }, nullptr},
     {"echo-self", "BOOL", "false", "raw and json modes: a sender also receives its own room messages",
-     [](Config& c, std::string_view v) { return set_bool(c.echo_self, v); }, false},
+     [](Config& c, std::string_view v) { return set_bool(c.echo_self, v); }, nullptr},
     {"max-conns", "N", "0 (none)", "most open WebSocket connections; over it: 503 with Retry-After",
-     [](Config& c, std::string_view v) { return set_integer<0, uint64_t(1) << 32>(c.max_conns, v); }, false},
+     [](Config& c, std::string_view v) { return set_integer<0, uint64_t(1) << 32>(c.max_conns, v); }, nullptr},
     {"max-conns-per-ip", "N", "0 (none)",
      "most open WebSocket connections from one client address; over it: 429 with Retry-After",
      [](Config& c, std::string_view v) {
@@ -198,11 +205,11 @@ const Flag kFlags[] = {
          std::string err = set_integer<0, UINT32_MAX>(n, v);
          if (err.empty()) c.max_conns_per_ip = uint32_t(n);
          return err;
-     }, false},
+     }, nullptr},
     {"trusted-proxy", "CIDR", "none",
      "a reverse proxy (address or range) whose X-Forwarded-For or Forwarded names the client, for the logs and "
      "--max-conns-per-ip; repeatable",
-     set_trusted_proxy, true},
+     set_trusted_proxy, clear_list<&Config::trusted_proxies>},
     {"max-room-conns", "N", "0 (none)",
      "most members of one room; over it: 503 before the upgrade (raw) or error room_full (json)",
      [](Config& c, std::string_view v) {
@@ -210,14 +217,14 @@ const Flag kFlags[] = {
          std::string err = set_integer<0, UINT32_MAX>(n, v);
          if (err.empty()) c.max_room_conns = uint32_t(n);
          return err;
-     }, false},
+     }, nullptr},
     {"max-rooms-per-conn", "N", "16", "most rooms one connection may be in; over it: 400 before the upgrade (raw) or error too_many_rooms (json)",
      [](Config& c, std::string_view v) {
          uint64_t n = 0;
          std::string err = set_integer<1, 65536>(n, v);
          if (err.empty()) c.max_rooms_per_conn = uint32_t(n);
          return err;
-     }, false},
+     }, nullptr},
     {"jwt-secret-file", "PATH", "none",
      "file holding an HS256 secret for routes marked ,auth (one trailing newline is ignored); "
      "repeatable: a token signed with any of them is accepted; re-read on SIGHUP; "
@@ -227,23 +234,23 @@ const Flag kFlags[] = {
          std::string err = set_text(path, v);
          if (err.empty()) c.jwt_secret_files.push_back(std::move(path));
          return err;
-     }, true},
+     }, clear_list<&Config::jwt_secret_files>},
     {"jwt-leeway", "DURATION", "30s", "clock skew allowed when checking a token's exp and nbf",
-     [](Config& c, std::string_view v) { return set_duration(c.jwt_leeway_ms, v, true); }, false},
+     [](Config& c, std::string_view v) { return set_duration(c.jwt_leeway_ms, v, true); }, nullptr},
     {"jwt-issuer", "ISS", "none (not checked)", "the iss claim every token must carry",
-     [](Config& c, std::string_view v) { return set_text(c.jwt_issuer, v); }, false},
+     [](Config& c, std::string_view v) { return set_text(c.jwt_issuer, v); }, nullptr},
     {"jwt-audience", "AUD", "none (not checked)", "a value the aud claim of every token must hold",
-     [](Config& c, std::string_view v) { return set_text(c.jwt_audience, v); }, false},
+     [](Config& c, std::string_view v) { return set_text(c.jwt_audience, v); }, nullptr},
     {"room-password", "ROOM=SECRET", "none",
      "a room joined only with this password; repeatable (visible in ps: prefer --room-password-file)",
-     add_room_password, true},
+     add_room_password, clear_list<&Config::room_passwords>},
     {"room-password-file", "PATH", "none", "a file of ROOM=SECRET lines ('#' comments and blank lines skipped)",
-     [](Config& c, std::string_view v) { return set_text(c.room_password_file, v); }, false},
+     [](Config& c, std::string_view v) { return set_text(c.room_password_file, v); }, nullptr},
     {"allow-origin", "ORIGIN", "any",
      "an Origin browsers may connect from (exact, or https://*.example.com); repeatable; others: 403",
-     set_allow_origin, true},
+     set_allow_origin, clear_list<&Config::allow_origins>},
     {"require-origin", "BOOL", "false", "refuse (403) requests without an Origin header",
-     [](Config& c, std::string_view v) { return set_bool(c.require_origin, v); }, false},
+     [](Config& c, std::string_view v) { return set_bool(c.require_origin, v); }, nullptr},
     {"max-msg-rate", "N", "0 (none)",
      "data messages per second one connection may send (token bucket); over it: close 1008",
      [](Config& c, std::string_view v) {
@@ -251,25 +258,25 @@ const Flag kFlags[] = {
          std::string err = set_integer<0, 1000000>(n, v);
          if (err.empty()) c.max_msg_rate = uint32_t(n);
          return err;
-     }, false},
+     }, nullptr},
     {"max-msg-burst", "N", "the rate", "messages a connection may send at once before --max-msg-rate applies",
      [](Config& c, std::string_view v) {
          uint64_t n = 0;
          std::string err = set_integer<1, 1000000>(n, v);
          if (err.empty()) c.max_msg_burst = uint32_t(n);
          return err;
-     }, false},
+     }, nullptr},
     {"drain-timeout", "DURATION", "10s",
      "on SIGTERM/SIGINT, how long open connections get to take their queued messages and the 1001 "
      "close before they are cut; 0: cut at once",
-     [](Config& c, std::string_view v) { return set_duration(c.drain_timeout_ms, v, true); }, false},
+     [](Config& c, std::string_view v) { return set_duration(c.drain_timeout_ms, v, true); }, nullptr},
     {"log-level", "LEVEL", "info", "least severe log lines written to stderr: error, warn, info or debug",
-     set_log_level, false},
+     set_log_level, nullptr},
     {"log-format", "FORMAT", "text", "log lines as text (key=value) or json (one object a line)",
-     set_log_format, false},
+     set_log_format, nullptr},
     {"publish-token-file", "PATH", "none",
      "file holding the bearer token of POST /publish (one trailing newline is ignored)",
-     [](Config& c, std::string_view v) { return set_text(c.publish_token_file, v); }, false},
+     [](Config& c, std::string_view v) { return set_text(c.publish_token_file, v); }, nullptr},
 };
 
 }  // namespace

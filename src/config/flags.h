@@ -20,7 +20,9 @@ struct Flag {
     const char* default_text;
     const char* help;
     Setter set;
-    bool repeatable;
+    // Repeatable flags build a list and clear it when a source first sets
+    // them; null for the others.
+    void (*clear)(Config&);
 };
 
 std::span<const Flag> flags() noexcept;
