@@ -107,8 +107,10 @@ static: build/static/wshub
 
 # Unit tests (epoll and kqueue-shim builds), then the integration suites
 # against the release binary and the echo suite against the kqueue-shim binary.
+# The test dependencies come first: the unit tests use redis-server.
 test: build/release/unit_tests build/kqueue/unit_tests build/release/wshub build/kqueue/wshub $(call EXAMPLE_BINS,release) \
       build/static/wshub build/release/malloc_count.so
+	$(Q)scripts/test-deps.sh >/dev/null
 	@echo "== unit tests ($(POLLER))"
 	$(Q)build/release/unit_tests
 	@echo "== unit tests (kqueue backend over the test shim)"

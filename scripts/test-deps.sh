@@ -8,13 +8,15 @@ set -u
 PACKAGES="python3 python3-pytest python3-websockets groff-base"
 # Installed without their Recommends (prometheus would bring node-exporter,
 # smartmontools and ipmitool along).
-LEAN_PACKAGES="prometheus"
+LEAN_PACKAGES="prometheus redis-server"
 MODULES="import pytest, websockets"
 
 find_python() {
     command -v groff >/dev/null 2>&1 || return 1  # the man page's render check
     # integration/test_metrics.py: promtool and a real Prometheus server
     command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1 || return 1
+    # tests/test_redis_*.cpp: a real redis-server, started on a port of their own
+    command -v redis-server >/dev/null 2>&1 || return 1
     for py in /usr/bin/python3 python3; do
         if command -v "$py" >/dev/null 2>&1 && "$py" -c "$MODULES" >/dev/null 2>&1; then
             command -v "$py"
@@ -31,6 +33,11 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $PACKAGES &&
       DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $LEAN_PACKAGES; } >&2 \
         || { echo "test-deps: apt-get install failed" >&2; exit 1; }
+    # Where an init system runs, the package starts its own server on 6379.
+    # The tests start theirs on a free port and do not need it: stop it.
+    if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet redis-server 2>/dev/null; then
+        systemctl disable --now redis-server >&2 || true
+    fi
     find_python && exit 0
 fi
 
