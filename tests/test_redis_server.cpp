@@ -96,7 +96,8 @@ TEST(redis_server_resp2_replies) {
     const std::string big(300000, 'z');
     CHECK_EQ(command(c, {"SET", "{t}big", big}), R"(+"OK")");
     CHECK(c.send({"GET", "{t}big"}));
-    const Reply r = parse_reply(c.next_reply(), kLimits);
+    const std::string wire = c.next_reply();  // the reply's views point into it
+    const Reply r = parse_reply(wire, kLimits);
     CHECK(r.value.type == Type::bulk_string);
     CHECK(r.value.text == big);
     CHECK_EQ(command(c, {"DEL", "{t}big"}), ":1");
