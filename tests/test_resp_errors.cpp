@@ -212,6 +212,8 @@ TEST(resp_reply_limit_edges) {
     CHECK_EQ(at_once("+abcdefgh", Limits{4, 64, 64, 10}), "incomplete");
     CHECK_EQ(at_once("+abcdefgh\r", Limits{4, 64, 64, 10}), "error reply_too_large");
     CHECK_EQ(at_once("*3\r\n:1\r\n:2\r\n", Limits{4, 64, 64, 15}), "incomplete");
+    // A value still to come where the limit ends: refused without waiting for it.
+    CHECK_EQ(at_once("*3\r\n:1\r\n:2\r\n", Limits{4, 64, 64, 12}), "error reply_too_large");
     CHECK_EQ(at_once("*3\r\n:1\r\n:2\r\n:33", Limits{4, 64, 64, 15}), "error reply_too_large");
     // Bytes beyond a complete reply do not count against it.
     CHECK_EQ(at_once("+OK\r\n+more bytes behind it\r\n", Limits{4, 64, 64, 5}), R"(complete 5 +"OK")");

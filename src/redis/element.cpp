@@ -235,8 +235,9 @@ Element read_aggregate(std::string_view in, size_t pos, const TypeRow& row, cons
 }  // namespace
 
 Element read_element(std::string_view in, size_t pos, const Limits& limits) noexcept {
-    if (pos >= in.size()) return Element{};
+    // An element starting at the limit cannot fit, whether or not its bytes are here.
     if (pos >= limits.max_reply) return element_error(Error::reply_too_large);
+    if (pos >= in.size()) return Element{};
     const TypeRow* row = find_row(in[pos]);
     if (row == nullptr) return element_error(Error::bad_type);
     switch (row->shape) {
