@@ -107,8 +107,10 @@ static: build/static/wshub
 
 # Unit tests (epoll and kqueue-shim builds), then the integration suites
 # against the release binary and the echo suite against the kqueue-shim binary.
+# The test dependencies come first: the unit tests use redis-server.
 test: build/release/unit_tests build/kqueue/unit_tests build/release/wshub build/kqueue/wshub $(call EXAMPLE_BINS,release) \
       build/static/wshub build/release/malloc_count.so
+	$(Q)scripts/test-deps.sh >/dev/null
 	@echo "== unit tests ($(POLLER))"
 	$(Q)build/release/unit_tests
 	@echo "== unit tests (kqueue backend over the test shim)"
@@ -134,7 +136,7 @@ FUZZ_SECONDS ?= 30
 FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 FUZZ_BINS := $(patsubst tests/fuzz/%.cpp,build/fuzz/%,$(FUZZ_SRCS))
 FUZZ_LIB_OBJS := $(patsubst %.cpp,build/fuzzlib/%.o,$(filter src/crypto/% src/http/% src/ws/% src/json/% src/auth/% \
-                   src/net/ip.cpp src/net/cidr.cpp,$(LIB_SRCS)))
+                   src/redis/% src/net/ip.cpp src/net/cidr.cpp,$(LIB_SRCS)))
 build/fuzzlib/%.o: %.cpp
 	@mkdir -p $(@D)
 	$(Q)$(CLANGXX) $(CXXSTD) $(WARN) $(DEPFLAGS) $(INCLUDES) -O1 -g -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@

@@ -9,7 +9,7 @@ PACKAGES="python3 python3-pytest python3-websockets groff-base openssl"
 # Installed without their Recommends (prometheus would bring node-exporter,
 # smartmontools and ipmitool along) and with their services kept from
 # starting (scripts/apt-install-lean.sh).
-LEAN_PACKAGES="prometheus nginx"
+LEAN_PACKAGES="prometheus nginx redis-server"
 MODULES="import pytest, websockets"
 
 find_python() {
@@ -19,6 +19,8 @@ find_python() {
     # integration/test_proxy.py: nginx (in /usr/sbin, off a user's PATH) and openssl
     { command -v nginx || [ -x /usr/sbin/nginx ]; } >/dev/null 2>&1 || return 1
     command -v openssl >/dev/null 2>&1 || return 1
+    # tests/test_redis_*.cpp: a real redis-server, started on a port of their own
+    command -v redis-server >/dev/null 2>&1 || return 1
     for py in /usr/bin/python3 python3; do
         if command -v "$py" >/dev/null 2>&1 && "$py" -c "$MODULES" >/dev/null 2>&1; then
             command -v "$py"
