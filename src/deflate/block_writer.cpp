@@ -26,7 +26,7 @@ struct Header {
     uint8_t extra[kAllCodes];
     unsigned count = 0;
     uint8_t cl_lens[kCodeLengthSymbols];
-    uint16_t cl_codes[kCodeLengthSymbols];
+    uint16_t cl_codes[kCodeLengthSymbols];  // built only if the block is written dynamic
     uint64_t bits = 0;  // the header's size, block type bits included
 };
 
@@ -90,7 +90,6 @@ void build_header(const Code& code, Header& h) noexcept {
     uint32_t freq[kCodeLengthSymbols] = {};
     for (unsigned i = 0; i < h.count; ++i) freq[h.symbols[i]]++;
     build_code_lengths(freq, kCodeLengthSymbols, kMaxCodeLengthBits, h.cl_lens);
-    build_codes(h.cl_lens, kCodeLengthSymbols, h.cl_codes);
     h.hclen = kCodeLengthSymbols;
     while (h.hclen > 4 && h.cl_lens[kCodeLengthOrder[h.hclen - 1]] == 0) --h.hclen;
     h.bits = 3 + 5 + 5 + 4 + 3 * h.hclen;
@@ -168,11 +167,9 @@ unsigned write_block(const BlockInput& b, BitWriter& out) noexcept {
     uint32_t litlen[kMaxLitLenCodes];
     for (unsigned s = 0; s < kMaxLitLenCodes; ++s) litlen[s] = b.litlen_freq[s];
     litlen[kEndOfBlock] = 1;
-    Code dynamic;
+    Code dynamic;  // its codes are built only if it is chosen
     build_code_lengths(litlen, kMaxLitLenCodes, kMaxCodeBits, dynamic.lens);
     build_code_lengths(b.dist_freq, kMaxDistCodes, kMaxCodeBits, dynamic.lens + kMaxLitLenCodes);
-    build_codes(dynamic.lens, kMaxLitLenCodes, dynamic.codes);
-    build_codes(dynamic.dist_lens(), kMaxDistCodes, dynamic.codes + kMaxLitLenCodes);
     Header header;
     build_header(dynamic, header);
 
@@ -188,6 +185,9 @@ unsigned write_block(const BlockInput& b, BitWriter& out) noexcept {
         write_symbols(b, fixed_code(), out);
         return kFixedBlock;
     }
+    build_codes(dynamic.lens, kMaxLitLenCodes, dynamic.codes);
+    build_codes(dynamic.dist_lens(), kMaxDistCodes, dynamic.codes + kMaxLitLenCodes);
+    build_codes(header.cl_lens, kCodeLengthSymbols, header.cl_codes);
     write_header(header, out);
     write_symbols(b, dynamic, out);
     return kDynamicBlock;

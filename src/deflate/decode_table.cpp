@@ -12,12 +12,6 @@
 namespace wshub::deflate {
 namespace {
 
-unsigned reverse_bits(unsigned code, unsigned len) noexcept {
-    unsigned r = 0;
-    for (unsigned i = 0; i < len; ++i) r |= ((code >> i) & 1u) << (len - 1 - i);
-    return r;
-}
-
 // Kraft's sum over the counts: over-subscribed, complete, incomplete or empty.
 CodeSet classify(const uint16_t* count) noexcept {
     int left = 1;  // bit patterns not yet taken, at the current length
@@ -37,8 +31,8 @@ CodeSet classify(const uint16_t* count) noexcept {
 CodeSet build_decode_table(const uint8_t* lens, unsigned n, unsigned root_bits, uint16_t* fast,
                            uint16_t* count, uint16_t* sorted) noexcept {
     std::memset(count, 0, 16 * sizeof *count);
-    for (unsigned s = 0; s < n; ++s) count[lens[s]]++;
-    count[0] = 0;
+    for (unsigned s = 0; s < n; ++s)
+        if (lens[s] != 0) count[lens[s]]++;  // (counting the zeros too would chain every store)
     const CodeSet set = classify(count);
     std::memset(fast, 0, (size_t{1} << root_bits) * sizeof *fast);
     if (set == CodeSet::over_subscribed) return set;
@@ -58,7 +52,7 @@ CodeSet build_decode_table(const uint8_t* lens, unsigned n, unsigned root_bits, 
         const unsigned code = next_code[len]++;
         if (len > root_bits) continue;
         const uint16_t entry = uint16_t(s << 4 | len);
-        for (unsigned i = reverse_bits(code, len); i < (1u << root_bits); i += 1u << len) fast[i] = entry;
+        for (unsigned i = reverse_code(code, len); i < (1u << root_bits); i += 1u << len) fast[i] = entry;
     }
     if (set == CodeSet::single) {
         // The 1-bit pattern with no code: known to be no code at once.

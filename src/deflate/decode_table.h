@@ -62,7 +62,7 @@ struct DecodeTable {
     }
 };
 
-using LitLenTable = DecodeTable<10, 288>;
+using LitLenTable = DecodeTable<9, 288>;
 using DistTable = DecodeTable<8, 32>;
 using CodeLengthTable = DecodeTable<7, 19>;
 

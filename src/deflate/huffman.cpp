@@ -15,6 +15,9 @@ namespace wshub::deflate {
 namespace {
 
 constexpr unsigned kMaxSymbols = kLitLenSymbols;
+// A tree d deep needs frequencies summing to at least Fibonacci(d + 2): over
+// 2^32 for d = 46, and the deflater's sums stay far below 2^32.
+constexpr unsigned kMaxDepth = 46;
 
 // Number of leaves at each depth (count[d]) of a Huffman tree over the used
 // symbols `order` (ascending frequency, m of them, m >= 2). Returns the depth.
@@ -76,7 +79,7 @@ void build_code_lengths(const uint32_t* freq, unsigned n, unsigned max_bits, uin
     std::sort(order, order + m, [freq](uint16_t a, uint16_t b) noexcept {
         return freq[a] != freq[b] ? freq[a] < freq[b] : a < b;
     });
-    uint16_t count[2 * kMaxSymbols] = {};
+    uint16_t count[kMaxDepth + 1] = {};
     const unsigned deepest = tree_depths(freq, order, m, count);
     limit_depths(count, deepest, max_bits);
     // The least frequent symbols (first in `order`) take the longest codes.
@@ -97,10 +100,7 @@ void build_codes(const uint8_t* lens, unsigned n, uint16_t* codes) noexcept {
             codes[s] = 0;
             continue;
         }
-        const unsigned code = next[len]++;
-        unsigned reversed = 0;
-        for (unsigned b = 0; b < len; ++b) reversed |= ((code >> b) & 1u) << (len - 1 - b);
-        codes[s] = uint16_t(reversed);
+        codes[s] = uint16_t(reverse_code(next[len]++, len));
     }
 }
 

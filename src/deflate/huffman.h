@@ -12,6 +12,7 @@ namespace wshub::deflate {
 // code whenever two or more symbols are used. A lone used symbol gets a 1-bit
 // code and a second symbol (the lowest other one) gets the other 1-bit code,
 // so that every inflater accepts it. No symbol used: every length is 0.
+// The frequencies must sum to less than 2^32.
 void build_code_lengths(const uint32_t* freq, unsigned n, unsigned max_bits, uint8_t* lens) noexcept;
 
 // The canonical code of each symbol with a length, bit-reversed so that

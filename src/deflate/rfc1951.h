@@ -57,3 +57,22 @@ constexpr uint8_t kFixedDistLength = 5;
 constexpr std::array<uint8_t, 4> kSyncFlushTail = {0x00, 0x00, 0xff, 0xff};
 
 }  // namespace wshub::deflate
+
+namespace wshub::deflate {
+
+// Huffman codes travel most significant bit first while everything else is
+// packed first bit lowest: codes are stored reversed. kReverseByte[b] is b
+// with its 8 bits in the opposite order.
+inline constexpr std::array<uint8_t, 256> kReverseByte = [] {
+    std::array<uint8_t, 256> t{};
+    for (unsigned b = 0; b < 256; ++b)
+        for (unsigned i = 0; i < 8; ++i) t[b] |= uint8_t(((b >> i) & 1u) << (7 - i));
+    return t;
+}();
+
+// The low len bits of code (len at most 16), reversed.
+constexpr unsigned reverse_code(unsigned code, unsigned len) {
+    return (unsigned(kReverseByte[code & 0xff]) << 8 | kReverseByte[(code >> 8) & 0xff]) >> (16 - len);
+}
+
+}  // namespace wshub::deflate
