@@ -133,7 +133,7 @@ asan: build/asan/unit_tests build/asan/wshub $(call EXAMPLE_BINS,asan)
 FUZZ_SECONDS ?= 30
 FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 FUZZ_BINS := $(patsubst tests/fuzz/%.cpp,build/fuzz/%,$(FUZZ_SRCS))
-FUZZ_LIB_OBJS := $(patsubst %.cpp,build/fuzzlib/%.o,$(filter src/crypto/% src/http/% src/ws/% src/json/% src/auth/%,$(LIB_SRCS)))
+FUZZ_LIB_OBJS := $(patsubst %.cpp,build/fuzzlib/%.o,$(filter src/crypto/% src/http/% src/ws/% src/json/% src/auth/% src/deflate/%,$(LIB_SRCS)))
 build/fuzzlib/%.o: %.cpp
 	@mkdir -p $(@D)
 	$(Q)$(CLANGXX) $(CXXSTD) $(WARN) $(DEPFLAGS) $(INCLUDES) -O1 -g -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
@@ -142,6 +142,7 @@ build/fuzz/%: tests/fuzz/%.cpp $(FUZZ_LIB_OBJS)
 	$(Q)$(CLANGXX) $(CXXSTD) $(WARN) $(INCLUDES) $(FUZZ_FLAGS) -o $@ $^
 
 .SECONDARY: $(FUZZ_LIB_OBJS)
+-include $(shell find build/fuzzlib -name '*.d' 2>/dev/null)
 
 fuzz: $(FUZZ_BINS)
 	$(Q)set -e; for f in $(FUZZ_BINS); do \
