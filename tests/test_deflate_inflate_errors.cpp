@@ -94,7 +94,7 @@ std::vector<Case> block_cases() {
     };
 }
 
-// Dynamic block headers: counts, the code-length code, repeats.
+// Dynamic block headers: counts and the code-length code.
 std::vector<Case> header_cases() {
     return {
         {"HLIT 287 codes", [] {
@@ -131,6 +131,12 @@ std::vector<Case> header_cases() {
              s.put(0, 5), s.put(0, 5), s.put(0, 4), s.put(0, 12), s.put(0, 32);
              return s.bytes();
          }, InflateError::bad_code_length_code},
+    };
+}
+
+// Code-length repeats with nothing to repeat or past the end.
+std::vector<Case> repeat_cases() {
+    return {
         {"repeat (16) as the first length", [] {
              DynamicHeader h;
              BitStream s;
@@ -188,7 +194,7 @@ std::vector<Case> code_cases() {
     };
 }
 
-// Block contents: symbols and distances.
+// Codes that cannot be decoded.
 std::vector<Case> data_cases() {
     return {
         {"unused half of a single distance code", [] {
@@ -218,6 +224,12 @@ std::vector<Case> data_cases() {
              s.put(0, 32);
              return s.bytes();
          }, InflateError::bad_distance_symbol},
+    };
+}
+
+// Symbols the fixed code has but DEFLATE never allows, and distances.
+std::vector<Case> symbol_cases() {
+    return {
         {"fixed literal/length symbol 286", [] {
              return with_fixed([](BitStream& s) { fixed_symbol(s, 286); });
          }, InflateError::bad_length_symbol},
@@ -307,7 +319,7 @@ std::vector<Case> end_cases() {
 const std::vector<Case>& cases() {
     static const std::vector<Case> all = [] {
         std::vector<Case> v;
-        for (auto group : {block_cases, header_cases, code_cases, data_cases, end_cases})
+        for (auto group : {block_cases, header_cases, repeat_cases, code_cases, data_cases, symbol_cases, end_cases})
             for (Case& c : group()) v.push_back(std::move(c));
         return v;
     }();

@@ -77,9 +77,10 @@ public:
     // finishes the message. Returns message_end when the message is complete
     // and its last byte written; need_input when `in` is used up (never with
     // message_end set); output_full when out is full and more may follow (call
-    // again with in + consumed); error at the first bit that cannot be part of
-    // a valid stream, or as soon as the message would pass max_message (no byte
-    // past it is written). Errors are sticky: every later call consumes its
+    // again with the rest of the piece, in + consumed, and the same
+    // message_end, into fresh room); error at the first bit that cannot be
+    // part of a valid stream, or as soon as the message would pass
+    // max_message (no byte past it is written). Errors are sticky: every later call consumes its
     // whole input, produces nothing and reports the same error.
     // A message with an empty payload (no byte in any piece) inflates to
     // nothing, although its 00 00 ff ff alone would be a truncated block.
