@@ -136,7 +136,7 @@ FUZZ_SECONDS ?= 30
 FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 FUZZ_BINS := $(patsubst tests/fuzz/%.cpp,build/fuzz/%,$(FUZZ_SRCS))
 FUZZ_LIB_OBJS := $(patsubst %.cpp,build/fuzzlib/%.o,$(filter src/crypto/% src/http/% src/ws/% src/json/% src/auth/% \
-                   src/redis/% src/net/ip.cpp src/net/cidr.cpp,$(LIB_SRCS)))
+                   src/deflate/% src/redis/% src/net/ip.cpp src/net/cidr.cpp,$(LIB_SRCS)))
 build/fuzzlib/%.o: %.cpp
 	@mkdir -p $(@D)
 	$(Q)$(CLANGXX) $(CXXSTD) $(WARN) $(DEPFLAGS) $(INCLUDES) -O1 -g -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
@@ -145,6 +145,7 @@ build/fuzz/%: tests/fuzz/%.cpp $(FUZZ_LIB_OBJS)
 	$(Q)$(CLANGXX) $(CXXSTD) $(WARN) $(INCLUDES) $(FUZZ_FLAGS) -o $@ $^
 
 .SECONDARY: $(FUZZ_LIB_OBJS)
+-include $(shell find build/fuzzlib -name '*.d' 2>/dev/null)
 
 fuzz: $(FUZZ_BINS)
 	$(Q)set -e; for f in $(FUZZ_BINS); do \
