@@ -432,11 +432,12 @@ TEST(config_route_count_is_capped) {
     };
     for (int i = 0; i < 1000; ++i) {
         words.push_back("--route");
-        words.push_back("/r" + std::to_string(i) + "=echo");
+        words.push_back("/r" + std::to_string(i) + "=echo,rooms=n" + std::to_string(i % 256));
     }
     Config c;
     CHECK(parse_words(c).action == Action::run);
     CHECK_EQ(c.routes.size(), size_t{1000});
+    CHECK_EQ(c.namespaces.size(), size_t{256});
     words.push_back("--route");
     words.push_back("/one-more=echo");
     Config d;
@@ -462,6 +463,30 @@ TEST(config_routes_get_namespaces) {
     CHECK_EQ(s.find_namespace("chat"), int(s.routes[0].ns));
     CHECK_EQ(s.find_namespace("/b"), int(s.routes[1].ns));
     CHECK_EQ(s.find_namespace("/a"), -1);  // /a's rooms are chat's
+}
+
+// The directory of open members keeps a namespace in 8 bits.
+TEST(config_namespace_count_is_capped) {
+    std::vector<std::string> words{"wshub"};
+    for (int i = 0; i < 257; ++i) {
+        words.push_back("--route");
+        words.push_back("/r" + std::to_string(i) + "=json");
+    }
+    std::vector<const char*> argv;
+    for (const auto& w : words) argv.push_back(w.c_str());
+    argv.push_back(nullptr);
+    const char* envp[] = {nullptr};
+    Config c;
+    const auto r = parse(int(argv.size()) - 1, argv.data(), envp, c);
+    CHECK(r.action == Action::usage_error);
+    CHECK(r.message.find("expected at most 256 room namespaces") != std::string::npos);
+    words.erase(words.end() - 2, words.end());
+    argv.clear();
+    for (const auto& w : words) argv.push_back(w.c_str());
+    argv.push_back(nullptr);
+    Config d;
+    CHECK(parse(int(argv.size()) - 1, argv.data(), envp, d).action == Action::run);
+    CHECK_EQ(d.namespaces.size(), size_t{256});
 }
 
 TEST(config_route_options) {

@@ -97,6 +97,9 @@ std::string assign_namespaces(Config& c) {
         const std::string name = r.rooms.empty() ? r.path : r.rooms;
         const int found = c.find_namespace(name);
         if (found < 0) {
+            if (c.namespaces.size() == hub::kMaxNamespaces)
+                return "--route: expected at most " + std::to_string(hub::kMaxNamespaces) +
+                       " room namespaces (routes may share one with rooms=NAME)";
             r.ns = uint16_t(c.namespaces.size());
             c.namespaces.push_back(name);
             continue;

@@ -2,20 +2,20 @@
 
 namespace wshub::hub {
 
-Directory::Directory() : chunks_(new std::atomic<std::atomic<uint64_t>*>[kMaxSlots / kChunk]()) {}
+Directory::Directory() : chunks_(new std::atomic<std::atomic<uint32_t>*>[kMaxSlots / kChunk]()) {}
 
 bool Directory::is_open(MemberId id, uint16_t ns) const noexcept {
     if (id >> 53 != 0) return false;  // wider than worker, slot and generation
     const uint32_t slot = slot_of(id);
-    const std::atomic<uint64_t>* c = chunk(slot);
+    const std::atomic<uint32_t>* c = chunk(slot);
     return c && c[slot % kChunk].load(std::memory_order_acquire) == tag(id, ns);
 }
 
 void Directory::set_open(MemberId id, uint16_t ns) {
     const uint32_t slot = slot_of(id);
-    std::atomic<uint64_t>* c = chunks_[slot / kChunk].load(std::memory_order_relaxed);
+    std::atomic<uint32_t>* c = chunks_[slot / kChunk].load(std::memory_order_relaxed);
     if (!c) {
-        owned_.emplace_back(new std::atomic<uint64_t>[kChunk]());
+        owned_.emplace_back(new std::atomic<uint32_t>[kChunk]());
         c = owned_.back().get();
         chunks_[slot / kChunk].store(c, std::memory_order_release);
     }
@@ -23,7 +23,7 @@ void Directory::set_open(MemberId id, uint16_t ns) {
 }
 
 void Directory::set_closed(uint32_t slot) noexcept {
-    if (std::atomic<uint64_t>* c = chunks_[slot / kChunk].load(std::memory_order_relaxed))
+    if (std::atomic<uint32_t>* c = chunks_[slot / kChunk].load(std::memory_order_relaxed))
         c[slot % kChunk].store(0, std::memory_order_release);
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "hub/member.h"
+#include "hub/policy.h"
 
 namespace wshub::hub {
 
@@ -23,22 +24,26 @@ public:
     // Thread-safe: is `id` open right now, in namespace `ns`? (Its worker
     // part is the caller's to check.)
     bool is_open(MemberId id, uint16_t ns) const noexcept;
-    // Owner only: slot_of(id) holds member `id`, of namespace `ns`, from now on.
+    // Owner only: slot_of(id) holds member `id`, of namespace `ns` (under
+    // kMaxNamespaces), from now on.
     void set_open(MemberId id, uint16_t ns);
     // Owner only: the slot holds nobody.
     void set_closed(uint32_t slot) noexcept;
 
 private:
     static constexpr uint32_t kChunk = 4096;
-    // The slot holds the generation plus one, so that 0 means "not open"
-    // (the generation field wraps through 0), and the namespace above it.
-    static uint64_t tag(MemberId id, uint16_t ns) noexcept { return (uint64_t(id >> 30) + 1) | uint64_t(ns) << 32; }
-    std::atomic<uint64_t>* chunk(uint32_t slot) const noexcept {
+    // The slot holds the generation plus one in its low 24 bits, so that 0
+    // means "not open" (the 23-bit generation wraps through 0), and the
+    // namespace (under kMaxNamespaces) in its top 8 bits.
+    static uint32_t tag(MemberId id, uint16_t ns) noexcept {
+        return uint32_t((id >> 30) + 1) | uint32_t(ns) << 24;
+    }
+    std::atomic<uint32_t>* chunk(uint32_t slot) const noexcept {
         return chunks_[slot / kChunk].load(std::memory_order_acquire);
     }
 
-    std::unique_ptr<std::atomic<std::atomic<uint64_t>*>[]> chunks_;
-    std::vector<std::unique_ptr<std::atomic<uint64_t>[]>> owned_;
+    std::unique_ptr<std::atomic<std::atomic<uint32_t>*>[]> chunks_;
+    std::vector<std::unique_ptr<std::atomic<uint32_t>[]>> owned_;
 };
 
 }  // namespace wshub::hub

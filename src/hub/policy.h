@@ -34,4 +34,8 @@ struct LaneLimits {
 // sockets again; what is left waits in its backlog for the next pass.
 inline constexpr uint32_t kPassBudget = 16384;
 
+// Room namespaces a process may have: the directory of open members keeps a
+// member's namespace in 8 bits beside its generation, 4 bytes per slot.
+inline constexpr size_t kMaxNamespaces = 256;
+
 }  // namespace wshub::hub
