@@ -267,3 +267,43 @@ TEST(hub_broadcast_reaches_its_scope_on_every_worker) {
         if (m != &sender) CHECK_EQ(m->got.size(), 1u);
     for (TestMember* m : out) CHECK(m->got.empty());
 }
+
+// A member's join and a publish are compared by their numbers in 32 bits:
+// members that joined 1.5 × 2^32 publishes ago still get every message.
+TEST(hub_members_of_long_standing_get_every_message) {
+    Cluster c(2);
+    TestMember& publisher = c[0].add_member();
+    TestMember& near = c[0].add_member();
+    TestMember& far = c[1].add_member();
+    c[0].join(near, "r");
+    c[1].join(far, "r");
+    hub::Room* room = c.registry.acquire(0, "r");
+    for (int i = 0; i < 24; ++i) {
+        room->seq.fetch_add(uint64_t(1) << 28);  // as if 2^28 publishes had gone by
+        c[0].publish("r", "m" + std::to_string(i), &publisher);
+        c.settle();
+    }
+    CHECK(near.got == numbered("m", 24));
+    CHECK(far.got == numbered("m", 24));
+    c.registry.release(room);
+}
+
+// Across the wrap of the numbers' low 32 bits, a member that joins after a
+// publish (before its worker has taken it) gets only what follows its join.
+TEST(hub_a_join_as_publish_numbers_wrap) {
+    Cluster c(2);
+    TestMember& publisher = c[0].add_member();
+    hub::Room* room = c.registry.acquire(0, "r");
+    room->seq.store((uint64_t(3) << 32) - 3);
+    TestMember& early = c[1].add_member();
+    c[1].join(early, "r");
+    for (const char* m : {"a", "b", "before"}) c[0].publish("r", m, &publisher);  // "before": low bits 0
+    TestMember& late = c[1].add_member();
+    c[1].join(late, "r");  // before worker 1 has taken any of them
+    c.settle();
+    c[0].publish("r", "after", &publisher);
+    c.settle();
+    CHECK(early.got == (std::vector<std::string>{"a", "b", "before", "after"}));
+    CHECK(late.got == std::vector<std::string>{"after"});
+    c.registry.release(room);
+}

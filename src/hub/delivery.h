@@ -25,7 +25,7 @@ struct Delivery {
     const Member* exclude = nullptr;  // room, scope: the sender, when on this worker
     MemberId member = 0;    // direct: the target; unblock: the publisher
     uint64_t seq = 0;       // room: the publish's number (Room::seq)
-    uint64_t walk = 0;      // room: this worker's number for its walk over the members (0: not begun)
+    uint32_t walk = 0;      // room: this worker's number for its walk over the members (0: not begun)
 };
 
 }  // namespace wshub::hub

@@ -30,7 +30,7 @@ RoomTable::Joined RoomTable::join(Member& m, uint16_t ns, std::string_view name,
     }
     local->room->workers[worker_].members.fetch_add(1, std::memory_order_relaxed);
     m.rooms.push_back(local, uint32_t(local->members.size()));
-    local->members.push_back({&m, local->room->seq.load(std::memory_order_acquire), 0});
+    local->members.push_back({&m, uint32_t(local->room->seq.load(std::memory_order_acquire)), 0});
     return Joined::joined;
 }
 
@@ -82,7 +82,11 @@ uint32_t RoomTable::deliver(LocalRoom* local, Delivery& d, Sink& sink, uint32_t 
     // meanwhile by `joined_at`. (Publishes from several workers may reach
     // the members here in any order; the walk number, unlike the publish's,
     // tells walks apart whatever their order.)
-    if (d.walk == 0) d.walk = ++walks_;
+    // joined_at and the publish's number are compared by their difference
+    // in 32 bits, which stays in range because a walk moves a long-standing
+    // member's joined_at up to kJoinHorizon behind.
+    if (d.walk == 0) d.walk = next_walk();
+    const uint32_t seq = uint32_t(d.seq);
     ++local->pins;
     uint32_t visited = 0;
     while (visited < budget) {
@@ -90,13 +94,26 @@ uint32_t RoomTable::deliver(LocalRoom* local, Delivery& d, Sink& sink, uint32_t 
         if (d.cursor == 0) break;
         LocalRoom::Entry& e = local->members[--d.cursor];
         ++visited;
-        if (e.joined_at >= d.seq || e.walked == d.walk || e.member == d.exclude) continue;
+        const int32_t age = int32_t(seq - e.joined_at);  // publishes between its join and this one
+        if (age <= 0 || e.walked == d.walk) continue;
+        if (uint32_t(age) > kJoinHorizon) e.joined_at = seq - kJoinHorizon;
+        if (e.member == d.exclude) continue;
         e.walked = d.walk;
         sink.deliver(*e.member, d.frame, d.gate);  // e may be gone after this
     }
     --local->pins;
     release_if_unused(local);
     return visited;
+}
+
+uint32_t RoomTable::next_walk() noexcept {
+    if (++walks_ == 0) {
+        for (auto& names : rooms_)
+            for (auto& [name, local] : names)
+                for (LocalRoom::Entry& e : local->members) e.walked = 0;
+        ++walks_;
+    }
+    return walks_;
 }
 
 // Member's queries: its rooms are LocalRooms of its own worker.

@@ -18,10 +18,12 @@
 namespace wshub::hub {
 
 struct LocalRoom {
+    // 16 bytes per member of a room, so both numbers are kept in 32 bits
+    // (see RoomTable::deliver for why they never wrap into each other).
     struct Entry {
         Member* member;
-        uint64_t joined_at;  // Room::seq when it joined: earlier publishes are not for it
-        uint64_t walked;     // the last walk (Delivery::walk) that gave it a message
+        uint32_t joined_at;  // Room::seq's low bits when it joined: earlier publishes are not for it
+        uint32_t walked;     // the last walk (Delivery::walk) that gave it a message; 0: none
     };
     Room* room;  // holds one reference while the LocalRoom exists
     std::vector<Entry> members;
@@ -57,7 +59,17 @@ public:
     uint32_t deliver(LocalRoom* local, Delivery& d, Sink& sink, uint32_t budget);
 
 private:
-    uint64_t walks_ = 0;
+    // A member that joined more than this many publishes ago has its
+    // joined_at moved up to this far behind, so that comparisons in 32 bits
+    // hold whatever the room's age (publishes reach a worker out of order by
+    // far fewer: what its lanes hold).
+    static constexpr uint32_t kJoinHorizon = uint32_t(1) << 29;
+
+    uint32_t walks_ = 0;
+    // The next walk's number, never 0. When the count wraps, every entry's
+    // mark is cleared first: no walk is in progress then (a worker walks one
+    // room delivery at a time, see Hub::can_deliver_now).
+    uint32_t next_walk() noexcept;
     void leave_at(Member& m, uint32_t i) noexcept;
     // Frees a LocalRoom nobody is in or walking.
     void release_if_unused(LocalRoom* local) noexcept;
