@@ -236,29 +236,27 @@ TEST(inflate_dynamic_huffman_without_distance_codes) {
     CHECK_EQ(r.out, std::string("aab"));
 }
 
-TEST(inflate_back_reference_into_previous_message_with_takeover) {
-    Inflater inf(inflate_options(15, true));
+// "hello world", then a message that is only a match 11 bytes back: into
+// the first message's bytes when the window is kept.
+static Inflated inflate_reference_to_previous_message(bool context_takeover) {
+    Inflater inf(inflate_options(15, context_takeover));
     CHECK(inflate_message(inf, fixed_stream("hello world")).ended);
     BitStream s;
     s.header(false, kFixedBlock);
     fixed_match(s, 5, 11);
     fixed_symbol(s, 256);
     s.sync_end();
-    const Inflated r = inflate_message(inf, s.bytes());
+    return inflate_message(inf, s.bytes());
+}
+
+TEST(inflate_back_reference_into_previous_message_with_takeover) {
+    const Inflated r = inflate_reference_to_previous_message(true);
     CHECK(r.ended);
     CHECK_EQ(r.out, std::string("hello"));
 }
 
 TEST(inflate_no_takeover_forgets_previous_message) {
-    Inflater inf(inflate_options(15, false));
-    CHECK(inflate_message(inf, fixed_stream("hello world")).ended);
-    BitStream s;
-    s.header(false, kFixedBlock);
-    fixed_match(s, 5, 11);
-    fixed_symbol(s, 256);
-    s.sync_end();
-    const Inflated r = inflate_message(inf, s.bytes());
-    CHECK_EQ(r.error, InflateError::distance_too_far);
+    CHECK_EQ(inflate_reference_to_previous_message(false).error, InflateError::distance_too_far);
 }
 
 TEST(inflate_every_split_point_and_byte_by_byte) {
