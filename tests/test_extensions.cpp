@@ -265,9 +265,9 @@ TEST(extensions_answer_reparsed) {
             const DeflateNegotiation first = wshub::http::negotiate_deflate(req, policy);
             CHECK(first.outcome == ExtensionsOutcome::accepted);
             const std::string answer = wshub::http::deflate_answer(first.params);
+            const std::string answer_head = "GET / HTTP/1.1\r\n" + answer + "\r\n";  // outlives `again`'s views
             wshub::http::Request again;
-            CHECK(wshub::http::parse_request("GET / HTTP/1.1\r\n" + answer + "\r\n", again) ==
-                  wshub::http::ParseStatus::ok);
+            CHECK(wshub::http::parse_request(answer_head, again) == wshub::http::ParseStatus::ok);
             const DeflateNegotiation second = wshub::http::negotiate_deflate(again, DeflatePolicy{});
             CHECK_EQ(describe(second), describe(first));
             CHECK(second.params == first.params);
