@@ -11,18 +11,14 @@
 
 #include "deflate/deflate.h"
 #include "deflate/inflate.h"
+#include "require.h"
 
 using namespace wshub::deflate;
 using Status = InflateResult::Status;
 
 namespace {
 
-void require(bool ok, const char* what) {
-    if (!ok) {
-        __builtin_printf("fuzz_deflate: %s\n", what);
-        std::abort();
-    }
-}
+using fuzz::require;
 
 std::string inflate(Inflater& inf, const Buffer& z, size_t piece) {
     std::string out;

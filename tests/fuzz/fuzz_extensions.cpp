@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "http/extensions.h"
+#include "require.h"
 
 using namespace wshub;
 using http::DeflateNegotiation;
@@ -35,12 +36,7 @@ using http::ExtensionsOutcome;
 
 namespace {
 
-void require(bool ok, const char* what) {
-    if (!ok) {
-        __builtin_printf("fuzz_extensions: %s\n", what);
-        std::abort();
-    }
-}
+using fuzz::require;
 
 constexpr std::string_view kName = "Sec-WebSocket-Extensions";
 constexpr std::string_view kLowerName = "sec-websocket-extensions";

@@ -23,6 +23,7 @@
 
 #include "http/forwarded.h"
 #include "net/cidr.h"
+#include "require.h"
 
 using namespace wshub;
 using http::ForwardedClient;
@@ -30,12 +31,7 @@ using http::ForwardedStatus;
 
 namespace {
 
-void require(bool ok, const char* what) {
-    if (!ok) {
-        __builtin_printf("fuzz_forwarded: %s\n", what);
-        std::abort();
-    }
-}
+using fuzz::require;
 
 constexpr std::string_view kXff = "X-Forwarded-For";
 constexpr std::string_view kFwd = "Forwarded";

@@ -12,19 +12,15 @@
 #include <vector>
 
 #include "ws/frame.h"
+#include "require.h"
 
 using namespace wshub::ws;
 
 namespace {
 
-constexpr uint64_t kMaxMessage = 4096;
+using fuzz::require;
 
-void require(bool ok, const char* what) {
-    if (!ok) {
-        __builtin_printf("fuzz_frame: %s\n", what);
-        std::abort();
-    }
-}
+constexpr uint64_t kMaxMessage = 4096;
 
 const uint8_t* u8(std::string_view s) { return reinterpret_cast<const uint8_t*>(s.data()); }
 

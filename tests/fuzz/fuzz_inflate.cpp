@@ -14,18 +14,14 @@
 #include <vector>
 
 #include "deflate/inflate.h"
+#include "require.h"
 
 using namespace wshub::deflate;
 using Status = InflateResult::Status;
 
 namespace {
 
-void require(bool ok, const char* what) {
-    if (!ok) {
-        __builtin_printf("fuzz_inflate: %s\n", what);
-        std::abort();
-    }
-}
+using fuzz::require;
 
 std::vector<std::vector<uint8_t>> split_messages(const uint8_t* data, size_t size) {
     std::vector<std::vector<uint8_t>> msgs;

@@ -17,17 +17,13 @@
 #include <vector>
 
 #include "json/json.h"
+#include "require.h"
 
 using namespace wshub::json;
 
 namespace {
 
-void require(bool ok, const char* what) {
-    if (!ok) {
-        __builtin_printf("fuzz_json: %s\n", what);
-        std::abort();
-    }
-}
+using fuzz::require;
 
 struct RefMember {
     std::string key;

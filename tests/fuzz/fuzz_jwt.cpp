@@ -20,7 +20,6 @@
 // - json::next_element walks any valid array exactly, element by element.
 #include <algorithm>
 #include <cstdint>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
@@ -34,6 +33,7 @@
 #include "crypto/hmac.h"
 #include "crypto/sha256.h"
 #include "json/json.h"
+#include "require.h"
 
 using namespace wshub;
 using auth::Claims;
@@ -42,12 +42,7 @@ using auth::JwtOptions;
 
 namespace {
 
-void require(bool ok, const char* what) {
-    if (!ok) {
-        std::fprintf(stderr, "fuzz_jwt: %s\n", what);
-        std::abort();
-    }
-}
+using fuzz::require;
 
 constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
 constexpr int64_t kMin = std::numeric_limits<int64_t>::min();

@@ -23,17 +23,13 @@
 #include "../resp_text.h"
 #include "redis/command.h"
 #include "redis/resp.h"
+#include "require.h"
 
 using namespace wshub::redis;
 
 namespace {
 
-void require(bool ok, const char* what) {
-    if (!ok) {
-        __builtin_printf("fuzz_resp: %s\n", what);
-        std::abort();
-    }
-}
+using fuzz::require;
 
 constexpr Limits kRoomy{kMaxDepthCap, 1 << 16, 1 << 12, 1 << 20};
 

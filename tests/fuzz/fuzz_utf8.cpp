@@ -14,17 +14,13 @@
 
 #include "../utf8_encode.h"
 #include "ws/utf8.h"
+#include "require.h"
 
 using namespace wshub::ws;
 
 namespace {
 
-void require(bool ok, const char* what) {
-    if (!ok) {
-        __builtin_printf("fuzz_utf8: %s\n", what);
-        std::abort();
-    }
-}
+using fuzz::require;
 
 std::string encode(uint32_t cp) { return testutil::encode_utf8(cp); }
 
