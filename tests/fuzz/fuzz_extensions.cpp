@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "http/extensions.h"
+#include "header_lines.h"
 #include "require.h"
 
 using namespace wshub;
@@ -36,42 +37,17 @@ using http::ExtensionsOutcome;
 
 namespace {
 
+using fuzz::as_parsed;
 using fuzz::require;
+using Lines = fuzz::HeaderLines;
 
 constexpr std::string_view kName = "Sec-WebSocket-Extensions";
 constexpr std::string_view kLowerName = "sec-websocket-extensions";
 constexpr std::string_view kPrefix = "Sec-WebSocket-Extensions: ";
 
-// Header lines over buffers of their own, exactly sized.
-struct Lines {
-    std::vector<std::shared_ptr<char[]>> buffers;
-    std::vector<std::pair<std::string_view, std::string_view>> lines;
-
-    void add(std::string_view name, std::string_view value) {
-        buffers.emplace_back(new char[value.size() ? value.size() : 1]);
-        std::memcpy(buffers.back().get(), value.data(), value.size());
-        lines.emplace_back(name, std::string_view(buffers.back().get(), value.size()));
-    }
-    DeflateNegotiation negotiate(const DeflatePolicy& policy) const {
-        static http::Request req;
-        req.header_count = 0;
-        for (const auto& [name, value] : lines) {
-            if (req.header_count == http::kMaxHeaders) break;
-            req.headers[req.header_count++] = {name, value};
-        }
-        return http::negotiate_deflate(req, policy);
-    }
-};
-
-// As parse_request leaves a value: controls but tab become spaces, then
-// spaces and tabs are trimmed.
-std::string as_parsed(std::string_view raw) {
-    std::string v(raw);
-    for (char& c : v)
-        if ((static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f) c = ' ';
-    const size_t first = v.find_first_not_of(" \t");
-    if (first == std::string::npos) return {};
-    return v.substr(first, v.find_last_not_of(" \t") - first + 1);
+// The lines' request, negotiated under `policy`.
+DeflateNegotiation negotiate(const Lines& in, const DeflatePolicy& policy) {
+    return http::negotiate_deflate(in.request(), policy);
 }
 
 bool in_range(uint8_t bits) { return bits >= 8 && bits <= 15; }
@@ -108,7 +84,7 @@ void check_answer(const DeflateNegotiation& r) {
     require(line.size() >= kPrefix.size() + 2 && line.find("\r\n") == line.size() - 2, "one line ending in CRLF");
     Lines back;
     back.add(kName, line.substr(kPrefix.size(), line.size() - kPrefix.size() - 2));
-    const DeflateNegotiation again = back.negotiate(DeflatePolicy{});
+    const DeflateNegotiation again = negotiate(back, DeflatePolicy{});
     require(again.outcome == ExtensionsOutcome::accepted && again.params == r.params,
             "the answer read back gives the same params");
 }
@@ -128,7 +104,7 @@ void check_joined(const Lines& in, const DeflatePolicy& policy, const DeflateNeg
     }
     Lines one;
     if (any) one.add(kName, joined);
-    require(same(one.negotiate(policy), r), "lines joined with commas give the same answer");
+    require(same(negotiate(one, policy), r), "lines joined with commas give the same answer");
 }
 
 }  // namespace
@@ -151,9 +127,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         const std::string_view name = line[0] == 'e' ? kName : line[0] == 'E' ? kLowerName : std::string_view("Origin");
         in.add(name, as_parsed(line.substr(1)));
     }
-    const DeflateNegotiation r = in.negotiate(policy);
-    const DeflateNegotiation free = in.negotiate(DeflatePolicy{});
-    require(same(r, in.negotiate(policy)), "the same answer twice");
+    const DeflateNegotiation r = negotiate(in, policy);
+    const DeflateNegotiation free = negotiate(in, DeflatePolicy{});
+    require(same(r, negotiate(in, policy)), "the same answer twice");
     check_params(policy, r, free);
     check_answer(r);
     check_answer(free);

@@ -23,6 +23,7 @@
 
 #include "http/forwarded.h"
 #include "net/cidr.h"
+#include "header_lines.h"
 #include "require.h"
 
 using namespace wshub;
@@ -31,7 +32,9 @@ using http::ForwardedStatus;
 
 namespace {
 
+using fuzz::as_parsed;
 using fuzz::require;
+using Lines = fuzz::HeaderLines;
 
 constexpr std::string_view kXff = "X-Forwarded-For";
 constexpr std::string_view kFwd = "Forwarded";
@@ -42,42 +45,10 @@ bool trusted(const net::IpKey& ip) {
     return net::in_any(ranges, ip);
 }
 
-// Header lines over buffers of their own, exactly sized.
-struct Lines {
-    std::vector<std::shared_ptr<char[]>> buffers;  // shared by copies, whose views point into them
-    std::vector<std::pair<std::string_view, std::string_view>> lines;
-
-    void add(std::string_view name, std::string_view value) {
-        buffers.emplace_back(new char[value.size() ? value.size() : 1]);
-        std::memcpy(buffers.back().get(), value.data(), value.size());
-        lines.emplace_back(name, std::string_view(buffers.back().get(), value.size()));
-    }
-    bool has(std::string_view name) const {
-        for (const auto& l : lines)
-            if (l.first == name) return true;
-        return false;
-    }
-    ForwardedClient client() const {
-        static http::Request req;
-        req.header_count = 0;
-        for (const auto& [name, value] : lines) {
-            if (req.header_count == http::kMaxHeaders) break;
-            req.headers[req.header_count++] = {name, value};
-        }
-        const auto is_trusted = [](const net::IpKey& ip) { return trusted(ip); };
-        return http::forwarded_client(req, is_trusted);
-    }
-};
-
-// As parse_request leaves a value: controls but tab become spaces, then
-// spaces and tabs are trimmed.
-std::string as_parsed(std::string_view raw) {
-    std::string v(raw);
-    for (char& c : v)
-        if ((static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f) c = ' ';
-    const size_t first = v.find_first_not_of(" \t");
-    if (first == std::string::npos) return {};
-    return v.substr(first, v.find_last_not_of(" \t") - first + 1);
+// The client the lines name, with trusted() as the trusted proxies.
+ForwardedClient client_of(const Lines& in) {
+    const auto is_trusted = [](const net::IpKey& ip) { return trusted(ip); };
+    return http::forwarded_client(in.request(), is_trusted);
 }
 
 bool same(const ForwardedClient& a, const ForwardedClient& b) {
@@ -89,7 +60,7 @@ void check_contracts(const Lines& in, const ForwardedClient& r) {
     require((r.status == ForwardedStatus::absent) == !any, "absent exactly without either header");
     if (any) require(r.header == (in.has(kXff) ? kXff : kFwd), "X-Forwarded-For read first");
     require((r.status == ForwardedStatus::malformed) == !r.why.empty(), "a reason exactly when malformed");
-    require(same(r, in.client()), "the same answer twice");
+    require(same(r, client_of(in)), "the same answer twice");
 }
 
 // Lines added last: an untrusted address is the client; a trusted one
@@ -101,14 +72,14 @@ void check_appended(const Lines& in, const ForwardedClient& r) {
     Lines more = in;
     more.add(name, xff ? "203.0.113.1" : "for=203.0.113.1");
     if (more.lines.size() <= http::kMaxHeaders) {
-        const ForwardedClient c = more.client();
+        const ForwardedClient c = client_of(more);
         require(c.status == ForwardedStatus::found && c.ip == *net::parse_ip("203.0.113.1") && c.port == 0,
                 "an untrusted address added last is the client");
     }
     Lines via = in;
     via.add(name, xff ? "10.0.0.1" : "for=10.0.0.1;proto=https");
     if (via.lines.size() <= http::kMaxHeaders) {
-        const ForwardedClient c = via.client();
+        const ForwardedClient c = client_of(via);
         const bool had_none = r.status == ForwardedStatus::malformed && r.why == "no address in the header";
         if (had_none)
             require(c.status == ForwardedStatus::found && c.ip == *net::parse_ip("10.0.0.1"), "the only address");
@@ -131,7 +102,7 @@ void check_joined(const Lines& in, const ForwardedClient& r) {
         joined += value;
     }
     one.add(kXff, joined);
-    require(same(one.client(), r), "joined lines give the same answer");
+    require(same(client_of(one), r), "joined lines give the same answer");
 }
 
 }  // namespace
@@ -148,7 +119,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         const std::string_view name = line[0] == 'x' ? kXff : line[0] == 'f' ? kFwd : std::string_view("Via");
         in.add(name, as_parsed(line.substr(1)));
     }
-    const ForwardedClient r = in.client();
+    const ForwardedClient r = client_of(in);
     check_contracts(in, r);
     check_appended(in, r);
     check_joined(in, r);
