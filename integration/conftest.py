@@ -5,6 +5,7 @@ with no sanitizer report on stderr (the same suites run against the ASan/UBSan
 build).
 """
 
+import os
 import signal
 import socket
 import subprocess
@@ -22,6 +23,14 @@ SANITIZER_MARKERS = (
     "ThreadSanitizer",
     "runtime error",
 )
+
+
+def read_whole(log):
+    """A child's log file, read with pread: the child writes at the offset it
+    shares with this file object, so seeking it would make the child's next
+    line land over the start of the log."""
+    fd = log.fileno()
+    return os.pread(fd, os.fstat(fd).st_size, 0).decode("utf-8", "replace")
 
 
 class Server:
@@ -48,9 +57,7 @@ class Server:
 
     @property
     def stderr(self):
-        self._stderr_file.flush()
-        self._stderr_file.seek(0)
-        return self._stderr_file.read().decode("utf-8", "replace")
+        return read_whole(self._stderr_file)
 
     def url(self, path="/echo"):
         return f"ws://{self.host}:{self.port}{path}"

@@ -22,7 +22,7 @@ import websockets
 
 from wshub_test import T
 from wshub_test.binary import REPO, clean_env, free_port
-from conftest import SANITIZER_MARKERS
+from conftest import SANITIZER_MARKERS, read_whole
 
 
 def example_bin(name):
@@ -57,9 +57,7 @@ class Program:
 
     @property
     def stderr(self):
-        self._err.flush()
-        self._err.seek(0)
-        return self._err.read().decode("utf-8", "replace")
+        return read_whole(self._err)
 
     def url(self, path):
         return f"ws://127.0.0.1:{self.port}{path}"
