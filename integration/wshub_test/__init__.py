@@ -17,6 +17,9 @@ conftest.py; everything else a suite needs comes from here:
   admission  admission counters, bearer headers, upgrade outcomes
   jwt        HS256 tokens minted independently of the server
   proc       /proc readings: fds, RSS (also sampled from a thread) and CPU time of the server
+  deflate    permessage-deflate by Python's zlib: compressed messages sent and read, the counters
+  node_ws    node's `ws` library as an echo client (clients/ws_client.js)
+  browser    headless Chromium through selenium and Debian's chromedriver
 """
 
 import os
