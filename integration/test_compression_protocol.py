@@ -8,6 +8,7 @@ compresses within, and the counters' exact bytes.
 """
 
 import random
+import zlib
 
 import pytest
 
@@ -256,6 +257,18 @@ def test_fragmented_compressed_message_echoes(deflating, pieces):
         got = recv_message(c)
         assert (got.opcode, got.data, got.compressed) == (OP_TEXT, data, True)
         c.close_cleanly()
+
+
+def test_message_ending_in_a_final_block(deflating):
+    """RFC 7692 7.2.3.4: a sender may end a message with a block whose BFINAL
+    is set (zlib's Z_FINISH) instead of a sync flush."""
+    data = make_message("json", 4000, True).encode()
+    c = zlib.compressobj(6, zlib.DEFLATED, -15)
+    payload = c.compress(data) + c.flush(zlib.Z_FINISH)
+    with offering(deflating) as ws:
+        ws.send_frame(OP_TEXT, payload, rsv=RSV1)
+        assert recv_message(ws).data == data
+        ws.close_cleanly()
 
 
 def test_uncompressed_messages_from_a_compressing_client(deflating):

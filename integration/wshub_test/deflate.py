@@ -13,7 +13,9 @@ from wshub_test.frames import OP_CONT, OP_PING, OP_PONG, build_frame
 
 HEADER = "Sec-WebSocket-Extensions"
 TAIL = b"\x00\x00\xff\xff"  # the end of a sync flush, left off every message (RFC 7692 7.2.1)
-COUNTER = "wshub_compression_bytes_total"
+# Payload bytes of compressed messages, by form: as compressed, and before
+# compressing (sent) or after inflating (received).
+COUNTERS = {"sent": "wshub_deflate_sent_bytes_total", "received": "wshub_deflate_received_bytes_total"}
 MIN_SIZE = 128  # --compression-min-size's default: smaller messages go out uncompressed
 RSV1 = 4  # build_frame's rsv value for RSV1
 
@@ -111,16 +113,14 @@ def recv_message(client, window=None, timeout=5):
 
 
 def counters(samples):
-    """{(direction, form): value} of the compression counter's series in
-    parsed /metrics samples (labels in any order)."""
+    """{(direction, form): value} from parsed /metrics samples: direction
+    "sent" or "received", form "compressed" or "uncompressed"."""
     out = {}
-    for series, value in samples.items():
-        if not series.startswith(COUNTER + "{"):
-            continue
-        labels = dict(kv.split("=", 1) for kv in series[len(COUNTER) + 1:-1].split(","))
-        key = (labels["direction"].strip('"'), labels["form"].strip('"'))
-        out[key] = out.get(key, 0) + value
-    assert out, f"no {COUNTER} series in /metrics"
+    for direction, family in COUNTERS.items():
+        for form in ("compressed", "uncompressed"):
+            series = f'{family}{{form="{form}"}}'
+            assert series in samples, f"no {series} in /metrics"
+            out[(direction, form)] = samples[series]
     return out
 
 
