@@ -38,6 +38,32 @@ def inflate(payload, wbits=15):
     return out
 
 
+def shrinks(data):
+    """Whether the server sends `data` (a message of at least its minimum
+    size) compressed: only when that makes it smaller. True where zlib at
+    the server's default level makes it at most 3/4 of its size, False where
+    zlib cannot make it smaller at all (random bytes), None in between,
+    where the two deflaters may decide differently."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    size = len(compress(data, level=1))
+    if size * 4 <= len(data) * 3:
+        return True
+    return False if size >= len(data) else None
+
+
+def sent_compressed_bounds(messages, min_size=MIN_SIZE):
+    """(least, most) uncompressed bytes of `messages` the server sends
+    compressed (the sent counter's "uncompressed" form), by shrinks()."""
+    least = most = 0
+    for m in messages:
+        if wire_size(m) < min_size or shrinks(m) is False:
+            continue
+        most += wire_size(m)
+        least += wire_size(m) if shrinks(m) else 0
+    return least, most
+
+
 def offering(server, offer="permessage-deflate", path="/echo", **kw):
     """A RawClient upgraded on `path` with `offer` as its one
     Sec-WebSocket-Extensions line (None: no such line)."""
