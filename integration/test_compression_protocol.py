@@ -108,6 +108,18 @@ def test_malformed_extensions_header_400(deflating, value):
     assert resp.status == 400, resp
 
 
+def test_extensions_header_unread_where_nothing_compresses(wshub):
+    """On a route that does not compress the header is not read at all:
+    a malformed one is no reason to refuse, as before compression was."""
+    server = wshub("--route", "/echo=echo", "--route", "/z=echo,compress")
+    req = upgrade_request(f"{server.host}:{server.port}", path="/z", extra_headers=[(HEADER, MALFORMED[0])])
+    assert http_exchange(server, req).status == 400
+    with offering(server, MALFORMED[0], "/echo") as c:
+        assert answer(c) is None
+        c.echo_roundtrip("still plain " * 20)
+        c.close_cleanly()
+
+
 def test_compression_off_takes_no_offer(wshub):
     server = wshub()
     with offering(server) as c:
@@ -364,6 +376,29 @@ def test_server_compresses_within_the_window_asked(deflating, bits):
         assert (got.data, got.compressed) == (data, True)
         assert len(got.wire) < len(data), got
         c.close_cleanly()
+
+
+def test_room_members_each_get_their_window(deflating):
+    """A room message reaches members of the full window, of narrower ones
+    and of none: each inflates it through the window it asked (the full
+    one's compressed form is shared, not handed to the narrower ones)."""
+    path = "/raw?room=windows"
+    offers = [None, "permessage-deflate", "permessage-deflate; server_max_window_bits=9",
+              "permessage-deflate; server_max_window_bits=12", "permessage-deflate"]
+    windows = [None, 15, 9, 12, 15]
+    members = [offering(deflating, o, path) for o in offers]
+    try:
+        rnd = random.Random(11)
+        for n in range(3):
+            block = rnd.randbytes(5000)
+            data = block + block + b"near " * 100
+            members[0].send_binary(data)
+            for m, bits in zip(members[1:], windows[1:]):
+                got = recv_message(m, window=bits)
+                assert (got.data, got.compressed) == (data, True), (bits, got)
+    finally:
+        for m in members:
+            m.close()
 
 
 @pytest.mark.parametrize("bits", range(8, 16))
