@@ -11,8 +11,9 @@ namespace wshub::app {
 namespace {
 
 constexpr uint8_t kFullWindow = 15;
-// An inflated message's buffer is kept between messages up to this size.
-constexpr size_t kKeptInflated = 64 * 1024;
+// The buffers of an inflated and of a compressed message are kept between
+// messages up to this size.
+constexpr size_t kKeptBuffer = 64 * 1024;
 // The first room an inflated message gets, and the least it grows by.
 constexpr size_t kInflateStep = 4096;
 
@@ -78,7 +79,7 @@ Compression::Inflated Compression::inflate(std::string_view payload, bool text) 
 }
 
 void Compression::trim() noexcept {
-    if (inflated_.capacity() > kKeptInflated) inflated_.release();
+    if (inflated_.capacity() > kKeptBuffer) inflated_.release();
 }
 
 deflate::Deflater* Compression::deflater(uint8_t window_bits) noexcept {
@@ -103,6 +104,7 @@ hub::Frame* Compression::form_for(hub::Frame* f, uint8_t window_bits) noexcept {
         form = f;
         hub::retain(f);
     }
+    if (scratch_.capacity() > kKeptBuffer) scratch_.release();
     if (form != f) {
         counters_.deflate_sent[size_t(metrics::DeflateForm::compressed)].add(form->payload_len);
         counters_.deflate_sent[size_t(metrics::DeflateForm::uncompressed)].add(f->payload_len);
