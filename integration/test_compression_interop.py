@@ -178,8 +178,8 @@ def test_python_client_message_matrix(wshub, name):
 
 def test_python_client_compression_only_where_routed(wshub):
     """--compression off (the default) with one route marked ,compress:
-    that route answers the offer, the others do not, and echo works on both
-    (both open at once: see test_compression_protocol.py's
+    that route answers the offer, the others do not, and echo works on both,
+    open at once (one after the other: test_compression_protocol.py's
     test_a_reused_connection_slot_forgets_compression)."""
     server = wshub("--route", "/echo=echo,compress", "--route", "/plain=echo")
     msg = make_message("repetitive", 5000, True)

@@ -128,8 +128,6 @@ def test_compression_off_takes_no_offer(wshub):
         c.expect_close(1002)
 
 
-@pytest.mark.xfail(strict=True, reason="Connection::start does not reset deflate_: a slot's next connection "
-                   "is sent compressed frames it never agreed to")
 def test_a_reused_connection_slot_forgets_compression(wshub):
     """One worker, so that each connection takes the slot the one before
     left: a client that did not offer (or on a route that does not
