@@ -181,7 +181,7 @@ const Flag kFlags[] = {
      "permessage-deflate (RFC 7692) on every route: messages of --compression-min-size and more go out "
      "compressed to clients that offer it, and clients may send compressed messages",
      set_compression, nullptr},
-    {"compression-min-size", "SIZE", "128", "smallest message sent compressed; smaller ones go out as they are",
+    {"compression-min-size", "SIZE", "128", "smallest message sent compressed; smaller ones, and those compression would not shrink, go out as they are",
      [](Config& c, std::string_view v) { return set_size(c.compression_min_size, v, 0, kMaxFramePayload); },
      nullptr},
     {"compression-level", "1..9", "1",
