@@ -41,6 +41,8 @@ void fill(WorkerCounters& w, uint64_t base) {
     set_each(w.joins_forbidden);
     set(w.rate_limited);
     set_each(w.publish_requests);
+    set_each(w.deflate_sent);
+    set_each(w.deflate_received);
 }
 
 // `text` without the lines of the process_* families (samples, HELP, TYPE).
@@ -230,6 +232,14 @@ wshub_publish_requests_total{code="411"} 6112
 wshub_publish_requests_total{code="413"} 6114
 wshub_publish_requests_total{code="500"} 6116
 wshub_publish_requests_total{code="503"} 6118
+# HELP wshub_deflate_sent_bytes_total Payload bytes of the messages queued compressed (permessage-deflate) for members, as compressed and before; one count per member.
+# TYPE wshub_deflate_sent_bytes_total counter
+wshub_deflate_sent_bytes_total{form="compressed"} 6120
+wshub_deflate_sent_bytes_total{form="uncompressed"} 6122
+# HELP wshub_deflate_received_bytes_total Payload bytes of the compressed messages received, as received and inflated.
+# TYPE wshub_deflate_received_bytes_total counter
+wshub_deflate_received_bytes_total{form="compressed"} 6124
+wshub_deflate_received_bytes_total{form="uncompressed"} 6126
 )txt";
 
 }  // namespace

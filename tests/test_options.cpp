@@ -20,7 +20,8 @@ namespace {
 // Every field of a Config as text, so two can be compared whole.
 std::string describe(const Config& c) {
     std::string s = c.listen.to_string() + " " + (c.metrics_listen ? c.metrics_listen->to_string() : "-");
-    for (const auto& r : c.routes) s += " " + r.path + "=" + std::string(c.mode_of(r)) + (r.auth ? ",auth" : "");
+    for (const auto& r : c.routes) s += " " + r.path + "=" + std::string(c.mode_of(r)) + (r.auth ? ",auth" : "") +
+                                     (r.compress ? ",compress" : "");
     for (const auto& p : c.subprotocols) s += " sub:" + p;
     for (const auto& p : c.room_passwords) s += " pw:" + p.room + "=" + p.secret;
     for (const auto& o : c.allow_origins) s += " origin:" + o;
@@ -32,7 +33,8 @@ std::string describe(const Config& c) {
                              uint64_t(c.echo_self), c.max_conns, uint64_t(c.max_room_conns),
                              uint64_t(c.max_rooms_per_conn), c.jwt_leeway_ms, uint64_t(c.require_origin),
                              uint64_t(c.max_msg_rate), uint64_t(c.max_msg_burst), c.drain_timeout_ms,
-                             uint64_t(c.log_level), uint64_t(c.log_format)})
+                             uint64_t(c.log_level), uint64_t(c.log_format), uint64_t(c.compression),
+                             c.compression_min_size, uint64_t(c.compression_level)})
         s += " " + std::to_string(n);
     for (const std::string* t : {&c.jwt_issuer, &c.jwt_audience, &c.room_password_file, &c.publish_token_file,
                                  &c.publish_token})
@@ -94,7 +96,7 @@ TEST(options_reach_every_flag) {
         rendered.insert(word.substr(2, word.find('=') - 2));
     }
     const std::set<std::string> flags = help_flags();
-    CHECK_EQ(flags.size(), 35u);  // that help_flags reads --help at all
+    CHECK_EQ(flags.size(), 38u);  // that help_flags reads --help at all
     for (const std::string& f : flags)
         if (!rendered.count(f)) CHECK_EQ("no Options field for --" + f, "");
     for (const std::string& f : rendered)

@@ -188,6 +188,15 @@ TEST(upgrade_switching_protocols_exact) {
              "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"
              "Sec-WebSocket-Protocol: chat\r\n"
              "\r\n");
+    CHECK_EQ(switching_protocols("dGhlIHNhbXBsZSBub25jZQ==", "chat",
+                                 "Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover\r\n"),
+             "HTTP/1.1 101 Switching Protocols\r\n"
+             "Upgrade: websocket\r\n"
+             "Connection: Upgrade\r\n"
+             "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"
+             "Sec-WebSocket-Protocol: chat\r\n"
+             "Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover\r\n"
+             "\r\n");
 }
 
 TEST(upgrade_simple_response_with_body) {

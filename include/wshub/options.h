@@ -24,7 +24,7 @@ struct Options {
     std::string listen = "127.0.0.1:8080";  // HOST:PORT, numeric
     std::string metrics_listen;             // "": /metrics, /healthz, /readyz on listen
     unsigned workers = 0;                   // 0: one per core (at most 256)
-    // "PATH=MODE[,auth][,rooms=NAME][,anonymous]" as --route takes it,
+    // "PATH=MODE[,auth][,rooms=NAME][,anonymous][,compress]" as --route takes it,
     // MODE echo, raw, json or an add_mode name.
     // Empty: the flag's default, /echo=echo /raw=raw /ws=json.
     std::vector<std::string> routes;
@@ -35,6 +35,11 @@ struct Options {
     ms ping_interval{30'000};  // 0: never
     ms idle_timeout{60'000};   // 0: never
     ms close_timeout{5'000};
+    // permessage-deflate (RFC 7692) on every route (else on routes marked
+    // ,compress); messages under compression_min_size go out as they are.
+    bool compression = false;
+    uint64_t compression_min_size = 128;
+    unsigned compression_level = 1;  // 1 (fastest) .. 9 (smallest)
     uint64_t queue_messages = 1024;
     uint64_t queue_bytes = 1024 * 1024;
     std::string overflow = "close";  // close, drop or block

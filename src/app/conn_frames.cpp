@@ -24,11 +24,8 @@ void Connection::on_frames(uint8_t* data, size_t len, bool drained) {
         case Kind::text:
         case Kind::binary: {
             if (!within_rate()) break;
-            w().counters().messages_received.add();
-            w().counters().bytes_received.add(ev.payload.size());
             w().hub().take_lane_hit();  // a hit before this message is not its doing
-            handler()->on_message(*this, ev.payload,
-                                  ev.kind == Kind::text ? wshub::MessageType::text : wshub::MessageType::binary);
+            on_message(ev);
             const bool lane_hit = w().hub().take_lane_hit();
             if (lane_hit || publisher_blocked()) {
                 hold_back(lane_hit, data, len);
@@ -57,6 +54,22 @@ void Connection::on_frames(uint8_t* data, size_t len, bool drained) {
         if (used == 0 && ev.kind == Kind::none) break;
     }
     if (out_.pending_bytes() > w().config().queue_bytes) read_paused_ = true;
+}
+
+// A data message for the route's handler, inflated first when it came
+// compressed (permessage-deflate).
+void Connection::on_message(const ws::Event& ev) {
+    const bool text = ev.kind == Kind::text;
+    std::string_view message = ev.payload;
+    if (ev.compressed) {
+        const Compression::Inflated inflated = w().compression().inflate(ev.payload, text);
+        if (inflated.close_code != 0) return fail(inflated.close_code, inflated.why);
+        message = inflated.message;
+    }
+    w().counters().messages_received.add();
+    w().counters().bytes_received.add(message.size());
+    handler()->on_message(*this, message, text ? wshub::MessageType::text : wshub::MessageType::binary);
+    if (ev.compressed) w().compression().trim();
 }
 
 // The message just handled left this publisher held back: its --overflow

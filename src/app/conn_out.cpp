@@ -13,8 +13,10 @@ namespace wshub::app {
 
 wshub::SendResult Connection::send_message(std::string_view data, wshub::MessageType type) {
     if (state_ != State::open) return wshub::SendResult::closed;
-    hub::Frame* f =
+    hub::Frame* made =
         hub::make_frame(type == wshub::MessageType::text ? ws::Opcode::text : ws::Opcode::binary, data);
+    hub::Frame* f = made ? form_of(made) : nullptr;
+    if (made) hub::release(made);
     // Own replies are never refused: over budget, the connection stops being
     // read instead (on_frames), so the client paces itself.
     const bool ok = f && enqueue(f);
@@ -27,8 +29,25 @@ wshub::SendResult Connection::send_message(std::string_view data, wshub::Message
     return wshub::SendResult::queued;
 }
 
+// The frame this connection is sent for data frame f, with a reference for
+// the caller: its compressed form where permessage-deflate was agreed.
+hub::Frame* Connection::form_of(hub::Frame* f) noexcept {
+    if (deflate_) return w().compression().form_for(f, deflate_window_);
+    hub::retain(f);
+    return f;
+}
+
 void Connection::deliver(hub::Frame* frame, hub::Gate* gate) {
     if (state_ != State::open || dead_) return;
+    if (!deflate_) return deliver_form(frame, gate);
+    hub::Frame* form = form_of(frame);
+    deliver_form(form, gate);
+    hub::release(form);
+}
+
+// A delivery under --overflow: queued, written first, dropped, parked, or
+// the member closed.
+void Connection::deliver_form(hub::Frame* frame, hub::Gate* gate) {
     const hub::DeliveryPolicy& policy = w().shared().delivery;
     hub::Verdict v = hub::judge(out_, policy, frame->size, has_parked(), socket_full_, gate);
     if (v == hub::Verdict::write_first) {

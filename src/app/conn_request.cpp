@@ -134,7 +134,12 @@ void Connection::finish_open(const Opening& o) {
     if (admitted_ && cfg.max_msg_rate != 0)
         admitted_->rate.configure(cfg.max_msg_rate, cfg.max_msg_burst, w().now_ms());
     if (admitted_ && admitted_->identity.expires_s != 0) admitted_->expires_ms = loop_time_of(admitted_->identity.expires_s);
-    queue_raw(http::switching_protocols(o.key, o.protocol));
+    if (o.deflate) {
+        deflate_ = true;
+        deflate_window_ = o.deflate->server_window_bits & 0xF;
+        decoder_.allow_compressed();
+    }
+    queue_raw(http::switching_protocols(o.key, o.protocol, o.deflate ? http::deflate_answer(*o.deflate) : ""));
     w().counters().upgraded.add();
     w().counters().handshake.observe(metrics::now_us() - hs_->accepted_us);
     handler()->on_open(*this);

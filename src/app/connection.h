@@ -21,6 +21,7 @@
 #include "hub/member.h"
 #include "hub/overflow.h"
 #include "hub/send_queue.h"
+#include "http/extensions.h"
 #include "metrics/counters.h"
 #include "net/ip_limiter.h"
 #include "wshub/handler.h"
@@ -51,6 +52,7 @@ struct Opening {
     std::string_view protocol;  // the subprotocol chosen, "" for none
     wshub::UpgradeRequest request;         // what the mode's on_upgrade sees
     std::unique_ptr<Admitted> admitted;    // null: nothing beyond the defaults
+    const http::DeflateParams* deflate = nullptr;  // permessage-deflate agreed; null: not
 };
 
 class Connection : public wshub::Conn, public hub::Member {
@@ -167,9 +169,12 @@ private:
     bool within_rate() noexcept;  // inline in worker.h: one compare when there is no --max-msg-rate
     bool take_rate_token() noexcept;
     void hold_input(const uint8_t* data, size_t len);
+    void on_message(const ws::Event& ev);
+    hub::Frame* form_of(hub::Frame* f) noexcept;  // conn_out.cpp
     // Out (conn_out.cpp): into out_, which keeps the worker's
     // wshub_queued_bytes up to date; written by flush.
     bool enqueue(hub::Frame* f) noexcept;
+    void deliver_form(hub::Frame* frame, hub::Gate* gate);
     void queue_control(ws::Opcode op, std::string_view payload);
     void queue_raw(std::string_view bytes);
     void flush();
@@ -214,6 +219,10 @@ private:
     // answer is out, close() at once (RFC 6455 section 5.5.1) rather than
     // send FIN and wait for the peer's EOF.
     bool close_when_flushed_ : 1 = false;
+    // permessage-deflate was agreed: data frames go out in the form
+    // Compression::form_for gives a window of 2^deflate_window_ bits.
+    bool deflate_ : 1 = false;
+    uint8_t deflate_window_ : 4 = 0;
     // Its route in config().routes (a 2-byte index rather than pointers to
     // the route and its handler, which are found from it).
     uint16_t route_index_ = kNoRoute;

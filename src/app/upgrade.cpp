@@ -1,6 +1,7 @@
 // A request for a WebSocket route, in the order its refusals are tried: the
 // request itself (RFC 6455 section 4.2.1: method, version, headers, key;
-// 404 for a path no route has), the drain (503), the Origin allow-list
+// 404 for a path no route has; 400 for a Sec-WebSocket-Extensions header
+// that breaks its grammar, on routes that compress), the drain (503), the Origin allow-list
 // (403), the route's token (401), then the caps (503, 429). What passes
 // opens the connection, where the route's mode has the last word.
 #include <cstdint>
@@ -9,6 +10,7 @@
 #include <string_view>
 #include <utility>
 
+#include "app/compression.h"
 #include "app/connection.h"
 #include "app/request.h"
 #include "app/worker.h"
@@ -91,6 +93,10 @@ void upgrade(Worker& w, Connection& c, const http::Request& req, const config::R
     const auto& cfg = w.config();
     const http::UpgradeDecision d = http::check_upgrade(req, route != nullptr, cfg.subprotocols);
     if (d.status != 101) return c.refuse(rejected_upgrade(d.status), d.status, d.why);
+    http::DeflateNegotiation deflate;
+    if (cfg.compresses(*route)) deflate = http::negotiate_deflate(req, Compression::policy());
+    if (deflate.outcome == http::ExtensionsOutcome::malformed)
+        return c.refuse(metrics::Reject::bad_upgrade, 400, "malformed Sec-WebSocket-Extensions header\n");
     if (w.shared().draining()) return c.refuse(metrics::Reject::draining, 503, "server is shutting down\n");
     if (const char* why = origin_refusal(cfg, req)) return c.refuse(metrics::Reject::origin, 403, why);
     std::unique_ptr<Admitted> admitted;
@@ -109,7 +115,8 @@ void upgrade(Worker& w, Connection& c, const http::Request& req, const config::R
                         .headers = {headers, req.header_count},
                         .peer = peer_parts(peer),
                         .protocol = d.protocol},
-            .admitted = std::move(admitted)});
+            .admitted = std::move(admitted),
+            .deflate = deflate.outcome == http::ExtensionsOutcome::accepted ? &deflate.params : nullptr});
 }
 
 }  // namespace wshub::app

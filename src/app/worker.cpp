@@ -29,6 +29,7 @@ Worker::Worker(Shared& shared, unsigned index, Role role)
       role_(role),
       name_(role == Role::ops ? std::string("metrics listener") : "worker " + std::to_string(index)),
       read_buf_(new uint8_t[kReadBufferSize]),
+      compression_(shared.cfg, counters_),
       hub_(shared.exchange, index, *this) {
     if (role == Role::hub) shared.exchange.set_waker(index, this);
 }

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "app/compression.h"
 #include "app/connection.h"
 #include "app/slot_table.h"
 #include "app/shared.h"
@@ -80,6 +81,7 @@ public:
     // The body of GET /metrics: every worker's counters summed, and gauges.
     std::string render_metrics() const;
     const config::Config& config() const noexcept { return shared_.cfg; }
+    Compression& compression() noexcept { return compression_; }
     hub::Hub& hub() noexcept { return hub_; }
     unsigned index() const noexcept { return index_; }
     // Connections here are refused every WebSocket route.
@@ -135,6 +137,7 @@ private:
     SlotTable slots_;
     std::vector<uint32_t> free_slots_;
     metrics::WorkerCounters counters_;
+    Compression compression_;
     std::vector<uint64_t> dirty_;  // tokens of connections to flush this pass
     hub::Hub hub_;
 };

@@ -38,6 +38,9 @@ struct Route {
     // `,anonymous`: a public route that shares its namespace with ,auth
     // routes on purpose (anonymous clients read and write those rooms).
     bool anonymous = false;
+    // `,compress`: permessage-deflate is negotiated here even without
+    // --compression on.
+    bool compress = false;
     uint16_t ns = 0;  // its namespace: an index into Config::namespaces
 };
 
@@ -60,6 +63,12 @@ struct Config {
     uint64_t ping_interval_ms = 30'000;  // 0 = off
     uint64_t idle_timeout_ms = 60'000;   // 0 = off
     uint64_t close_timeout_ms = 5'000;
+    // permessage-deflate (RFC 7692): negotiated on every route (--compression
+    // on) or on the routes marked ,compress; messages under min_size go out
+    // as they are.
+    bool compression = false;
+    uint64_t compression_min_size = 128;
+    unsigned compression_level = 1;
     uint32_t queue_messages = 1024;
     uint64_t queue_bytes = 1024 * 1024;
     Overflow overflow = Overflow::close;
@@ -102,6 +111,7 @@ struct Config {
     std::vector<std::string> warnings;      // said once at start-up
 
     const Route* find_route(std::string_view path) const noexcept;
+    bool compresses(const Route& r) const noexcept { return compression || r.compress; }
     // The namespace of this name, or -1.
     int find_namespace(std::string_view name) const noexcept;
     std::string_view mode_of(const Route& r) const noexcept;

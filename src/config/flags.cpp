@@ -95,6 +95,13 @@ std::string set_overflow(Config& c, std::string_view v) {
     return {};
 }
 
+std::string set_compression(Config& c, std::string_view v) {
+    if (v == "on") c.compression = true;
+    else if (v == "off") c.compression = false;
+    else return "expected off or on";
+    return {};
+}
+
 std::string set_bool(bool& field, std::string_view v) {
     if (v == "true" || v == "1" || v == "yes") field = true;
     else if (v == "false" || v == "0" || v == "no") field = false;
@@ -158,10 +165,11 @@ const Flag kFlags[] = {
      nullptr},
     {"workers", "N", "number of cores", "worker threads, each with its own event loop and listening socket",
      set_workers, nullptr},
-    {"route", "PATH=MODE[,auth][,rooms=NAME][,anonymous]", "/echo=echo /raw=raw /ws=json",
+    {"route", "PATH=MODE[,auth][,rooms=NAME][,anonymous][,compress]", "/echo=echo /raw=raw /ws=json",
      "serve WebSocket connections on PATH in MODE (echo, raw, json); with ,auth only clients with a valid "
      "token; its rooms are its own unless routes of one mode share them by rooms=NAME (a public route "
-     "beside ,auth ones only if marked ,anonymous); repeatable, replaces the defaults", set_route, clear_list<&Config::routes>},
+     "beside ,auth ones only if marked ,anonymous); ,compress: permessage-deflate on this route; "
+     "repeatable, replaces the defaults", set_route, clear_list<&Config::routes>},
     {"subprotocol", "NAME", "none",
      "a subprotocol the server supports; repeatable; the first one the client offers wins",
      set_subprotocol, clear_list<&Config::subprotocols>},
@@ -169,6 +177,21 @@ const Flag kFlags[] = {
      set_max_header_bytes, nullptr},
     {"max-message", "SIZE", "16MiB", "largest message, all fragments together; over it: close 1009",
      [](Config& c, std::string_view v) { return set_size(c.max_message, v, 1, kMaxFramePayload); }, nullptr},
+    {"compression", "off|on", "off",
+     "permessage-deflate (RFC 7692) on every route: messages of --compression-min-size and more go out "
+     "compressed to clients that offer it, and clients may send compressed messages",
+     set_compression, nullptr},
+    {"compression-min-size", "SIZE", "128", "smallest message sent compressed; smaller ones go out as they are",
+     [](Config& c, std::string_view v) { return set_size(c.compression_min_size, v, 0, kMaxFramePayload); },
+     nullptr},
+    {"compression-level", "1..9", "1",
+     "deflate's effort: 1 fastest, 9 smallest (on chat-sized messages they differ by under 1% in size)",
+     [](Config& c, std::string_view v) {
+         uint64_t n = 0;
+         std::string err = set_integer<1, 9>(n, v);
+         if (err.empty()) c.compression_level = unsigned(n);
+         return err;
+     }, nullptr},
     {"handshake-timeout", "DURATION", "10s", "time allowed for a complete upgrade request",
      [](Config& c, std::string_view v) { return set_duration(c.handshake_timeout_ms, v, false); }, nullptr},
     {"ping-interval", "DURATION", "30s", "ping a connection that has been silent this long; 0: never",

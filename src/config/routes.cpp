@@ -6,7 +6,7 @@
 namespace wshub::config {
 namespace {
 
-constexpr std::string_view kOptions = "[,auth][,rooms=NAME][,anonymous]";
+constexpr std::string_view kOptions = "[,auth][,rooms=NAME][,anonymous][,compress]";
 
 std::string accepts(const Config& c) {
     std::string a = "expected PATH=MODE" + std::string(kOptions) + " with PATH starting with '/', MODE echo, raw, json";
@@ -44,6 +44,8 @@ bool parse_options(std::string_view rest, Route& r) {
             r.auth = true;
         } else if (opt == "anonymous" && !r.anonymous) {
             r.anonymous = true;
+        } else if (opt == "compress" && !r.compress) {
+            r.compress = true;
         } else if (opt.starts_with("rooms=") && !rooms_seen && valid_namespace_name(opt.substr(6))) {
             r.rooms = opt.substr(6);
             rooms_seen = true;

@@ -121,9 +121,9 @@ std::string accept_key(std::string_view key) {
     return out;
 }
 
-std::string switching_protocols(std::string_view key, std::string_view protocol) {
+std::string switching_protocols(std::string_view key, std::string_view protocol, std::string_view extensions) {
     std::string out;
-    out.reserve(160 + protocol.size());
+    out.reserve(160 + protocol.size() + extensions.size());
     out += "HTTP/1.1 101 Switching Protocols\r\n"
            "Upgrade: websocket\r\n"
            "Connection: Upgrade\r\n"
@@ -135,6 +135,7 @@ std::string switching_protocols(std::string_view key, std::string_view protocol)
         out += protocol;
         out += "\r\n";
     }
+    out += extensions;
     out += "\r\n";
     return out;
 }

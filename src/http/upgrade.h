@@ -38,8 +38,9 @@ std::string_view rejection_headers(int status) noexcept;
 // base64(SHA-1(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")), 28 characters.
 std::string accept_key(std::string_view key);
 
-// The full "101 Switching Protocols" response head.
-std::string switching_protocols(std::string_view key, std::string_view protocol);
+// The full "101 Switching Protocols" response head. `extensions`: whole
+// header lines (with their CRLFs) answering the extensions agreed, or "".
+std::string switching_protocols(std::string_view key, std::string_view protocol, std::string_view extensions = {});
 
 // A complete short response: status line, Content-Type: text/plain,
 // Content-Length, Connection: close, any extra header lines (each ending in

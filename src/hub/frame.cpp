@@ -23,6 +23,7 @@ Frame* allocate(std::string_view prefix, std::string_view body, uint32_t payload
     f->payload_len = payload_len;
     f->control = control;
     f->made_us = 0;
+    f->deflated.store(nullptr, std::memory_order_relaxed);
     if (!prefix.empty()) std::memcpy(f->data, prefix.data(), prefix.size());
     if (!body.empty()) std::memcpy(f->data + prefix.size(), body.data(), body.size());
     return f;
@@ -30,9 +31,10 @@ Frame* allocate(std::string_view prefix, std::string_view body, uint32_t payload
 
 }  // namespace
 
-Frame* make_frame(ws::Opcode op, std::string_view payload) noexcept {
+Frame* make_frame(ws::Opcode op, std::string_view payload, bool compressed) noexcept {
     uint8_t header[ws::kMaxHeader];
     const size_t header_len = ws::write_header(header, op, payload.size());
+    if (compressed) header[0] |= 0x40;  // RSV1
     const std::string_view prefix(reinterpret_cast<const char*>(header), header_len);
     const bool control = (static_cast<uint8_t>(op) & 0x8) != 0;
     Frame* f = allocate(prefix, payload, uint32_t(payload.size()), control);
@@ -45,6 +47,8 @@ Frame* make_raw_frame(std::string_view bytes) noexcept { return allocate({}, byt
 void release(Frame* f) noexcept {
     // acq_rel: the thread that frees must see every other holder's last use.
     if (f->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        Frame* const deflated = f->deflated.load(std::memory_order_acquire);
+        if (deflated && deflated != f) release(deflated);
         const uint8_t cls = f->block_class;
         const size_t bytes = sizeof(Frame) + f->size;
         f->~Frame();

@@ -81,6 +81,12 @@ enum class PublishStatus : uint8_t { WSHUB_PUBLISH_STATUSES(WSHUB_PUBLISH_STATUS
 inline constexpr std::array kPublishStatusLabels{WSHUB_PUBLISH_STATUSES(WSHUB_METRICS_LABEL)};
 PublishStatus publish_status(int status) noexcept;  // s500 for a status not listed
 
+// A permessage-deflate message's payload: as it went on the wire, and as
+// the application sees it.
+#define WSHUB_DEFLATE_FORMS(X) X(compressed) X(uncompressed)
+enum class DeflateForm : uint8_t { WSHUB_DEFLATE_FORMS(WSHUB_METRICS_ENUMERATOR) count_ };
+inline constexpr std::array kDeflateFormLabels{WSHUB_DEFLATE_FORMS(WSHUB_METRICS_LABEL)};
+
 #undef WSHUB_METRICS_ENUMERATOR
 #undef WSHUB_METRICS_LABEL
 
@@ -104,6 +110,10 @@ struct WorkerCounters {
     Counter joins_forbidden[size_t(JoinRefusal::count_)];
     Counter rate_limited;  // connections closed for sending over --max-msg-rate
     Counter publish_requests[size_t(PublishStatus::count_)];
+    // permessage-deflate: messages compressed for members (each member's
+    // delivery counted), and compressed messages received.
+    Counter deflate_sent[size_t(DeflateForm::count_)];
+    Counter deflate_received[size_t(DeflateForm::count_)];
 
     void reject(Reject r) noexcept { rejected[size_t(r)].add(); }
     void drop(Drop d) noexcept { dropped[size_t(d)].add(); }

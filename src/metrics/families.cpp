@@ -123,6 +123,13 @@ constexpr Family kFamilies[] = {
                              "Connections closed with 1008 for sending over --max-msg-rate."),
     family<&W::publish_requests>("wshub_publish_requests_total", "POST /publish requests, by the status answered.",
                                  "code", kPublishStatusLabels),
+    family<&W::deflate_sent>("wshub_deflate_sent_bytes_total",
+                             "Payload bytes of the messages queued compressed (permessage-deflate) for members, as "
+                             "compressed and before; one count per member.",
+                             "form", kDeflateFormLabels),
+    family<&W::deflate_received>("wshub_deflate_received_bytes_total",
+                                 "Payload bytes of the compressed messages received, as received and inflated.",
+                                 "form", kDeflateFormLabels),
 };
 
 // The members the rows read add up to the whole of WorkerCounters, which

@@ -64,6 +64,7 @@ constexpr ErrorInfo kErrors[] = {
 
 constexpr uint8_t kFinBit = 0x80;
 constexpr uint8_t kRsvBits = 0x70;
+constexpr uint8_t kRsv1 = 0x40;  // permessage-deflate's "compressed" (RFC 7692 section 6)
 constexpr uint8_t kOpBits = 0x0F;
 constexpr uint8_t kMaskBit = 0x80;
 constexpr uint8_t kLenBits = 0x7F;
@@ -143,6 +144,8 @@ Decoder& Decoder::operator=(Decoder&& other) noexcept {
     mask_off_ = other.mask_off_;
     error_ = other.error_;
     utf8_ = other.utf8_;
+    compressed_ok_ = other.compressed_ok_;
+    msg_compressed_ = other.msg_compressed_;
     return *this;
 }
 
@@ -174,7 +177,10 @@ bool close_code_allowed_on_wire(uint16_t code) noexcept {
 uint8_t Decoder::check_first_bytes() const noexcept {
     const uint8_t b0 = hdr_[0], b1 = hdr_[1];
     const uint8_t op = b0 & kOpBits;
-    if (b0 & kRsvBits) return eRsv;  // no extension negotiated
+    // RSV1 only where permessage-deflate was negotiated, and only on a
+    // message's first frame; no extension defines RSV2 or RSV3.
+    if ((b0 & kRsvBits) != 0 && ((b0 & kRsvBits) != kRsv1 || !compressed_ok_ || op == 0 || is_control(op)))
+        return eRsv;
     if ((op > 0x2 && op < 0x8) || op > 0xA) return eOpcode;
     if (!(b1 & kMaskBit)) return eUnmasked;
     if (is_control(op)) {
@@ -200,6 +206,7 @@ uint8_t Decoder::begin_frame() noexcept {
         if (n > max_message_ - have) return eTooBig;
         if (op != 0) {
             msg_op_ = op;
+            msg_compressed_ = (hdr_[0] & kRsv1) != 0;
             if (op == kText) utf8_.reset();
         }
     }
@@ -362,9 +369,10 @@ bool Decoder::take_data(uint8_t* data, size_t len, size_t& pos, Event& out, size
         hdr_len_ = 0;
         phase_ = kHeader;
         msg_op_ = 0;
-        if (op == kText && !utf8_valid(p, take)) return result = fail(eText, pos + take, out), false;
+        if (op == kText && !msg_compressed_ && !utf8_valid(p, take)) return result = fail(eText, pos + take, out), false;
         out.kind = op == kText ? Event::Kind::text : Event::Kind::binary;
         out.payload = view(p, take);
+        out.compressed = msg_compressed_;
         return result = pos + take, false;
     }
     if (take != 0) {
@@ -375,16 +383,17 @@ bool Decoder::take_data(uint8_t* data, size_t len, size_t& pos, Event& out, size
         remaining_ -= take;
         pos += take;
         // Fail fast: before the rest of the frame or message arrives.
-        if (msg_op_ == kText && !utf8_.feed(q, take)) return result = fail(eText, pos, out), false;
+        if (msg_op_ == kText && !msg_compressed_ && !utf8_.feed(q, take)) return result = fail(eText, pos, out), false;
     }
     result = pos;
     if (remaining_ != 0) return false;
     hdr_len_ = 0;
     phase_ = kHeader;
     if (!fin) return true;  // more fragments to come
-    if (msg_op_ == kText && !utf8_.complete()) return result = fail(eText, pos, out), false;
+    if (msg_op_ == kText && !msg_compressed_ && !utf8_.complete()) return result = fail(eText, pos, out), false;
     out.kind = msg_op_ == kText ? Event::Kind::text : Event::Kind::binary;
     out.payload = view(buf_, buf_size_);
+    out.compressed = msg_compressed_;
     msg_op_ = 0;
     phase_ = kAfterMessage;
     return false;

@@ -53,6 +53,9 @@ struct Event {
     uint16_t code = 0;
     std::string_view payload;  // message / ping / pong payload, unmasked
     std::string_view reason;   // close reason, or a short description of the error
+    // text/binary: the payload is the message compressed (RFC 7692: RSV1 on
+    // its first frame), its text not yet checked for UTF-8.
+    bool compressed = false;
 };
 
 // Decodes a stream of client-to-server frames. Bytes may arrive split at any
@@ -60,7 +63,10 @@ struct Event {
 // length, --max-message) before touching its payload; unmasks; reassembles
 // fragmented messages (control frames may be interleaved); validates text
 // incrementally so invalid UTF-8 is reported at the first impossible byte,
-// even before the frame or message is complete. After an error it reports the
+// even before the frame or message is complete. Once permessage-deflate is
+// negotiated (allow_compressed), RSV1 may mark the first frame of a data
+// message as compressed (RFC 7692 section 6); such a message is reported
+// whole and compressed, its text unchecked. After an error it reports the
 // same error forever: every later feed() consumes all its input (returns len)
 // and reports that error again.
 class Decoder {
@@ -90,6 +96,10 @@ public:
     // encoded in more bytes than needed is accepted.
     size_t feed(uint8_t* data, size_t len, Event& out) noexcept;
 
+    // permessage-deflate was negotiated: RSV1 is legal on the first frame of
+    // a data message (and still a 1002 on control frames and continuations).
+    void allow_compressed() noexcept { compressed_ok_ = true; }
+
     // True while part of a message or frame is buffered.
     bool mid_message() const noexcept;
 
@@ -115,6 +125,8 @@ private:
     uint8_t mask_off_ = 0;     // payload bytes of this frame read so far, mod 4
     uint8_t error_ = 0;        // the sticky error (index into a table), 0 if none
     Utf8Validator utf8_;      // text message in progress
+    bool compressed_ok_ = false;   // allow_compressed()
+    bool msg_compressed_ = false;  // the data message in progress had RSV1
 
     const uint8_t* key() const noexcept { return hdr_ + hdr_len_ - 4; }
     bool append(const uint8_t* p, size_t n) noexcept;

@@ -1,7 +1,9 @@
-// libFuzzer target for ws::Decoder. The first input byte picks a split point;
-// the rest is a client byte stream, fed in two pieces (each its own heap buffer,
+// libFuzzer target for ws::Decoder. The first input byte picks a split point
+// (and its low bit whether permessage-deflate's RSV1 is allowed); the rest is
+// a client byte stream, fed in two pieces (each its own heap buffer,
 // so ASan sees any overread), looping over events until none or error. Checks:
-// no crash/UB; consumed never exceeds the input; text payloads are valid UTF-8;
+// no crash/UB; consumed never exceeds the input; text payloads are valid
+// UTF-8 unless compressed, and only a decoder that allows it reports one;
 // close codes are allowed on the wire (or 1005) with UTF-8 reasons; errors are
 // sticky; and the events are the same as when the stream is fed whole, or (for
 // short inputs) one byte at a time.
@@ -24,10 +26,11 @@ constexpr uint64_t kMaxMessage = 4096;
 
 const uint8_t* u8(std::string_view s) { return reinterpret_cast<const uint8_t*>(s.data()); }
 
-void check_event(const Event& e) {
+void check_event(const Event& e, bool compressed_ok) {
+    require(compressed_ok || !e.compressed, "compressed message without permessage-deflate");
     switch (e.kind) {
         case Event::Kind::text:
-            require(utf8_valid(u8(e.payload), e.payload.size()), "text event not UTF-8");
+            require(e.compressed || utf8_valid(u8(e.payload), e.payload.size()), "text event not UTF-8");
             require(e.payload.size() <= kMaxMessage, "message over max");
             break;
         case Event::Kind::binary:
@@ -52,8 +55,9 @@ void check_event(const Event& e) {
 
 // Feeds data cut into pieces of at most `step` bytes (0: as split at `cut`).
 // Returns a transcript of the events.
-std::string run(const uint8_t* data, size_t size, size_t cut, size_t step) {
+std::string run(const uint8_t* data, size_t size, size_t cut, size_t step, bool compressed_ok) {
     Decoder d(kMaxMessage);
+    if (compressed_ok) d.allow_compressed();
     std::string log;
     std::vector<size_t> bounds;
     if (step == 0) {
@@ -72,13 +76,14 @@ std::string run(const uint8_t* data, size_t size, size_t cut, size_t step) {
             const size_t n = d.feed(piece.data() + off, piece.size() - off, e);
             require(n <= piece.size() - off, "consumed more than given");
             off += n;
-            check_event(e);
+            check_event(e, compressed_ok);
             if (e.kind == Event::Kind::none) {
                 require(off == piece.size(), "none before the end of the input");
                 break;
             }
             log += static_cast<char>(e.kind);
             log += std::to_string(e.code);
+            log += e.compressed ? 'z' : '-';
             log += ':';
             log.append(e.payload.data(), e.payload.size());
             log += '/';
@@ -104,12 +109,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const size_t n = size - 1;
     const uint8_t* stream = data + 1;
     const size_t cut = n == 0 ? 0 : (static_cast<size_t>(data[0]) * (n + 1)) / 256;
-    const std::string split = run(stream, n, cut, 0);
-    const std::string whole = run(stream, n, n, 0);
+    const bool compressed_ok = (data[0] & 1) != 0;
+    const std::string split = run(stream, n, cut, 0, compressed_ok);
+    const std::string whole = run(stream, n, n, 0, compressed_ok);
     require(split == whole, "split feed differs from whole feed");
     if (n <= 2048) {
         const size_t step = 1 + data[0] % 7;
-        require(run(stream, n, 0, step) == whole, "chunked feed differs from whole feed");
+        require(run(stream, n, 0, step, compressed_ok) == whole, "chunked feed differs from whole feed");
     }
     return 0;
 }
