@@ -17,8 +17,9 @@
 // shared by every connection, frames decoded in place (only a message's first
 // bytes, its header, are gathered, in case a read splits them: the whole
 // message only when its content is checked or it is compressed), no
-// allocation per message once each buffer has grown. Sends are batched: after each epoll batch, every publisher whose
-// window moved writes all it may send in one write.
+// allocation per message once each buffer has grown. Sends are batched: after
+// each epoll batch, every publisher whose window moved writes all it may send
+// in one write.
 #include <sys/epoll.h>
 #include <unistd.h>
 
