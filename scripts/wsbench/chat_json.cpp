@@ -145,17 +145,17 @@ void chat_message(std::string& out, size_t size, const ChatHead& head, std::stri
 }
 
 // Reads decimal digits at p[i...] into v; false without any, with a leading
-// zero, or past max.
+// zero, or past max. No division: a receiver reads three numbers a message.
 bool read_number(const char* p, size_t n, size_t& i, uint64_t max, uint64_t& v) {
     const size_t from = i;
     v = 0;
+    bool overflow = false;
     while (i < n && p[i] >= '0' && p[i] <= '9') {
-        const uint64_t d = uint64_t(p[i] - '0');
-        if (v > (max - d) / 10) return false;
-        v = v * 10 + d;
+        overflow |= __builtin_mul_overflow(v, 10u, &v);
+        overflow |= __builtin_add_overflow(v, uint64_t(p[i] - '0'), &v);
         ++i;
     }
-    return i > from && !(p[from] == '0' && i - from > 1);
+    return i > from && !overflow && v <= max && !(p[from] == '0' && i - from > 1);
 }
 
 bool read_literal(const char* p, size_t n, size_t& i, std::string_view lit) {
