@@ -508,3 +508,40 @@ TEST(config_route_options) {
     CHECK(r.action == Action::usage_error);
     CHECK(r.message.find("different modes") != std::string::npos);
 }
+
+TEST(config_compression) {
+    Config c;
+    CHECK(run({}, c).action == Action::run);
+    CHECK(!c.compression);
+    CHECK_EQ(c.compression_min_size, 128u);
+    CHECK_EQ(c.compression_level, 1u);
+    CHECK(!c.compresses(c.routes[0]));
+    Config d;
+    CHECK(run({"--route", "/a=echo,compress", "--route", "/b=echo", "--compression-min-size", "1KiB",
+               "--compression-level", "9"},
+              d)
+              .action == Action::run);
+    CHECK(d.compresses(d.routes[0]) && !d.compresses(d.routes[1]));
+    CHECK_EQ(d.compression_min_size, 1024u);
+    CHECK_EQ(d.compression_level, 9u);
+    Config e;
+    CHECK(run({"--route", "/b=echo"}, e, {"WSHUB_COMPRESSION=on"}).action == Action::run);
+    CHECK(e.compresses(e.routes[0]));
+    const struct {
+        const char* flag;
+        const char* value;
+        const char* expect;
+    } bad[] = {
+        {"--compression", "yes", "wshub: --compression: expected off or on"},
+        {"--compression-level", "0", "wshub: --compression-level: expected an integer from 1 to 9"},
+        {"--compression-level", "10", "wshub: --compression-level: expected an integer from 1 to 9"},
+        {"--compression-min-size", "-1", "wshub: --compression-min-size: expected a size"},
+        {"--route", "/a=echo,compress,compress", "wshub: --route: expected PATH=MODE"},
+    };
+    for (const auto& k : bad) {
+        Config f;
+        const auto r = run({k.flag, k.value}, f);
+        CHECK(r.action == Action::usage_error);
+        CHECK_EQ(r.message.substr(0, std::string(k.expect).size()), std::string(k.expect));
+    }
+}

@@ -203,3 +203,27 @@ TEST(connection_deflate_a_bad_stream_leaves_the_worker_able_to_inflate) {
     CHECK_EQ(got.size(), 1u);
     if (got.size() == 1) CHECK_EQ(inflate(got[0].payload), message);
 }
+
+// A slot freed by a compressing connection and taken by one that did not
+// negotiate: nothing of the first one's agreement is left.
+TEST(connection_deflate_agreement_ends_with_its_connection) {
+    Rig rig({"--compression", "on"});
+    const int first = rig.connect();
+    upgrade_answer(rig, first, "/echo", kOffer);
+    write_all(first, masked(0x8, std::string("\x03\xe8", 2)));
+    rig.pump();
+    read_all(first);
+    CHECK_EQ(rig.counters().closed[size_t(metrics::CloseBucket::c1000)].get(), 1u);
+    const int second = rig.connect();  // takes the freed slot
+    CHECK(open_ws(rig, second, "/echo"));
+    const std::string message = chat_text(2000);
+    write_all(second, masked(0x1, message) + masked(0x40 | 0x1, compress(message)));
+    rig.pump();
+    const auto got = frames_of(read_all(second));
+    CHECK(!got.empty());
+    if (!got.empty()) {
+        CHECK(!got[0].rsv1);
+        CHECK_EQ(got[0].payload, message);
+    }
+    CHECK_EQ(close_code_of(got), 1002);  // RSV1 is not this connection's to use
+}

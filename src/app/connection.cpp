@@ -52,7 +52,8 @@ void Connection::start(int fd, const net::Address& peer) {
     interest_ = 0;
     read_paused_ = write_shut_ = dead_ = dirty_ = counted_ = close_reported_ = false;
     route_index_ = kNoRoute;
-    upgraded_ = false;
+    upgraded_ = deflate_ = false;
+    deflate_window_ = 0;
     user_data_ = nullptr;
     close_after_flush_ = close_when_flushed_ = socket_full_ = lanes_held_ = false;
     last_rx_ = uint32_t(w().now_ms());
