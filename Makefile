@@ -79,9 +79,9 @@ build/release/malloc_count.so: tests/malloc_count/malloc_count.c
 	$(Q)$(CC) -O2 -Wall -Wextra -Werror -shared -fPIC -o $@ $<
 
 # wsbench, the load generator: scripts/wsbench/*.cpp plus the crypto it reuses
-# to check Sec-WebSocket-Accept.
+# to check Sec-WebSocket-Accept and the inflater it reuses for --deflate.
 WSBENCH_OBJS := $(patsubst %.cpp,build/release/%.o,$(sort $(wildcard scripts/wsbench/*.cpp)) \
-                  src/crypto/sha1.cpp src/crypto/base64.cpp)
+                  src/crypto/sha1.cpp src/crypto/base64.cpp $(sort $(wildcard src/deflate/*.cpp)))
 build/release/wsbench: $(WSBENCH_OBJS)
 	@$(if $(Q),echo "  LD[release]  $@")
 	$(Q)$(CXX) -O2 -o $@ $^ -pthread

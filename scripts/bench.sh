@@ -4,9 +4,20 @@
 # usage: scripts/bench.sh [--short] [RESULTS.csv]     (default bench/results.csv)
 #
 # Servers: wshub --workers 1, a Boost.Beast server and a WebSocket++ server
-# (scripts/peers/, one thread each), and wshub --workers 2 for the scaling
-# case. Every server runs pinned to core 0 (wshub --workers 2: cores 0 and 1)
-# and wsbench to core 1, when taskset exists and there are two cores.
+# (scripts/peers/, one thread each), wshub --workers 2 for the scaling case,
+# and wshub-deflate (wshub --workers 1 --compression on) for the JSON fan-out
+# case, whose other server is wshub. Every server runs pinned to core 0 (wshub
+# --workers 2: cores 0 and 1) and wsbench to core 1, when taskset exists and
+# there are two cores.
+#
+# Compression (permessage-deflate): fanout-1k-json publishes 1 KiB chat
+# messages in JSON (wsbench --json) to 1,000 members; against wshub-deflate
+# every member offers permessage-deflate and inflates what comes compressed
+# (wsbench --deflate). The report compares deliveries/s and wire bytes per
+# delivery with compression on and off, round by round. The case
+# deflate-zlib runs once, before the rounds: scripts/deflate-bench.sh, wshub's
+# deflate against zlib levels 1 and 6 (skipped without zlib's headers; Debian:
+# zlib1g-dev), its tables in RESULTS-deflate.md and RESULTS.md.
 #
 # The machine's speed drifts between rounds, so servers are interleaved: in
 # each round every case runs against every server in turn, each on a freshly
@@ -21,8 +32,10 @@
 #   BENCH_WARMUP=1     unmeasured seconds before that (short: 0.25)
 #   BENCH_PORT=19100   first loopback port; each server start takes the next one
 #   BENCH_CASES=       cases to run, comma- or space-separated: case names, or a
-#                      scenario (echo, fanout, connect, idle) for all its cases; default: all
-#   BENCH_SERVERS=     servers, from: wshub beast websocketpp wshub-w2 wshub-base; default: all
+#                      scenario (echo, fanout, connect, idle, deflate) for all its cases;
+#                      default: all
+#   BENCH_SERVERS=     servers, from: wshub beast websocketpp wshub-w2 wshub-deflate
+#                      wshub-base; default: all
 #   BENCH_BASE=        a wshub binary built from an earlier commit: adds the server
 #                      wshub-base (its --workers 1), so that a change is measured
 #                      against what it changed, in the same rounds
@@ -68,16 +81,19 @@ WSBENCH=build/release/wsbench
 PEERS=build/peers
 
 # name scenario knobs... (echo: connections size inflight; fanout: subscribers
-# publishers size inflight; connect: concurrency; idle: connections)
+# publishers size inflight [json]; connect: concurrency; idle: connections;
+# deflate: none, run once before the rounds)
 ALL_CASES=(
   "echo-100x16B echo 100 16 1"
   "echo-1000x16B echo 1000 16 1"
   "echo-100x1KiB echo 100 1024 1"
   "fanout-1000x64B fanout 1000 1 64 16"
+  "fanout-1k-json fanout 1000 1 1024 16 json"
   "connect-c64 connect 64"
   "idle-10000 idle 10000"
+  "deflate-zlib deflate"
 )
-ALL_SERVERS=(wshub beast websocketpp wshub-w2)
+ALL_SERVERS=(wshub beast websocketpp wshub-w2 wshub-deflate)
 if [ -n "${BENCH_BASE:-}" ]; then
   [ -x "$BENCH_BASE" ] || { echo "bench.sh: BENCH_BASE=$BENCH_BASE is not an executable" >&2; exit 2; }
   ALL_SERVERS+=(wshub-base)
@@ -177,6 +193,7 @@ start_server() {
   case $name in
     wshub) cmd=(build/release/wshub --listen "127.0.0.1:$server_port" --workers 1) ;;
     wshub-w2) cmd=(build/release/wshub --listen "127.0.0.1:$server_port" --workers 2); [ -n "$cores" ] && cores=0,1 ;;
+    wshub-deflate) cmd=(build/release/wshub --listen "127.0.0.1:$server_port" --workers 1 --compression on) ;;
     wshub-base) cmd=("$BENCH_BASE" --listen "127.0.0.1:$server_port" --workers 1) ;;
     beast) cmd=("$PEERS/beast_server" "$server_port") ;;
     websocketpp) cmd=("$PEERS/websocketpp_server" "$server_port") ;;
@@ -193,13 +210,15 @@ start_server() {
   die "$name did not start on 127.0.0.1:$server_port"
 }
 
-# wsbench's arguments for case $1 against the server on $server_port.
+# wsbench's arguments for case $1 against server $2 on $server_port.
 case_args() {
-  read -r name scenario a b c d <<<"$1"
-  local url=ws://127.0.0.1:$server_port
+  read -r name scenario a b c d e <<<"$1"
+  local url=ws://127.0.0.1:$server_port extra=
+  [ "${e:-}" = json ] && extra=" --json"
+  [ "$2" = wshub-deflate ] && extra="$extra --deflate"
   case $scenario in
     echo) echo "echo --url $url/echo --connections $a --size $b --inflight $c --duration $DURATION --warmup $WARMUP" ;;
-    fanout) echo "fanout --url $url/raw?room=$name --subscribers $a --publishers $b --size $c --inflight $d --duration $DURATION --warmup $WARMUP" ;;
+    fanout) echo "fanout --url $url/raw?room=$name --subscribers $a --publishers $b --size $c --inflight $d --duration $DURATION --warmup $WARMUP$extra" ;;
     connect) echo "connect --url $url/echo --concurrency $a --duration $DURATION --warmup $WARMUP" ;;
     idle) echo "idle --url $url/raw?room=$name --connections $a --duration $IDLE_HOLD --warmup $IDLE_SETTLE" ;;
   esac
@@ -214,29 +233,59 @@ csv_field() {
 header_written=
 failed=0
 retried=0
-# Peers are compared with one wshub worker; the second worker only scales
-# wshub's throughput, so it sits out the idle case.
-skip() { [ "$1" = wshub-w2 ] && [ "$2" = idle ]; }
+# Whether server $1 sits out case $2. Peers are compared with one wshub
+# worker; the second worker only scales wshub's throughput, so it sits out
+# the idle case. The JSON case compares compression on and off in wshub
+# (wshub-base too, when given), and compression only serves the JSON case.
+# deflate-zlib runs before the rounds, against no server.
+skip() {
+  local scenario knobs
+  read -r _ scenario knobs <<<"$2"
+  [ "$scenario" = deflate ] && return 0
+  [ "$1" = wshub-w2 ] && [ "$scenario" = idle ] && return 0
+  case " $knobs " in
+    *" json "*) case $1 in wshub|wshub-deflate|wshub-base) return 1 ;; *) return 0 ;; esac ;;
+    *) [ "$1" = wshub-deflate ] ;;
+  esac
+}
 total=0
 for case in "${CASES[@]}"; do
-  read -r _ scenario _ <<<"$case"
-  for server in "${SERVERS[@]}"; do skip "$server" "$scenario" || total=$((total + RUNS)); done
+  for server in "${SERVERS[@]}"; do skip "$server" "$case" || total=$((total + RUNS)); done
 done
 n=0
 rm -f "$CSV"
-echo "== $RUNS rounds of ${#CASES[@]} cases x ${#SERVERS[@]} servers (${DURATION} s measured after ${WARMUP} s warm-up); $pinning"
+
+# deflate-zlib: once, before the rounds (it measures CPU time, not the servers).
+DEFLATE_MD=${CSV%.csv}-deflate.md
+rm -f "$DEFLATE_MD"
+for case in "${CASES[@]}"; do
+  read -r name scenario _ <<<"$case"
+  [ "$scenario" = deflate ] || continue
+  echo "== $name: wshub's deflate against zlib (scripts/deflate-bench.sh, about 30 s)"
+  rc=0
+  scripts/deflate-bench.sh >"$DEFLATE_MD.part" || rc=$?
+  case $rc in
+    0) mv "$DEFLATE_MD.part" "$DEFLATE_MD"; cat "$DEFLATE_MD" ;;
+    77) rm -f "$DEFLATE_MD.part"; echo "   $name: skipped (no zlib headers; apt-get install zlib1g-dev)" ;;
+    *) cat "$DEFLATE_MD.part" >&2; rm -f "$DEFLATE_MD.part"; echo "   $name: failed (status $rc)" >&2; failed=1 ;;
+  esac
+  echo
+done
+
+[ "$total" -gt 0 ] &&
+  echo "== $RUNS rounds, $total runs (${DURATION} s measured after ${WARMUP} s warm-up); $pinning"
 for round in $(seq "$RUNS"); do
   for case in "${CASES[@]}"; do
     read -r name scenario _ <<<"$case"
     for server in "${SERVERS[@]}"; do
-      if skip "$server" "$scenario"; then continue; fi
+      if skip "$server" "$case"; then continue; fi
       n=$((n + 1))
       tag=$name-$server-$round
       runcsv=$OUT/$tag.csv
       for try in $(seq "$STEAL_TRIES"); do
         rm -f "$runcsv"
         start_server "$server" "$OUT/$tag.server.log"
-        read -r -a wargs <<<"$(case_args "$case")"  # for its port
+        read -r -a wargs <<<"$(case_args "$case" "$server")"  # for its port
         rc=0
         ${BENCH_PIN[@]+"${BENCH_PIN[@]}"} "$WSBENCH" "${wargs[@]}" --server-pid "$server_pid" --server-name "$server" \
           --csv "$runcsv" >"$OUT/$tag.txt" 2>&1 || rc=$?
@@ -275,6 +324,10 @@ for round in $(seq "$RUNS"); do
         echo "   $tag: errors ${errors:-?}, lost ${loss:-0}, out of order ${ooo:-0}, status $rc$([ "$alive" = 0 ] && echo ', SERVER DIED'):" \
           "$(grep 'first error' "$OUT/$tag.txt" | sed 's/^ *//' || true)" >&2
       fi
+      if [ "$server" = wshub-deflate ] && [ "$ok" = 1 ] &&
+         ! awk -v p="$(csv_field "$runcsv" compressed_pct)" 'BEGIN { exit !(p > 0) }'; then
+        echo "   $tag: no message came compressed (is --compression-min-size above $name's size?)" >&2
+      fi
       if [ -z "$header_written" ]; then
         echo "case,round,ok,$(head -1 "$runcsv")" >"$CSV"
         header_written=1
@@ -282,7 +335,9 @@ for round in $(seq "$RUNS"); do
       echo "$name,$round,$ok,$(tail -1 "$runcsv")" >>"$CSV"
       case $scenario in
         echo) fig="$(csv_field "$runcsv" messages_per_s) msg/s" ;;
-        fanout) fig="$(csv_field "$runcsv" deliveries_per_s) deliveries/s" ;;
+        fanout) fig="$(csv_field "$runcsv" deliveries_per_s) deliveries/s, $(csv_field "$runcsv" wire_bytes_per_delivery) B each"
+                [ "$(csv_field "$runcsv" deflate)" = off ] ||
+                  fig="$fig, $(csv_field "$runcsv" compressed_pct)% compressed" ;;
         connect) fig="$(csv_field "$runcsv" upgrades_per_s) upgrades/s" ;;
         idle) fig="$(csv_field "$runcsv" rss_per_conn_bytes) B/conn RSS, $(csv_field "$runcsv" kernel_per_conn_bytes) B/conn kernel" ;;
       esac
@@ -293,6 +348,7 @@ for round in $(seq "$RUNS"); do
   done
 done
 
+[ "$total" -gt 0 ] || { echo "results: $DEFLATE_MD"; exit "$failed"; }
 echo
 [ "$retried" -gt 0 ] && echo "== $retried runs were run again for steal over ${MAX_STEAL}%"
 echo "== medians of $RUNS rounds; ratios: the median (min-max) of the per-round ratios"
@@ -302,5 +358,7 @@ echo "steal: percent of all cores' time the hypervisor took in that window (/pro
 echo "server us/op: server CPU time per round trip, delivery or upgrade. ratio: wshub/peer within each round"
 echo "(idle: bytes, so below 1 means wshub holds less); w2/w1: wshub --workers 2 over --workers 1."
 echo "us/op peer/wshub: the peer's CPU cost per operation over wshub's, within each round (above 1: wshub cheaper)."
+echo "on/off: wshub --compression on over off (wshub-deflate over wshub) within each round; wire B: bytes"
+echo "subscribers read per delivery (frames as sent)."
 echo "results: $CSV"
 exit "$failed"

@@ -7,6 +7,12 @@ chart. Runs during which the hypervisor took more than BENCH_MAX_STEAL percent
 is taken only if both of its runs are calm; if no run (or no round) is calm,
 all are used.
 
+Compression: wshub-deflate (wshub --compression on) is compared with wshub
+(off) like a peer, and a table of its own gives, per case, deliveries/s and
+the wire bytes per delivery off and on with their per-round ratios on/off.
+When RESULTS-deflate.md exists (bench.sh's deflate-zlib case), its tables go
+into RESULTS.md after the others.
+
 usage: bench_report.py RESULTS.csv
 writes RESULTS-summary.csv, RESULTS.md (the tables as Markdown) and, when
 gnuplot is installed, RESULTS.png; prints the tables.
@@ -30,6 +36,9 @@ REFERENCE = "wshub"
 PEERS = ["beast", "websocketpp"]
 SCALED = "wshub-w2"  # wshub --workers 2, compared with wshub --workers 1
 BASE = "wshub-base"  # wshub built from an earlier commit (bench.sh's BENCH_BASE), a peer like the others
+DEFLATE = "wshub-deflate"  # wshub --compression on, compared with wshub (off)
+# The compression goal (issue 15): deliveries/s with compression on at least this share of off.
+DEFLATE_GOAL = 0.8
 
 
 def num(row, key):
@@ -109,7 +118,7 @@ def ratio_stats(a_runs, b_runs, key, invert=False):
 
 def summarise(cases, runs):
     out = []
-    servers = [REFERENCE] + PEERS + [BASE, SCALED]
+    servers = [REFERENCE] + PEERS + [BASE, SCALED, DEFLATE]
     for case in cases:
         for server in servers:
             rs = runs.get((case, server))
@@ -135,6 +144,8 @@ def summarise(cases, runs):
                 "steal_pct": median(num(r, "steal_pct") for r in good),
                 "us_per_op": median(per_op_us(r, scenario) for r in good),
                 "kernel_per_conn": median(num(r, "kernel_per_conn_bytes") for r in good),
+                "wire_bytes": median(num(r, "wire_bytes_per_delivery") for r in good),
+                "compressed_pct": median(num(r, "compressed_pct") for r in good),
                 "loss": sum(int(num(r, "loss") or 0) for r in rs.values()),
                 "errors": sum(int(num(r, "errors") or 0) for r in rs.values()),
             }
@@ -148,6 +159,11 @@ def summarise(cases, runs):
             elif server == SCALED and ref:
                 s["ratio"] = ratio_stats(rs, ref, key)  # w2 / w1
                 s["ratio_of"] = "w2/w1"
+            elif server == DEFLATE and ref:
+                s["ratio"] = ratio_stats(rs, ref, key)  # on / off
+                s["ratio_of"] = "on/off"
+                s["cost_ratio"] = ratio_stats(rs, ref, "us_per_op")  # on's CPU per op / off's
+                s["wire_ratio"] = ratio_stats(rs, ref, "wire_bytes_per_delivery")
             else:
                 s["ratio"], s["ratio_of"] = None, ""
             out.append(s)
@@ -182,6 +198,24 @@ def table_rows(summary):
     return rows, idle
 
 
+DEFLATE_HEAD = ["case", "deliveries/s off", "on", f"on/off (min-max, rounds; goal {DEFLATE_GOAL})",
+                "wire B/delivery off", "on", "on/off (min-max, rounds)", "compressed %", "server us/op off", "on"]
+
+
+def deflate_rows(summary):
+    """Per case with both wshub and wshub-deflate: the figures off and on."""
+    by = {(s["case"], s["server"]): s for s in summary}
+    rows = []
+    for (case, server), on in by.items():
+        off = by.get((case, REFERENCE))
+        if server != DEFLATE or not off:
+            continue
+        rows.append([case, fmt(off["value"]), fmt(on["value"]), ratio_text(on["ratio"]), fmt(off["wire_bytes"], 1),
+                     fmt(on["wire_bytes"], 1), ratio_text(on.get("wire_ratio")), fmt(on["compressed_pct"], 1),
+                     fmt(off["us_per_op"], 2), fmt(on["us_per_op"], 2)])
+    return rows
+
+
 def text_table(head, rows):
     widths = [max(len(str(x)) for x in col) for col in zip(head, *rows)] if rows else [len(h) for h in head]
     line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths))
@@ -207,8 +241,9 @@ def triple(r, invert=False):
 def chart(summary, prefix):
     """Two panels of bars per case, whiskers min-max over the rounds. Top: how
     many times better wshub did than each peer (more throughput, or less
-    memory), and --workers 2 over 1. Bottom: the peer's server CPU time per
-    operation over wshub's, which holds even where the generator is the limit."""
+    memory), --workers 2 over 1, and compression on over off. Bottom: the
+    peer's server CPU time per operation over wshub's, which holds even where
+    the generator is the limit."""
     if not shutil.which("gnuplot"):
         print("bench_report: gnuplot not found (apt-get install gnuplot-nox): no chart", file=sys.stderr)
         return None
@@ -218,7 +253,7 @@ def chart(summary, prefix):
     data = prefix + ".chart.dat"
     with open(data, "w") as f:
         f.write("# case, then median min max of: wshub/beast, wshub/websocketpp, w2/w1, "
-                "cost beast/wshub, cost websocketpp/wshub\n")
+                "cost beast/wshub, cost websocketpp/wshub, compression on/off\n")
         for case, per in by_case.items():
             idle = any(s["scenario"] == "idle" for s in per.values())
             cells = ['"' + case + ("\\n(RSS/conn)" if idle else "") + '"']
@@ -229,12 +264,29 @@ def chart(summary, prefix):
             for who in PEERS:
                 s = per.get(who)
                 cells += triple(s and s["cost_ratio"])
+            s = per.get(DEFLATE)
+            cells += triple(s and s["ratio"])
             f.write(" ".join(cells) + "\n")
     png = prefix + ".png"
+    with open(data) as f:
+        rows = [line.split() for line in f if not line.startswith("#")]
+    # gnuplot refuses a histogram series without one valid point: plot only
+    # the series some case has, and only the panels with any.
+    def plotted(series):
+        kept = [(col, title, colour) for col, title, colour in series if any(r[col - 1] != "NaN" for r in rows)]
+        parts = [f'"{data}" using {col}:{col + 1}:{col + 2}' + (":xtic(1)" if i == 0 else "") +
+                 f' title "{title}" lc rgb "{colour}"' for i, (col, title, colour) in enumerate(kept)]
+        return "plot " + ", \\\n     ".join(parts) if parts else ""
+    top = plotted([(2, "wshub / Beast", "#1f77b4"), (5, "wshub / WebSocket++", "#ff7f0e"),
+                   (8, "wshub --workers 2 / --workers 1", "#2ca02c"), (17, "wshub --compression on / off", "#9467bd")])
+    bottom = plotted([(11, "Beast / wshub", "#1f77b4"), (14, "WebSocket++ / wshub", "#ff7f0e")])
+    if not top and not bottom:
+        print("bench_report: no ratio to chart", file=sys.stderr)
+        return None
     script = f"""
-set terminal pngcairo size 960,720 font "DejaVu Sans,10"
+set terminal pngcairo size 960,{720 if top and bottom else 400} font "DejaVu Sans,10"
 set output "{png}"
-set multiplot layout 2,1
+set multiplot layout {2 if top and bottom else 1},1
 set logscale y 2
 set grid ytics
 set key top left
@@ -246,14 +298,11 @@ set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2 lc rgb "#444444"
 set title "wshub vs peers: throughput (idle: memory per connection), median of per-round ratios, whiskers min-max"
 set ylabel "times better for wshub (1 = equal)"
 set yrange [0.25:*]
-plot "{data}" using 2:3:4:xtic(1) title "wshub / Beast" lc rgb "#1f77b4", \\
-     "" using 5:6:7 title "wshub / WebSocket++" lc rgb "#ff7f0e", \\
-     "" using 8:9:10 title "wshub --workers 2 / --workers 1" lc rgb "#2ca02c"
+{top}
 set title "server CPU time per operation: peer / wshub (above 1: wshub is cheaper)"
 set ylabel "peer's CPU per op / wshub's"
 set bmargin 4
-plot "{data}" using 11:12:13:xtic(1) title "Beast / wshub" lc rgb "#1f77b4", \\
-     "" using 14:15:16 title "WebSocket++ / wshub" lc rgb "#ff7f0e"
+{bottom}
 unset multiplot
 """
     res = subprocess.run(["gnuplot"], input=script, text=True, capture_output=True)
@@ -279,23 +328,38 @@ def main():
                     "p999_us", "server_user_pct", "server_sys_pct", "server_cpu_pct", "bench_cpu_pct",
                     "server_us_per_op", "kernel_per_conn_bytes", "loss", "errors", "ratio_of", "ratio_median",
                     "ratio_min", "ratio_max", "ratio_rounds", "cost_ratio_median", "cost_ratio_min",
-                    "cost_ratio_max", "cost_ratio_rounds", "steal_pct", "calm_runs"])
+                    "cost_ratio_max", "cost_ratio_rounds", "steal_pct", "calm_runs", "wire_bytes_per_delivery",
+                    "compressed_pct", "wire_ratio_median", "wire_ratio_min", "wire_ratio_max", "wire_ratio_rounds"])
         for s in summary:
             r = s["ratio"] or (None, None, None, 0)
             c = s["cost_ratio"] or (None, None, None, 0)
+            wr = s.get("wire_ratio") or (None, None, None, 0)
             w.writerow([s["case"], s["scenario"], s["server"], s["unit"], s["runs"], s["failed_runs"], s["value"],
                         s["p50_us"], s["p99_us"], s["p999_us"], s["server_user_pct"], s["server_sys_pct"],
                         s["server_cpu_pct"], s["gen_cpu_pct"], s["us_per_op"], s["kernel_per_conn"], s["loss"],
                         s["errors"], s["ratio_of"], *r, *c, s["steal_pct"],
-                        s["runs"] - s["failed_runs"] - s["stolen_runs"]])
+                        s["runs"] - s["failed_runs"] - s["stolen_runs"], s["wire_bytes"], s["compressed_pct"], *wr])
+    compression = deflate_rows(summary)
+    zlib_tables = None
+    if os.path.exists(prefix + "-deflate.md"):
+        with open(prefix + "-deflate.md") as f:
+            zlib_tables = f.read().rstrip("\n")
     with open(prefix + ".md", "w") as f:
         f.write(md_table(HEAD, rows) + "\n")
         if idle:
             f.write("\n" + md_table(IDLE_HEAD, idle) + "\n")
+        if compression:
+            f.write("\nCompression (permessage-deflate): wshub --compression on against off\n\n")
+            f.write(md_table(DEFLATE_HEAD, compression) + "\n")
+        if zlib_tables:
+            f.write("\nwshub's deflate against zlib (scripts/deflate-bench.sh)\n\n" + zlib_tables + "\n")
     print(text_table(HEAD, rows))
     if idle:
         print()
         print(text_table(IDLE_HEAD, idle))
+    if compression:
+        print("\ncompression: wshub --compression on against off")
+        print(text_table(DEFLATE_HEAD, compression))
     png = chart(summary, prefix)
     print(f"\nsummary: {prefix}-summary.csv  markdown: {prefix}.md" + (f"  chart: {png}" if png else ""))
     return 0

@@ -29,6 +29,7 @@ Step Attempt::start(int epfd, uint64_t token, const Target& target, Rng& rng, in
     uint8_t nonce[16];
     rng.fill(nonce, sizeof nonce);
     key_ = make_key(nonce);
+    offered_deflate_ = target.offer_deflate;
     request_ = build_request(target, key_);
     request_off_ = 0;
 
@@ -98,7 +99,7 @@ Step Attempt::on_readable() {
     response_.append(buf, size_t(r));
     size_t head_len = 0;
     std::string why;
-    switch (check_response(response_, key_, head_len, why)) {
+    switch (check_response(response_, key_, offered_deflate_, head_len, conn_.deflate, why)) {
     case HeadStatus::incomplete:
         return Step::pending;
     case HeadStatus::error:

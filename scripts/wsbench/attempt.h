@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <string>
 
+#include "handshake.h"
+
 namespace wsbench {
 
 struct Target;
@@ -19,6 +21,7 @@ struct DialedConn {
     int64_t start_ns = 0;   // socket() called
     int64_t connect_ns = 0; // TCP connected
     int64_t ready_ns = 0;   // 101 checked
+    DeflateAnswer deflate;  // permessage-deflate as the 101 agreed (when offered)
 };
 
 enum class Step { pending, done, failed };
@@ -54,6 +57,7 @@ private:
     int fd_ = -1;
     Stage stage_ = Stage::connecting;
     std::string key_;
+    bool offered_deflate_ = false;
     std::string request_;  // its unsent part
     size_t request_off_ = 0;
     std::string response_;

@@ -1,7 +1,11 @@
 // The fanout scenario: --subscribers connections join a room, then
 // --publishers more join it and publish. Each message carries its publisher's
 // index, a sequence number and its send time; every receiver checks, per
-// publisher, that sequence numbers arrive complete and in order.
+// publisher, that sequence numbers arrive complete and in order. The payload
+// (fanout_payload.h) is letters after a binary header, or with --json a chat
+// message. With --deflate every connection offers permessage-deflate, and a
+// compressed message (RSV1) is gathered whole and inflated back
+// (message_inflater.h) before the same checks.
 //
 // Flow control: a publisher keeps at most --inflight messages in flight, and a
 // message leaves the window once EVERY live subscriber has it (not just one
@@ -11,9 +15,11 @@
 //
 // Cost: one thread, one level-triggered epoll set, one 256 KiB read buffer
 // shared by every connection, frames decoded in place (only a message's first
-// 24 bytes are gathered, in case a read splits them), no allocation per
-// message. Sends are batched: after each epoll batch, every publisher whose
-// window moved writes all it may send in one write.
+// bytes, its header, are gathered, in case a read splits them: the whole
+// message only when its content is checked or it is compressed), no
+// allocation per message once each buffer has grown. Sends are batched: after
+// each epoll batch, every publisher whose window moved writes all it may send
+// in one write.
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -30,9 +36,12 @@
 #include "conn_errors.h"
 #include "cpu_window.h"
 #include "dial.h"
+#include "fanout_payload.h"
 #include "frame.h"
 #include "histogram.h"
+#include "message_inflater.h"
 #include "options.h"
+#include "out_queue.h"
 #include "report.h"
 #include "rng.h"
 #include "run_window.h"
@@ -43,164 +52,21 @@ namespace wsbench {
 
 namespace {
 
-constexpr size_t kHeader = kFanoutHeader;
 constexpr size_t kReadBuffer = 256 * 1024;
-constexpr uint32_t kCheckedMessages = 4;   // padding compared on each receiver's first messages
+constexpr uint32_t kCheckedMessages = 4;   // whole content compared on each receiver's first messages
 constexpr int64_t kDrainWaitNs = 2'000'000'000;  // after the run, for messages still in flight
 constexpr int64_t kCloseWaitNs = 2'000'000'000;  // then for the close handshakes
 constexpr int64_t kDrainCheckNs = 1'000'000;
 constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
 
-// --- The message header ------------------------------------------------------
-// Three 8-byte words of 7-bit groups, so every byte is below 0x80 and a text
-// message stays valid UTF-8 (the padding is lower-case letters). The same
-// process writes and reads them, so host byte order is fine.
-//   word 0   sequence number (56 bits)
-//   word 1   send time, CLOCK_MONOTONIC nanoseconds modulo 2^56 (56 bits)
-//   word 2   bytes [0, 4): publisher index (28 bits); [4, 7): "wsF";
-//            [7]: the sum of the 23 bytes before it, modulo 128
-struct MsgHeader {
-    uint32_t pub = 0;
-    uint64_t seq = 0;
-    uint64_t sent_ns = 0;  // modulo 2^56
-};
-
-constexpr uint64_t kLow56 = (uint64_t(1) << 56) - 1;
-constexpr uint64_t kHighBits = 0x8080808080808080u;
-
-// 56 bits to eight 7-bit groups, one a byte, lowest first; and back.
-constexpr uint64_t spread7(uint64_t v) noexcept {
-    uint64_t x = (v & 0x0FFFFFFFu) | ((v << 4) & 0x0FFFFFFF00000000u);
-    x = (x & 0x00003FFF00003FFFu) | ((x << 2) & 0x3FFF00003FFF0000u);
-    return (x & 0x007F007F007F007Fu) | ((x << 1) & 0x7F007F007F007F00u);
-}
-constexpr uint64_t pack7(uint64_t x) noexcept {
-    x = (x & 0x007F007F007F007Fu) | ((x & 0x7F007F007F007F00u) >> 1);
-    x = (x & 0x00003FFF00003FFFu) | ((x & 0x3FFF00003FFF0000u) >> 2);
-    return (x & 0x0FFFFFFFu) | ((x & 0x0FFFFFFF00000000u) >> 4);
-}
-static_assert(pack7(spread7(0x00ABCDEF01234567u)) == 0x00ABCDEF01234567u);
-static_assert((spread7(kLow56) & kHighBits) == 0);
-
-// The sum of a word's bytes (each below 0x80).
-constexpr uint64_t byte_sum(uint64_t w) noexcept {
-    uint64_t s = (w & 0x00FF00FF00FF00FFu) + ((w >> 8) & 0x00FF00FF00FF00FFu);
-    return (s * 0x0001000100010001u) >> 48;
-}
-
-uint64_t magic_word() noexcept {
-    uint64_t w = 0;
-    const uint8_t magic[3] = {'w', 's', 'F'};
-    std::memcpy(reinterpret_cast<uint8_t*>(&w) + 4, magic, 3);
-    return w;
-}
-const uint64_t kMagic = magic_word();  // bytes 4..6 of word 2
-const uint64_t kMagicMask = [] {        // bytes 4..6
-    uint64_t m = 0;
-    std::memset(reinterpret_cast<uint8_t*>(&m) + 4, 0xFF, 3);
-    return m;
-}();
-const uint64_t kLowFour = [] {  // bytes 0..3
-    uint64_t m = 0;
-    std::memset(&m, 0xFF, 4);
-    return m;
-}();
-const uint64_t kLastByte = [] {  // byte 7
-    uint64_t m = 0;
-    std::memset(reinterpret_cast<uint8_t*>(&m) + 7, 0xFF, 1);
-    return m;
-}();
-
-void encode_header(uint8_t* h, const MsgHeader& m) noexcept {
-    uint64_t w[3];
-    w[0] = spread7(m.seq & kLow56);
-    w[1] = spread7(m.sent_ns & kLow56);
-    w[2] = (spread7(m.pub & 0x0FFFFFFFu) & kLowFour) | kMagic;
-    uint8_t check = uint8_t((byte_sum(w[0]) + byte_sum(w[1]) + byte_sum(w[2])) & 0x7F);
-    std::memcpy(h, w, 24);
-    h[23] = check;
-}
-
-bool decode_header(const uint8_t* h, MsgHeader& m) noexcept {
-    uint64_t w[3];
-    std::memcpy(w, h, 24);
-    if ((w[0] | w[1] | w[2]) & kHighBits) return false;
-    if ((w[2] & kMagicMask) != kMagic) return false;
-    if (((byte_sum(w[0]) + byte_sum(w[1]) + byte_sum(w[2] & ~kLastByte)) & 0x7F) != h[23]) return false;
-    m.seq = pack7(w[0]);
-    m.sent_ns = pack7(w[1]);
-    m.pub = uint32_t(pack7(w[2] & kLowFour));
-    return true;
-}
-
-uint8_t padding_byte(uint64_t offset) noexcept { return uint8_t('a' + offset % 26); }
-
-// dst[i] = src[i] ^ mask[i % 4], 8 bytes at a time; dst and src start at
-// payload offsets that are multiples of 4.
-void mask_copy(uint8_t* dst, const uint8_t* src, size_t n, uint64_t mask8) noexcept {
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        std::memcpy(&w, src + i, 8);
-        w ^= mask8;
-        std::memcpy(dst + i, &w, 8);
-    }
-    const auto* m = reinterpret_cast<const uint8_t*>(&mask8);
-    for (; i < n; ++i) dst[i] = src[i] ^ m[i & 7];
-}
-
-// --- Outgoing bytes ----------------------------------------------------------
-// Whole frames waiting to be written, in order. Grows only when more is queued
-// than ever before; a publisher's is sized up front for its whole window.
-class OutQueue {
-public:
-    void reserve(size_t n) {
-        if (n > cap_) grow(n);
-    }
-    uint8_t* append(size_t n) {
-        if (cap_ - end_ < n) make_room(n);
-        uint8_t* p = buf_.get() + end_;
-        end_ += n;
-        return p;
-    }
-    const uint8_t* data() const noexcept { return buf_.get() + begin_; }
-    size_t size() const noexcept { return end_ - begin_; }
-    void consume(size_t n) noexcept {
-        begin_ += n;
-        if (begin_ == end_) begin_ = end_ = 0;
-    }
-
-private:
-    void make_room(size_t n) {
-        size_t used = end_ - begin_;
-        if (cap_ - used >= n) {
-            std::memmove(buf_.get(), buf_.get() + begin_, used);
-            begin_ = 0;
-            end_ = used;
-        } else {
-            grow(used + n > 2 * cap_ ? used + n : 2 * cap_);
-        }
-    }
-    void grow(size_t cap) {
-        size_t used = end_ - begin_;
-        std::unique_ptr<uint8_t[]> nb(new uint8_t[cap]);
-        if (used > 0) std::memcpy(nb.get(), buf_.get() + begin_, used);
-        buf_ = std::move(nb);
-        cap_ = cap;
-        begin_ = 0;
-        end_ = used;
-    }
-
-    std::unique_ptr<uint8_t[]> buf_;
-    size_t cap_ = 0, begin_ = 0, end_ = 0;
-};
-
 // --- State -------------------------------------------------------------------
 struct Conn : ConnBase {
     int64_t pub = -1;              // publisher index, or -1 for a subscriber
-    uint8_t head[kHeader] = {};    // first bytes of the message being received
+    uint8_t head[kPayloadHeadMax] = {};  // first bytes of the message being received
+    std::vector<uint8_t> whole;    // all of it, when it is checked or compressed
     uint64_t* next_seq = nullptr;  // per publisher: the sequence number expected next
     uint32_t received = 0;         // messages, saturating at kCheckedMessages
+    DeflateAnswer deflate;         // permessage-deflate as its 101 agreed
     OutQueue out;
 };
 
@@ -221,7 +87,8 @@ using Errors = ConnErrors;
 
 class FanoutRun {
 public:
-    explicit FanoutRun(const Options& opts) : opts_(opts) {}
+    explicit FanoutRun(const Options& opts)
+        : opts_(opts), payload_(opts.json, opts.size), inflater_(opts.size, opts.inflate_each) {}
     int run();
 
     // FrameDecoder sink, for the connection being read (cur_).
@@ -236,7 +103,8 @@ private:
     void loop();
     void on_readable(Conn& c);
     void feed(Conn& c, const uint8_t* p, size_t n);
-    void deliver(Conn& c, const MsgHeader& m);
+    std::string read_message(Conn& c, uint8_t opcode, uint64_t length, MsgHeader& m);
+    void deliver(Conn& c, const MsgHeader& m, bool compressed);
     void credit(Pub& p, uint64_t seq);
     void advance(Pub& p);
     void pump(int64_t now);
@@ -251,6 +119,7 @@ private:
     void note(const std::string& why);
     void drop(Conn& c);
     void tick(int64_t now);
+    void add_deflate_fields(std::vector<Field>& f) const;
     int report();
 
     const Options& opts_;
@@ -260,7 +129,8 @@ private:
     size_t frame_len_ = 0;
     int64_t interval_ns_ = 0;  // with --rate
     uint64_t ring_ = 1;        // slots of each publisher's window ring: a power of two, at least inflight
-    std::vector<uint8_t> payload_;  // the unmasked payload; each message overwrites its header
+    FanoutPayload payload_;
+    MessageInflater inflater_;      // with --deflate
     std::vector<Conn> conns_;       // subscribers first, then publishers
     std::vector<Pub> pubs_;
     std::vector<uint64_t> seq_arena_;
@@ -286,6 +156,8 @@ private:
     uint64_t published_total_ = 0, published_measured_ = 0;
     uint64_t deliveries_total_ = 0, deliveries_measured_ = 0;
     uint64_t reads_measured_ = 0;  // reads that returned data, by receive time as deliveries
+    uint64_t wire_bytes_measured_ = 0;   // read by subscribers, by receive time too: frames as sent
+    uint64_t compressed_measured_ = 0;   // deliveries that came compressed
     uint64_t loss_ = 0, out_of_order_ = 0, late_ = 0;
     Histogram latency_;
     Errors errors_;
@@ -354,8 +226,6 @@ bool FanoutRun::setup(std::vector<DialedConn>& subs, std::vector<DialedConn>& pu
     const size_t np = pubs.size();
     frame_len_ = masked_frame_size(opts_.size);
     if (opts_.rate > 0) interval_ns_ = int64_t(1e9 / opts_.rate) > 0 ? int64_t(1e9 / opts_.rate) : 1;
-    payload_.resize(opts_.size);
-    for (size_t i = 0; i < payload_.size(); ++i) payload_[i] = padding_byte(i);
     rbuf_ = std::make_unique<uint8_t[]>(kReadBuffer);
     seq_arena_.assign(n * np, 0);
     ring_ = 1;
@@ -367,11 +237,14 @@ bool FanoutRun::setup(std::vector<DialedConn>& subs, std::vector<DialedConn>& pu
     subs_opened_ = uint32_t(subs.size());
     alive_subs_ = subs_opened_;
 
+    // A compressed message may come out a little longer than the original.
+    const uint64_t max_sent = opts_.deflate ? opts_.size + opts_.size / 16 + 64 : opts_.size;
     for (size_t i = 0; i < n; ++i) {
         Conn& c = conns_[i];
         c.id = uint32_t(i);
         c.next_seq = seq_arena_.data() + i * np;
-        c.decoder = FrameDecoder(opts_.size);
+        c.deflate = (i < subs.size() ? subs[i] : pubs[i - subs.size()]).deflate;
+        c.decoder = FrameDecoder(max_sent, c.deflate.accepted);
     }
     for (size_t i = 0; i < subs.size(); ++i)
         if (!add_conn(i, subs[i].fd, -1)) return false;
@@ -487,7 +360,10 @@ void FanoutRun::tick(int64_t now) {
 void FanoutRun::on_readable(Conn& c) {
     ReadEnd e = read_rounds(c.fd, rbuf_.get(), kReadBuffer, [&](size_t n) {
         now_ = now_ns();
-        if (window_.measuring(now_)) ++reads_measured_;
+        if (window_.measuring(now_)) {
+            ++reads_measured_;
+            if (c.pub < 0) wire_bytes_measured_ += n;
+        }
         feed(c, rbuf_.get(), n);
         return c.alive;
     });
@@ -514,35 +390,53 @@ std::string conn_name(const Conn& c, uint32_t subscribers) {
 void FanoutRun::on_data(const uint8_t* p, size_t n, uint64_t offset) {
     Conn& c = *cur_;
     if (cur_failed_) return;
-    if (offset < kHeader) {
-        size_t k = kHeader - size_t(offset) < n ? kHeader - size_t(offset) : n;
-        std::memcpy(c.head + offset, p, k);
+    if (c.decoder.compressed() || c.received < kCheckedMessages) {
+        c.whole.insert(c.whole.end(), p, p + n);
+        return;
     }
-    if (c.received >= kCheckedMessages || offset + n <= kHeader) return;
-    for (size_t i = offset < kHeader ? kHeader - size_t(offset) : 0; i < n; ++i) {
-        if (p[i] != padding_byte(offset + i)) {
-            ++errors_.protocol;
-            note(conn_name(c, subs_opened_) + ": message content differs at byte " + std::to_string(offset + i));
-            cur_failed_ = true;
-            return;
-        }
+    const size_t head = payload_.head_size();
+    if (offset < head) std::memcpy(c.head + offset, p, head - size_t(offset) < n ? head - size_t(offset) : n);
+}
+
+// The message that just ended on c (its bytes in c.whole or its first ones in
+// c.head, as on_data kept them): inflated if compressed, its header read
+// back, and its whole content compared when it is one of c's first messages
+// or was inflated just now. Returns what is wrong with it, empty if nothing.
+std::string FanoutRun::read_message(Conn& c, uint8_t opcode, uint64_t length, MsgHeader& m) {
+    const bool compressed = c.decoder.compressed();
+    const bool whole = compressed || c.received < kCheckedMessages;
+    const uint8_t* msg = whole ? c.whole.data() : c.head;
+    uint64_t size = length;
+    bool fresh = false;
+    if (compressed) {
+        MessageInflater::Result r = inflater_.inflate(c.id, c.deflate, c.whole.data(), c.whole.size());
+        if (!r.error.empty()) return "a compressed message of " + std::to_string(length) + " bytes " + r.error;
+        msg = r.data;
+        size = r.size;
+        fresh = r.fresh;
     }
+    if (opcode != opcode_ || size != opts_.size)
+        return "message of " + std::to_string(size) + " bytes" + (compressed ? " inflated" : "") + ", opcode " +
+               std::to_string(opcode) + "; sent " + std::to_string(opts_.size) + " bytes, opcode " +
+               std::to_string(opcode_);
+    if (!payload_.read_header(msg, m))
+        return "message without a valid wsbench fanout header (is another client in the room?)";
+    if (m.pub >= pubs_.size()) return "message from publisher " + std::to_string(m.pub) + ", which does not exist";
+    if (m.seq >= pubs_[m.pub].sent)
+        return "publisher " + std::to_string(m.pub) + "'s message " + std::to_string(m.seq) + " was never sent";
+    if (whole && (c.received < kCheckedMessages || fresh)) {
+        const size_t at = payload_.first_difference(msg, m);
+        if (at < size) return "message content differs at byte " + std::to_string(at);
+    }
+    return {};
 }
 
 void FanoutRun::on_message(uint8_t opcode, uint64_t length) {
     Conn& c = *cur_;
     if (cur_failed_) return;
-    std::string why;
     MsgHeader m;
-    if (opcode != opcode_ || length != opts_.size)
-        why = "message of " + std::to_string(length) + " bytes, opcode " + std::to_string(opcode) + "; sent " +
-              std::to_string(opts_.size) + " bytes, opcode " + std::to_string(opcode_);
-    else if (!decode_header(c.head, m))
-        why = "message without a valid wsbench fanout header (is another client in the room?)";
-    else if (m.pub >= pubs_.size())
-        why = "message from publisher " + std::to_string(m.pub) + ", which does not exist";
-    else if (m.seq >= pubs_[m.pub].sent)
-        why = "publisher " + std::to_string(m.pub) + "'s message " + std::to_string(m.seq) + " was never sent";
+    const std::string why = read_message(c, opcode, length, m);
+    c.whole.clear();
     if (!why.empty()) {
         ++errors_.protocol;
         note(conn_name(c, subs_opened_) + ": " + why);
@@ -550,10 +444,10 @@ void FanoutRun::on_message(uint8_t opcode, uint64_t length) {
         return;
     }
     if (c.received < kCheckedMessages) ++c.received;
-    deliver(c, m);
+    deliver(c, m, c.decoder.compressed());
 }
 
-void FanoutRun::deliver(Conn& c, const MsgHeader& m) {
+void FanoutRun::deliver(Conn& c, const MsgHeader& m, bool compressed) {
     Pub& p = pubs_[m.pub];
     uint64_t& next = c.next_seq[m.pub];
     const bool subscriber = c.pub < 0;
@@ -584,6 +478,7 @@ void FanoutRun::deliver(Conn& c, const MsgHeader& m) {
     ++deliveries_total_;
     if (window_.measuring(now_)) {
         ++deliveries_measured_;
+        compressed_measured_ += compressed;
         latency_.record(int64_t((uint64_t(now_) - m.sent_ns) & kLow56));
     }
 }
@@ -649,7 +544,7 @@ void FanoutRun::fill(Pub& p, int64_t now) {
 }
 
 // Queues the next message of p: a fresh mask key per frame (RFC 6455 5.3),
-// the header, then the padding, masked as they are copied in.
+// and the payload with p's header in it, masked as it is copied in.
 void FanoutRun::append_message(Pub& p, Conn& c, int64_t now) {
     uint64_t r = rng_.next();
     uint8_t mask[4];
@@ -660,10 +555,7 @@ void FanoutRun::append_message(Pub& p, Conn& c, int64_t now) {
 
     uint8_t* o = c.out.append(frame_len_);
     o += write_masked_head(o, opcode_, opts_.size, mask);
-    uint8_t head[kHeader];
-    encode_header(head, {uint32_t(&p - pubs_.data()), p.sent, uint64_t(now)});
-    mask_copy(o, head, kHeader, mask8);
-    mask_copy(o + kHeader, payload_.data() + kHeader, opts_.size - kHeader, mask8);
+    mask_copy(o, payload_.write({uint32_t(&p - pubs_.data()), p.sent, uint64_t(now)}), opts_.size, mask8);
 
     p.got[p.sent & (ring_ - 1)] = 0;
     ++p.sent;
@@ -780,6 +672,31 @@ void FanoutRun::drop(Conn& c) {
     for (auto& p : pubs_) advance(p);
 }
 
+// With --deflate: what the 101 agreed (the first connection's), how many
+// deliveries came compressed, and how many were inflated.
+void FanoutRun::add_deflate_fields(std::vector<Field>& f) const {
+    if (!opts_.deflate) {
+        f.push_back({"", "off", "deflate"});
+        return;
+    }
+    const DeflateAnswer a = conns_.empty() ? DeflateAnswer{} : conns_[0].deflate;
+    const std::string agreed =
+        !a.accepted ? "no connection opened"
+                    : std::string(a.server_no_context_takeover ? "server_no_context_takeover, " : "") +
+                          "server window " + std::to_string(a.server_window_bits) + " bits";
+    const double pct = deliveries_measured_ > 0 ? 100.0 * double(compressed_measured_) / double(deliveries_measured_)
+                                                : 0;
+    f.insert(f.end(), {
+        {"deflate", "permessage-deflate offered (agreed: " + agreed + "); " + fmt(pct, 1) +
+                        "% of deliveries compressed", ""},
+        {"", a.server_no_context_takeover ? "on" : "on-takeover", "deflate"},
+        {"", fmt(pct, 1), "compressed_pct"},
+        {"inflated", std::to_string(inflater_.inflated()) + " messages; " + std::to_string(inflater_.reused()) +
+                         " copies took the bytes of one inflated before" +
+                         (opts_.inflate_each ? "  (--inflate-each: none may)" : ""), ""},
+    });
+}
+
 int FanoutRun::report() {
     CpuTimes total = cpu_now();
     const double deliveries_rate = double(deliveries_measured_) / opts_.duration_s;
@@ -796,6 +713,8 @@ int FanoutRun::report() {
     const std::string per_sub =
         subs_opened_ > 0 ? fmt(deliveries_rate / double(subs_opened_), 0) + " per subscriber" : "-";
 
+    const double wire_bytes_per_delivery =
+        deliveries_measured_ > 0 ? double(wire_bytes_measured_) / double(deliveries_measured_) : 0;
     std::vector<Field> f = head_fields("fanout", opts_);
     f.insert(f.end(), {
         {"subscribers", std::to_string(subs_opened_) + " of " + std::to_string(opts_.subscribers) + " opened in " +
@@ -813,6 +732,8 @@ int FanoutRun::report() {
         {"", std::to_string(opts_.inflight), "inflight"},
         {"", rate, "rate"},
         {"", opts_.text ? "text" : "binary", "type"},
+        {"payload", opts_.json ? "chat JSON (--json)" : "letters after a binary header", ""},
+        {"", opts_.json ? "json" : "padding", "payload"},
         {"duration", fmt(opts_.duration_s, 2) + " s after " + fmt(opts_.warmup_s, 2) + " s warm-up", ""},
         {"", fmt(opts_.duration_s, 3), "duration_s"},
         {"deliveries/s", fmt(deliveries_rate, 0) + "  (" + std::to_string(deliveries_measured_) +
@@ -823,10 +744,14 @@ int FanoutRun::report() {
                         (reads_measured_ > 0 ? fmt(double(deliveries_measured_) / double(reads_measured_), 2) : "-") +
                         " deliveries per read)", ""},
         {"", fmt(double(reads_measured_) / opts_.duration_s, 1), "reads_per_s"},
+        {"wire bytes", (deliveries_measured_ > 0 ? fmt(wire_bytes_per_delivery, 1) : "-") +
+                           " per delivery  (bytes subscribers read: frames as sent)", ""},
+        {"", deliveries_measured_ > 0 ? fmt(wire_bytes_per_delivery, 1) : "", "wire_bytes_per_delivery"},
         {"published/s", fmt(publish_rate, 0) + "  (" + std::to_string(published_measured_) + " messages)", ""},
         {"", fmt(publish_rate, 1), "publish_per_s"},
         {"", std::to_string(published_measured_), "published"},
     });
+    add_deflate_fields(f);
     add_latency_fields(f, latency_, "  (publish to receive)");
     f.insert(f.end(), {
         {"loss", std::to_string(loss_) + "  (messages missing at a receiver" +

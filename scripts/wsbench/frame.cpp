@@ -35,7 +35,10 @@ bool FrameDecoder::header_complete() noexcept {
     const uint8_t b0 = hdr_[0], b1 = hdr_[1];
     if (hdr_have_ == 2) {
         // First look: reject what no length can fix, then ask for the rest.
-        if (b0 & 0x70) return error_ = "RSV bit set (no extension was negotiated)", false;
+        if (b0 & (compressed_allowed_ ? 0x30 : 0x70))
+            return error_ = compressed_allowed_ ? "RSV2 or RSV3 set (no extension uses them)"
+                                                : "RSV bit set (no extension was negotiated)",
+                   false;
         if (b1 & 0x80) return error_ = "masked frame from the server", false;
         uint8_t len7 = b1 & 0x7F;
         hdr_need_ = len7 == 126 ? 4 : len7 == 127 ? 10 : 2;
@@ -43,6 +46,9 @@ bool FrameDecoder::header_complete() noexcept {
     }
     const uint8_t op = b0 & 0x0F;
     const bool fin = (b0 & 0x80) != 0;
+    const bool rsv1 = (b0 & 0x40) != 0;
+    if (rsv1 && op >= kClose) return error_ = "RSV1 set on a control frame", false;
+    if (rsv1 && op == kCont) return error_ = "RSV1 set on a continuation frame", false;
     uint64_t len = b1 & 0x7F;
     if (len == 126) {
         len = uint64_t(hdr_[2]) << 8 | hdr_[3];
@@ -66,6 +72,7 @@ bool FrameDecoder::header_complete() noexcept {
         in_message_ = true;
         msg_op_ = op;
         msg_len_ = 0;
+        msg_compressed_ = rsv1;
     } else {
         return error_ = "reserved data opcode", false;
     }

@@ -31,10 +31,15 @@ size_t write_masked_frame(uint8_t* out, Opcode op, const uint8_t* payload, uint6
 //   void on_control(uint8_t opcode, const uint8_t* p, size_t n);
 // A Sink may not feed the same decoder re-entrantly. Validates each header
 // before its payload: RSV bits, known opcode, no mask, control frames final and
-// at most 125 bytes, continuation rules, message size at most max_message.
+// at most 125 bytes, continuation rules, message size at most max_message (of
+// payload as sent, so compressed when compressed).
 class FrameDecoder {
 public:
-    explicit FrameDecoder(uint64_t max_message = uint64_t(1) << 40) noexcept : max_message_(max_message) {}
+    // With compressed_allowed (permessage-deflate was negotiated, RFC 7692
+    // section 6), RSV1 may be set on the first frame of a data message, which
+    // marks the message as compressed; never on a continuation or control frame.
+    explicit FrameDecoder(uint64_t max_message = uint64_t(1) << 40, bool compressed_allowed = false) noexcept
+        : max_message_(max_message), compressed_allowed_(compressed_allowed) {}
 
     // Consumes all n bytes; false on a protocol error (error() says which),
     // after which the decoder must not be fed again.
@@ -43,10 +48,15 @@ public:
 
     const char* error() const noexcept { return error_; }
 
+    // Whether the data message being delivered (in on_data and on_message)
+    // had RSV1 set: its payload is compressed.
+    bool compressed() const noexcept { return msg_compressed_; }
+
 private:
     bool header_complete() noexcept;  // validates hdr_, sets up the payload state
 
     uint64_t max_message_;
+    bool compressed_allowed_;
     const char* error_ = nullptr;
 
     uint8_t hdr_[14];
@@ -61,6 +71,7 @@ private:
     bool in_message_ = false;  // a data message has started and not ended
     uint8_t msg_op_ = 0;
     uint64_t msg_len_ = 0;
+    bool msg_compressed_ = false;
 
     uint8_t ctrl_[125];
     size_t ctrl_len_ = 0;

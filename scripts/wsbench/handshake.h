@@ -14,12 +14,27 @@ struct Target;
 // Largest response head accepted; beyond it the handshake fails.
 constexpr size_t kMaxResponseHead = 8192;
 
+// The permessage-deflate offer (RFC 7692 section 7.1) of a Target with
+// offer_deflate: any window for the server's messages, and the client's
+// window at the server's choice (the client never compresses, so any will do).
+constexpr std::string_view kDeflateOffer = "permessage-deflate; client_max_window_bits";
+
+// What the server's Sec-WebSocket-Extensions answer agreed to.
+struct DeflateAnswer {
+    bool accepted = false;  // permessage-deflate is on: the server may compress
+    bool server_no_context_takeover = false;  // each server message compressed alone
+    bool client_no_context_takeover = false;
+    uint8_t server_window_bits = 15;  // server_max_window_bits, 15 when not answered
+    uint8_t client_window_bits = 15;  // client_max_window_bits, 15 when not answered
+};
+
 // Sec-WebSocket-Key for 16 random bytes: their base64 (24 characters).
 std::string make_key(const uint8_t (&nonce)[16]);
 
 // base64(SHA-1(key + the RFC 6455 GUID)): what Sec-WebSocket-Accept must be.
 std::string expected_accept(std::string_view key);
 
+// The upgrade request, with kDeflateOffer when target.offer_deflate.
 std::string build_request(const Target& target, std::string_view key);
 
 enum class HeadStatus { incomplete, ok, error };
@@ -28,7 +43,11 @@ enum class HeadStatus { incomplete, ok, error };
 // the head (through the blank line); bytes after it are already frames. On
 // error, why says what was wrong. Requires status 101, "Upgrade: websocket",
 // a Connection header with the "upgrade" token, the right
-// Sec-WebSocket-Accept, and no extension or subprotocol (none were offered).
-HeadStatus check_response(std::string_view data, std::string_view key, size_t& head_len, std::string& why);
+// Sec-WebSocket-Accept, and no subprotocol (none was offered). Without
+// offered_deflate no extension may be answered; with it, exactly one answer,
+// permessage-deflate with parameters RFC 7692 section 7.1 allows in answer to
+// kDeflateOffer, each at most once, which deflate then holds.
+HeadStatus check_response(std::string_view data, std::string_view key, bool offered_deflate, size_t& head_len,
+                          DeflateAnswer& deflate, std::string& why);
 
 }  // namespace wsbench

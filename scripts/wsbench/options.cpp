@@ -1,5 +1,7 @@
 #include "options.h"
 
+#include "chat_json.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
@@ -142,7 +144,7 @@ std::string usage() {
         "  --rate N              fanout: messages per second per publisher (default: as fast\n"
         "                        as the in-flight window allows)\n"
         "  --size BYTES          payload bytes per message; suffix KiB or MiB allowed (default\n"
-        "                        16; fanout: 64, at least 24)\n"
+        "                        16; fanout: 64, at least 24; --json: 1024, at least 192)\n"
         "  --inflight K          messages in flight per connection (default 1), or per\n"
         "                        publisher (fanout, default 16)\n"
         "  --duration SECONDS    measured time (default 5)\n"
@@ -150,6 +152,19 @@ std::string usage() {
         "  --dial-batch N        connects and handshakes in progress at once (default 256)\n"
         "  --dial-timeout SECONDS  for one connect plus handshake (default 10)\n"
         "  --text | --binary     message type (default --text; payloads are ASCII)\n"
+        "  --json                fanout: each payload a chat message in JSON, its words\n"
+        "                        changing from message to message (default: letters after\n"
+        "                        a binary header); --size at least 192, default 1024\n"
+        "  --deflate             fanout: every connection offers permessage-deflate\n"
+        "                        (client_max_window_bits), and the 101 must accept it;\n"
+        "                        compressed messages (RSV1) are inflated with wshub's own\n"
+        "                        inflater before they are checked. Publishers send\n"
+        "                        uncompressed. Reports the wire bytes per delivery and the\n"
+        "                        share that came compressed\n"
+        "  --inflate-each        with --deflate: inflate every copy of a message (default:\n"
+        "                        a copy whose compressed bytes match a message inflated\n"
+        "                        before, when the server compresses each message alone,\n"
+        "                        takes its inflated bytes; see message_inflater.h)\n"
         "  --server-pid PID      the server's process: its CPU time over the measured\n"
         "                        window is reported next to the generator's (idle: also\n"
         "                        its memory)\n"
@@ -188,6 +203,14 @@ ParseOutcome parse_options(int argc, char** argv, Options& opts, std::string& er
         if (flag == "--help" || flag == "-h") return ParseOutcome::help;
         if (flag == "--text" || flag == "--binary") {
             opts.text = flag == "--text";
+            continue;
+        }
+        if (flag == "--json" || flag == "--deflate" || flag == "--inflate-each") {
+            if (!fanout) {
+                error = std::string(flag) + ": not a flag of the " + opts.scenario + " scenario (try --help)";
+                return ParseOutcome::usage_error;
+            }
+            (flag == "--json" ? opts.json : flag == "--deflate" ? opts.deflate : opts.inflate_each) = true;
             continue;
         }
         if (i + 1 >= argc) {
@@ -259,7 +282,17 @@ ParseOutcome parse_options(int argc, char** argv, Options& opts, std::string& er
                                : "--url: required, e.g. --url ws://127.0.0.1:8080/echo";
         return ParseOutcome::usage_error;
     }
-    if (fanout && !have_size) opts.size = 64;
+    if (fanout && !have_size) opts.size = opts.json ? 1024 : 64;
+    if (opts.json && opts.size < kChatMinSize) {
+        error = "--size: at least " + std::to_string(kChatMinSize) + " bytes with --json, got " +
+                std::to_string(opts.size);
+        return ParseOutcome::usage_error;
+    }
+    if (opts.inflate_each && !opts.deflate) {
+        error = "--inflate-each: only with --deflate";
+        return ParseOutcome::usage_error;
+    }
+    opts.target.offer_deflate = opts.deflate;
     if (fanout && !have_inflight) opts.inflight = 16;
     if (idle && !have_connections) opts.connections = 10'000;
     if (idle && !have_duration) opts.duration_s = 2;

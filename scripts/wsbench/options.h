@@ -11,13 +11,16 @@
 
 namespace wsbench {
 
-// A parsed ws:// URL. Only numeric addresses and "localhost": no resolver.
+// Where to connect (a parsed ws:// URL: only numeric addresses and
+// "localhost", no resolver) and what the upgrade asks for.
 struct Target {
     sockaddr_storage addr{};
     socklen_t addr_len = 0;
     std::string host_header;  // "127.0.0.1:9000", sent as Host
     std::string resource;     // "/echo?x=1", sent as the request target
     std::string url;          // as given, for reports
+    // Offer permessage-deflate (handshake.h's kDeflateOffer); the 101 must accept it.
+    bool offer_deflate = false;
 };
 
 struct Options {
@@ -35,6 +38,9 @@ struct Options {
     uint32_t dial_batch = 256;   // connects + handshakes in progress at once
     double dial_timeout_s = 10;  // per connection, connect + handshake
     bool text = true;            // text (opcode 1) or binary (opcode 2) messages
+    bool json = false;           // fanout: chat JSON payloads (chat_json.h), not letters
+    bool deflate = false;        // fanout: offer permessage-deflate, inflate what comes compressed
+    bool inflate_each = false;   // fanout, --deflate: inflate every copy of a message (message_inflater.h)
     std::string csv_path;        // empty: no CSV
     pid_t server_pid = 0;        // 0: unknown; else its CPU (and for idle, memory) is read from /proc
     std::string server_name = "-";  // a label for the report and the CSV

@@ -48,9 +48,9 @@ static std::string csv_cell(const std::string& v) {
 // such figure: rows of different scenarios can share one file.
 static const char* const kCsvColumns[] = {
     "scenario", "server", "url", "connections", "opened", "subscribers", "subscribers_opened", "publishers",
-    "publishers_opened", "concurrency", "size", "inflight", "rate", "type", "duration_s", "messages_per_s",
-    "messages", "deliveries_per_s", "deliveries", "reads_per_s", "publish_per_s", "published", "upgrades_per_s",
-    "upgrades", "closed_ok", "p50_us", "p99_us", "p999_us", "max_us", "loss", "out_of_order", "rss_before_bytes",
+    "publishers_opened", "concurrency", "size", "inflight", "rate", "type", "payload", "deflate", "duration_s",
+    "messages_per_s", "messages", "deliveries_per_s", "deliveries", "reads_per_s", "wire_bytes_per_delivery",
+    "compressed_pct", "publish_per_s", "published", "upgrades_per_s", "upgrades", "closed_ok", "p50_us", "p99_us", "p999_us", "max_us", "loss", "out_of_order", "rss_before_bytes",
     "rss_after_bytes", "rss_per_conn_bytes", "kernel_per_conn_bytes", "slab_per_conn_bytes",
     "sockbuf_per_conn_bytes", "errors", "connect_errors", "handshake_errors", "protocol_errors", "closed_errors",
     "close_errors", "cpu_user_s", "cpu_sys_s", "cpu_window_user_s", "cpu_window_sys_s", "cpu_measuring_pct",
