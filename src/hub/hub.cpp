@@ -36,6 +36,21 @@ size_t Hub::publish(uint16_t ns, std::string_view name, Frame* frame, const Memb
         give(index_, d);
     }
     if (!local) registry_.release(room);
+    if (bus_) bus_->publish(ns, name, *frame);
+    return members;
+}
+
+size_t Hub::deliver_remote(uint16_t ns, std::string_view name, Frame* frame) {
+    if (closed_) return 0;
+    LocalRoom* local = rooms_.find(ns, name);
+    if (!local) return 0;
+    const size_t members = local->members.size();
+    Delivery d{.kind = Delivery::Kind::room, .room = local->room, .frame = frame};
+    d.seq = local->room->seq.fetch_add(1, std::memory_order_acq_rel) + 1;
+    if (can_deliver_now(members))
+        deliver_now(local, d);
+    else
+        give(index_, d);
     return members;
 }
 

@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "hub/bus.h"
 #include "hub/delivery.h"
 #include "hub/exchange.h"
 #include "hub/frame.h"
@@ -46,6 +47,16 @@ public:
     // publisher's (--overflow block), or null. Returns the room's members,
     // on all workers, then.
     size_t publish(uint16_t ns, std::string_view name, Frame* frame, const Member* exclude, Gate* gate);
+    // A message another node published to room `name` (through the bus):
+    // to this worker's members of it, framed once for them all; nothing if
+    // it has none. Returns the members it went to.
+    size_t deliver_remote(uint16_t ns, std::string_view name, Frame* frame);
+    // Room messages published here go to `bus` too, and it is told which
+    // rooms this worker has members in (RoomTable::set_bus); null: one node.
+    void set_bus(Bus* bus) noexcept {
+        bus_ = bus;
+        rooms_.set_bus(bus);
+    }
     // To every member of `scope` (Sink::deliver_scope) on every worker but
     // `exclude`.
     void broadcast(uint16_t scope, Frame* frame, const Member* exclude, Gate* gate);
@@ -111,6 +122,7 @@ private:
     Registry& registry_;
     unsigned index_;
     Sink& sink_;
+    Bus* bus_ = nullptr;
     RoomTable rooms_;
     bool closed_ = false;
     bool lane_hit_ = false;

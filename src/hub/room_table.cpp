@@ -31,6 +31,7 @@ RoomTable::Joined RoomTable::join(Member& m, uint16_t ns, std::string_view name,
     local->room->workers[worker_].members.fetch_add(1, std::memory_order_relaxed);
     m.rooms.push_back(local, uint32_t(local->members.size()));
     local->members.push_back({&m, uint32_t(local->room->seq.load(std::memory_order_acquire)), 0});
+    if (bus_ && local->members.size() == 1) bus_->watch(ns, name);
     return Joined::joined;
 }
 
@@ -63,6 +64,7 @@ void RoomTable::leave_at(Member& m, uint32_t i) noexcept {
     m.rooms.remove(i);
     local->room->workers[worker_].members.fetch_sub(1, std::memory_order_relaxed);
     Registry::unreserve_member(local->room);
+    if (bus_ && local->members.empty()) bus_->unwatch(local->room->ns, local->room->name);
     release_if_unused(local);
 }
 

@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "hub/bus.h"
 #include "hub/delivery.h"
 #include "hub/member.h"
 #include "hub/registry.h"
@@ -42,6 +43,9 @@ public:
 
     LocalRoom* find(uint16_t ns, std::string_view name) const noexcept;
 
+    // Told when a room gets its first member here and loses its last.
+    void set_bus(Bus* bus) noexcept { bus_ = bus; }
+
     enum class Joined : uint8_t { joined, full };
     // Adds the member to room `name` of namespace `ns` (not already in it;
     // the name is valid) if the room has fewer than `cap` members on all
@@ -65,6 +69,7 @@ private:
     // far fewer: what its lanes hold).
     static constexpr uint32_t kJoinHorizon = uint32_t(1) << 29;
 
+    Bus* bus_ = nullptr;
     uint32_t walks_ = 0;
     // The next walk's number, never 0. When the count wraps, every entry's
     // mark is cleared first: no walk is in progress then (a worker walks one
