@@ -63,7 +63,10 @@ void Connection::on_message(const ws::Event& ev) {
     std::string_view message = ev.payload;
     if (ev.compressed) {
         const Compression::Inflated inflated = w().compression().inflate(ev.payload, text);
-        if (inflated.close_code != 0) return fail(inflated.close_code, inflated.why);
+        if (inflated.close_code != 0) {
+            w().compression().trim();  // a bomb leaves no --max-message buffer behind
+            return fail(inflated.close_code, inflated.why);
+        }
         message = inflated.message;
     }
     w().counters().messages_received.add();
