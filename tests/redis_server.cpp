@@ -101,7 +101,9 @@ std::string log_tail(const std::string& dir) {
 
 Server::~Server() { stop(); }
 
-bool Server::start(const std::string& binary, std::string& why) {
+bool Server::start(const std::string& binary, std::string& why, const Settings& settings) {
+    binary_ = binary;
+    settings_ = settings;
     major_ = read_major_version(binary);
     if (major_ == 0) {
         why = binary + " --version: no version";
@@ -116,7 +118,9 @@ bool Server::start(const std::string& binary, std::string& why) {
     // Another program may take the free port before the server binds it:
     // a server that exits at once is tried again; one that hangs is not.
     for (int attempt = 0; attempt < 3; ++attempt) {
-        if (launch(binary, why) && wait_ready(why)) return major_ < 7 || (cluster_ = assign_slots(why));
+        port_ = free_loopback_port();
+        if (launch(why) && wait_ready(why))
+            return major_ < 7 || !settings_.cluster || (cluster_ = assign_slots(why));
         const bool exited = pid_ < 0;
         stop_process();
         if (!exited) break;
@@ -124,17 +128,33 @@ bool Server::start(const std::string& binary, std::string& why) {
     return false;
 }
 
-bool Server::launch(const std::string& binary, std::string& why) {
-    port_ = free_loopback_port();
-    std::vector<std::string> args = {binary,     "--port",       std::to_string(port_), "--bind", "127.0.0.1",
+bool Server::restart(std::string& why) {
+    stop_process();
+    if (launch(why) && wait_ready(why)) return true;
+    stop_process();
+    return false;
+}
+
+void Server::pause() noexcept {
+    if (pid_ > 0) ::kill(pid_, SIGSTOP);
+}
+
+void Server::resume() noexcept {
+    if (pid_ > 0) ::kill(pid_, SIGCONT);
+}
+
+bool Server::launch(std::string& why) {
+    std::vector<std::string> args = {binary_,    "--port",       std::to_string(port_), "--bind", "127.0.0.1",
                                      "--dir",    dir_,           "--save",              "",       "--appendonly",
                                      "no",       "--daemonize",  "no",                  "--logfile",
                                      dir_ + "/redis.log"};
-    // Redis 7: DEBUG PROTOCOL (every RESP3 type from the server itself) and
-    // a cluster of one node, for CLUSTER commands and sharded pub/sub.
-    if (major_ >= 7)
-        args.insert(args.end(), {"--enable-debug-command", "local", "--cluster-enabled", "yes",
-                                 "--cluster-config-file", dir_ + "/nodes.conf"});
+    // Redis 7: DEBUG PROTOCOL (every RESP3 type from the server itself) and,
+    // unless the settings say no, a cluster of one node, for CLUSTER
+    // commands and sharded pub/sub.
+    if (major_ >= 7) args.insert(args.end(), {"--enable-debug-command", "local"});
+    if (major_ >= 7 && settings_.cluster)
+        args.insert(args.end(), {"--cluster-enabled", "yes", "--cluster-config-file", dir_ + "/nodes.conf"});
+    if (!settings_.requirepass.empty()) args.insert(args.end(), {"--requirepass", settings_.requirepass});
     std::vector<char*> argv;
     for (std::string& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -147,10 +167,14 @@ bool Server::launch(const std::string& binary, std::string& why) {
         die_with_parent();
         const int null = ::open("/dev/null", O_RDWR);
         ::dup2(null, 0), ::dup2(null, 1), ::dup2(null, 2);
-        ::execv(binary.c_str(), argv.data());
+        ::execv(binary_.c_str(), argv.data());
         ::_exit(127);
     }
     return true;
+}
+
+bool Server::authenticate(Client& c) {
+    return settings_.requirepass.empty() || round_trip(c, {"AUTH", settings_.requirepass}) == R"(complete 5 +"OK")";
 }
 
 bool Server::wait_ready(std::string& why) {
@@ -163,7 +187,8 @@ bool Server::wait_ready(std::string& why) {
             return false;
         }
         Client probe;
-        if (probe.connect(port_) && round_trip(probe, {"PING"}) == R"(complete 7 +"PONG")") return true;
+        if (probe.connect(port_) && authenticate(probe) && round_trip(probe, {"PING"}) == R"(complete 7 +"PONG")")
+            return true;
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     why = "redis-server not answering PING after 10 s: " + log_tail(dir_);
@@ -189,6 +214,7 @@ bool Server::assign_slots(std::string& why) {
 void Server::stop_process() noexcept {
     if (pid_ <= 0) return;
     ::kill(pid_, SIGTERM);
+    ::kill(pid_, SIGCONT);  // a paused server must run to see it
     const auto deadline = Clock::now() + kStopTimeout;
     int status = 0;
     while (::waitpid(pid_, &status, WNOHANG) == 0) {
@@ -210,9 +236,30 @@ void Server::stop() noexcept {
     dir_.clear();
 }
 
+namespace {
+
+const std::string& server_binary() {
+    static const std::string binary = find_in_path("redis-server");
+    return binary;
+}
+
+}  // namespace
+
+std::unique_ptr<Server> private_server(const Settings& settings, std::string& why_not, bool& installed) {
+    const std::string& binary = server_binary();
+    installed = !binary.empty();
+    if (binary.empty()) {
+        why_not = "redis-server not found in PATH (Debian: apt-get install redis-server)";
+        return nullptr;
+    }
+    auto server = std::make_unique<Server>();
+    if (!server->start(binary, why_not, settings)) server.reset();
+    return server;
+}
+
 Server* shared_server(std::string& why_not, bool& installed) {
     static std::string why;
-    static const std::string binary = find_in_path("redis-server");
+    static const std::string binary = server_binary();
     static const std::unique_ptr<Server> server = [] {
         if (binary.empty()) {
             why = "redis-server not found in PATH (Debian: apt-get install redis-server)";

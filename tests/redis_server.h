@@ -1,12 +1,15 @@
 // Test fixture: a real redis-server on a free loopback port in a temporary
-// directory (no persistence), and a blocking client that sends commands with
-// the module's encoder and reads replies with its Parser. Every wait has a
-// deadline, so a server that misbehaves fails a test instead of hanging it.
+// directory (no persistence), shared by the run or private to a test (which
+// may give it a password, stop, pause or restart it), and a blocking client
+// that sends commands with the module's encoder and reads replies with its
+// Parser. Every wait has a deadline, so a server that misbehaves fails a
+// test instead of hanging it.
 #pragma once
 
 #include <sys/types.h>
 
 #include <initializer_list>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -14,6 +17,7 @@
 
 namespace redis_test {
 
+class Client;
 class Server;
 
 // The server, started once for the whole run (the first call) and stopped
@@ -21,6 +25,15 @@ class Server;
 // in `why_not`; `installed` says whether redis-server was found at all (a
 // test skips without it, unless WSHUB_REQUIRE_REDIS=1, and fails with it).
 Server* shared_server(std::string& why_not, bool& installed);
+
+struct Settings {
+    std::string requirepass;  // not empty: clients must authenticate with it
+    bool cluster = true;      // Redis 7: a cluster of one node (no SELECT then)
+};
+
+// A server of the caller's own, for a test that stops, pauses or restarts
+// it or needs other settings; nullptr as shared_server says.
+std::unique_ptr<Server> private_server(const Settings& settings, std::string& why_not, bool& installed);
 
 class Server {
 public:
@@ -32,19 +45,30 @@ public:
     bool cluster() const noexcept { return cluster_; }
 
     // Starts redis-server from `binary`; false with the reason in `why`.
-    bool start(const std::string& binary, std::string& why);
+    bool start(const std::string& binary, std::string& why, const Settings& settings = {});
     // SIGTERM, then SIGKILL after 5 s; removes the directory.
     void stop() noexcept;
+
+    // The process stopped as stop() does, the directory and port kept for
+    // restart(), which starts it again on the same port.
+    void terminate() noexcept { stop_process(); }
+    bool restart(std::string& why);
+    // SIGSTOP and SIGCONT: a server that stops reading, then reads again.
+    void pause() noexcept;
+    void resume() noexcept;
 
 private:
     pid_t pid_ = -1;
     int port_ = 0;
     int major_ = 0;
     bool cluster_ = false;
+    std::string binary_;
     std::string dir_;
+    Settings settings_;
 
-    bool launch(const std::string& binary, std::string& why);
+    bool launch(std::string& why);
     void stop_process() noexcept;
+    bool authenticate(Client& c);
     bool wait_ready(std::string& why);
     bool assign_slots(std::string& why);
 };
