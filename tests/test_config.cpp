@@ -545,3 +545,46 @@ TEST(config_compression) {
         CHECK_EQ(r.message.substr(0, std::string(k.expect).size()), std::string(k.expect));
     }
 }
+
+TEST(config_redis) {
+    Config c;
+    CHECK(run({}, c).action == Action::run);
+    CHECK(!c.redis);
+    CHECK_EQ(c.redis_prefix, "wshub");
+    CHECK_EQ(c.redis_queue_bytes, uint64_t(8) << 20);
+    Config d;
+    CHECK(run({"--redis", "redis://127.0.0.1:7000/2", "--redis-prefix", "eu-1", "--node-id", "node.a"}, d).action ==
+          Action::run);
+    CHECK(d.redis && d.redis->address.to_string() == "127.0.0.1:7000" && d.redis->db == 2);
+    CHECK_EQ(d.redis_prefix, "eu-1");
+    CHECK_EQ(d.node_id, "node.a");
+    CHECK(d.warnings.empty());
+    // A password on the command line: taken, with a warning; never echoed in an error.
+    Config e;
+    CHECK(run({"--redis", "redis://:hunter22@127.0.0.1"}, e).action == Action::run);
+    CHECK_EQ(e.redis_password, "hunter22");
+    CHECK_EQ(e.warnings.size(), 1u);
+    Config f;
+    auto r = run({"--redis", "redis://:hunter22@redis.internal"}, f);
+    CHECK(r.action == Action::usage_error);
+    CHECK(r.message.find("hunter22") == std::string::npos);
+    r = run({}, f, {"WSHUB_REDIS=redis://:hunter22@nowhere"});
+    CHECK(r.action == Action::usage_error);
+    CHECK(r.message.find("hunter22") == std::string::npos);
+    // The password from a file, not from both places.
+    TempFile pw("hunter22\n");
+    Config g;
+    CHECK(run({"--redis", "redis://127.0.0.1", "--redis-password-file", pw.path.c_str()}, g).action == Action::run);
+    CHECK_EQ(g.redis_password, "hunter22");
+    Config h;
+    r = run({"--redis", "redis://:x@127.0.0.1", "--redis-password-file", pw.path.c_str()}, h);
+    CHECK(r.action == Action::usage_error);
+    CHECK(r.message.find("one source") != std::string::npos);
+    Config k;
+    CHECK(run({"--redis-password-file", pw.path.c_str()}, k).action == Action::usage_error);
+    for (const char* bad : {"", "a b", "x/y", "this-name-is-far-too-long-for-a-node-id-because-it-has-more-than-64c"}) {
+        Config m;
+        CHECK(run({"--node-id", bad}, m).action == Action::usage_error);
+        CHECK(run({"--redis-prefix", bad}, m).action == Action::usage_error);
+    }
+}

@@ -43,6 +43,12 @@ void fill(WorkerCounters& w, uint64_t base) {
     set_each(w.publish_requests);
     set_each(w.deflate_sent);
     set_each(w.deflate_received);
+    set(w.redis_up);
+    set(w.redis_subscriptions);
+    set(w.redis_reconnects);
+    set(w.redis_published);
+    set(w.redis_received);
+    set_each(w.redis_dropped);
 }
 
 // `text` without the lines of the process_* families (samples, HELP, TYPE).
@@ -240,6 +246,27 @@ wshub_deflate_sent_bytes_total{form="uncompressed"} 6122
 # TYPE wshub_deflate_received_bytes_total counter
 wshub_deflate_received_bytes_total{form="compressed"} 6124
 wshub_deflate_received_bytes_total{form="uncompressed"} 6126
+# HELP wshub_redis_up Workers whose connection to Redis is up (--redis); wshub_workers when all are.
+# TYPE wshub_redis_up gauge
+wshub_redis_up 6128
+# HELP wshub_redis_subscriptions Rooms subscribed to in Redis, summed over the workers (each subscribes to the rooms it has members in).
+# TYPE wshub_redis_subscriptions gauge
+wshub_redis_subscriptions 6130
+# HELP wshub_redis_reconnects_total Connections to Redis made again after a loss.
+# TYPE wshub_redis_reconnects_total counter
+wshub_redis_reconnects_total 6132
+# HELP wshub_redis_published_total Room messages published to Redis for the other nodes.
+# TYPE wshub_redis_published_total counter
+wshub_redis_published_total 6134
+# HELP wshub_redis_received_total Room messages received from other nodes through Redis (once per worker).
+# TYPE wshub_redis_received_total counter
+wshub_redis_received_total 6136
+# HELP wshub_redis_dropped_total Room messages to or from other nodes that Redis did not carry, by reason.
+# TYPE wshub_redis_dropped_total counter
+wshub_redis_dropped_total{reason="down"} 6138
+wshub_redis_dropped_total{reason="queue_full"} 6140
+wshub_redis_dropped_total{reason="lost"} 6142
+wshub_redis_dropped_total{reason="malformed"} 6144
 )txt";
 
 }  // namespace

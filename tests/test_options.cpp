@@ -34,10 +34,12 @@ std::string describe(const Config& c) {
                              uint64_t(c.max_rooms_per_conn), c.jwt_leeway_ms, uint64_t(c.require_origin),
                              uint64_t(c.max_msg_rate), uint64_t(c.max_msg_burst), c.drain_timeout_ms,
                              uint64_t(c.log_level), uint64_t(c.log_format), uint64_t(c.compression),
-                             c.compression_min_size, uint64_t(c.compression_level)})
+                             c.compression_min_size, uint64_t(c.compression_level),
+                             c.redis_queue_bytes, uint64_t(c.redis ? c.redis->db : 99)})
         s += " " + std::to_string(n);
     for (const std::string* t : {&c.jwt_issuer, &c.jwt_audience, &c.room_password_file, &c.publish_token_file,
-                                 &c.publish_token})
+                                 &c.publish_token, &c.redis_password_file, &c.redis_password, &c.redis_prefix,
+                                 &c.node_id})
         s += " [" + *t + "]";
     for (const auto& f : c.jwt_secret_files) s += " jwt-file:" + f;
     for (const auto& k : c.jwt_secrets) s += " jwt:" + k;
@@ -90,13 +92,16 @@ TEST(options_reach_every_flag) {
     o.trusted_proxies = {"10.0.0.0/8"};
     o.max_msg_burst = 3;
     o.publish_token_file = "/nonexistent";
+    o.redis = "redis://127.0.0.1:6379";
+    o.redis_password_file = "/nonexistent";
+    o.node_id = "n1";
     std::set<std::string> rendered;
     for (const std::string& word : wshub::app::option_args(o)) {
         CHECK_EQ(word.substr(0, 2), "--");
         rendered.insert(word.substr(2, word.find('=') - 2));
     }
     const std::set<std::string> flags = help_flags();
-    CHECK_EQ(flags.size(), 38u);  // that help_flags reads --help at all
+    CHECK_EQ(flags.size(), 43u);  // that help_flags reads --help at all
     for (const std::string& f : flags)
         if (!rendered.count(f)) CHECK_EQ("no Options field for --" + f, "");
     for (const std::string& f : rendered)

@@ -50,6 +50,13 @@ struct Options {
     // Reverse proxies ("127.0.0.1", "10.0.0.0/8", "fd00::/8") whose
     // X-Forwarded-For or Forwarded names the client (UpgradeRequest::peer).
     std::vector<std::string> trusted_proxies;
+    // Several nodes: "redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]" shares the
+    // rooms with every node on that Redis and redis_prefix; "": one node.
+    std::string redis;
+    std::string redis_password_file;  // instead of a password in the URL
+    std::string redis_prefix = "wshub";
+    std::string node_id;              // "": made at start
+    uint64_t redis_queue_bytes = 8 * 1024 * 1024;
     uint64_t max_room_conns = 0;    // 0: no cap
     uint64_t max_rooms_per_conn = 16;
 

@@ -68,6 +68,11 @@ const OptionRow kOptionRows[] = {
     {"log-level", [](const Options& o, Words& w) { text(w, o.log_level); }},
     {"log-format", [](const Options& o, Words& w) { text(w, o.log_format); }},
     {"publish-token-file", [](const Options& o, Words& w) { text(w, o.publish_token_file); }},
+    {"redis", [](const Options& o, Words& w) { text(w, o.redis); }},
+    {"redis-password-file", [](const Options& o, Words& w) { text(w, o.redis_password_file); }},
+    {"redis-prefix", [](const Options& o, Words& w) { text(w, o.redis_prefix); }},
+    {"node-id", [](const Options& o, Words& w) { text(w, o.node_id); }},
+    {"redis-queue-bytes", [](const Options& o, Words& w) { number(w, o.redis_queue_bytes); }},
 };
 
 }  // namespace

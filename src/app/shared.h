@@ -37,7 +37,8 @@ struct Shared {
                                          .issuer = c.jwt_issuer,
                                          .audience = c.jwt_audience,
                                          .publish_token = c.publish_token}),
-          room_passwords(room_passwords_of(c.room_passwords, c.room_password_file_lines)) {}
+          room_passwords(room_passwords_of(c.room_passwords, c.room_password_file_lines)),
+          node_id(c.node_id.empty() ? make_node_id() : c.node_id) {}
 
     // --room-password's, then those of --room-password-file's lines.
     static std::vector<auth::RoomPassword> room_passwords_of(const std::vector<auth::RoomPassword>& given,
@@ -46,6 +47,10 @@ struct Shared {
         all.insert(all.end(), file_lines.begin(), file_lines.end());
         return all;
     }
+
+    // A node's name when --node-id gives none: 12 hex digits from the clock
+    // and the process, different for every start.
+    static std::string make_node_id();
 
     const config::Config& cfg;
     hub::Registry registry;
@@ -62,6 +67,7 @@ struct Shared {
     // Tokens: the ,auth routes' JWTs and POST /publish's credentials.
     auth::Verifier verifier;
     auth::RoomPasswords room_passwords;  // --room-password, --room-password-file
+    const std::string node_id;           // --node-id, or made at start
 
     // The graceful drain (app/drain.cpp). The signal thread writes
     // deadline_ms, then sets requested (release) and wakes every worker;

@@ -15,6 +15,7 @@ namespace {
 
 // Tokens that are not connections: the slot part is never a valid slot.
 constexpr uint64_t kListenerToken = 0xFFFFFFFFull;
+constexpr uint64_t kRedisToken = 0xFFFFFFFEull;  // no slot is this high either
 constexpr int kAcceptsPerEvent = 64;      // fairness: let other sockets run between bursts
 constexpr uint64_t kAcceptRetryMs = 100;  // back-off after EMFILE/ENFILE/ENOMEM
 constexpr uint32_t kMaxSlots = hub::kMaxSlots;  // the slot field of a connection id
@@ -32,6 +33,10 @@ Worker::Worker(Shared& shared, unsigned index, Role role)
       compression_(shared.cfg, counters_),
       hub_(shared.exchange, index, *this) {
     if (role == Role::hub) shared.exchange.set_waker(index, this);
+    if (role == Role::hub && shared.cfg.redis) {
+        bus_ = std::make_unique<RedisBus>(*this, kRedisToken, kRedisTimer);
+        hub_.set_bus(bus_.get());
+    }
 }
 
 Worker::~Worker() {
@@ -53,6 +58,7 @@ bool Worker::listen(std::string& error) {
         return false;
     }
     listening_ = true;
+    if (bus_) bus_->start();  // the node serves its own rooms while it connects
     return true;
 }
 
@@ -101,6 +107,7 @@ void Worker::end_pass() {
         hub_.hand_over();  // after it: an unblock for another worker goes out now
         if (!resumed && !hub_.busy()) break;
     }
+    if (bus_) bus_->flush();  // what this pass published, in one write
 }
 
 void Worker::request_stop() noexcept {
@@ -159,6 +166,10 @@ void Worker::on_ready(uint64_t token, uint32_t events) {
         accept_ready();
         return;
     }
+    if (token == kRedisToken) {
+        if (bus_) bus_->on_ready(events);
+        return;
+    }
     if (Connection* c = lookup(token)) c->on_ready(events);
 }
 
@@ -173,6 +184,10 @@ void Worker::on_timer(uint32_t id) {
     }
     if (id == kTrimTimer) {
         hub::trim_block_cache();
+        return;
+    }
+    if (id == kRedisTimer) {
+        if (bus_) bus_->on_timer();
         return;
     }
     // A connection's timer is cancelled when it closes: its slot is in use.

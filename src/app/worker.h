@@ -12,6 +12,7 @@
 
 #include "app/compression.h"
 #include "app/connection.h"
+#include "app/redis_bus.h"
 #include "app/slot_table.h"
 #include "app/shared.h"
 #include "hub/hub.h"
@@ -27,7 +28,8 @@ public:
     static constexpr uint32_t kAcceptRetryTimer = 0;
     static constexpr uint32_t kDrainDeadlineTimer = 1;
     static constexpr uint32_t kTrimTimer = 2;  // the block cache gives back what it does not use
-    static constexpr uint32_t kFirstConnectionTimer = 3;
+    static constexpr uint32_t kRedisTimer = 3;  // the Redis connection's (--redis)
+    static constexpr uint32_t kFirstConnectionTimer = 4;
 
     // A `hub` worker accepts on --listen and owns WebSocket connections. The
     // `ops` worker (--metrics-listen) accepts on that address, on a thread of
@@ -140,6 +142,7 @@ private:
     Compression compression_;
     std::vector<uint64_t> dirty_;  // tokens of connections to flush this pass
     hub::Hub hub_;
+    std::unique_ptr<RedisBus> bus_;  // --redis, on hub workers
 };
 
 // Connection's ways to its route and handler, here where Worker is complete,

@@ -33,6 +33,7 @@ std::string finish(Config& c, const char* const* envp) {
     if (std::string err = load_room_password_file(c); !err.empty()) return err;
     if (c.max_msg_burst == 0) c.max_msg_burst = c.max_msg_rate;
     if (std::string err = resolve_publish_token(c); !err.empty()) return err;
+    if (std::string err = resolve_redis_password(c); !err.empty()) return err;
     return resolve_jwt_secrets(c, envp);
 }
 
@@ -63,7 +64,7 @@ std::string apply_environment(Config& c, const char* const* envp) {
                 std::string accepts = f.set(c, item);
                 if (!accepts.empty())
                     return env_name(f) + " (--" + f.name + "): " + accepts +
-                           (std::strcmp(f.name, "room-password") == 0 ? "" : ", got '" + std::string(item) + "'");
+                           (f.secret ? "" : ", got '" + std::string(item) + "'");
                 if (comma == std::string_view::npos) break;
                 value.remove_prefix(comma + 1);
             }
@@ -194,12 +195,14 @@ ParseResult parse(int argc, const char* const* argv, const char* const* envp, Co
             list_reset[index] = true;
         }
         // A rejected secret is not echoed back into the error line either.
-        const bool secret = std::strcmp(f->name, "room-password") == 0;
         if (std::string accepts = f->set(out, value); !accepts.empty())
-            return usage_error(secret ? std::string("--room-password: ") + accepts : flag_error(*f, value, accepts));
-        if (secret && out.warnings.empty())
+            return usage_error(f->secret ? std::string("--") + f->name + ": " + accepts : flag_error(*f, value, accepts));
+        if (std::strcmp(f->name, "room-password") == 0 && out.warnings.empty())
             out.warnings.push_back("--room-password on the command line is visible to every user of the machine "
                                    "(ps); prefer --room-password-file");
+        if (std::strcmp(f->name, "redis") == 0 && out.redis && !out.redis->password.empty())
+            out.warnings.push_back("--redis with a password on the command line is visible to every user of the "
+                                   "machine (ps); prefer --redis-password-file or WSHUB_REDIS");
     }
     if (std::string err = finish(out, envp); !err.empty()) return usage_error(err);
     return {};

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "auth/room_passwords.h"
+#include "config/redis_url.h"
 #include "hub/policy.h"
 #include "net/address.h"
 #include "net/cidr.h"
@@ -106,6 +107,14 @@ struct Config {
     // command line, like the JWT secrets). "" with no JWT secret: /publish refuses.
     std::string publish_token_file;
     std::string publish_token;  // resolved by parse()
+
+    // Several nodes (--redis): the nodes on one Redis and prefix share rooms.
+    std::optional<RedisTarget> redis;
+    std::string redis_password_file;
+    std::string redis_password;  // resolved by parse(): the file's, or the URL's
+    std::string redis_prefix = "wshub";
+    std::string node_id;  // "": one is made at start
+    uint64_t redis_queue_bytes = 8 * 1024 * 1024;
 
     std::vector<std::string> custom_modes;  // mode names an embedder added
     std::vector<std::string> warnings;      // said once at start-up

@@ -1,5 +1,6 @@
 #include "config/flags.h"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cstring>
@@ -99,6 +100,24 @@ std::string set_compression(Config& c, std::string_view v) {
     if (v == "on") c.compression = true;
     else if (v == "off") c.compression = false;
     else return "expected off or on";
+    return {};
+}
+
+std::string set_redis(Config& c, std::string_view v) {
+    RedisTarget t;
+    std::string why;
+    if (!parse_redis_url(v, t, why)) return why;
+    c.redis = std::move(t);
+    return {};
+}
+
+// --redis-prefix and --node-id: names that go into Redis channels and logs.
+std::string set_name(std::string& field, std::string_view v) {
+    const bool ok = !v.empty() && v.size() <= 64 && std::all_of(v.begin(), v.end(), [](char ch) {
+        return std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.';
+    });
+    if (!ok) return "expected 1 to 64 letters, digits, '-', '_' or '.'";
+    field = v;
     return {};
 }
 
@@ -266,7 +285,7 @@ const Flag kFlags[] = {
      [](Config& c, std::string_view v) { return set_text(c.jwt_audience, v); }, nullptr},
     {"room-password", "ROOM=SECRET", "none",
      "a room joined only with this password; repeatable (visible in ps: prefer --room-password-file)",
-     add_room_password, clear_list<&Config::room_passwords>},
+     add_room_password, clear_list<&Config::room_passwords>, true},
     {"room-password-file", "PATH", "none", "a file of ROOM=SECRET lines ('#' comments and blank lines skipped)",
      [](Config& c, std::string_view v) { return set_text(c.room_password_file, v); }, nullptr},
     {"allow-origin", "ORIGIN", "any",
@@ -297,6 +316,21 @@ const Flag kFlags[] = {
      set_log_level, nullptr},
     {"log-format", "FORMAT", "text", "log lines as text (key=value) or json (one object a line)",
      set_log_format, nullptr},
+    {"redis", "URL", "none (one node)",
+     "redis://[[USER]:PASSWORD@]HOST[:PORT][/DB] (numeric HOST or localhost): share rooms with every node on "
+     "this Redis and --redis-prefix, through Redis pub/sub",
+     set_redis, nullptr, true},
+    {"redis-password-file", "PATH", "none", "file holding the Redis password (one trailing newline is ignored), "
+     "instead of one in --redis's URL",
+     [](Config& c, std::string_view v) { return set_text(c.redis_password_file, v); }, nullptr},
+    {"redis-prefix", "NAME", "wshub", "the start of every Redis channel name: nodes share rooms only under one prefix",
+     [](Config& c, std::string_view v) { return set_name(c.redis_prefix, v); }, nullptr},
+    {"node-id", "NAME", "made at start", "this node's name in Redis and the logs",
+     [](Config& c, std::string_view v) { return set_name(c.node_id, v); }, nullptr},
+    {"redis-queue-bytes", "SIZE", "8MiB",
+     "most bytes of commands one worker holds for Redis; past it, messages for the other nodes are dropped (counted)",
+     [](Config& c, std::string_view v) { return set_size(c.redis_queue_bytes, v, 64 * 1024, uint64_t(1) << 32); },
+     nullptr},
     {"publish-token-file", "PATH", "none",
      "file holding the bearer token of POST /publish (one trailing newline is ignored)",
      [](Config& c, std::string_view v) { return set_text(c.publish_token_file, v); }, nullptr},

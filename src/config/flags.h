@@ -23,6 +23,8 @@ struct Flag {
     // Repeatable flags build a list and clear it when a source first sets
     // them; null for the others.
     void (*clear)(Config&);
+    // Its value may hold a secret: an error line never quotes it.
+    bool secret = false;
 };
 
 std::span<const Flag> flags() noexcept;

@@ -152,11 +152,27 @@ std::string resolve_publish_token(Config& c) {
     return read_publish_token_file(c.publish_token_file, c.publish_token);
 }
 
+std::string resolve_redis_password(Config& c) {
+    c.redis_password = c.redis ? c.redis->password : std::string();
+    if (c.redis_password_file.empty()) return {};
+    if (!c.redis) return "--redis-password-file: expected --redis too";
+    if (!c.redis_password.empty())
+        return "--redis-password-file: expected one source of the Redis password, got both it and --redis's URL";
+    const std::string accepts = "--redis-password-file: expected a readable file holding the password";
+    std::string text, why;
+    if (!read_small_file(c.redis_password_file, text, why)) return accepts + " (" + why + "), got '" + c.redis_password_file + "'";
+    drop_line_ending(text);
+    if (text.empty()) return accepts + ", got an empty file '" + c.redis_password_file + "'";
+    c.redis_password = std::move(text);
+    return {};
+}
+
 std::vector<SecretFile> secret_files(const Config& c) {
     std::vector<SecretFile> files;
     for (const std::string& path : c.jwt_secret_files) files.push_back({"--jwt-secret-file", path});
     if (!c.room_password_file.empty()) files.push_back({"--room-password-file", c.room_password_file});
     if (!c.publish_token_file.empty()) files.push_back({"--publish-token-file", c.publish_token_file});
+    if (!c.redis_password_file.empty()) files.push_back({"--redis-password-file", c.redis_password_file});
     return files;
 }
 

@@ -34,6 +34,8 @@ std::string read_publish_token_file(const std::string& path, std::string& token)
 std::string load_room_password_file(Config& c);
 std::string resolve_jwt_secrets(Config& c, const char* const* envp);
 std::string resolve_publish_token(Config& c);
+// --redis-password-file's password, or the one in --redis's URL (not both).
+std::string resolve_redis_password(Config& c);
 
 // A file holding secrets, and the flag that names it.
 struct SecretFile {

@@ -87,6 +87,13 @@ PublishStatus publish_status(int status) noexcept;  // s500 for a status not lis
 enum class DeflateForm : uint8_t { WSHUB_DEFLATE_FORMS(WSHUB_METRICS_ENUMERATOR) count_ };
 inline constexpr std::array kDeflateFormLabels{WSHUB_DEFLATE_FORMS(WSHUB_METRICS_LABEL)};
 
+// Why a message for the other nodes did not reach Redis, or one from them
+// was not delivered: the connection was down, its queue full, it was lost
+// with the connection (queued, not written), or the envelope was not one.
+#define WSHUB_REDIS_DROPS(X) X(down) X(queue_full) X(lost) X(malformed)
+enum class RedisDrop : uint8_t { WSHUB_REDIS_DROPS(WSHUB_METRICS_ENUMERATOR) count_ };
+inline constexpr std::array kRedisDropLabels{WSHUB_REDIS_DROPS(WSHUB_METRICS_LABEL)};
+
 #undef WSHUB_METRICS_ENUMERATOR
 #undef WSHUB_METRICS_LABEL
 
@@ -114,9 +121,15 @@ struct WorkerCounters {
     // delivery counted), and compressed messages received.
     Counter deflate_sent[size_t(DeflateForm::count_)];
     Counter deflate_received[size_t(DeflateForm::count_)];
+    // Several nodes (--redis): each worker's connection to Redis.
+    Gauge redis_up;             // 1 while this worker's connection is up
+    Gauge redis_subscriptions;  // rooms this worker subscribes to
+    Counter redis_reconnects, redis_published, redis_received;
+    Counter redis_dropped[size_t(RedisDrop::count_)];
 
     void reject(Reject r) noexcept { rejected[size_t(r)].add(); }
     void drop(Drop d) noexcept { dropped[size_t(d)].add(); }
+    void redis_drop(RedisDrop d) noexcept { redis_dropped[size_t(d)].add(); }
 };
 
 }  // namespace wshub::metrics

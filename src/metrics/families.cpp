@@ -130,6 +130,18 @@ constexpr Family kFamilies[] = {
     family<&W::deflate_received>("wshub_deflate_received_bytes_total",
                                  "Payload bytes of the compressed messages received, as received and inflated.",
                                  "form", kDeflateFormLabels),
+    family<&W::redis_up>("wshub_redis_up",
+                         "Workers whose connection to Redis is up (--redis); wshub_workers when all are."),
+    family<&W::redis_subscriptions>("wshub_redis_subscriptions",
+                                    "Rooms subscribed to in Redis, summed over the workers (each subscribes to "
+                                    "the rooms it has members in)."),
+    family<&W::redis_reconnects>("wshub_redis_reconnects_total", "Connections to Redis made again after a loss."),
+    family<&W::redis_published>("wshub_redis_published_total", "Room messages published to Redis for the other nodes."),
+    family<&W::redis_received>("wshub_redis_received_total",
+                               "Room messages received from other nodes through Redis (once per worker)."),
+    family<&W::redis_dropped>("wshub_redis_dropped_total",
+                              "Room messages to or from other nodes that Redis did not carry, by reason.", "reason",
+                              kRedisDropLabels),
 };
 
 // The members the rows read add up to the whole of WorkerCounters, which

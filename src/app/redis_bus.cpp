@@ -1,0 +1,181 @@
+#include "app/redis_bus.h"
+
+#include <cstring>
+
+#include "app/log.h"
+#include "app/worker.h"
+#include "redis/resp.h"
+
+namespace wshub::app {
+namespace {
+
+constexpr std::string_view kMagic = "W1";
+// SUBSCRIBE takes many channels: a resubscription after a reconnect goes in
+// commands of at most this many.
+constexpr size_t kChannelsPerSubscribe = 512;
+
+redis::Endpoint endpoint_of(const Worker& w) {
+    const config::RedisTarget& t = *w.config().redis;
+    redis::Endpoint e;
+    e.address = t.address;
+    if (!t.user.empty()) e.user = t.user;
+    e.password = w.config().redis_password;
+    e.db = t.db;
+    e.client_name = "wshub-" + w.shared().node_id + "-" + std::to_string(w.index());
+    return e;
+}
+
+redis::LinkOptions options_of(const config::Config& cfg) {
+    redis::LinkOptions o;
+    // A message is at most --max-message; a push carries it with its
+    // channel and a few headers.
+    o.limits.max_depth = 4;
+    o.limits.max_string = cfg.max_message + 1024;
+    o.limits.max_elements = 2 * kChannelsPerSubscribe + 8;
+    o.limits.max_reply = cfg.max_message + 64 * 1024;
+    o.queue_bytes = cfg.redis_queue_bytes;
+    return o;
+}
+
+void put_u64(std::string& out, uint64_t v) {
+    char b[8];
+    for (int i = 0; i < 8; ++i) b[i] = char(v >> (8 * i));
+    out.append(b, 8);
+}
+
+}  // namespace
+
+RedisBus::RedisBus(Worker& w, uint64_t token, uint32_t timer)
+    : w_(w),
+      timer_(timer),
+      link_(*this, token, endpoint_of(w), options_of(w.config())),
+      channel_prefix_(w.config().redis_prefix + ":room:") {}
+
+const std::string& RedisBus::channel_of(uint16_t ns, std::string_view name) {
+    channel_ = channel_prefix_;
+    channel_ += w_.config().namespaces[ns];
+    channel_ += ':';
+    channel_ += name;
+    return channel_;
+}
+
+void RedisBus::watch(uint16_t ns, std::string_view name) {
+    const std::string& channel = channel_of(ns, name);
+    channels_.emplace(channel, RoomKey{ns, std::string(name)});
+    w_.counters().redis_subscriptions.add(1);
+    if (up()) link_.send({"SUBSCRIBE", channel});
+}
+
+void RedisBus::unwatch(uint16_t ns, std::string_view name) {
+    const std::string& channel = channel_of(ns, name);
+    if (channels_.erase(channel) == 0) return;
+    w_.counters().redis_subscriptions.sub(1);
+    if (up()) link_.send({"UNSUBSCRIBE", channel});
+}
+
+void RedisBus::publish(uint16_t ns, std::string_view name, const hub::Frame& frame) {
+    if (!up()) {
+        w_.counters().redis_drop(metrics::RedisDrop::down);
+        return;
+    }
+    const std::string& node = w_.shared().node_id;
+    envelope_.assign(kMagic);
+    envelope_ += char(hub::opcode_of(frame));
+    envelope_ += char(node.size());
+    envelope_ += node;
+    envelope_ += char(w_.index());
+    put_u64(envelope_, ++seq_);
+    envelope_ += hub::payload_of(frame);
+    if (!link_.send({"PUBLISH", channel_of(ns, name), envelope_})) {
+        w_.counters().redis_drop(metrics::RedisDrop::queue_full);
+        return;
+    }
+    w_.counters().redis_published.add();
+}
+
+// An envelope from the channel of a room this worker has members in.
+void RedisBus::deliver(std::string_view channel, std::string_view envelope) {
+    const auto it = channels_.find(std::string(channel));
+    if (it == channels_.end()) return;  // unsubscribed since it was sent
+    const std::string& node = w_.shared().node_id;
+    const size_t head = kMagic.size() + 2;
+    if (envelope.size() < head || envelope.substr(0, kMagic.size()) != kMagic) {
+        w_.counters().redis_drop(metrics::RedisDrop::malformed);
+        return;
+    }
+    const uint8_t op = uint8_t(envelope[kMagic.size()]);
+    const size_t node_len = uint8_t(envelope[kMagic.size() + 1]);
+    if ((op != uint8_t(ws::Opcode::text) && op != uint8_t(ws::Opcode::binary)) ||
+        envelope.size() < head + node_len + 1 + 8) {
+        w_.counters().redis_drop(metrics::RedisDrop::malformed);
+        return;
+    }
+    if (envelope.substr(head, node_len) == node) return;  // this node's own: its members have it
+    const std::string_view payload = envelope.substr(head + node_len + 1 + 8);
+    hub::Frame* f = hub::make_frame(ws::Opcode(op), payload);
+    if (!f) {
+        w_.counters().redis_drop(metrics::RedisDrop::malformed);
+        return;
+    }
+    w_.counters().redis_received.add();
+    w_.hub().deliver_remote(it->second.ns, it->second.name, f);
+    hub::release(f);
+}
+
+int RedisBus::watch(redis::Link& link, int fd, uint32_t interest) {
+    return w_.loop().poller().add(fd, link.token(), interest);
+}
+
+int RedisBus::rewatch(redis::Link& link, int fd, uint32_t old_interest, uint32_t interest) {
+    return w_.loop().poller().modify(fd, link.token(), old_interest, interest);
+}
+
+void RedisBus::unwatch(redis::Link&, int fd, uint32_t old_interest) {
+    w_.loop().poller().remove(fd, old_interest);
+}
+
+void RedisBus::set_timer(redis::Link&, uint64_t deadline_ms) { w_.loop().set_timer(timer_, deadline_ms); }
+void RedisBus::cancel_timer(redis::Link&) { w_.loop().cancel_timer(timer_); }
+uint64_t RedisBus::now_ms() { return w_.now_ms(); }
+
+void RedisBus::on_up(redis::Link& link) {
+    w_.counters().redis_up.add(1);
+    if (link.reconnects() != 0) w_.counters().redis_reconnects.add();
+    if (log_enabled(LogLevel::info))
+        Log(LogLevel::info, "redis_up").num("worker", w_.index()).num("rooms", channels_.size()).emit();
+    // Every room with members here, again: a new connection has no subscriptions.
+    std::vector<std::string_view> args;
+    args.reserve(kChannelsPerSubscribe + 1);
+    for (auto it = channels_.begin(); it != channels_.end();) {
+        args.assign(1, "SUBSCRIBE");
+        for (; it != channels_.end() && args.size() <= kChannelsPerSubscribe; ++it) args.push_back(it->first);
+        link_.send(args.data(), args.size());
+    }
+}
+
+void RedisBus::on_down(redis::Link&, const redis::LinkDown& down) {
+    if (down.was_up) w_.counters().redis_up.sub(1);
+    for (size_t i = 0; i < down.dropped_commands; ++i) w_.counters().redis_drop(metrics::RedisDrop::lost);
+    // A node that cannot reach Redis says so once, not at every retry.
+    const bool first = down.was_up || link_.reconnects() == 0;
+    const LogLevel level = first ? LogLevel::warn : LogLevel::debug;
+    if (log_enabled(level))
+        Log(level, down.was_up ? "redis_lost" : "redis_unreachable")
+            .num("worker", w_.index())
+            .str("reason", down.reason)
+            .num("retry_ms", down.retry_ms)
+            .emit();
+}
+
+void RedisBus::on_push(redis::Link&, const redis::Value& push) {
+    redis::Value v[3];
+    if (redis::take(push, v, 3) != 3 || push.size != 3 || v[0].text != "message") return;
+    deliver(v[1].text, v[2].text);
+}
+
+void RedisBus::on_reply(redis::Link&, const redis::Value& reply) {
+    if (reply.is_error() && log_enabled(LogLevel::warn))
+        Log(LogLevel::warn, "redis_error").num("worker", w_.index()).str("reply", reply.text).emit();
+}
+
+}  // namespace wshub::app

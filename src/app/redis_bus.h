@@ -1,0 +1,74 @@
+// A worker's side of the Redis bus between wshub nodes (--redis): its own
+// connection to Redis (redis::Link, on the worker's loop), a SUBSCRIBE for
+// each room this worker has members in, and a PUBLISH of an envelope for
+// each message published on this node by this worker. What comes back from
+// other nodes goes to this worker's members (Hub::deliver_remote); a node's
+// own envelopes, which come back to it too, are ignored.
+//
+// Channels are PREFIX:room:NAMESPACE:ROOM, so nodes sharing rooms need the
+// same routes (the namespace is a route's path or its rooms=NAME). The
+// envelope is binary: "W1", the opcode, the node id's length and bytes, the
+// origin worker, a sequence number (per worker), then the payload.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "config/config.h"
+#include "hub/bus.h"
+#include "redis/link.h"
+
+namespace wshub::app {
+
+class Worker;
+
+class RedisBus final : public hub::Bus, public redis::LinkHost {
+public:
+    RedisBus(Worker& w, uint64_t token, uint32_t timer);
+    // Starts connecting; the node serves its own rooms meanwhile.
+    void start() { link_.start(); }
+    // The loop's side.
+    void on_ready(uint32_t events) { link_.on_ready(events); }
+    void on_timer() { link_.on_timer(); }
+    void flush() { link_.flush(); }
+    bool up() const noexcept { return link_.state() == redis::LinkState::up; }
+
+    // hub::Bus
+    void watch(uint16_t ns, std::string_view name) override;
+    void unwatch(uint16_t ns, std::string_view name) override;
+    void publish(uint16_t ns, std::string_view name, const hub::Frame& frame) override;
+
+    // redis::LinkHost
+    int watch(redis::Link& link, int fd, uint32_t interest) override;
+    int rewatch(redis::Link& link, int fd, uint32_t old_interest, uint32_t interest) override;
+    void unwatch(redis::Link& link, int fd, uint32_t old_interest) override;
+    void set_timer(redis::Link& link, uint64_t deadline_ms) override;
+    void cancel_timer(redis::Link& link) override;
+    uint64_t now_ms() override;
+    void on_up(redis::Link& link) override;
+    void on_down(redis::Link& link, const redis::LinkDown& down) override;
+    void on_push(redis::Link& link, const redis::Value& push) override;
+    void on_reply(redis::Link& link, const redis::Value& reply) override;
+
+private:
+    struct RoomKey {
+        uint16_t ns;
+        std::string name;
+    };
+    Worker& w_;
+    uint32_t timer_;
+    redis::Link link_;
+    std::string channel_prefix_;  // "PREFIX:room:"
+    // Channel -> room, for every room with members on this worker.
+    std::unordered_map<std::string, RoomKey> channels_;
+    uint64_t seq_ = 0;
+    std::string channel_;   // scratch: a channel's name
+    std::string envelope_;  // scratch: an envelope
+
+    const std::string& channel_of(uint16_t ns, std::string_view name);
+    void deliver(std::string_view channel, std::string_view envelope);
+};
+
+}  // namespace wshub::app
