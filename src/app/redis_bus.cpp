@@ -141,8 +141,13 @@ uint64_t RedisBus::now_ms() { return w_.now_ms(); }
 void RedisBus::on_up(redis::Link& link) {
     w_.counters().redis_up.add(1);
     if (link.reconnects() != 0) w_.counters().redis_reconnects.add();
+    said_down_ = false;
     if (log_enabled(LogLevel::info))
-        Log(LogLevel::info, "redis_up").num("worker", w_.index()).num("rooms", channels_.size()).emit();
+        Log(LogLevel::info, "redis_up")
+            .str("node", w_.shared().node_id)
+            .num("worker", w_.index())
+            .num("rooms", channels_.size())
+            .emit();
     // Every room with members here, again: a new connection has no subscriptions.
     std::vector<std::string_view> args;
     args.reserve(kChannelsPerSubscribe + 1);
@@ -157,8 +162,8 @@ void RedisBus::on_down(redis::Link&, const redis::LinkDown& down) {
     if (down.was_up) w_.counters().redis_up.sub(1);
     for (size_t i = 0; i < down.dropped_commands; ++i) w_.counters().redis_drop(metrics::RedisDrop::lost);
     // A node that cannot reach Redis says so once, not at every retry.
-    const bool first = down.was_up || link_.reconnects() == 0;
-    const LogLevel level = first ? LogLevel::warn : LogLevel::debug;
+    const LogLevel level = down.was_up || !said_down_ ? LogLevel::warn : LogLevel::debug;
+    said_down_ = true;
     if (log_enabled(level))
         Log(level, down.was_up ? "redis_lost" : "redis_unreachable")
             .num("worker", w_.index())

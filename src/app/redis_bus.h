@@ -64,6 +64,7 @@ private:
     // Channel -> room, for every room with members on this worker.
     std::unordered_map<std::string, RoomKey> channels_;
     uint64_t seq_ = 0;
+    bool said_down_ = false;  // a loss or failed attempt logged since the last up
     std::string channel_;   // scratch: a channel's name
     std::string envelope_;  // scratch: an envelope
 
