@@ -34,7 +34,7 @@ std::string envelope(std::string_view node, std::string_view payload, char opcod
     e += char(node.size());
     e += node;
     e += char(0);
-    e += std::string(8, '\1');
+    e += std::string(16, '\1');  // sequence number, time
     e += payload;
     return e;
 }
@@ -100,4 +100,40 @@ TEST(redis_bus_publishes_this_nodes_room_messages_once) {
     // ">3 $7 message $<channel> $<envelope>": the envelope names the node and ends with the payload.
     CHECK(first.find("n1") != std::string::npos && first.size() > 3 && first.substr(first.size() - 5) == "one\r\n");
     CHECK(second.find("n1") != std::string::npos && second.substr(second.size() - 5) == "two\r\n");
+    // Both came back to this node too (its worker is subscribed): not delivered
+    // again, but timed.
+    const auto observed = [&] {
+        const auto& trip = rig.counters().redis_round_trip;
+        uint64_t n = 0;  // the buckets are not cumulative
+        for (size_t i = 0; i <= trip.kBounds; ++i) n += trip.bucket(i);
+        return n;
+    };
+    CHECK(pump_until(rig, [&] { return observed() == 2; }));
+    CHECK(read_all(b).empty());
+}
+
+namespace {
+
+std::string readyz(Rig& rig) {
+    const int fd = rig.connect();
+    write_all(fd, "GET /readyz HTTP/1.1\r\nHost: t\r\n\r\n");
+    rig.pump();
+    const std::string got = read_all(fd);
+    return got.substr(0, 12) + " " + got.substr(got.find("\r\n\r\n") + 4);
+}
+
+}  // namespace
+
+TEST(redis_bus_required_makes_readyz_wait_for_redis) {
+    redis_test::Server* server = link_test::shared_for("redis_bus_required_makes_readyz_wait_for_redis");
+    if (!server) return;
+    // Nothing listens on port 1 of loopback.
+    Rig away({"--redis", "redis://127.0.0.1:1", "--redis-required", "true"});
+    CHECK_EQ(readyz(away), std::string("HTTP/1.1 503 redis unreachable\n"));
+    Rig optional({"--redis", "redis://127.0.0.1:1"});
+    CHECK_EQ(readyz(optional), std::string("HTTP/1.1 200 ready\n"));
+    const std::string url = "redis://127.0.0.1:" + std::to_string(server->port());
+    Rig there({"--redis", url.c_str(), "--redis-required", "true"});
+    CHECK(pump_until(there, [&] { return there.counters().redis_up.get() == 1; }));
+    CHECK_EQ(readyz(there), std::string("HTTP/1.1 200 ready\n"));
 }

@@ -8,7 +8,8 @@
 // Channels are PREFIX:room:NAMESPACE:ROOM, so nodes sharing rooms need the
 // same routes (the namespace is a route's path or its rooms=NAME). The
 // envelope is binary: "W1", the opcode, the node id's length and bytes, the
-// origin worker, a sequence number (per worker), then the payload.
+// origin worker, a sequence number (per worker), the time it was published
+// (for the round trip a node measures on its own envelopes), the payload.
 #pragma once
 
 #include <cstdint>
