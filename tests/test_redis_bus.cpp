@@ -60,7 +60,7 @@ TEST(redis_bus_brings_other_nodes_messages_to_this_workers_members) {
     CHECK_EQ(rig.counters().redis_subscriptions.get(), 1u);
     rig.pump();  // the SUBSCRIBE goes out at the end of the pass
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    const std::string channel = "bus-test:room:/raw:r";
+    const std::string channel = "bus-test:room:4:/raw:r";
     publish(server->port(), channel, envelope("there", "hello from there"));
     publish(server->port(), channel, "not an envelope");
     publish(server->port(), channel, envelope("here", "my own, back from Redis"));
@@ -84,7 +84,7 @@ TEST(redis_bus_publishes_this_nodes_room_messages_once) {
     if (!server) return;
     redis_test::Client listener;
     CHECK(listener.connect(server->port()));
-    CHECK(listener.send({"SUBSCRIBE", "bus-test2:room:/raw:r"}));
+    CHECK(listener.send({"SUBSCRIBE", "bus-test2:room:4:/raw:r"}));
     CHECK(!listener.next_reply().empty());
     const std::string url = "redis://127.0.0.1:" + std::to_string(server->port());
     Rig rig({"--redis", url.c_str(), "--redis-prefix", "bus-test2", "--node-id", "n1"});

@@ -61,9 +61,14 @@ RedisBus::RedisBus(Worker& w, uint64_t token, uint32_t timer)
       link_(*this, token, endpoint_of(w), options_of(w.config())),
       channel_prefix_(w.config().redis_prefix + ":room:") {}
 
+// A route's path and a room's name may both hold ':', so the namespace
+// goes with its length: room "b:c" of /a and room "c" of /a:b stay apart.
 const std::string& RedisBus::channel_of(uint16_t ns, std::string_view name) {
+    const std::string& space = w_.config().namespaces[ns];
     channel_ = channel_prefix_;
-    channel_ += w_.config().namespaces[ns];
+    channel_ += std::to_string(space.size());
+    channel_ += ':';
+    channel_ += space;
     channel_ += ':';
     channel_ += name;
     return channel_;
@@ -73,7 +78,17 @@ void RedisBus::watch(uint16_t ns, std::string_view name) {
     const std::string& channel = channel_of(ns, name);
     channels_.emplace(channel, RoomKey{ns, std::string(name)});
     w_.counters().redis_subscriptions.add(1);
-    if (up()) link_.send({"SUBSCRIBE", channel});
+    // A full queue (Redis stalled) holds the SUBSCRIBE back, not loses it.
+    if (up() && (!unsent_.empty() || !link_.send({"SUBSCRIBE", channel}))) unsent_.push_back(channel);
+}
+
+void RedisBus::flush() {
+    while (!unsent_.empty() && up()) {
+        const std::string& channel = unsent_.front();
+        if (channels_.count(channel) != 0 && !link_.send({"SUBSCRIBE", channel})) break;
+        unsent_.pop_front();
+    }
+    link_.flush();
 }
 
 void RedisBus::unwatch(uint16_t ns, std::string_view name) {
@@ -159,6 +174,7 @@ void RedisBus::on_up(redis::Link& link) {
     w_.counters().redis_up.add(1);
     if (link.reconnects() != 0) w_.counters().redis_reconnects.add();
     said_down_ = false;
+    unsent_.clear();  // every room is subscribed below
     if (log_enabled(LogLevel::info))
         Log(LogLevel::info, "redis_up")
             .str("node", w_.shared().node_id)

@@ -5,14 +5,16 @@
 // other nodes goes to this worker's members (Hub::deliver_remote); a node's
 // own envelopes, which come back to it too, are ignored.
 //
-// Channels are PREFIX:room:NAMESPACE:ROOM, so nodes sharing rooms need the
-// same routes (the namespace is a route's path or its rooms=NAME). The
+// Channels are PREFIX:room:N:NAMESPACE:ROOM, N the namespace's length, so
+// nodes sharing rooms need the same routes (the namespace is a route's path
+// or its rooms=NAME). The
 // envelope is binary: "W1", the opcode, the node id's length and bytes, the
 // origin worker, a sequence number (per worker), the time it was published
 // (for the round trip a node measures on its own envelopes), the payload.
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -33,7 +35,8 @@ public:
     // The loop's side.
     void on_ready(uint32_t events) { link_.on_ready(events); }
     void on_timer() { link_.on_timer(); }
-    void flush() { link_.flush(); }
+    // Once a pass: SUBSCRIBEs held back by a full queue, then the writes.
+    void flush();
     bool up() const noexcept { return link_.state() == redis::LinkState::up; }
 
     // hub::Bus
@@ -64,6 +67,8 @@ private:
     std::string channel_prefix_;  // "PREFIX:room:"
     // Channel -> room, for every room with members on this worker.
     std::unordered_map<std::string, RoomKey> channels_;
+    // Rooms joined while the queue was full: subscribed once it has room.
+    std::deque<std::string> unsent_;
     uint64_t seq_ = 0;
     bool said_down_ = false;  // a loss or failed attempt logged since the last up
     std::string channel_;   // scratch: a channel's name
