@@ -267,6 +267,30 @@ wshub_redis_dropped_total{reason="down"} 6138
 wshub_redis_dropped_total{reason="queue_full"} 6140
 wshub_redis_dropped_total{reason="lost"} 6142
 wshub_redis_dropped_total{reason="malformed"} 6144
+# HELP wshub_redis_round_trip_seconds Time from a room message published to Redis to its coming back to this node, once per worker of the node with members in the room.
+# TYPE wshub_redis_round_trip_seconds histogram
+wshub_redis_round_trip_seconds_bucket{le="0.00001"} 0
+wshub_redis_round_trip_seconds_bucket{le="0.000025"} 0
+wshub_redis_round_trip_seconds_bucket{le="0.00005"} 0
+wshub_redis_round_trip_seconds_bucket{le="0.0001"} 0
+wshub_redis_round_trip_seconds_bucket{le="0.00025"} 0
+wshub_redis_round_trip_seconds_bucket{le="0.0005"} 0
+wshub_redis_round_trip_seconds_bucket{le="0.001"} 0
+wshub_redis_round_trip_seconds_bucket{le="0.0025"} 0
+wshub_redis_round_trip_seconds_bucket{le="0.005"} 0
+wshub_redis_round_trip_seconds_bucket{le="0.01"} 0
+wshub_redis_round_trip_seconds_bucket{le="0.025"} 0
+wshub_redis_round_trip_seconds_bucket{le="0.05"} 0
+wshub_redis_round_trip_seconds_bucket{le="0.1"} 0
+wshub_redis_round_trip_seconds_bucket{le="0.25"} 0
+wshub_redis_round_trip_seconds_bucket{le="0.5"} 0
+wshub_redis_round_trip_seconds_bucket{le="1"} 0
+wshub_redis_round_trip_seconds_bucket{le="2.5"} 0
+wshub_redis_round_trip_seconds_bucket{le="5"} 0
+wshub_redis_round_trip_seconds_bucket{le="10"} 0
+wshub_redis_round_trip_seconds_bucket{le="+Inf"} 0
+wshub_redis_round_trip_seconds_sum 0
+wshub_redis_round_trip_seconds_count 0
 )txt";
 
 }  // namespace

@@ -35,7 +35,7 @@ std::string describe(const Config& c) {
                              uint64_t(c.max_msg_rate), uint64_t(c.max_msg_burst), c.drain_timeout_ms,
                              uint64_t(c.log_level), uint64_t(c.log_format), uint64_t(c.compression),
                              c.compression_min_size, uint64_t(c.compression_level),
-                             c.redis_queue_bytes, uint64_t(c.redis ? c.redis->db : 99)})
+                             c.redis_queue_bytes, uint64_t(c.redis ? c.redis->db : 99), uint64_t(c.redis_required)})
         s += " " + std::to_string(n);
     for (const std::string* t : {&c.jwt_issuer, &c.jwt_audience, &c.room_password_file, &c.publish_token_file,
                                  &c.publish_token, &c.redis_password_file, &c.redis_password, &c.redis_prefix,
@@ -101,7 +101,7 @@ TEST(options_reach_every_flag) {
         rendered.insert(word.substr(2, word.find('=') - 2));
     }
     const std::set<std::string> flags = help_flags();
-    CHECK_EQ(flags.size(), 43u);  // that help_flags reads --help at all
+    CHECK_EQ(flags.size(), 44u);  // that help_flags reads --help at all
     for (const std::string& f : flags)
         if (!rendered.count(f)) CHECK_EQ("no Options field for --" + f, "");
     for (const std::string& f : rendered)

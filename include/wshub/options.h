@@ -57,6 +57,7 @@ struct Options {
     std::string redis_prefix = "wshub";
     std::string node_id;              // "": made at start
     uint64_t redis_queue_bytes = 8 * 1024 * 1024;
+    bool redis_required = false;  // /readyz is 503 while a worker has no Redis
     uint64_t max_room_conns = 0;    // 0: no cap
     uint64_t max_rooms_per_conn = 16;
 

@@ -1,6 +1,6 @@
 // The operational endpoints: GET /metrics (Prometheus text, every worker's
-// counters summed), /healthz (alive) and /readyz (503 while at --max-conns
-// or draining). Each answers and closes.
+// counters summed), /healthz (alive) and /readyz (503 while at --max-conns,
+// draining, or without Redis under --redis-required). Each answers and closes.
 #include "app/connection.h"
 #include "app/log.h"
 #include "app/request.h"
@@ -11,9 +11,18 @@
 namespace wshub::app {
 namespace {
 
+// --redis-required: a worker without its connection to Redis would keep its
+// clients from the other nodes' rooms.
+bool redis_missing(const Worker& w) noexcept {
+    if (!w.config().redis || !w.config().redis_required) return false;
+    for (const Worker* each : w.shared().workers)
+        if (each->counters().redis_up.get() == 0) return true;
+    return false;
+}
+
 // Not ready while at --max-conns: a load balancer should send new clients
 // elsewhere rather than have them refused. Nor while draining, for good
-// (so no Retry-After).
+// (so no Retry-After). Nor, with --redis-required, while Redis is away.
 std::string readiness(const Worker& w, int& status) {
     if (w.shared().draining()) {
         status = 503;
@@ -22,6 +31,10 @@ std::string readiness(const Worker& w, int& status) {
     if (w.shared().caps.full()) {
         status = 503;
         return http::simple_response(503, "full\n", http::rejection_headers(503));
+    }
+    if (redis_missing(w)) {
+        status = 503;
+        return http::simple_response(503, "redis unreachable\n", http::rejection_headers(503));
     }
     return http::simple_response(200, "ready\n");
 }

@@ -4,6 +4,7 @@
 
 #include "app/log.h"
 #include "app/worker.h"
+#include "metrics/clock.h"
 #include "redis/resp.h"
 
 namespace wshub::app {
@@ -37,10 +38,19 @@ redis::LinkOptions options_of(const config::Config& cfg) {
     return o;
 }
 
+// After the node id: the origin worker, its sequence number, the publish's time.
+constexpr size_t kTrailer = 1 + 8 + 8;
+
 void put_u64(std::string& out, uint64_t v) {
     char b[8];
     for (int i = 0; i < 8; ++i) b[i] = char(v >> (8 * i));
     out.append(b, 8);
+}
+
+uint64_t get_u64(std::string_view in) noexcept {
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; --i) v = v << 8 | uint8_t(in[size_t(i)]);
+    return v;
 }
 
 }  // namespace
@@ -85,6 +95,7 @@ void RedisBus::publish(uint16_t ns, std::string_view name, const hub::Frame& fra
     envelope_ += node;
     envelope_ += char(w_.index());
     put_u64(envelope_, ++seq_);
+    put_u64(envelope_, metrics::now_us());
     envelope_ += hub::payload_of(frame);
     if (!link_.send({"PUBLISH", channel_of(ns, name), envelope_})) {
         w_.counters().redis_drop(metrics::RedisDrop::queue_full);
@@ -106,12 +117,18 @@ void RedisBus::deliver(std::string_view channel, std::string_view envelope) {
     const uint8_t op = uint8_t(envelope[kMagic.size()]);
     const size_t node_len = uint8_t(envelope[kMagic.size() + 1]);
     if ((op != uint8_t(ws::Opcode::text) && op != uint8_t(ws::Opcode::binary)) ||
-        envelope.size() < head + node_len + 1 + 8) {
+        envelope.size() < head + node_len + kTrailer) {
         w_.counters().redis_drop(metrics::RedisDrop::malformed);
         return;
     }
-    if (envelope.substr(head, node_len) == node) return;  // this node's own: its members have it
-    const std::string_view payload = envelope.substr(head + node_len + 1 + 8);
+    if (envelope.substr(head, node_len) == node) {
+        // This node's own: its members have it; how long Redis took is news.
+        const uint64_t sent_us = get_u64(envelope.substr(head + node_len + 1 + 8));
+        const uint64_t now = metrics::now_us();
+        if (now >= sent_us) w_.counters().redis_round_trip.observe(now - sent_us);
+        return;
+    }
+    const std::string_view payload = envelope.substr(head + node_len + kTrailer);
     hub::Frame* f = hub::make_frame(ws::Opcode(op), payload);
     if (!f) {
         w_.counters().redis_drop(metrics::RedisDrop::malformed);
@@ -141,8 +158,13 @@ uint64_t RedisBus::now_ms() { return w_.now_ms(); }
 void RedisBus::on_up(redis::Link& link) {
     w_.counters().redis_up.add(1);
     if (link.reconnects() != 0) w_.counters().redis_reconnects.add();
+    said_down_ = false;
     if (log_enabled(LogLevel::info))
-        Log(LogLevel::info, "redis_up").num("worker", w_.index()).num("rooms", channels_.size()).emit();
+        Log(LogLevel::info, "redis_up")
+            .str("node", w_.shared().node_id)
+            .num("worker", w_.index())
+            .num("rooms", channels_.size())
+            .emit();
     // Every room with members here, again: a new connection has no subscriptions.
     std::vector<std::string_view> args;
     args.reserve(kChannelsPerSubscribe + 1);
@@ -157,8 +179,8 @@ void RedisBus::on_down(redis::Link&, const redis::LinkDown& down) {
     if (down.was_up) w_.counters().redis_up.sub(1);
     for (size_t i = 0; i < down.dropped_commands; ++i) w_.counters().redis_drop(metrics::RedisDrop::lost);
     // A node that cannot reach Redis says so once, not at every retry.
-    const bool first = down.was_up || link_.reconnects() == 0;
-    const LogLevel level = first ? LogLevel::warn : LogLevel::debug;
+    const LogLevel level = down.was_up || !said_down_ ? LogLevel::warn : LogLevel::debug;
+    said_down_ = true;
     if (log_enabled(level))
         Log(level, down.was_up ? "redis_lost" : "redis_unreachable")
             .num("worker", w_.index())

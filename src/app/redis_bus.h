@@ -8,7 +8,8 @@
 // Channels are PREFIX:room:NAMESPACE:ROOM, so nodes sharing rooms need the
 // same routes (the namespace is a route's path or its rooms=NAME). The
 // envelope is binary: "W1", the opcode, the node id's length and bytes, the
-// origin worker, a sequence number (per worker), then the payload.
+// origin worker, a sequence number (per worker), the time it was published
+// (for the round trip a node measures on its own envelopes), the payload.
 #pragma once
 
 #include <cstdint>
@@ -64,6 +65,7 @@ private:
     // Channel -> room, for every room with members on this worker.
     std::unordered_map<std::string, RoomKey> channels_;
     uint64_t seq_ = 0;
+    bool said_down_ = false;  // a loss or failed attempt logged since the last up
     std::string channel_;   // scratch: a channel's name
     std::string envelope_;  // scratch: an envelope
 

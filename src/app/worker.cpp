@@ -36,6 +36,7 @@ Worker::Worker(Shared& shared, unsigned index, Role role)
     if (role == Role::hub && shared.cfg.redis) {
         bus_ = std::make_unique<RedisBus>(*this, kRedisToken, kRedisTimer);
         hub_.set_bus(bus_.get());
+        bus_->start();  // the node serves its own rooms while it connects
     }
 }
 
@@ -58,7 +59,6 @@ bool Worker::listen(std::string& error) {
         return false;
     }
     listening_ = true;
-    if (bus_) bus_->start();  // the node serves its own rooms while it connects
     return true;
 }
 

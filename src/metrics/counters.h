@@ -126,6 +126,9 @@ struct WorkerCounters {
     Gauge redis_subscriptions;  // rooms this worker subscribes to
     Counter redis_reconnects, redis_published, redis_received;
     Counter redis_dropped[size_t(RedisDrop::count_)];
+    // A room message published to Redis to its envelope back on this node,
+    // at each of its workers subscribed to the room.
+    LatencyHistogram redis_round_trip;
 
     void reject(Reject r) noexcept { rejected[size_t(r)].add(); }
     void drop(Drop d) noexcept { dropped[size_t(d)].add(); }

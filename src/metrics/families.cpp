@@ -142,6 +142,9 @@ constexpr Family kFamilies[] = {
     family<&W::redis_dropped>("wshub_redis_dropped_total",
                               "Room messages to or from other nodes that Redis did not carry, by reason.", "reason",
                               kRedisDropLabels),
+    family<&W::redis_round_trip>("wshub_redis_round_trip_seconds",
+                                 "Time from a room message published to Redis to its coming back to this node, "
+                                 "once per worker of the node with members in the room."),
 };
 
 // The members the rows read add up to the whole of WorkerCounters, which
