@@ -23,7 +23,7 @@ from wshub_test import T
 from wshub_test.client import open_ws
 from wshub_test.frames import OP_TEXT, masked_frame
 from wshub_test.members import member_on_worker, room_path
-from wshub_test.metrics import scrape, wait_for
+from wshub_test.metrics import Histogram, scrape, wait_for
 from wshub_test.redis import Watcher, channel, redis_servers, start_node  # noqa: F401 (a fixture)
 
 QUIET = 0.4  # seconds of silence that count as "nothing more arrives"
@@ -263,7 +263,13 @@ def test_counters_after_a_run(wshub, redis_servers):
     ma[0].send(b"".join(masked_frame(OP_TEXT, f"A{i}".encode()) for i in range(sent["A"])))
     mb[1].send(b"".join(masked_frame(OP_TEXT, f"B{i}".encode()) for i in range(sent["B"])))
     collect({ma[0]: sent["B"], ma[1]: sum(sent.values()), mb[0]: sum(sent.values()), mb[1]: sent["A"]})
-    sa, sb = scrape(a), scrape(b)
+    # Each node's own envelopes come back to each of its workers in the
+    # room, timed and ignored.
+    trips = "wshub_redis_round_trip_seconds_count"
+    sa = wait_for(a, lambda s: s[trips] == 2 * sent["A"])
+    sb = wait_for(b, lambda s: s[trips] == 2 * sent["B"])
+    for s in (sa, sb):
+        Histogram(s, "wshub_redis_round_trip_seconds")  # well formed
     assert sa["wshub_redis_published_total"] == sent["A"] and sb["wshub_redis_published_total"] == sent["B"]
     assert sa["wshub_redis_received_total"] == 2 * sent["B"], sa["wshub_redis_received_total"]
     assert sb["wshub_redis_received_total"] == 2 * sent["A"], sb["wshub_redis_received_total"]

@@ -6,6 +6,7 @@ members subscribed anew. The time from Redis being back to the first
 message crossing nodes is printed (pytest -s shows it); no test asserts a
 time beyond the bound of its wait."""
 
+import http.client
 import os
 import re
 import time
@@ -45,8 +46,27 @@ def wait_log(node, event, timeout=T):
 
 def rooms_at_up(node):
     """{worker: rooms} of each worker's last redis_up line (the rooms it
-    subscribed to again)."""
-    return {int(w): int(n) for w, n in re.findall(r" info redis_up worker=(\d+) rooms=(\d+)", node.stderr)}
+    subscribed to again), and the set of node names those lines give."""
+    found = re.findall(r" info redis_up node=(\S+) worker=(\d+) rooms=(\d+)", node.stderr)
+    return {int(w): int(n) for _, w, n in found}, {name for name, _, _ in found}
+
+
+def readyz(node):
+    """GET /readyz: (status, body)."""
+    conn = http.client.HTTPConnection(node.host, node.port, timeout=T)
+    try:
+        conn.request("GET", "/readyz")
+        r = conn.getresponse()
+        return r.status, r.read()
+    finally:
+        conn.close()
+
+
+def wait_ready(node, timeout=T):
+    deadline = time.monotonic() + timeout
+    while (got := readyz(node)) != (200, b"ready\n"):
+        assert time.monotonic() < deadline, f"/readyz still {got} after {timeout}s"
+        time.sleep(0.05)
 
 
 def texts(frames):
@@ -98,9 +118,10 @@ def assert_crossing_resumed(sender, local, remote, what, sent, got):
 def test_nodes_started_before_redis_share_rooms_once_it_starts(wshub, redis_servers):
     redis = redis_servers(start=False)
     a = start_node(wshub, redis)
-    b = start_node(wshub, redis, "--log-level", "debug")
+    b = start_node(wshub, redis, "--log-level", "debug", "--node-id", "b", "--redis-required", "true")
     pub, local = member_on_worker(a, 0, "r"), member_on_worker(a, 1, "r")
     remote = member_on_worker(b, 0, "r")
+    assert readyz(a) == (200, b"ready\n") and readyz(b) == (503, b"redis unreachable\n")
     pub.send_text("local only")
     local.expect_message(OP_TEXT, "local only")
     wait_for(a, lambda s: s[DOWN] == 1)
@@ -119,16 +140,20 @@ def test_nodes_started_before_redis_share_rooms_once_it_starts(wshub, redis_serv
     assert_crossing_resumed(pub, local, remote, "probe", sent, got)
     for node, rooms in ((a, {0: 1, 1: 1}), (b, {0: 1, 1: 0})):
         wait_for(node, lambda s: s["wshub_redis_up"] == 2)
-        assert rooms_at_up(node) == rooms, node.stderr[-2000:]
+        assert rooms_at_up(node)[0] == rooms, node.stderr[-2000:]
+    assert rooms_at_up(b)[1] == {"b"}
+    wait_ready(b)
 
 
 # --------------------------------------------------- Redis lost mid-run
 def test_redis_restarted_mid_run(wshub, redis_servers):
     redis = redis_servers()
-    a, b = start_node(wshub, redis), start_node(wshub, redis)
+    a = start_node(wshub, redis, "--node-id", "a")
+    b = start_node(wshub, redis, "--node-id", "b", "--redis-required", "true")
     pub, local = member_on_worker(a, 0, "r"), member_on_worker(a, 1, "r")
     remote = member_on_worker(b, 0, "r")
     redis.wait_numsub(channel("r"), 3)
+    wait_ready(b)
     pub.send_text("before")
     local.expect_message(OP_TEXT, "before")
     remote.expect_message(OP_TEXT, "before")
@@ -137,6 +162,7 @@ def test_redis_restarted_mid_run(wshub, redis_servers):
     for node in (a, b):
         wait_for(node, lambda s: s["wshub_redis_up"] == 0)
         wait_log(node, "redis_lost")
+    assert readyz(a) == (200, b"ready\n") and readyz(b) == (503, b"redis unreachable\n")
     # Local delivery goes on; what would have crossed is dropped and counted.
     dropped = scrape(a)[DOWN]
     pub.send(b"".join(masked_frame(OP_TEXT, f"during-{i}".encode()) for i in range(20)))
@@ -148,10 +174,11 @@ def test_redis_restarted_mid_run(wshub, redis_servers):
     print(f"\nRedis restarted: first message across nodes {took:.3f}s after it answered PING ({sent} probes sent)")
     assert not [m for m in got if m.startswith("during-")], got
     assert_crossing_resumed(pub, local, remote, "probe", sent, got)
-    for node, rooms in ((a, {0: 1, 1: 1}), (b, {0: 1, 1: 0})):
+    for node, name, rooms in ((a, "a", {0: 1, 1: 1}), (b, "b", {0: 1, 1: 0})):
         s = wait_for(node, lambda s: s["wshub_redis_up"] == 2)
         assert s["wshub_redis_reconnects_total"] == 2, s["wshub_redis_reconnects_total"]  # each worker once
-        assert rooms_at_up(node) == rooms, node.stderr[-2000:]
+        assert rooms_at_up(node) == (rooms, {name}), node.stderr[-2000:]
+    wait_ready(b)
 
 
 # ------------------------------------------------------- refused by Redis
