@@ -253,9 +253,6 @@ def test_past_the_queue_publishes_are_dropped_and_counted(wshub, redis_servers):
     assert_quiet(far)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="RedisBus::watch ignores Link::send's false: a SUBSCRIBE past --redis-queue-bytes is "
-                          "lost, and the room stays unsubscribed (the gauge counts it) until a reconnect")
 def test_a_room_joined_while_the_queue_is_full_is_subscribed(wshub, redis_servers):
     redis = redis_servers()
     a = start_node(wshub, redis, "--redis-queue-bytes", "64KiB")

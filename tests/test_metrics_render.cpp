@@ -249,7 +249,7 @@ wshub_deflate_received_bytes_total{form="uncompressed"} 6126
 # HELP wshub_redis_up Workers whose connection to Redis is up (--redis); wshub_workers when all are.
 # TYPE wshub_redis_up gauge
 wshub_redis_up 6128
-# HELP wshub_redis_subscriptions Rooms subscribed to in Redis, summed over the workers (each subscribes to the rooms it has members in).
+# HELP wshub_redis_subscriptions Rooms the workers have members in, each subscribed to in Redis while the worker's connection is up, summed over the workers.
 # TYPE wshub_redis_subscriptions gauge
 wshub_redis_subscriptions 6130
 # HELP wshub_redis_reconnects_total Connections to Redis made again after a loss.

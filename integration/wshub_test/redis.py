@@ -315,8 +315,9 @@ def start_node(wshub, redis, *extra, workers=2, url=None):
 
 
 def channel(room, ns="/raw", prefix="wshub"):
-    """The channel a node's workers SUBSCRIBE to for `room` of namespace `ns`."""
-    return f"{prefix}:room:{ns}:{room}"
+    """The channel a node's workers SUBSCRIBE to for `room` of namespace `ns`
+    (the namespace with its length, since paths and rooms may hold ':')."""
+    return f"{prefix}:room:{len(ns.encode())}:{ns}:{room}"
 
 
 @pytest.fixture

@@ -121,7 +121,7 @@ void RedisBus::publish(uint16_t ns, std::string_view name, const hub::Frame& fra
 
 // An envelope from the channel of a room this worker has members in.
 void RedisBus::deliver(std::string_view channel, std::string_view envelope) {
-    const auto it = channels_.find(std::string(channel));
+    const auto it = channels_.find(channel);
     if (it == channels_.end()) return;  // unsubscribed since it was sent
     const std::string& node = w_.shared().node_id;
     const size_t head = kMagic.size() + 2;
@@ -173,7 +173,7 @@ uint64_t RedisBus::now_ms() { return w_.now_ms(); }
 void RedisBus::on_up(redis::Link& link) {
     w_.counters().redis_up.add(1);
     if (link.reconnects() != 0) w_.counters().redis_reconnects.add();
-    said_down_ = false;
+    said_down_.clear();
     unsent_.clear();  // every room is subscribed below
     if (log_enabled(LogLevel::info))
         Log(LogLevel::info, "redis_up")
@@ -195,8 +195,9 @@ void RedisBus::on_down(redis::Link&, const redis::LinkDown& down) {
     if (down.was_up) w_.counters().redis_up.sub(1);
     for (size_t i = 0; i < down.dropped_commands; ++i) w_.counters().redis_drop(metrics::RedisDrop::lost);
     // A node that cannot reach Redis says so once, not at every retry.
-    const LogLevel level = down.was_up || !said_down_ ? LogLevel::warn : LogLevel::debug;
-    said_down_ = true;
+    const bool news = down.was_up || down.reason != said_down_;
+    const LogLevel level = news ? LogLevel::warn : LogLevel::debug;
+    if (news) said_down_ = down.reason;
     if (log_enabled(level))
         Log(level, down.was_up ? "redis_lost" : "redis_unreachable")
             .num("worker", w_.index())

@@ -65,12 +65,19 @@ private:
     uint32_t timer_;
     redis::Link link_;
     std::string channel_prefix_;  // "PREFIX:room:"
+    // Looked up by a push's channel, a view: no string made per message.
+    struct ChannelHash {
+        using is_transparent = void;
+        size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+    };
     // Channel -> room, for every room with members on this worker.
-    std::unordered_map<std::string, RoomKey> channels_;
+    std::unordered_map<std::string, RoomKey, ChannelHash, std::equal_to<>> channels_;
     // Rooms joined while the queue was full: subscribed once it has room.
     std::deque<std::string> unsent_;
     uint64_t seq_ = 0;
-    bool said_down_ = false;  // a loss or failed attempt logged since the last up
+    // The reason of the loss or failed attempt last logged at warn since the
+    // last up: a new reason (refused, then a wrong password) is said again.
+    std::string said_down_;
     std::string channel_;   // scratch: a channel's name
     std::string envelope_;  // scratch: an envelope
 

@@ -133,8 +133,8 @@ constexpr Family kFamilies[] = {
     family<&W::redis_up>("wshub_redis_up",
                          "Workers whose connection to Redis is up (--redis); wshub_workers when all are."),
     family<&W::redis_subscriptions>("wshub_redis_subscriptions",
-                                    "Rooms subscribed to in Redis, summed over the workers (each subscribes to "
-                                    "the rooms it has members in)."),
+                                    "Rooms the workers have members in, each subscribed to in Redis while the "
+                                    "worker's connection is up, summed over the workers."),
     family<&W::redis_reconnects>("wshub_redis_reconnects_total", "Connections to Redis made again after a loss."),
     family<&W::redis_published>("wshub_redis_published_total", "Room messages published to Redis for the other nodes."),
     family<&W::redis_received>("wshub_redis_received_total",
