@@ -141,6 +141,8 @@ def test_nodes_started_before_redis_share_rooms_once_it_starts(wshub, redis_serv
     for node, rooms in ((a, {0: 1, 1: 1}), (b, {0: 1, 1: 0})):
         wait_for(node, lambda s: s["wshub_redis_up"] == 2)
         assert rooms_at_up(node)[0] == rooms, node.stderr[-2000:]
+        # A first connection that took several attempts is no reconnect.
+        assert scrape(node)["wshub_redis_reconnects_total"] == 0
     assert rooms_at_up(b)[1] == {"b"}
     wait_ready(b)
 

@@ -170,9 +170,10 @@ void RedisBus::set_timer(redis::Link&, uint64_t deadline_ms) { w_.loop().set_tim
 void RedisBus::cancel_timer(redis::Link&) { w_.loop().cancel_timer(timer_); }
 uint64_t RedisBus::now_ms() { return w_.now_ms(); }
 
-void RedisBus::on_up(redis::Link& link) {
+void RedisBus::on_up(redis::Link&) {
     w_.counters().redis_up.add(1);
-    if (link.reconnects() != 0) w_.counters().redis_reconnects.add();
+    if (was_up_) w_.counters().redis_reconnects.add();  // not a first connection that took retries
+    was_up_ = true;
     said_down_.clear();
     unsent_.clear();  // every room is subscribed below
     if (log_enabled(LogLevel::info))

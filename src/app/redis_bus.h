@@ -75,6 +75,7 @@ private:
     // Rooms joined while the queue was full: subscribed once it has room.
     std::deque<std::string> unsent_;
     uint64_t seq_ = 0;
+    bool was_up_ = false;  // up before: the next up is a reconnect
     // The reason of the loss or failed attempt last logged at warn since the
     // last up: a new reason (refused, then a wrong password) is said again.
     std::string said_down_;
