@@ -20,6 +20,7 @@ from wshub_test import T
 from wshub_test.churn import churn_cycle, in_batches
 from wshub_test.client import RawClient, assert_alive, http_exchange, open_ws, upgrade_attempt
 from wshub_test.frames import OP_TEXT, build_frame
+from wshub_test.ids import worker_of
 from wshub_test.httpmsg import upgrade_request
 from wshub_test.members import member, room_path
 from wshub_test.proc import fd_count, stable_fd_count, wait_fds_at_most
@@ -348,7 +349,7 @@ def test_max_conns_per_ip_is_shared_by_the_workers(wshub):
     server = wshub("--max-conns-per-ip", "6", "--workers", "2")
     held = [opened(server, "/ws", A1) for _ in range(6)]
     try:
-        workers = {json_welcome(c) & 0xFF for c in held}
+        workers = {worker_of(json_welcome(c)) for c in held}
         for _ in range(8):
             refused_from(server, "/ws", A1)
         held.append(opened(server, "/ws", A2))

@@ -85,7 +85,7 @@ def assert_bad(args, flag_word, env=None):
 BAD = [
     ("--workers", "abc"),
     ("--workers", "0"),
-    ("--workers", "257"),
+    ("--workers", "65"),
     ("--workers", "-1"),
     ("--workers", ""),
     ("--workers", "2x"),
@@ -227,7 +227,7 @@ def test_many_values_accepted(wshub):
     assert_alive(server, "/a")
 
 
-@pytest.mark.parametrize("n", ["1", "256"])
+@pytest.mark.parametrize("n", ["1", "64"])
 def test_workers_bounds_accepted(wshub, n):
     server = wshub("--workers", n)
     for _ in range(4):

@@ -18,6 +18,7 @@ import pytest
 import websockets
 
 from wshub_test import T, wslib  # T: seconds, bound for every single network wait
+from wshub_test.ids import describe, make_id, slot_of, worker_of
 from wshub_test.wslib import assert_quiet, join, open_json, recv_json, recv_text, request, run, send_json
 
 QUIET = 0.25  # seconds of silence that count as "nothing was sent"
@@ -35,13 +36,13 @@ async def assert_alive(ws):
 
 
 class Client:
-    """A json connection and its id (low 8 bits: the worker; the next 22: the slot)."""
+    """A json connection and its id (wshub_test.ids: its worker and slot)."""
 
     def __init__(self, ws, welcome):
         self.ws = ws
         self.id = welcome["id"]
-        self.worker = self.id & 0xFF
-        self.slot = (self.id >> 8) & ((1 << 22) - 1)
+        self.worker = worker_of(self.id)
+        self.slot = slot_of(self.id)
 
     def __repr__(self):
         return f"Client(id={self.id}, worker={self.worker}, slot={self.slot})"
@@ -418,7 +419,7 @@ async def expect_direct(c, sender, data_raw):
 async def expect_no_such(c, to, ref):
     code = await direct_reply(c, to, ref)
     assert code == "no_such_connection", (
-        f"direct from {c} to id {to} (worker {to & 0xFF}, slot {(to >> 8) & ((1 << 22) - 1)}, generation {to >> 30}): "
+        f"direct from {c} to id {to} ({describe(to)}): "
         + ("no error: taken as delivered" if code is None else f"error {code}") + f", want no_such_connection (ref {ref})")
 
 
@@ -506,11 +507,12 @@ def test_direct_to_ids_that_were_never_given_out(wshub):
             senders = [by[0][0], by[1][0]]
             first = min((c for v in by.values() for c in v if c.worker == 0), key=lambda c: c.slot)
             ids = [
-                (5 << 8) | 2,  # worker 2 of 2
-                (3 << 30) | (5 << 8) | 255,  # worker 255
-                (1 << 30) | (4000000 << 8) | 1,  # a slot never used on worker 1
-                (1 << 30) | (4000000 << 8) | 0,
-                (0x7FFFFF << 30) | (first.slot << 8),  # a generation not reached
+                make_id(worker=2, slot=5),  # worker 2 of 2
+                make_id(worker=63, slot=5, generation=3),  # worker 63
+                make_id(worker=1, slot=1000000, generation=1),  # a slot never used on worker 1
+                make_id(worker=0, slot=1000000, generation=1),
+                make_id(worker=0, slot=first.slot, generation=(1 << 17) - 1),  # a generation not reached
+                make_id(node=3, worker=0, slot=first.slot, generation=1),  # another node's (none here)
                 0,
             ]
             for to in ids:

@@ -22,6 +22,7 @@ import pytest
 from wshub_test import T
 from wshub_test.client import open_ws
 from wshub_test.frames import OP_TEXT, masked_frame
+from wshub_test.ids import worker_of
 from wshub_test.members import member_on_worker, room_path
 from wshub_test.metrics import Histogram, scrape, wait_for
 from wshub_test.redis import Watcher, channel, redis_servers, start_node  # noqa: F401 (a fixture)
@@ -82,7 +83,7 @@ class JsonMember:
         welcome = self.recv()
         assert welcome["type"] == "welcome", welcome
         self.id = welcome["id"]
-        self.worker = self.id & 0xFF
+        self.worker = worker_of(self.id)
 
     def send(self, obj):
         self.client.send_text(json.dumps(obj, separators=(",", ":")))

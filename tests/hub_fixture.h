@@ -65,7 +65,7 @@ struct Worker {
     TestMember& add_member(uint16_t ns = 0) {
         owned.push_back(std::make_unique<TestMember>());
         TestMember& m = *owned.back();
-        m.id = hub::member_id(hub->index(), uint32_t(owned.size()), 1);
+        m.id = hub::member_id(0, hub->index(), uint32_t(owned.size()), 1);
         m.ns = ns;
         sink.members.push_back(&m);
         hub->directory().set_open(m.id, ns);

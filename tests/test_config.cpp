@@ -81,8 +81,8 @@ TEST(config_bad_values_name_the_flag) {
         const char* value;
         const char* expect;  // the error line must start with this
     } cases[] = {
-        {"--workers", "abc", "wshub: --workers: expected an integer from 1 to 256, got 'abc'"},
-        {"--workers", "0", "wshub: --workers: expected an integer from 1 to 256, got '0'"},
+        {"--workers", "abc", "wshub: --workers: expected an integer from 1 to 64, got 'abc'"},
+        {"--workers", "0", "wshub: --workers: expected an integer from 1 to 64, got '0'"},
         {"--workers", "257", "wshub: --workers: expected"},
         {"--listen", "nowhere", "wshub: --listen: expected HOST:PORT"},
         {"--listen", "127.0.0.1:65536", "wshub: --listen: expected HOST:PORT"},
@@ -131,7 +131,7 @@ TEST(config_environment_and_override) {
     CHECK(c.find_route("/z") != nullptr);
     r = run({}, c, {"WSHUB_WORKERS=zero"});
     CHECK(r.action == Action::usage_error);
-    CHECK_EQ(r.message, "wshub: WSHUB_WORKERS (--workers): expected an integer from 1 to 256, got 'zero'");
+    CHECK_EQ(r.message, "wshub: WSHUB_WORKERS (--workers): expected an integer from 1 to 64, got 'zero'");
 }
 
 TEST(config_metrics_listen) {

@@ -24,6 +24,11 @@ struct RecordingBus final : hub::Bus {
         events.push_back("publish " + std::to_string(ns) + " " + std::string(name) + ": " +
                          std::string(hub::payload_of(frame)));
     }
+    bool send_direct(hub::MemberId target, uint16_t ns, const hub::Frame& frame) override {
+        events.push_back("direct " + std::to_string(hub::node_of(target)) + " " + std::to_string(ns) + ": " +
+                         std::string(hub::payload_of(frame)));
+        return hub::node_of(target) != 9;  // a node this bus does not know
+    }
 };
 
 std::string joined(const std::vector<std::string>& v) {
@@ -37,8 +42,8 @@ std::string joined(const std::vector<std::string>& v) {
 TEST(hub_bus_is_told_of_a_workers_first_and_last_member) {
     RecordingBus bus0, bus1;  // outlive the cluster, whose members leave as it ends
     Cluster c(2);
-    c[0].hub->set_bus(&bus0);
-    c[1].hub->set_bus(&bus1);
+    c[0].hub->set_bus(&bus0, 0);
+    c[1].hub->set_bus(&bus1, 0);
     TestMember& a = c[0].add_member();
     TestMember& b = c[0].add_member();
     TestMember& other = c[1].add_member(1);
@@ -54,8 +59,8 @@ TEST(hub_bus_is_told_of_a_workers_first_and_last_member) {
 TEST(hub_bus_gets_each_publish_once) {
     RecordingBus bus0, bus1;  // outlive the cluster, whose members leave as it ends
     Cluster c(2);
-    c[0].hub->set_bus(&bus0);
-    c[1].hub->set_bus(&bus1);
+    c[0].hub->set_bus(&bus0, 0);
+    c[1].hub->set_bus(&bus1, 0);
     TestMember& here = c[0].add_member();
     TestMember& there = c[1].add_member();
     c[0].join(here, "r");
@@ -112,4 +117,23 @@ TEST(hub_bus_remote_messages_past_the_pass_budget_wait_in_order) {
         CHECK_EQ(m->got.size(), 10u);
         for (size_t i = 0; i < m->got.size(); ++i) CHECK_EQ(m->got[i], std::to_string(i));
     }
+}
+
+TEST(hub_bus_takes_direct_messages_to_members_of_other_nodes) {
+    RecordingBus bus0;
+    Cluster c(1);
+    c[0].hub->set_bus(&bus0, 0);
+    TestMember& here = c[0].add_member();
+    hub::Frame* f = hub::make_frame(ws::Opcode::text, "hi");
+    // Same worker, slot and generation as `here`, another node's.
+    const hub::MemberId there = hub::member_id(5, hub::worker_of(here.id), hub::slot_of(here.id),
+                                               hub::generation_of(here.id));
+    CHECK(c[0].hub->send_to(there, 0, f, nullptr));
+    CHECK(!c[0].hub->send_to(hub::member_id(9, 0, 1, 1), 0, f, nullptr));  // no such node
+    CHECK(!c[0].hub->send_to(uint64_t(1) << 53, 0, f, nullptr));           // no such id
+    CHECK(c[0].hub->send_to(here.id, 0, f, nullptr));                     // this node's: local
+    hub::release(f);
+    c.settle();
+    CHECK_EQ(joined(bus0.events), std::string("direct 5 0: hi | direct 9 0: hi"));
+    CHECK_EQ(joined(here.got), std::string("hi"));
 }

@@ -199,7 +199,7 @@ TEST(hub_direct_messages_reach_open_members_only) {
     hub::Frame* f = hub::make_frame(ws::Opcode::text, "psst");
     CHECK(c[0].hub->send_to(target.id, 0, f, nullptr));
     CHECK(!c[0].hub->send_to(target.id + (uint64_t(1) << 30), 0, f, nullptr));  // another generation
-    CHECK(!c[0].hub->send_to(hub::member_id(5, 1, 1), 0, f, nullptr));          // no such worker
+    CHECK(!c[0].hub->send_to(hub::member_id(0, 5, 1, 1), 0, f, nullptr));          // no such worker
     CHECK(!c[0].hub->send_to(target.id, 1, f, nullptr));                       // another namespace
     c.settle();
     CHECK_EQ(target.got.size(), 1u);

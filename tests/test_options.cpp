@@ -101,7 +101,7 @@ TEST(options_reach_every_flag) {
         rendered.insert(word.substr(2, word.find('=') - 2));
     }
     const std::set<std::string> flags = help_flags();
-    CHECK_EQ(flags.size(), 44u);  // that help_flags reads --help at all
+    CHECK_EQ(flags.size(), 45u);  // that help_flags reads --help at all
     for (const std::string& f : flags)
         if (!rendered.count(f)) CHECK_EQ("no Options field for --" + f, "");
     for (const std::string& f : rendered)
@@ -158,7 +158,7 @@ TEST(options_refused_as_the_flags_refuse_them) {
         void (*set)(Options&);
         const char* expect;  // the error line starts with this
     } cases[] = {
-        {[](Options& o) { o.workers = 300; }, "wshub: --workers: expected an integer from 1 to 256, got '300'"},
+        {[](Options& o) { o.workers = 300; }, "wshub: --workers: expected an integer from 1 to 64, got '300'"},
         {[](Options& o) { o.listen = "example.com:80"; }, "wshub: --listen: expected HOST:PORT"},
         {[](Options& o) { o.max_message = 0; }, "wshub: --max-message: expected a size"},
         {[](Options& o) { o.ping_interval = -5ms; }, "wshub: --ping-interval: expected a duration"},

@@ -141,7 +141,7 @@ TEST(server_start_refuses_bad_options_as_a_value) {
     wshub::Server bad(o);
     const wshub::Status s = bad.start();
     CHECK(!s);
-    CHECK_EQ(s.message, "wshub: --workers: expected an integer from 1 to 256, got '300'");
+    CHECK_EQ(s.message, "wshub: --workers: expected an integer from 1 to 64, got '300'");
     CHECK_EQ(bad.wait(), 1);
 
     struct Quiet final : wshub::Handler {

@@ -23,7 +23,7 @@ struct Options {
 
     std::string listen = "127.0.0.1:8080";  // HOST:PORT, numeric
     std::string metrics_listen;             // "": /metrics, /healthz, /readyz on listen
-    unsigned workers = 0;                   // 0: one per core (at most 256)
+    unsigned workers = 0;                   // 0: one per core (at most 64)
     // "PATH=MODE[,auth][,rooms=NAME][,anonymous][,compress]" as --route takes it,
     // MODE echo, raw, json or an add_mode name.
     // Empty: the flag's default, /echo=echo /raw=raw /ws=json.
@@ -57,6 +57,7 @@ struct Options {
     std::string redis_prefix = "wshub";
     std::string node_id;              // "": made at start
     uint64_t redis_queue_bytes = 8 * 1024 * 1024;
+    ms node_timeout{15'000};  // a node unheard for this long is dropped
     bool redis_required = false;  // /readyz is 503 while a worker has no Redis
     uint64_t max_room_conns = 0;    // 0: no cap
     uint64_t max_rooms_per_conn = 16;

@@ -7,6 +7,7 @@ import urllib.parse
 
 from wshub_test import T
 from wshub_test.client import RawClient, open_ws
+from wshub_test.ids import worker_of
 
 
 def room_path(*rooms, route="/raw", quote=True):
@@ -25,15 +26,15 @@ def member(server, *rooms, path=None, rcvbuf=None, sndbuf=None, source=None):
 
 def worker_of_source(server, source, json_route="/ws"):
     """The worker a connection from `source` (address, port) lands on: a json
-    connection from there reads its welcome id (low 8 bits: the worker) and is
-    reset, which frees the port at once."""
+    connection from there reads its welcome id (wshub_test.ids: its worker)
+    and is reset, which frees the port at once."""
     c = RawClient(server.host, server.port, timeout=T, source=source)
     try:
         c.handshake(path=json_route)
         f = c.recv_frame()
         welcome = json.loads(f.payload)
         assert welcome.get("type") == "welcome", welcome
-        return welcome["id"] & 0xFF
+        return worker_of(welcome["id"])
     finally:
         c.reset()
 

@@ -31,7 +31,7 @@ Connection::Connection(Worker& w, uint32_t slot) noexcept
     : w_(w), slot_(slot), decoder_(w.config().max_message) {}
 
 
-uint64_t Connection::conn_id() const noexcept { return hub::member_id(w().index(), slot_, generation_); }
+uint64_t Connection::conn_id() const noexcept { return hub::member_id(w().shared().node_number, w().index(), slot_, generation_); }
 
 std::string_view Connection::route_path() const noexcept {
     const config::Route* r = route();

@@ -73,6 +73,7 @@ const OptionRow kOptionRows[] = {
     {"redis-prefix", [](const Options& o, Words& w) { text(w, o.redis_prefix); }},
     {"node-id", [](const Options& o, Words& w) { text(w, o.node_id); }},
     {"redis-queue-bytes", [](const Options& o, Words& w) { number(w, o.redis_queue_bytes); }},
+    {"node-timeout", [](const Options& o, Words& w) { duration(w, o.node_timeout); }},
     {"redis-required", [](const Options& o, Words& w) { boolean(w, o.redis_required); }},
 };
 

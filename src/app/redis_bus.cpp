@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "app/log.h"
+#include "app/node_number.h"
 #include "app/worker.h"
 #include "metrics/clock.h"
 #include "redis/resp.h"
@@ -11,6 +12,9 @@ namespace wshub::app {
 namespace {
 
 constexpr std::string_view kMagic = "W1";
+constexpr std::string_view kDirectMagic = "WD";
+// After kDirectMagic: the opcode, the namespace, the member's id.
+constexpr size_t kDirectHead = 2 + 1 + 2 + 8;
 // SUBSCRIBE takes many channels: a resubscription after a reconnect goes in
 // commands of at most this many.
 constexpr size_t kChannelsPerSubscribe = 512;
@@ -53,13 +57,61 @@ uint64_t get_u64(std::string_view in) noexcept {
     return v;
 }
 
+std::string direct_channel(std::string_view prefix, uint32_t node, unsigned worker) {
+    std::string channel(prefix);
+    channel += ":direct:";
+    channel += std::to_string(node);
+    channel += ':';
+    channel += std::to_string(worker);
+    return channel;
+}
+
 }  // namespace
 
-RedisBus::RedisBus(Worker& w, uint64_t token, uint32_t timer)
+RedisBus::RedisBus(Worker& w, uint64_t token, uint32_t timer, uint32_t heartbeat_timer)
     : w_(w),
       timer_(timer),
+      heartbeat_timer_(heartbeat_timer),
       link_(*this, token, endpoint_of(w), options_of(w.config())),
-      channel_prefix_(w.config().redis_prefix + ":room:") {}
+      channel_prefix_(w.config().redis_prefix + ":room:"),
+      direct_channel_(direct_channel(w.config().redis_prefix, w.shared().node_number, w.index())) {}
+
+void RedisBus::start() {
+    link_.start();
+    if (w_.index() == 0) w_.loop().set_timer(heartbeat_timer_, w_.now_ms() + w_.config().node_timeout_ms / 3);
+}
+
+void RedisBus::on_heartbeat() {
+    if (up()) renew_node_number();
+    w_.loop().set_timer(heartbeat_timer_, w_.now_ms() + w_.config().node_timeout_ms / 3);
+}
+
+// The number's key, renewed for another --node-timeout if it is free or
+// this node's; left alone if another node took it (while this one could
+// not reach Redis, or when both started without it).
+void RedisBus::renew_node_number() {
+    static constexpr std::string_view kRenew =
+        "local v = redis.call('GET', KEYS[1]) "
+        "if v == false or v == ARGV[1] then "
+        "redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 'wshub:held' end "
+        "return 'wshub:taken:' .. v";
+    const std::string key = node_number_key(w_.config().redis_prefix, w_.shared().node_number);
+    const std::string ttl = std::to_string(w_.config().node_timeout_ms);
+    link_.send({"EVAL", kRenew, "1", key, w_.shared().node_id, ttl});
+}
+
+void RedisBus::take_renewal(std::string_view answer) {
+    constexpr std::string_view kTaken = "wshub:taken:";
+    const bool taken = answer.substr(0, kTaken.size()) == kTaken;
+    if (taken == number_taken_) return;
+    number_taken_ = taken;
+    const LogLevel level = taken ? LogLevel::warn : LogLevel::info;
+    if (!log_enabled(level)) return;
+    Log line(level, taken ? "node_number_taken" : "node_number");
+    line.str("node", w_.shared().node_id).num("number", w_.shared().node_number);
+    if (taken) line.str("holder", answer.substr(kTaken.size(), 64));
+    line.emit();
+}
 
 // A route's path and a room's name may both hold ':', so the namespace
 // goes with its length: room "b:c" of /a and room "c" of /a:b stay apart.
@@ -119,8 +171,51 @@ void RedisBus::publish(uint16_t ns, std::string_view name, const hub::Frame& fra
     w_.counters().redis_published.add();
 }
 
+bool RedisBus::send_direct(hub::MemberId target, uint16_t ns, const hub::Frame& frame) {
+    if (!up()) {
+        w_.counters().redis_drop(metrics::RedisDrop::down);
+        return true;
+    }
+    envelope_.assign(kDirectMagic);
+    envelope_ += char(hub::opcode_of(frame));
+    envelope_ += char(ns & 0xFF);
+    envelope_ += char(ns >> 8);
+    put_u64(envelope_, target);
+    envelope_ += hub::payload_of(frame);
+    const std::string channel =
+        direct_channel(w_.config().redis_prefix, hub::node_of(target), hub::worker_of(target));
+    if (!link_.send({"PUBLISH", channel, envelope_})) {
+        w_.counters().redis_drop(metrics::RedisDrop::queue_full);
+        return true;
+    }
+    w_.counters().redis_published.add();
+    return true;
+}
+
+// A direct message from a member of another node to one of this worker's.
+void RedisBus::deliver_direct(std::string_view envelope) {
+    const uint8_t op = envelope.size() >= kDirectHead ? uint8_t(envelope[2]) : 0;
+    if ((op != uint8_t(ws::Opcode::text) && op != uint8_t(ws::Opcode::binary)) ||
+        envelope.substr(0, kDirectMagic.size()) != kDirectMagic) {
+        w_.counters().redis_drop(metrics::RedisDrop::malformed);
+        return;
+    }
+    const uint16_t ns = uint16_t(uint8_t(envelope[3]) | uint8_t(envelope[4]) << 8);
+    const hub::MemberId target = get_u64(envelope.substr(5));
+    hub::Frame* f = hub::make_frame(ws::Opcode(op), envelope.substr(kDirectHead));
+    if (!f || hub::node_of(target) != w_.shared().node_number || ns >= w_.config().namespaces.size()) {
+        if (f) hub::release(f);
+        w_.counters().redis_drop(metrics::RedisDrop::malformed);
+        return;
+    }
+    w_.counters().redis_received.add();
+    w_.hub().send_to(target, ns, f, nullptr);  // nothing if it closed meanwhile
+    hub::release(f);
+}
+
 // An envelope from the channel of a room this worker has members in.
 void RedisBus::deliver(std::string_view channel, std::string_view envelope) {
+    if (channel == direct_channel_) return deliver_direct(envelope);
     const auto it = channels_.find(channel);
     if (it == channels_.end()) return;  // unsubscribed since it was sent
     const std::string& node = w_.shared().node_id;
@@ -183,6 +278,8 @@ void RedisBus::on_up(redis::Link&) {
             .num("rooms", channels_.size())
             .emit();
     // Every room with members here, again: a new connection has no subscriptions.
+    if (w_.index() == 0) renew_node_number();
+    link_.send({"SUBSCRIBE", direct_channel_});
     std::vector<std::string_view> args;
     args.reserve(kChannelsPerSubscribe + 1);
     for (auto it = channels_.begin(); it != channels_.end();) {
@@ -214,6 +311,8 @@ void RedisBus::on_push(redis::Link&, const redis::Value& push) {
 }
 
 void RedisBus::on_reply(redis::Link&, const redis::Value& reply) {
+    // Every other command's reply is a number (PUBLISH) or a push.
+    if (reply.is_string() && reply.text.substr(0, 6) == "wshub:") return take_renewal(reply.text);
     if (reply.is_error() && log_enabled(LogLevel::warn))
         Log(LogLevel::warn, "redis_error").num("worker", w_.index()).str("reply", reply.text).emit();
 }

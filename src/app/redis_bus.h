@@ -11,6 +11,11 @@
 // envelope is binary: "W1", the opcode, the node id's length and bytes, the
 // origin worker, a sequence number (per worker), the time it was published
 // (for the round trip a node measures on its own envelopes), the payload.
+//
+// A direct message to a member of another node goes to the channel of that
+// member's node and worker, PREFIX:direct:NODE:WORKER, in an envelope of its
+// own: "WD", the opcode, the namespace (16 bits), the member's id (64
+// bits), the payload.
 #pragma once
 
 #include <cstdint>
@@ -29,12 +34,14 @@ class Worker;
 
 class RedisBus final : public hub::Bus, public redis::LinkHost {
 public:
-    RedisBus(Worker& w, uint64_t token, uint32_t timer);
+    RedisBus(Worker& w, uint64_t token, uint32_t timer, uint32_t heartbeat_timer);
     // Starts connecting; the node serves its own rooms meanwhile.
-    void start() { link_.start(); }
+    void start();
     // The loop's side.
     void on_ready(uint32_t events) { link_.on_ready(events); }
     void on_timer() { link_.on_timer(); }
+    // Worker 0's, every third of --node-timeout: renews the node's number.
+    void on_heartbeat();
     // Once a pass: SUBSCRIBEs held back by a full queue, then the writes.
     void flush();
     bool up() const noexcept { return link_.state() == redis::LinkState::up; }
@@ -43,6 +50,7 @@ public:
     void watch(uint16_t ns, std::string_view name) override;
     void unwatch(uint16_t ns, std::string_view name) override;
     void publish(uint16_t ns, std::string_view name, const hub::Frame& frame) override;
+    bool send_direct(hub::MemberId target, uint16_t ns, const hub::Frame& frame) override;
 
     // redis::LinkHost
     int watch(redis::Link& link, int fd, uint32_t interest) override;
@@ -63,8 +71,13 @@ private:
     };
     Worker& w_;
     uint32_t timer_;
+    uint32_t heartbeat_timer_;
+    bool number_taken_ = false;  // another node holds this node's number (logged once)
     redis::Link link_;
     std::string channel_prefix_;  // "PREFIX:room:"
+    // PREFIX:direct:NODE:WORKER: messages for this worker's members from
+    // members of other nodes; subscribed whenever the link is up.
+    std::string direct_channel_;
     // Looked up by a push's channel, a view: no string made per message.
     struct ChannelHash {
         using is_transparent = void;
@@ -84,6 +97,9 @@ private:
 
     const std::string& channel_of(uint16_t ns, std::string_view name);
     void deliver(std::string_view channel, std::string_view envelope);
+    void deliver_direct(std::string_view envelope);
+    void renew_node_number();
+    void take_renewal(std::string_view answer);
 };
 
 }  // namespace wshub::app

@@ -15,6 +15,13 @@
 #include "reactor/loop.h"
 
 namespace wshub {
+namespace {
+
+// How long a node waits at start for Redis to give it a node number: a
+// node whose Redis is away starts anyway, serving its own rooms.
+constexpr uint32_t kNodeClaimBudgetMs = 2000;
+
+}  // namespace
 
 Server::Server(Options options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -78,6 +85,11 @@ Status Server::Impl::launch() {
     shared_->map_routes();
     shared_->drain.on_done = &Impl::drain_over;
     shared_->drain.on_done_arg = this;
+    if (cfg_.redis) {
+        const app::NodeNumber n = app::claim_node_number(cfg_, shared_->node_id, kNodeClaimBudgetMs);
+        shared_->node_number = n.number;
+        app::log_node_number(shared_->node_id, n);
+    }
     Status s = bind_listeners();
     if (s) s = start_threads();
     if (!s) {

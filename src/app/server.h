@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "app/node_number.h"
 #include "app/shared.h"
 #include "app/worker.h"
 #include "config/config.h"
@@ -100,6 +101,8 @@ void warn_open_secret_files(const config::Config& cfg);
 
 // The log lines of a server's life (server_log.cpp).
 void log_start(const config::Config& cfg);
+// The number this node claimed in Redis (info), or took unclaimed (warn).
+void log_node_number(const std::string& node_id, const NodeNumber& n);
 // A listener could not be bound: logged, and start()'s error.
 Status listen_failed(const std::string& address, const std::string& why);
 void log_drain_start(const char* signal, uint64_t connections, uint64_t timeout_ms);

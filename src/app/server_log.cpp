@@ -75,6 +75,15 @@ void log_start(const config::Config& cfg) {
             .emit();
 }
 
+void log_node_number(const std::string& node_id, const NodeNumber& n) {
+    const LogLevel level = n.claimed ? LogLevel::info : LogLevel::warn;
+    if (!log_enabled(level)) return;
+    Log line(level, n.claimed ? "node_number" : "node_number_unclaimed");
+    line.str("node", node_id).num("number", n.number);
+    if (!n.claimed) line.str("reason", n.why);
+    line.emit();
+}
+
 Status listen_failed(const std::string& address, const std::string& why) {
     Log(LogLevel::error, "listen_failed").str("listen", address).str("msg", why).emit();
     return {false, "wshub: cannot listen on " + address + ": " + why};

@@ -68,6 +68,9 @@ struct Shared {
     auth::Verifier verifier;
     auth::RoomPasswords room_passwords;  // --room-password, --room-password-file
     const std::string node_id;           // --node-id, or made at start
+    // The top bits of this node's connection ids (app/node_number.h): 0
+    // without --redis; set before any worker starts.
+    uint32_t node_number = 0;
 
     // The graceful drain (app/drain.cpp). The signal thread writes
     // deadline_ms, then sets requested (release) and wakes every worker;

@@ -34,8 +34,8 @@ Worker::Worker(Shared& shared, unsigned index, Role role)
       hub_(shared.exchange, index, *this) {
     if (role == Role::hub) shared.exchange.set_waker(index, this);
     if (role == Role::hub && shared.cfg.redis) {
-        bus_ = std::make_unique<RedisBus>(*this, kRedisToken, kRedisTimer);
-        hub_.set_bus(bus_.get());
+        bus_ = std::make_unique<RedisBus>(*this, kRedisToken, kRedisTimer, kHeartbeatTimer);
+        hub_.set_bus(bus_.get(), shared.node_number);
         bus_->start();  // the node serves its own rooms while it connects
     }
 }
@@ -188,6 +188,10 @@ void Worker::on_timer(uint32_t id) {
     }
     if (id == kRedisTimer) {
         if (bus_) bus_->on_timer();
+        return;
+    }
+    if (id == kHeartbeatTimer) {
+        if (bus_) bus_->on_heartbeat();
         return;
     }
     // A connection's timer is cancelled when it closes: its slot is in use.

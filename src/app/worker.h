@@ -28,8 +28,9 @@ public:
     static constexpr uint32_t kAcceptRetryTimer = 0;
     static constexpr uint32_t kDrainDeadlineTimer = 1;
     static constexpr uint32_t kTrimTimer = 2;  // the block cache gives back what it does not use
-    static constexpr uint32_t kRedisTimer = 3;  // the Redis connection's (--redis)
-    static constexpr uint32_t kFirstConnectionTimer = 4;
+    static constexpr uint32_t kRedisTimer = 3;      // the Redis connection's (--redis)
+    static constexpr uint32_t kHeartbeatTimer = 4;  // the node's heartbeat (--redis, worker 0)
+    static constexpr uint32_t kFirstConnectionTimer = 5;
 
     // A `hub` worker accepts on --listen and owns WebSocket connections. The
     // `ops` worker (--metrics-listen) accepts on that address, on a thread of

@@ -45,7 +45,7 @@ void set_defaults(Config& c) {
     c = Config{};
     c.listen = *net::parse_address("127.0.0.1:8080");
     const unsigned cores = std::thread::hardware_concurrency();
-    c.workers = cores == 0 ? 1 : cores > 256 ? 256 : cores;
+    c.workers = cores == 0 ? 1 : cores > 64 ? 64 : cores;
 }
 
 

@@ -65,7 +65,7 @@ std::string set_metrics_listen(Config& c, std::string_view v) {
 
 std::string set_workers(Config& c, std::string_view v) {
     uint64_t n = 0;
-    std::string err = set_integer<1, 256>(n, v);
+    std::string err = set_integer<1, 64>(n, v);
     if (err.empty()) c.workers = unsigned(n);
     return err;
 }
@@ -108,6 +108,16 @@ std::string set_redis(Config& c, std::string_view v) {
     std::string why;
     if (!parse_redis_url(v, t, why)) return why;
     c.redis = std::move(t);
+    return {};
+}
+
+// Heartbeats go every third of it, and a Redis key's expiry is at least
+// 1 ms: 300 ms at least.
+std::string set_node_timeout(Config& c, std::string_view v) {
+    uint64_t ms = 0;
+    if (std::string err = set_duration(ms, v, false); !err.empty()) return err;
+    if (ms < 300) return "expected a duration of at least 300ms";
+    c.node_timeout_ms = ms;
     return {};
 }
 
@@ -331,6 +341,10 @@ const Flag kFlags[] = {
      "most bytes of commands one worker holds for Redis; past it, messages for the other nodes are dropped (counted)",
      [](Config& c, std::string_view v) { return set_size(c.redis_queue_bytes, v, 64 * 1024, uint64_t(1) << 32); },
      nullptr},
+    {"node-timeout", "DURATION", "15s",
+     "how long a node may go unheard (it says it lives every third of this) before the others drop it; "
+     "also how long its node number stays claimed",
+     [](Config& c, std::string_view v) { return set_node_timeout(c, v); }, nullptr},
     {"redis-required", "BOOL", "false",
      "/readyz answers 503 while a worker is not connected to Redis (the node still serves its own rooms)",
      [](Config& c, std::string_view v) { return set_bool(c.redis_required, v); }, nullptr},

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "hub/frame.h"
+#include "hub/member.h"
 
 namespace wshub::hub {
 
@@ -22,6 +23,11 @@ public:
     // A message published to a room on this node (by a member on any of its
     // workers, or a back end's POST /publish), for the other nodes' members.
     virtual void publish(uint16_t ns, std::string_view name, const Frame& frame) = 0;
+    // A message for member `target` of another node (its id names the
+    // node), if it is open in namespace `ns` there. True: taken, which is
+    // no promise that it arrives (that node drops it if the member is gone,
+    // and says nothing back); false: refused.
+    virtual bool send_direct(MemberId target, uint16_t ns, const Frame& frame) = 0;
 
 protected:
     ~Bus() = default;

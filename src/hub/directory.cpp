@@ -5,7 +5,7 @@ namespace wshub::hub {
 Directory::Directory() : chunks_(new std::atomic<std::atomic<uint32_t>*>[kMaxSlots / kChunk]()) {}
 
 bool Directory::is_open(MemberId id, uint16_t ns) const noexcept {
-    if (id >> 53 != 0) return false;  // wider than worker, slot and generation
+    if (id >> 53 != 0) return false;  // wider than any id
     const uint32_t slot = slot_of(id);
     const std::atomic<uint32_t>* c = chunk(slot);
     return c && c[slot % kChunk].load(std::memory_order_acquire) == tag(id, ns);

@@ -22,7 +22,7 @@ public:
     Directory& operator=(const Directory&) = delete;
 
     // Thread-safe: is `id` open right now, in namespace `ns`? (Its worker
-    // part is the caller's to check.)
+    // and node parts are the caller's to check.)
     bool is_open(MemberId id, uint16_t ns) const noexcept;
     // Owner only: slot_of(id) holds member `id`, of namespace `ns` (under
     // kMaxNamespaces), from now on.
@@ -33,10 +33,11 @@ public:
 private:
     static constexpr uint32_t kChunk = 4096;
     // The slot holds the generation plus one in its low 24 bits, so that 0
-    // means "not open" (the 23-bit generation wraps through 0), and the
-    // namespace (under kMaxNamespaces) in its top 8 bits.
+    // means "not open" (the generation wraps through 0), and the namespace
+    // (under kMaxNamespaces) in its top 8 bits. The node is the caller's.
     static uint32_t tag(MemberId id, uint16_t ns) noexcept {
-        return uint32_t((id >> 30) + 1) | uint32_t(ns) << 24;
+        static_assert(kGenerationBits < 24);
+        return (generation_of(id) + 1) | uint32_t(ns) << 24;
     }
     std::atomic<uint32_t>* chunk(uint32_t slot) const noexcept {
         return chunks_[slot / kChunk].load(std::memory_order_acquire);

@@ -79,6 +79,8 @@ void Hub::broadcast(uint16_t scope, Frame* frame, const Member* exclude, Gate* g
 }
 
 bool Hub::send_to(MemberId target, uint16_t ns, Frame* frame, Gate* gate) {
+    if (target >> 53 != 0) return false;  // no node's
+    if (node_of(target) != node_) return bus_ && bus_->send_direct(target, ns, *frame);
     const unsigned w = worker_of(target);
     if (w >= exchange_.workers() || !exchange_.directory(w).is_open(target, ns)) return false;
     if (w == index_ && can_deliver_now(1)) {

@@ -53,15 +53,18 @@ public:
     size_t deliver_remote(uint16_t ns, std::string_view name, Frame* frame);
     // Room messages published here go to `bus` too, and it is told which
     // rooms this worker has members in (RoomTable::set_bus); null: one node.
-    void set_bus(Bus* bus) noexcept {
+    // `node` is this node's number (hub/member.h): direct messages to ids of
+    // other nodes go through the bus.
+    void set_bus(Bus* bus, uint32_t node) noexcept {
         bus_ = bus;
+        node_ = node;
         rooms_.set_bus(bus);
     }
     // To every member of `scope` (Sink::deliver_scope) on every worker but
     // `exclude`.
     void broadcast(uint16_t scope, Frame* frame, const Member* exclude, Gate* gate);
     // To one member by id, on any worker, if it is open in namespace `ns`;
-    // else false.
+    // else false. A member of another node is the bus's (Bus::send_direct).
     bool send_to(MemberId target, uint16_t ns, Frame* frame, Gate* gate);
     // One unit of `gate` (Gate::kParked or kInFlight) is settled: releases
     // that reference, and if the gate opened, its publisher may be read again.
@@ -123,6 +126,7 @@ private:
     unsigned index_;
     Sink& sink_;
     Bus* bus_ = nullptr;
+    uint32_t node_ = 0;  // this node's number: 0 on a node alone
     RoomTable rooms_;
     bool closed_ = false;
     bool lane_hit_ = false;

@@ -10,21 +10,32 @@
 
 namespace wshub::hub {
 
-// worker (8 bits) | slot (22 bits) | generation (23 bits): 53 bits, which a
-// JavaScript number holds exactly. Unique among open members; a slot's ids
-// differ from one connection to the next by their generation.
+// node (10 bits) | generation (17 bits) | slot (20 bits) | worker (6 bits):
+// 53 bits, which a JavaScript number holds exactly. Unique among open
+// members of every node on one Redis (each claims its node number,
+// app/node_number.h; 0 on a node without one); a slot's ids differ from one
+// connection to the next by their generation.
 using MemberId = uint64_t;
 
-inline constexpr unsigned kMaxWorkers = 256;
-inline constexpr uint32_t kSlotBits = 22;
+inline constexpr unsigned kMaxWorkers = 64;
+inline constexpr uint32_t kSlotBits = 20;
 inline constexpr uint32_t kMaxSlots = 1u << kSlotBits;
-inline constexpr uint32_t kGenerationMask = (1u << 23) - 1;
+inline constexpr uint32_t kGenerationBits = 17;
+inline constexpr uint32_t kGenerationMask = (1u << kGenerationBits) - 1;
+inline constexpr uint32_t kMaxNodes = 1024;
+inline constexpr unsigned kWorkerBits = 6;
+inline constexpr unsigned kGenerationShift = kWorkerBits + kSlotBits;
+inline constexpr unsigned kNodeShift = kGenerationShift + kGenerationBits;
+static_assert(kMaxWorkers == 1u << kWorkerBits && kNodeShift + 10 == 53 && kMaxNodes == 1u << 10);
 
-constexpr MemberId member_id(unsigned worker, uint32_t slot, uint32_t generation) noexcept {
-    return uint64_t(generation & kGenerationMask) << 30 | uint64_t(slot) << 8 | worker;
+constexpr MemberId member_id(uint32_t node, unsigned worker, uint32_t slot, uint32_t generation) noexcept {
+    return uint64_t(node & (kMaxNodes - 1)) << kNodeShift | uint64_t(generation & kGenerationMask) << kGenerationShift |
+           uint64_t(slot & (kMaxSlots - 1)) << kWorkerBits | (worker & (kMaxWorkers - 1));
 }
-constexpr unsigned worker_of(MemberId id) noexcept { return unsigned(id & 0xFF); }
-constexpr uint32_t slot_of(MemberId id) noexcept { return uint32_t(id >> 8) & (kMaxSlots - 1); }
+constexpr unsigned worker_of(MemberId id) noexcept { return unsigned(id & (kMaxWorkers - 1)); }
+constexpr uint32_t slot_of(MemberId id) noexcept { return uint32_t(id >> kWorkerBits) & (kMaxSlots - 1); }
+constexpr uint32_t generation_of(MemberId id) noexcept { return uint32_t(id >> kGenerationShift) & kGenerationMask; }
+constexpr uint32_t node_of(MemberId id) noexcept { return uint32_t(id >> kNodeShift); }
 
 struct Member {
     MembershipList rooms;
