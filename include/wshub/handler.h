@@ -88,14 +88,16 @@ public:
     bool leave(std::string_view room);  // false if not a member
     bool is_member(std::string_view room) const noexcept;
     size_t room_count() const noexcept;
-    // Members of a room this connection is in, across all workers (0 if it
-    // is not a member).
+    // Members of a room this connection is in, across all workers and, with
+    // several nodes, the others' as this worker knows them (0 if it is not
+    // a member).
     size_t room_members(std::string_view room) const noexcept;
     std::string_view room_name(size_t index) const noexcept;
 
     // Delivers a message to every member of `room` on every worker (except
     // this connection unless include_self), encoded into a frame once. The
-    // caller need not be a member. Returns the number of members the room had.
+    // caller need not be a member. Returns the number of members the room had
+    // (with several nodes, those of the others as this worker knows them).
     size_t publish(std::string_view room, std::string_view data, MessageType type, bool include_self);
 
     // Delivers a message to one connection by id, on any worker. False if no
@@ -171,6 +173,19 @@ public:
     virtual void on_error(Conn&, CloseCode code, std::string_view reason) {
         (void)code;
         (void)reason;
+    }
+    // With several nodes (--redis): what the members of `room` on the other
+    // nodes receive in this connection's name if its node dies, or drains,
+    // before they hear it leave (json mode: its presence `leave`), written
+    // to `out` with its type; at most 512 bytes (a longer one is not kept).
+    // Asked as it joins `room`, and when another node asks who is in the
+    // room, on its worker. False, the default: nothing.
+    virtual bool farewell(const Conn& c, std::string_view room, std::string& out, MessageType& type) {
+        (void)c;
+        (void)room;
+        (void)out;
+        (void)type;
+        return false;
     }
     // Last call for this connection: its rooms are still listed (they are
     // left right after), messages can no longer be sent to it. `code`: the

@@ -68,12 +68,33 @@ wshub::JoinResult Connection::join_room(std::string_view name, std::string_view 
     }
     const auto& cfg = w().config();
     if (rooms.size() >= cfg.max_rooms_per_conn) return wshub::JoinResult::too_many_rooms;
-    if (w().hub().rooms().join(*this, route()->ns, name, cfg.max_room_conns) == hub::RoomTable::Joined::full)
+    // The cap counts the members of other nodes this worker knows of.
+    RedisBus* bus = w().bus();
+    const uint64_t elsewhere = bus && cfg.max_room_conns != 0 ? bus->remote_members(route()->ns, name) : 0;
+    if (cfg.max_room_conns != 0 && elsewhere >= cfg.max_room_conns) return wshub::JoinResult::room_full;
+    const uint32_t cap = uint32_t(cfg.max_room_conns - elsewhere);
+    if (w().hub().rooms().join(*this, route()->ns, name, cap) == hub::RoomTable::Joined::full)
         return wshub::JoinResult::room_full;
+    if (bus) bus->member_joined(route()->ns, name, *this);
     return wshub::JoinResult::joined;
 }
 
-bool Connection::leave_room(std::string_view name) { return w().hub().rooms().leave(*this, name); }
+bool Connection::leave_room(std::string_view name) {
+    if (!w().hub().rooms().leave(*this, name)) return false;
+    if (RedisBus* bus = w().bus()) bus->member_left(route()->ns, name, conn_id());
+    return true;
+}
+
+size_t Connection::room_members(std::string_view name) const noexcept {
+    const size_t here = hub::Member::room_members(name);
+    RedisBus* bus = w().bus();
+    return here == 0 || !bus ? here : here + bus->remote_members(route()->ns, name);
+}
+
+bool Connection::farewell(std::string_view room, std::string& out, wshub::MessageType& type) {
+    wshub::Handler* h = handler();
+    return h && h->farewell(*this, room, out, type);
+}
 
 size_t Connection::publish_to(std::string_view room, std::string_view data, wshub::MessageType type,
                               bool include_self) {
@@ -81,7 +102,8 @@ size_t Connection::publish_to(std::string_view room, std::string_view data, wshu
     if (!f) return 0;
     const size_t n = w().hub().publish(route()->ns, room, f, include_self ? nullptr : this, gate());
     hub::release(f);
-    return n;
+    RedisBus* bus = w().bus();
+    return bus ? n + bus->remote_members(route()->ns, room) : n;
 }
 
 bool Connection::send_to_id(uint64_t target, std::string_view data, wshub::MessageType type) {

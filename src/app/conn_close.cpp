@@ -55,6 +55,10 @@ void Connection::release_caps() noexcept {
     counted_ = false;
 }
 
-void Connection::leave_all_rooms() noexcept { w().hub().rooms().leave_all(*this); }
+void Connection::leave_all_rooms() noexcept {
+    if (RedisBus* bus = w().bus())
+        for (size_t i = 0; i < rooms.size(); ++i) bus->member_left(route()->ns, room_name(i), conn_id());
+    w().hub().rooms().leave_all(*this);
+}
 
 }  // namespace wshub::app

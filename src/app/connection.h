@@ -137,8 +137,12 @@ public:
     bool leave_room(std::string_view room);
     // The room queries are the hub's (wshub::Conn's of the same names forward here).
     using hub::Member::is_member;
-    using hub::Member::room_members;
     using hub::Member::room_name;
+    // Members of `room` on every worker and, with --redis, on the other
+    // nodes as this worker knows them (0 if not in it).
+    size_t room_members(std::string_view room) const noexcept;
+    // Its handler's farewell for `room` (wshub::Handler::farewell).
+    bool farewell(std::string_view room, std::string& out, wshub::MessageType& type);
     size_t room_count() const noexcept { return rooms.size(); }
     size_t publish_to(std::string_view room, std::string_view data, wshub::MessageType type, bool include_self);
     bool send_to_id(uint64_t target, std::string_view data, wshub::MessageType type);

@@ -46,6 +46,7 @@ void Worker::step_drain() {
         }
         drain_ = DrainPhase::closing;
         hub_.close();
+        if (bus_) bus_->say_goodbye();  // for the other nodes, this worker's members are gone
         for (size_t i = 0; i < slots_.size(); ++i) slots_[i]->go_away();
         flush_dirty();
         hub_.hand_over();

@@ -1,20 +1,15 @@
 #include "app/redis_bus.h"
 
-#include <cstring>
-
 #include "app/log.h"
 #include "app/node_number.h"
 #include "app/worker.h"
+#include "bus/envelope.h"
 #include "metrics/clock.h"
 #include "redis/resp.h"
 
 namespace wshub::app {
 namespace {
 
-constexpr std::string_view kMagic = "W1";
-constexpr std::string_view kDirectMagic = "WD";
-// After kDirectMagic: the opcode, the namespace, the member's id.
-constexpr size_t kDirectHead = 2 + 1 + 2 + 8;
 // SUBSCRIBE takes many channels: a resubscription after a reconnect goes in
 // commands of at most this many.
 constexpr size_t kChannelsPerSubscribe = 512;
@@ -42,20 +37,7 @@ redis::LinkOptions options_of(const config::Config& cfg) {
     return o;
 }
 
-// After the node id: the origin worker, its sequence number, the publish's time.
-constexpr size_t kTrailer = 1 + 8 + 8;
-
-void put_u64(std::string& out, uint64_t v) {
-    char b[8];
-    for (int i = 0; i < 8; ++i) b[i] = char(v >> (8 * i));
-    out.append(b, 8);
-}
-
-uint64_t get_u64(std::string_view in) noexcept {
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; --i) v = v << 8 | uint8_t(in[size_t(i)]);
-    return v;
-}
+}  // namespace
 
 std::string direct_channel(std::string_view prefix, uint32_t node, unsigned worker) {
     std::string channel(prefix);
@@ -66,51 +48,18 @@ std::string direct_channel(std::string_view prefix, uint32_t node, unsigned work
     return channel;
 }
 
-}  // namespace
-
 RedisBus::RedisBus(Worker& w, uint64_t token, uint32_t timer, uint32_t heartbeat_timer)
     : w_(w),
       timer_(timer),
       heartbeat_timer_(heartbeat_timer),
       link_(*this, token, endpoint_of(w), options_of(w.config())),
       channel_prefix_(w.config().redis_prefix + ":room:"),
-      direct_channel_(direct_channel(w.config().redis_prefix, w.shared().node_number, w.index())) {}
+      direct_channel_(direct_channel(w.config().redis_prefix, w.shared().node_number, w.index())),
+      nodes_channel_(w.config().redis_prefix + ":nodes") {}
 
 void RedisBus::start() {
     link_.start();
-    if (w_.index() == 0) w_.loop().set_timer(heartbeat_timer_, w_.now_ms() + w_.config().node_timeout_ms / 3);
-}
-
-void RedisBus::on_heartbeat() {
-    if (up()) renew_node_number();
-    w_.loop().set_timer(heartbeat_timer_, w_.now_ms() + w_.config().node_timeout_ms / 3);
-}
-
-// The number's key, renewed for another --node-timeout if it is free or
-// this node's; left alone if another node took it (while this one could
-// not reach Redis, or when both started without it).
-void RedisBus::renew_node_number() {
-    static constexpr std::string_view kRenew =
-        "local v = redis.call('GET', KEYS[1]) "
-        "if v == false or v == ARGV[1] then "
-        "redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 'wshub:held' end "
-        "return 'wshub:taken:' .. v";
-    const std::string key = node_number_key(w_.config().redis_prefix, w_.shared().node_number);
-    const std::string ttl = std::to_string(w_.config().node_timeout_ms);
-    link_.send({"EVAL", kRenew, "1", key, w_.shared().node_id, ttl});
-}
-
-void RedisBus::take_renewal(std::string_view answer) {
-    constexpr std::string_view kTaken = "wshub:taken:";
-    const bool taken = answer.substr(0, kTaken.size()) == kTaken;
-    if (taken == number_taken_) return;
-    number_taken_ = taken;
-    const LogLevel level = taken ? LogLevel::warn : LogLevel::info;
-    if (!log_enabled(level)) return;
-    Log line(level, taken ? "node_number_taken" : "node_number");
-    line.str("node", w_.shared().node_id).num("number", w_.shared().node_number);
-    if (taken) line.str("holder", answer.substr(kTaken.size(), 64));
-    line.emit();
+    w_.loop().set_timer(heartbeat_timer_, w_.now_ms() + w_.config().node_timeout_ms / 16);
 }
 
 // A route's path and a room's name may both hold ':', so the namespace
@@ -126,18 +75,29 @@ const std::string& RedisBus::channel_of(uint16_t ns, std::string_view name) {
     return channel_;
 }
 
+// SUBSCRIBE, then ask who is there: the answers come after the subscription
+// is in place, so no join is missed between them.
+bool RedisBus::subscribe_room(const std::string& channel) {
+    if (!link_.send({"SUBSCRIBE", channel})) return false;
+    envelope_.clear();
+    bus::put_query(envelope_, {uint16_t(w_.shared().node_number), uint8_t(w_.index())});
+    link_.send({"PUBLISH", channel, envelope_});
+    return true;
+}
+
 void RedisBus::watch(uint16_t ns, std::string_view name) {
     const std::string& channel = channel_of(ns, name);
-    channels_.emplace(channel, RoomKey{ns, std::string(name)});
+    channels_.emplace(channel, RoomKey{ns, std::string(name), {}});
     w_.counters().redis_subscriptions.add(1);
     // A full queue (Redis stalled) holds the SUBSCRIBE back, not loses it.
-    if (up() && (!unsent_.empty() || !link_.send({"SUBSCRIBE", channel}))) unsent_.push_back(channel);
+    if (up() && (!unsent_.empty() || !subscribe_room(channel))) unsent_.push_back(channel);
 }
 
 void RedisBus::flush() {
     while (!unsent_.empty() && up()) {
         const std::string& channel = unsent_.front();
-        if (channels_.count(channel) != 0 && !link_.send({"SUBSCRIBE", channel})) break;
+        const auto it = channels_.find(channel);
+        if (it != channels_.end() && !subscribe_room(channel)) break;
         unsent_.pop_front();
     }
     link_.flush();
@@ -150,103 +110,73 @@ void RedisBus::unwatch(uint16_t ns, std::string_view name) {
     if (up()) link_.send({"UNSUBSCRIBE", channel});
 }
 
+// envelope_ to `channel`; a message's fate is counted (news of members
+// and nodes is not: it is not what the counters count).
+void RedisBus::publish_envelope(std::string_view channel, bool message) {
+    const bool sent = up() && link_.send({"PUBLISH", channel, envelope_});
+    if (!message) return;
+    if (sent) w_.counters().redis_published.add();
+    else w_.counters().redis_drop(up() ? metrics::RedisDrop::queue_full : metrics::RedisDrop::down);
+}
+
 void RedisBus::publish(uint16_t ns, std::string_view name, const hub::Frame& frame) {
-    if (!up()) {
-        w_.counters().redis_drop(metrics::RedisDrop::down);
-        return;
-    }
-    const std::string& node = w_.shared().node_id;
-    envelope_.assign(kMagic);
-    envelope_ += char(hub::opcode_of(frame));
-    envelope_ += char(node.size());
-    envelope_ += node;
-    envelope_ += char(w_.index());
-    put_u64(envelope_, ++seq_);
-    put_u64(envelope_, metrics::now_us());
-    envelope_ += hub::payload_of(frame);
-    if (!link_.send({"PUBLISH", channel_of(ns, name), envelope_})) {
-        w_.counters().redis_drop(metrics::RedisDrop::queue_full);
-        return;
-    }
-    w_.counters().redis_published.add();
+    envelope_.clear();
+    bus::put_message(envelope_, {.opcode = uint8_t(hub::opcode_of(frame)),
+                                 .node_id = w_.shared().node_id,
+                                 .worker = uint8_t(w_.index()),
+                                 .seq = ++seq_,
+                                 .sent_us = metrics::now_us(),
+                                 .payload = hub::payload_of(frame)});
+    publish_envelope(channel_of(ns, name), true);
 }
 
 bool RedisBus::send_direct(hub::MemberId target, uint16_t ns, const hub::Frame& frame) {
-    if (!up()) {
-        w_.counters().redis_drop(metrics::RedisDrop::down);
-        return true;
-    }
-    envelope_.assign(kDirectMagic);
-    envelope_ += char(hub::opcode_of(frame));
-    envelope_ += char(ns & 0xFF);
-    envelope_ += char(ns >> 8);
-    put_u64(envelope_, target);
-    envelope_ += hub::payload_of(frame);
-    const std::string channel =
-        direct_channel(w_.config().redis_prefix, hub::node_of(target), hub::worker_of(target));
-    if (!link_.send({"PUBLISH", channel, envelope_})) {
-        w_.counters().redis_drop(metrics::RedisDrop::queue_full);
-        return true;
-    }
-    w_.counters().redis_published.add();
+    envelope_.clear();
+    bus::put_direct(envelope_,
+                    {.opcode = uint8_t(hub::opcode_of(frame)), .ns = ns, .target = target, .payload = hub::payload_of(frame)});
+    publish_envelope(direct_channel(w_.config().redis_prefix, hub::node_of(target), hub::worker_of(target)), true);
     return true;
 }
 
 // A direct message from a member of another node to one of this worker's.
 void RedisBus::deliver_direct(std::string_view envelope) {
-    const uint8_t op = envelope.size() >= kDirectHead ? uint8_t(envelope[2]) : 0;
-    if ((op != uint8_t(ws::Opcode::text) && op != uint8_t(ws::Opcode::binary)) ||
-        envelope.substr(0, kDirectMagic.size()) != kDirectMagic) {
-        w_.counters().redis_drop(metrics::RedisDrop::malformed);
-        return;
-    }
-    const uint16_t ns = uint16_t(uint8_t(envelope[3]) | uint8_t(envelope[4]) << 8);
-    const hub::MemberId target = get_u64(envelope.substr(5));
-    hub::Frame* f = hub::make_frame(ws::Opcode(op), envelope.substr(kDirectHead));
-    if (!f || hub::node_of(target) != w_.shared().node_number || ns >= w_.config().namespaces.size()) {
-        if (f) hub::release(f);
-        w_.counters().redis_drop(metrics::RedisDrop::malformed);
-        return;
-    }
+    bus::Direct d;
+    if (!bus::read_direct(envelope, d) || hub::node_of(d.target) != w_.shared().node_number ||
+        d.ns >= w_.config().namespaces.size())
+        return w_.counters().redis_drop(metrics::RedisDrop::malformed);
+    hub::Frame* f = hub::make_frame(ws::Opcode(d.opcode), d.payload);
+    if (!f) return w_.counters().redis_drop(metrics::RedisDrop::malformed);
     w_.counters().redis_received.add();
-    w_.hub().send_to(target, ns, f, nullptr);  // nothing if it closed meanwhile
+    w_.hub().send_to(d.target, d.ns, f, nullptr);  // nothing if it closed meanwhile
     hub::release(f);
 }
 
-// An envelope from the channel of a room this worker has members in.
+void RedisBus::deliver_message(RoomKey& room, std::string_view envelope) {
+    bus::Message m;
+    if (!bus::read_message(envelope, m)) return w_.counters().redis_drop(metrics::RedisDrop::malformed);
+    if (m.node_id == w_.shared().node_id) {
+        // This node's own: its members have it; how long Redis took is news.
+        const uint64_t now = metrics::now_us();
+        if (now >= m.sent_us) w_.counters().redis_round_trip.observe(now - m.sent_us);
+        return;
+    }
+    hub::Frame* f = hub::make_frame(ws::Opcode(m.opcode), m.payload);
+    if (!f) return w_.counters().redis_drop(metrics::RedisDrop::malformed);
+    w_.counters().redis_received.add();
+    w_.hub().deliver_remote(room.ns, room.name, f);
+    hub::release(f);
+}
+
 void RedisBus::deliver(std::string_view channel, std::string_view envelope) {
-    if (channel == direct_channel_) return deliver_direct(envelope);
+    const char kind = bus::kind_of(envelope);
+    if (kind == 0) return w_.counters().redis_drop(metrics::RedisDrop::malformed);
+    if (channel == direct_channel_)
+        return kind == char(bus::Kind::direct) ? deliver_direct(envelope) : take_answer(envelope);
+    if (channel == nodes_channel_) return take_node_news(envelope);
     const auto it = channels_.find(channel);
     if (it == channels_.end()) return;  // unsubscribed since it was sent
-    const std::string& node = w_.shared().node_id;
-    const size_t head = kMagic.size() + 2;
-    if (envelope.size() < head || envelope.substr(0, kMagic.size()) != kMagic) {
-        w_.counters().redis_drop(metrics::RedisDrop::malformed);
-        return;
-    }
-    const uint8_t op = uint8_t(envelope[kMagic.size()]);
-    const size_t node_len = uint8_t(envelope[kMagic.size() + 1]);
-    if ((op != uint8_t(ws::Opcode::text) && op != uint8_t(ws::Opcode::binary)) ||
-        envelope.size() < head + node_len + kTrailer) {
-        w_.counters().redis_drop(metrics::RedisDrop::malformed);
-        return;
-    }
-    if (envelope.substr(head, node_len) == node) {
-        // This node's own: its members have it; how long Redis took is news.
-        const uint64_t sent_us = get_u64(envelope.substr(head + node_len + 1 + 8));
-        const uint64_t now = metrics::now_us();
-        if (now >= sent_us) w_.counters().redis_round_trip.observe(now - sent_us);
-        return;
-    }
-    const std::string_view payload = envelope.substr(head + node_len + kTrailer);
-    hub::Frame* f = hub::make_frame(ws::Opcode(op), payload);
-    if (!f) {
-        w_.counters().redis_drop(metrics::RedisDrop::malformed);
-        return;
-    }
-    w_.counters().redis_received.add();
-    w_.hub().deliver_remote(it->second.ns, it->second.name, f);
-    hub::release(f);
+    if (kind == char(bus::Kind::message)) return deliver_message(it->second, envelope);
+    take_room_news(it->second, envelope);
 }
 
 int RedisBus::watch(redis::Link& link, int fd, uint32_t interest) {
@@ -277,9 +207,17 @@ void RedisBus::on_up(redis::Link&) {
             .num("worker", w_.index())
             .num("rooms", channels_.size())
             .emit();
+    // What was heard before is judged afresh: nodes get a new clock, rooms'
+    // lists are asked for again and what no answer renews goes.
+    ++epoch_;
+    nodes_.restart_clocks(w_.now_ms());
+    sweep_at_ms_ = w_.now_ms() + w_.config().node_timeout_ms / 4;
+    link_.send({"SUBSCRIBE", direct_channel_, nodes_channel_});
+    if (w_.index() == 0) {
+        renew_node_number();
+        beat();
+    }
     // Every room with members here, again: a new connection has no subscriptions.
-    if (w_.index() == 0) renew_node_number();
-    link_.send({"SUBSCRIBE", direct_channel_});
     std::vector<std::string_view> args;
     args.reserve(kChannelsPerSubscribe + 1);
     for (auto it = channels_.begin(); it != channels_.end();) {
@@ -287,6 +225,9 @@ void RedisBus::on_up(redis::Link&) {
         for (; it != channels_.end() && args.size() <= kChannelsPerSubscribe; ++it) args.push_back(it->first);
         link_.send(args.data(), args.size());
     }
+    envelope_.clear();
+    bus::put_query(envelope_, {uint16_t(w_.shared().node_number), uint8_t(w_.index())});
+    for (const auto& [channel, room] : channels_) link_.send({"PUBLISH", channel, envelope_});
 }
 
 void RedisBus::on_down(redis::Link&, const redis::LinkDown& down) {

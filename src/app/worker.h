@@ -86,6 +86,8 @@ public:
     const config::Config& config() const noexcept { return shared_.cfg; }
     Compression& compression() noexcept { return compression_; }
     hub::Hub& hub() noexcept { return hub_; }
+    // The Redis bus (--redis), or null.
+    RedisBus* bus() noexcept { return bus_.get(); }
     unsigned index() const noexcept { return index_; }
     // Connections here are refused every WebSocket route.
     bool ops_only() const noexcept { return role_ == Role::ops; }

@@ -115,7 +115,7 @@ struct Config {
     std::string redis_prefix = "wshub";
     std::string node_id;  // "": one is made at start
     uint64_t redis_queue_bytes = 8 * 1024 * 1024;
-    uint64_t node_timeout_ms = 15'000;  // heartbeats every third of it
+    uint64_t node_timeout_ms = 15'000;  // heartbeats every quarter of it
     bool redis_required = false;  // /readyz is 503 while a worker has no Redis
 
     std::vector<std::string> custom_modes;  // mode names an embedder added

@@ -111,8 +111,8 @@ std::string set_redis(Config& c, std::string_view v) {
     return {};
 }
 
-// Heartbeats go every third of it, and a Redis key's expiry is at least
-// 1 ms: 300 ms at least.
+// Heartbeats go every quarter of it and are checked every sixteenth: 300 ms
+// at least.
 std::string set_node_timeout(Config& c, std::string_view v) {
     uint64_t ms = 0;
     if (std::string err = set_duration(ms, v, false); !err.empty()) return err;
@@ -342,8 +342,8 @@ const Flag kFlags[] = {
      [](Config& c, std::string_view v) { return set_size(c.redis_queue_bytes, v, 64 * 1024, uint64_t(1) << 32); },
      nullptr},
     {"node-timeout", "DURATION", "15s",
-     "how long a node may go unheard (it says it lives every third of this) before the others drop it; "
-     "also how long its node number stays claimed",
+     "a node unheard for 3/4 of this is dropped by the others (its members leave; it beats every quarter of it); "
+     "also how long its node number stays claimed in Redis",
      [](Config& c, std::string_view v) { return set_node_timeout(c, v); }, nullptr},
     {"redis-required", "BOOL", "false",
      "/readyz answers 503 while a worker is not connected to Redis (the node still serves its own rooms)",

@@ -103,6 +103,7 @@ public:
     // The drain: from now on a publish reaches nobody (what members say as
     // they close would only reach members that are closing too).
     void close() noexcept { closed_ = true; }
+    bool closed() const noexcept { return closed_; }
 
 private:
     void work_through_backlog();

@@ -127,10 +127,7 @@ void write_sender(json::Writer& w, const wshub::Conn& c) {
     w.number(c.id());
 }
 
-// Tells the other members of `room` that connection `id` joined or left.
-// Returns the number of members the room has (the hub's count at publish).
-size_t publish_presence(wshub::Conn& c, std::string_view room, std::string_view event) {
-    std::string& out = scratch().out;
+void write_presence(std::string& out, const wshub::Conn& c, std::string_view room, std::string_view event) {
     json::Writer w = begin(out, "presence");
     w.key("room");
     w.string(room);
@@ -140,12 +137,26 @@ size_t publish_presence(wshub::Conn& c, std::string_view room, std::string_view 
     w.number(c.id());
     write_user(w, c);
     w.end_object();
+}
+
+// Tells the other members of `room` that connection `id` joined or left.
+// Returns the number of members the room has (the hub's count at publish).
+size_t publish_presence(wshub::Conn& c, std::string_view room, std::string_view event) {
+    std::string& out = scratch().out;
+    write_presence(out, c, room, event);
     return c.publish(room, out, MessageType::text, false);
 }
 
 class Json final : public wshub::Handler {
 public:
     explicit Json(const JsonOptions& o) : options_(o) {}
+
+    // The presence `leave` the others would have had from it.
+    bool farewell(const wshub::Conn& c, std::string_view room, std::string& out, MessageType& type) override {
+        write_presence(out, c, room, "leave");
+        type = MessageType::text;
+        return true;
+    }
 
     void on_open(wshub::Conn& c) override {
         std::string& out = scratch().out;
