@@ -163,3 +163,17 @@ def test_a_node_renews_its_number_and_says_when_another_holds_it(wshub, redis_se
     time.sleep(1.5)  # 2.5 lifetimes of the key: only renewals keep it
     assert redis.call("GET", key) == b"late"
     assert 0 < redis.call("PTTL", key) <= 600
+
+
+def test_two_processes_with_one_node_id_are_told_of_each_other(wshub, redis_servers):
+    redis = redis_servers()
+    first = start_node(wshub, redis, "--node-id", "twin", "--node-timeout", "1s")
+    second = start_node(wshub, redis, "--node-id", "twin", "--node-timeout", "1s")
+    # The second takes the number the first holds, as a restart would.
+    assert node_of(JsonMember(first).id) == node_of(JsonMember(second).id)
+    for node in (first, second):
+        deadline = time.monotonic() + T
+        while not (line := log_line(node, "node_number_shared")):
+            assert time.monotonic() < deadline, node.stderr[-2000:]
+            time.sleep(0.02)
+        assert " warn " in line and "other=twin" in line, line

@@ -190,3 +190,35 @@ def test_a_drained_node_says_goodbye_before_it_exits(wshub, redis_servers):
     latecomer = JsonMember(b)
     assert latecomer.join(room)["members"] == 2
     assert channel(room, "/ws") in redis.channels()
+
+
+def test_after_a_redis_restart_the_lists_hold_who_is_still_there(wshub, redis_servers):
+    redis = redis_servers()
+    a = start_node(wshub, redis, workers=1)
+    b = start_node(wshub, redis, workers=1)
+    # In `shared`, a keeps a member; in `alone`, its only member leaves.
+    shared, alone = "shared", "alone"
+    stays, goes = JsonMember(a), JsonMember(a)
+    stays.join(shared)
+    goes.join(shared)
+    goes.join(alone)
+    scouts = [JsonMember(b), JsonMember(b)]
+    scouts[0].join(shared)
+    scouts[1].join(alone)
+    settle()
+    watcher = JsonMember(b)
+    assert watcher.join(shared)["members"] == 4
+    assert watcher.join(alone)["members"] == 3
+    redis.stop()
+    # Its leaves are lost with Redis away (never replayed).
+    goes.client.close()
+    redis.start()
+    deadline = time.monotonic() + T
+    while b.stderr.count(" info redis_up ") < 2 or a.stderr.count(" info redis_up ") < 2:
+        assert time.monotonic() < deadline, (a.stderr[-1500:], b.stderr[-1500:])
+        time.sleep(0.02)
+    settle()
+    newcomer = JsonMember(b)
+    # a said it was back (b forgot its members) and listed those it has.
+    assert newcomer.join(shared)["members"] == 4  # stays, a scout, watcher and itself
+    assert newcomer.join(alone)["members"] == 3  # a scout, watcher and itself

@@ -13,7 +13,7 @@ namespace {
 
 // Every envelope kind, once, as the nodes write them.
 std::vector<std::string> samples() {
-    std::vector<std::string> all(8);
+    std::vector<std::string> all(10);
     put_message(all[0], {.opcode = 1, .node_id = "node-a", .worker = 3, .seq = 7, .sent_us = 99, .payload = "hi"});
     put_direct(all[1], {.opcode = 2, .ns = 258, .target = 0x1234567890ull, .payload = std::string("\0\1", 2)});
     put_joined(all[2], {.member = 42, .opcode = 1, .payload = "{\"bye\":1}"});
@@ -24,6 +24,8 @@ std::vector<std::string> samples() {
     add_roster_entry(all[5], {.member = 6, .opcode = 1, .payload = "farewell"});
     put_heartbeat(all[6], {.node = 300, .worker = 0, .node_id = "n"});
     put_bye(all[7], {.node = 300, .worker = 2, .node_id = "n"});
+    put_back(all[8], {.node = 301, .worker = 1, .node_id = "n"});
+    put_ping(all[9], {.node = 302, .worker = 0, .node_id = "n#1"});
     return all;
 }
 
@@ -44,7 +46,9 @@ bool reads(const std::string& e) {
     case Kind::query: return read_query(e, o);
     case Kind::roster: return read_roster(e, h, entries);
     case Kind::heartbeat:
-    case Kind::bye: return read_node_news(e, n);
+    case Kind::bye:
+    case Kind::back:
+    case Kind::ping: return read_node_news(e, n);
     }
     return false;
 }
@@ -99,7 +103,7 @@ TEST(bus_envelopes_cut_short_are_refused) {
     const auto all = samples();
     // Messages, direct messages and joins end with their payload (2, 2 and
     // 9 bytes in the samples): cut inside it, one is a shorter one.
-    const size_t payload[8] = {2, 2, 9, 0, 0, 0, 0, 0};
+    const size_t payload[10] = {2, 2, 9, 0, 0, 0, 0, 0, 0, 0};
     for (size_t i = 0; i < all.size(); ++i) {
         const std::string& e = all[i];
         CHECK(reads(e));
@@ -111,7 +115,7 @@ TEST(bus_envelopes_cut_short_are_refused) {
         }
     }
     // Fixed-length kinds refuse a byte more.
-    for (const size_t i : {3, 4, 6, 7}) CHECK(!reads(all[i] + "x"));
+    for (const size_t i : {3, 4, 6, 7, 8, 9}) CHECK(!reads(all[i] + "x"));
 }
 
 TEST(bus_roster_entries_cut_short_stop_the_walk) {

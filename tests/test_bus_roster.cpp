@@ -81,12 +81,15 @@ TEST(bus_roster_sweeps_what_an_outage_left_unconfirmed) {
     r.joined({id(2, 0, 1), 1, "a"}, 1);
     r.joined({id(2, 0, 2), 1, "b"}, 1);
     r.joined({id(4, 0, 1), 1, "c"}, 1);
+    r.joined({id(5, 0, 1), 1, "d"}, 1);
     // Back from an outage: epoch 2; node 2 answers with one member, node 4
-    // (whose members all left meanwhile) does not answer at all.
+    // (whose members all left meanwhile) is heard but does not answer, node 5
+    // is not heard at all (it may be dead: its expiry, with farewells, decides).
     CHECK(r.answer({2, 0}, true, entries({{id(2, 0, 2), 1, "b"}}), 2));
-    r.sweep(2);
-    CHECK_EQ(r.size(), 1u);
+    r.sweep(2, [](uint32_t node) { return node != 5; });
+    CHECK_EQ(r.size(), 2u);
     CHECK(r.find(id(2, 0, 2)) != nullptr);
+    CHECK(r.find(id(5, 0, 1)) != nullptr);
 }
 
 TEST(bus_node_table_drops_nodes_unheard_for_the_timeout) {

@@ -170,8 +170,8 @@ void RedisBus::deliver_message(RoomKey& room, std::string_view envelope) {
 void RedisBus::deliver(std::string_view channel, std::string_view envelope) {
     const char kind = bus::kind_of(envelope);
     if (kind == 0) return w_.counters().redis_drop(metrics::RedisDrop::malformed);
-    if (channel == direct_channel_)
-        return kind == char(bus::Kind::direct) ? deliver_direct(envelope) : take_answer(envelope);
+    if (kind == char(bus::Kind::roster)) return take_answer(envelope);  // asked, or after an outage
+    if (channel == direct_channel_) return kind == char(bus::Kind::direct) ? deliver_direct(envelope) : void();
     if (channel == nodes_channel_) return take_node_news(envelope);
     const auto it = channels_.find(channel);
     if (it == channels_.end()) return;  // unsubscribed since it was sent
@@ -211,8 +211,14 @@ void RedisBus::on_up(redis::Link&) {
     // lists are asked for again and what no answer renews goes.
     ++epoch_;
     nodes_.restart_clocks(w_.now_ms());
-    sweep_at_ms_ = w_.now_ms() + w_.config().node_timeout_ms / 4;
+    heard_since_up_.clear();
     link_.send({"SUBSCRIBE", direct_channel_, nodes_channel_});
+    // The others forget what they knew of this worker's members (some left
+    // while it was away), and hear them again below, room by room.
+    const bus::NodeNews self{uint16_t(w_.shared().node_number), uint8_t(w_.index()), w_.shared().process_tag};
+    envelope_.clear();
+    bus::put_back(envelope_, self);
+    link_.send({"PUBLISH", nodes_channel_, envelope_});
     if (w_.index() == 0) {
         renew_node_number();
         beat();
@@ -225,9 +231,16 @@ void RedisBus::on_up(redis::Link&) {
         for (; it != channels_.end() && args.size() <= kChannelsPerSubscribe; ++it) args.push_back(it->first);
         link_.send(args.data(), args.size());
     }
+    for (const auto& [channel, room] : channels_) {
+        envelope_.clear();
+        bus::put_query(envelope_, {uint16_t(w_.shared().node_number), uint8_t(w_.index())});
+        link_.send({"PUBLISH", channel, envelope_});
+        answer(room, channel);
+    }
+    // Last: each node's beat in reply comes after its answers to the above.
     envelope_.clear();
-    bus::put_query(envelope_, {uint16_t(w_.shared().node_number), uint8_t(w_.index())});
-    for (const auto& [channel, room] : channels_) link_.send({"PUBLISH", channel, envelope_});
+    bus::put_ping(envelope_, self);
+    link_.send({"PUBLISH", nodes_channel_, envelope_});
 }
 
 void RedisBus::on_down(redis::Link&, const redis::LinkDown& down) {

@@ -27,6 +27,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "bus/node_table.h"
 #include "bus/roster.h"
@@ -98,8 +99,11 @@ private:
     uint32_t timer_;
     uint32_t heartbeat_timer_;
     bus::NodeTable nodes_;
+    // The nodes whose beat was heard since the link came up (and their
+    // members the answers before it did not list again, swept).
+    std::unordered_set<uint32_t> heard_since_up_;
+    bool said_shared_ = false;  // node_number_shared logged
     uint32_t epoch_ = 0;         // links up so far: rosters' entries from before the last are stale
-    uint64_t sweep_at_ms_ = 0;   // when stale entries go (0: none pending)
     uint64_t beat_at_ms_ = 0;    // worker 0's next heartbeat
     bool number_taken_ = false;  // another node holds this node's number (logged once)
     redis::Link link_;
@@ -133,7 +137,10 @@ private:
     void take_room_news(RoomKey& room, std::string_view envelope);
     void take_node_news(std::string_view envelope);
     void take_answer(std::string_view envelope);
-    void answer(const RoomKey& room, bus::Origin asker);
+    // This worker's members of `room`, to `to` (an asker's direct channel,
+    // or the room's own after an outage).
+    void answer(const RoomKey& room, const std::string& to);
+    void forget_worker(uint32_t node, unsigned worker);
     void node_gone(uint32_t node, int worker);
     void beat();
     void publish_envelope(std::string_view channel, bool message);

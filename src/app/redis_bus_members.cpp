@@ -42,16 +42,12 @@ void RedisBus::on_heartbeat() {
         beat();
     }
     for (const uint32_t node : nodes_.expire(now, timeout * 3 / 4)) node_gone(node, bus::Roster::kAllWorkers);
-    if (sweep_at_ms_ != 0 && now >= sweep_at_ms_) {
-        sweep_at_ms_ = 0;
-        for (auto& [channel, room] : channels_) room.roster.sweep(epoch_);
-    }
 }
 
 void RedisBus::beat() {
     beat_at_ms_ = w_.now_ms() + w_.config().node_timeout_ms / 4;
     envelope_.clear();
-    bus::put_heartbeat(envelope_, {uint16_t(w_.shared().node_number), 0, w_.shared().node_id});
+    bus::put_heartbeat(envelope_, {uint16_t(w_.shared().node_number), 0, w_.shared().process_tag});
     link_.send({"PUBLISH", nodes_channel_, envelope_});
 }
 
@@ -112,7 +108,7 @@ size_t RedisBus::remote_members(uint16_t ns, std::string_view name) const noexce
 
 void RedisBus::say_goodbye() {
     envelope_.clear();
-    bus::put_bye(envelope_, {uint16_t(w_.shared().node_number), uint8_t(w_.index()), w_.shared().node_id});
+    bus::put_bye(envelope_, {uint16_t(w_.shared().node_number), uint8_t(w_.index()), w_.shared().process_tag});
     publish_envelope(nodes_channel_, false);
     link_.flush();  // the worker may end before its next pass
 }
@@ -130,19 +126,17 @@ void RedisBus::take_room_news(RoomKey& room, std::string_view envelope) {
     } else if (bus::read_left(envelope, id)) {
         room.roster.left(id);
     } else if (bus::read_query(envelope, asker)) {
-        if (asker.node != own) answer(room, asker);
+        if (asker.node != own) answer(room, direct_channel(w_.config().redis_prefix, asker.node, asker.worker));
     } else {
         w_.counters().redis_drop(metrics::RedisDrop::malformed);
     }
 }
 
-// This worker's members of `room`, to the asker, in parts that a Redis
-// push of --max-message carries.
-void RedisBus::answer(const RoomKey& room, bus::Origin asker) {
+// In parts that a Redis push of --max-message carries.
+void RedisBus::answer(const RoomKey& room, const std::string& to) {
     const hub::LocalRoom* local = w_.hub().rooms().find(room.ns, room.name);
     if (!local || w_.hub().closed()) return;
     const size_t part_bytes = std::min<size_t>(32 * 1024, w_.config().max_message + 512);
-    const std::string to = direct_channel(w_.config().redis_prefix, asker.node, asker.worker);
     const bus::RosterHead head{room.ns, room.name, {uint16_t(w_.shared().node_number), uint8_t(w_.index())}, true};
     envelope_.clear();
     bus::put_roster_head(envelope_, head);
@@ -175,13 +169,37 @@ void RedisBus::take_answer(std::string_view envelope) {
     if (!nodes_.known(head.from.node)) nodes_.heard(head.from.node, w_.now_ms());
 }
 
-// 'H' or 'B' on PREFIX:nodes.
+// 'H', 'B' or 'U' on PREFIX:nodes.
 void RedisBus::take_node_news(std::string_view envelope) {
     bus::NodeNews news;
     if (!bus::read_node_news(envelope, news)) return w_.counters().redis_drop(metrics::RedisDrop::malformed);
-    if (news.node == w_.shared().node_number) return;
-    if (bus::kind_of(envelope) == char(bus::Kind::heartbeat)) return nodes_.heard(news.node, w_.now_ms());
-    node_gone(news.node, news.worker);
+    if (news.node == w_.shared().node_number) {
+        if (news.node_id != w_.shared().process_tag && !said_shared_ && log_enabled(LogLevel::warn)) {
+            Log(LogLevel::warn, "node_number_shared")
+                .num("number", news.node)
+                .str("other", news.node_id.substr(0, news.node_id.rfind('#')))
+                .emit();
+        }
+        said_shared_ = said_shared_ || news.node_id != w_.shared().process_tag;
+        return;
+    }
+    const char kind = bus::kind_of(envelope);
+    if (kind == char(bus::Kind::bye)) return node_gone(news.node, news.worker);
+    nodes_.heard(news.node, w_.now_ms());
+    if (kind == char(bus::Kind::back)) forget_worker(news.node, news.worker);
+    if (kind == char(bus::Kind::ping) && w_.index() == 0) beat();
+    // Its first beat since this worker came back follows its answers to
+    // this worker's questions: what they did not list again is gone.
+    if (kind == char(bus::Kind::heartbeat) && heard_since_up_.insert(news.node).second) {
+        const uint32_t node = news.node;
+        for (auto& [channel, room] : channels_) room.roster.sweep(epoch_, [node](uint32_t n) { return n == node; });
+    }
+}
+
+// Worker `worker` of node `node` is back on Redis: its members are listed
+// again by what follows, and the others were not seen to go.
+void RedisBus::forget_worker(uint32_t node, unsigned worker) {
+    for (auto& [channel, room] : channels_) room.roster.drop(node, int(worker), [](uint8_t, std::string_view) {});
 }
 
 // Node `node`'s members (of its worker `worker`, or of all) are gone: this

@@ -38,7 +38,8 @@ struct Shared {
                                          .audience = c.jwt_audience,
                                          .publish_token = c.publish_token}),
           room_passwords(room_passwords_of(c.room_passwords, c.room_password_file_lines)),
-          node_id(c.node_id.empty() ? make_node_id() : c.node_id) {}
+          node_id(c.node_id.empty() ? make_node_id() : c.node_id),
+          process_tag(node_id + "#" + make_node_id()) {}
 
     // --room-password's, then those of --room-password-file's lines.
     static std::vector<auth::RoomPassword> room_passwords_of(const std::vector<auth::RoomPassword>& given,
@@ -68,6 +69,9 @@ struct Shared {
     auth::Verifier verifier;
     auth::RoomPasswords room_passwords;  // --room-password, --room-password-file
     const std::string node_id;           // --node-id, or made at start
+    // "NODE_ID#RANDOM", different at every start: tells this process from
+    // another started with the same --node-id.
+    const std::string process_tag;
     // The top bits of this node's connection ids (app/node_number.h): 0
     // without --redis; set before any worker starts.
     uint32_t node_number = 0;

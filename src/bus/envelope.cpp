@@ -61,6 +61,8 @@ char kind_of(std::string_view envelope) noexcept {
     case Kind::roster:
     case Kind::heartbeat:
     case Kind::bye:
+    case Kind::back:
+    case Kind::ping:
         return envelope[1];
     }
     return 0;
@@ -193,25 +195,27 @@ bool RosterEntries::next(Farewell& out) noexcept {
     return true;
 }
 
-void put_heartbeat(std::string& out, const NodeNews& n) {
-    put_head(out, Kind::heartbeat);
+namespace {
+
+void put_node_news(std::string& out, Kind k, const NodeNews& n) {
+    put_head(out, k);
     put(out, n.node, 2);
     put(out, n.worker, 1);
     put(out, n.node_id.size(), 1);
     out += n.node_id;
 }
 
-void put_bye(std::string& out, const NodeNews& n) {
-    put_head(out, Kind::bye);
-    put(out, n.node, 2);
-    put(out, n.worker, 1);
-    put(out, n.node_id.size(), 1);
-    out += n.node_id;
-}
+}  // namespace
+
+void put_heartbeat(std::string& out, const NodeNews& n) { put_node_news(out, Kind::heartbeat, n); }
+void put_bye(std::string& out, const NodeNews& n) { put_node_news(out, Kind::bye, n); }
+void put_back(std::string& out, const NodeNews& n) { put_node_news(out, Kind::back, n); }
+void put_ping(std::string& out, const NodeNews& n) { put_node_news(out, Kind::ping, n); }
 
 bool read_node_news(std::string_view in, NodeNews& out) noexcept {
     const char k = kind_of(in);
-    if (k != char(Kind::heartbeat) && k != char(Kind::bye)) return false;
+    if (k != char(Kind::heartbeat) && k != char(Kind::bye) && k != char(Kind::back) && k != char(Kind::ping))
+        return false;
     Reader r(in);
     r.take(2);
     out.node = uint16_t(r.u(2));

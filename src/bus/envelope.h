@@ -18,6 +18,11 @@
 //   'H'   PREFIX:nodes             a node's heartbeat (worker 0, every quarter of
 //                                  --node-timeout)
 //   'B'   PREFIX:nodes             a worker of a node drains: its members are gone
+//   'U'   PREFIX:nodes             a worker of a node is back on Redis: forget its
+//                                  members (no farewells); its answers follow
+//   'P'   PREFIX:nodes             ... and that worker has asked every room: each
+//                                  node beats at once, so the asker knows when a
+//                                  node's answers are all in
 #pragma once
 
 #include <cstdint>
@@ -35,6 +40,8 @@ enum class Kind : char {
     roster = 'R',
     heartbeat = 'H',
     bye = 'B',
+    back = 'U',
+    ping = 'P',
 };
 
 // The kind of `envelope`, or 0 if it is not one of wshub's.
@@ -115,7 +122,9 @@ struct NodeNews {
 };
 void put_heartbeat(std::string& out, const NodeNews& n);
 void put_bye(std::string& out, const NodeNews& n);
-// A heartbeat or a bye (kind_of says which).
+void put_back(std::string& out, const NodeNews& n);
+void put_ping(std::string& out, const NodeNews& n);
+// A heartbeat, a bye, a back or a ping (kind_of says which).
 bool read_node_news(std::string_view in, NodeNews& out) noexcept;
 
 }  // namespace wshub::bus

@@ -26,11 +26,4 @@ bool Roster::answer(Origin from, bool reset, std::string_view entries, uint32_t 
     return !walk.bad();
 }
 
-void Roster::sweep(uint32_t epoch) noexcept {
-    for (auto it = members_.begin(); it != members_.end();) {
-        if (it->second.epoch < epoch) it = members_.erase(it);
-        else ++it;
-    }
-}
-
 }  // namespace wshub::bus

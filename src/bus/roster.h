@@ -5,9 +5,9 @@
 // listed, once.
 //
 // Entries carry an epoch: after the worker's bus comes back from an outage
-// it asks the room again (a new epoch), and entries no answer or join has
-// renewed by the time the answers are in are dropped without a farewell
-// (sweep): they left, or their node did, while this worker could not hear.
+// it asks the room again (a new epoch), and entries of live nodes that no
+// answer or join has renewed by the time the answers are in are dropped
+// without a farewell (sweep): they left while this worker could not hear.
 #pragma once
 
 #include <cstdint>
@@ -52,8 +52,15 @@ public:
             it = members_.erase(it);
         }
     }
-    // Removes, silently, entries from before `epoch`.
-    void sweep(uint32_t epoch) noexcept;
+    // Removes, silently, entries from before `epoch` of the nodes for which
+    // settled(node) is true.
+    template <class Settled>
+    void sweep(uint32_t epoch, Settled&& settled) {
+        for (auto it = members_.begin(); it != members_.end();) {
+            if (it->second.epoch < epoch && settled(hub::node_of(it->first))) it = members_.erase(it);
+            else ++it;
+        }
+    }
 
 private:
     std::unordered_map<hub::MemberId, Entry> members_;

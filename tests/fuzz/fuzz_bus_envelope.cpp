@@ -29,7 +29,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     else if (read_joined(in, f)) put_joined(out, f);
     else if (read_left(in, id)) put_left(out, id);
     else if (read_query(in, o)) put_query(out, o);
-    else if (read_node_news(in, n)) kind_of(in) == 'H' ? put_heartbeat(out, n) : put_bye(out, n);
+    else if (read_node_news(in, n)) {
+        const char k = kind_of(in);
+        k == 'H' ? put_heartbeat(out, n) : k == 'B' ? put_bye(out, n) : k == 'U' ? put_back(out, n) : put_ping(out, n);
+    }
     else if (read_roster(in, h, entries)) {
         put_roster_head(out, h);
         RosterEntries walk(entries);
