@@ -119,8 +119,12 @@ bool Server::start(const std::string& binary, std::string& why, const Settings& 
     // a server that exits at once is tried again; one that hangs is not.
     for (int attempt = 0; attempt < 3; ++attempt) {
         port_ = free_loopback_port();
-        if (launch(why) && wait_ready(why))
-            return major_ < 7 || !settings_.cluster || (cluster_ = assign_slots(why));
+        // Not port + 10000, the default, which may be taken or past 65535.
+        cluster_port_ = free_loopback_port();
+        if (launch(why) && wait_ready(why)) {
+            if (major_ < 7 || !settings_.cluster) return true;
+            return (cluster_ = !settings_.own_every_slot || assign_slots(why));
+        }
         const bool exited = pid_ < 0;
         stop_process();
         if (!exited) break;
@@ -153,7 +157,9 @@ bool Server::launch(std::string& why) {
     // commands and sharded pub/sub.
     if (major_ >= 7) args.insert(args.end(), {"--enable-debug-command", "local"});
     if (major_ >= 7 && settings_.cluster)
-        args.insert(args.end(), {"--cluster-enabled", "yes", "--cluster-config-file", dir_ + "/nodes.conf"});
+        args.insert(args.end(), {"--cluster-enabled", "yes", "--cluster-config-file", dir_ + "/nodes.conf",
+                                 "--cluster-port", std::to_string(cluster_port_)});
+    args.insert(args.end(), settings_.extra_args.begin(), settings_.extra_args.end());
     if (!settings_.requirepass.empty()) args.insert(args.end(), {"--requirepass", settings_.requirepass});
     std::vector<char*> argv;
     for (std::string& a : args) argv.push_back(a.data());

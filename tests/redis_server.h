@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "redis/resp.h"
 
@@ -29,6 +30,10 @@ Server* shared_server(std::string& why_not, bool& installed);
 struct Settings {
     std::string requirepass;  // not empty: clients must authenticate with it
     bool cluster = true;      // Redis 7: a cluster of one node (no SELECT then)
+    // With cluster: every slot assigned to this node. False: none, for a
+    // test that joins several nodes into one cluster.
+    bool own_every_slot = true;
+    std::vector<std::string> extra_args = {};  // more of redis-server's options
 };
 
 // A server of the caller's own, for a test that stops, pauses or restarts
@@ -39,6 +44,8 @@ class Server {
 public:
     ~Server();
     int port() const noexcept { return port_; }
+    // The cluster bus's port (cluster mode), chosen free like port().
+    int cluster_port() const noexcept { return cluster_port_; }
     int major_version() const noexcept { return major_; }
     // Started with --cluster-enabled yes and every slot assigned to itself
     // (Redis 7 and later): CLUSTER commands and sharded pub/sub work.
@@ -60,6 +67,7 @@ public:
 private:
     pid_t pid_ = -1;
     int port_ = 0;
+    int cluster_port_ = 0;
     int major_ = 0;
     bool cluster_ = false;
     std::string binary_;
