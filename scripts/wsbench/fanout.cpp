@@ -5,7 +5,10 @@
 // (fanout_payload.h) is letters after a binary header, or with --json a chat
 // message. With --deflate every connection offers permessage-deflate, and a
 // compressed message (RSV1) is gathered whole and inflated back
-// (message_inflater.h) before the same checks.
+// (message_inflater.h) before the same checks. With several --url (a
+// cluster's nodes) the subscribers are split over them and the publishers
+// dial the first. With --protocol socketio the same payloads travel as
+// Socket.IO events (socketio.h), unwrapped before the same checks.
 //
 // Flow control: a publisher keeps at most --inflight messages in flight, and a
 // message leaves the window once EVERY live subscriber has it (not just one
@@ -23,12 +26,16 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "clock.h"
@@ -46,6 +53,8 @@
 #include "rng.h"
 #include "run_window.h"
 #include "scenarios.h"
+#include "socketio.h"
+#include "socketio_session.h"
 #include "summary.h"
 
 namespace wsbench {
@@ -97,11 +106,13 @@ public:
     void on_control(uint8_t opcode, const uint8_t* p, size_t n);
 
 private:
-    std::vector<DialedConn> dial(uint32_t count, DialStats& stats);
+    std::vector<DialedConn> dial(uint32_t count, size_t targets, bool join, DialStats& stats);
+    std::vector<DialedConn> dial_target(const Target& target, uint32_t count, DialStats& stats);
     bool setup(std::vector<DialedConn>& subs, std::vector<DialedConn>& pubs);
     bool add_conn(size_t index, int fd, int64_t pub);
     void loop();
     void on_readable(Conn& c);
+    bool unwrap_sio(Conn& c, uint8_t opcode, uint64_t& length);
     void feed(Conn& c, const uint8_t* p, size_t n);
     std::string read_message(Conn& c, uint8_t opcode, uint64_t length, MsgHeader& m);
     void deliver(Conn& c, const MsgHeader& m, bool compressed);
@@ -131,6 +142,8 @@ private:
     uint64_t ring_ = 1;        // slots of each publisher's window ring: a power of two, at least inflight
     FanoutPayload payload_;
     MessageInflater inflater_;      // with --deflate
+    std::optional<SioPublisher> sio_pub_;  // with --protocol socketio
+    std::string sio_payload_;       // the payload of the Socket.IO event being read
     std::vector<Conn> conns_;       // subscribers first, then publishers
     std::vector<Pub> pubs_;
     std::vector<uint64_t> seq_arena_;
@@ -175,14 +188,17 @@ int FanoutRun::run() {
 
     if (progress_) draw_progress("wsbench fanout: connecting " + std::to_string(opts_.subscribers) + " subscribers...");
     int64_t t0 = now_ns();
-    std::vector<DialedConn> subs = dial(opts_.subscribers, sub_dial_);
+    std::vector<DialedConn> subs = dial(opts_.subscribers, opts_.targets.size(), true, sub_dial_);
     int64_t t1 = now_ns();
     sub_dial_s_ = double(t1 - t0) / 1e9;
     std::vector<DialedConn> pubs;
     if (!subs.empty()) {
-        // Every subscriber is a member now: wshub joins rooms before its 101.
+        // Every subscriber is a member now (wshub joins rooms before its 101;
+        // Socket.IO acked the join), though maybe not yet on other nodes' bus.
+        if (opts_.settle_s > 0) std::this_thread::sleep_for(std::chrono::duration<double>(opts_.settle_s));
+        t1 = now_ns();
         if (progress_) draw_progress("wsbench fanout: connecting " + std::to_string(opts_.publishers) + " publishers...");
-        pubs = dial(opts_.publishers, pub_dial_);
+        pubs = dial(opts_.publishers, 1, false, pub_dial_);
         pub_dial_s_ = double(now_ns() - t1) / 1e9;
     }
     if (progress_) finish_progress();
@@ -204,10 +220,25 @@ int FanoutRun::run() {
     return report();
 }
 
+// Dials count connections split evenly over the first `targets` URLs (the
+// first ones taking the remainder); with --protocol socketio, opens a
+// Socket.IO session on each, a subscriber's (join) joining the room.
+std::vector<DialedConn> FanoutRun::dial(uint32_t count, size_t targets, bool join, DialStats& stats) {
+    std::vector<DialedConn> all;
+    for (size_t t = 0; t < targets; ++t) {
+        const uint32_t share = uint32_t(count / targets + (t < count % targets ? 1 : 0));
+        if (share == 0) continue;
+        std::vector<DialedConn> part = dial_target(opts_.targets[t], share, stats);
+        if (opts_.socketio) part = open_sio_sessions(part, join ? opts_.room : "", opts_.dial_timeout_s, stats);
+        for (auto& d : part) all.push_back(std::move(d));
+    }
+    return all;
+}
+
 // Dials with an epoll set of its own, closed afterwards (which unregisters
 // every socket from it), so that sockets dialed earlier cannot show up there
 // under a dialer's token.
-std::vector<DialedConn> FanoutRun::dial(uint32_t count, DialStats& stats) {
+std::vector<DialedConn> FanoutRun::dial_target(const Target& target, uint32_t count, DialStats& stats) {
     int ep = epoll_create1(EPOLL_CLOEXEC);
     if (ep < 0) {
         stats.first_error = std::string("epoll_create1: ") + std::strerror(errno);
@@ -215,6 +246,7 @@ std::vector<DialedConn> FanoutRun::dial(uint32_t count, DialStats& stats) {
         return {};
     }
     Options o = opts_;
+    o.target = target;
     o.connections = count;
     std::vector<DialedConn> out = dial_all(ep, o, rng_, stats);
     close(ep);
@@ -224,7 +256,10 @@ std::vector<DialedConn> FanoutRun::dial(uint32_t count, DialStats& stats) {
 bool FanoutRun::setup(std::vector<DialedConn>& subs, std::vector<DialedConn>& pubs) {
     const size_t n = subs.size() + pubs.size();
     const size_t np = pubs.size();
-    frame_len_ = masked_frame_size(opts_.size);
+    // A Socket.IO packet: its event around the payload, each byte escaped at worst as \u00XX.
+    const uint64_t sio_max = opts_.size * 6 + opts_.room.size() * 6 + 64;
+    if (opts_.socketio) sio_pub_.emplace(opts_.room);
+    frame_len_ = masked_frame_size(opts_.socketio ? sio_max : opts_.size);
     if (opts_.rate > 0) interval_ns_ = int64_t(1e9 / opts_.rate) > 0 ? int64_t(1e9 / opts_.rate) : 1;
     rbuf_ = std::make_unique<uint8_t[]>(kReadBuffer);
     seq_arena_.assign(n * np, 0);
@@ -238,7 +273,7 @@ bool FanoutRun::setup(std::vector<DialedConn>& subs, std::vector<DialedConn>& pu
     alive_subs_ = subs_opened_;
 
     // A compressed message may come out a little longer than the original.
-    const uint64_t max_sent = opts_.deflate ? opts_.size + opts_.size / 16 + 64 : opts_.size;
+    const uint64_t max_sent = opts_.socketio ? sio_max : opts_.deflate ? opts_.size + opts_.size / 16 + 64 : opts_.size;
     for (size_t i = 0; i < n; ++i) {
         Conn& c = conns_[i];
         c.id = uint32_t(i);
@@ -258,7 +293,7 @@ bool FanoutRun::setup(std::vector<DialedConn>& subs, std::vector<DialedConn>& pu
     alive_ = n;
 
     window_.begin(opts_, now_ns());
-    cpu_.set_server(opts_.server_pid);
+    cpu_.set_servers(opts_.server_pids);
     cpu_.take_start(window_.start, window_.warm_end);
     // Spread the publishers' schedules over one interval.
     for (size_t j = 0; j < np; ++j) pubs_[j].due = window_.start + int64_t(double(interval_ns_) * double(j) / double(np));
@@ -390,7 +425,7 @@ std::string conn_name(const Conn& c, uint32_t subscribers) {
 void FanoutRun::on_data(const uint8_t* p, size_t n, uint64_t offset) {
     Conn& c = *cur_;
     if (cur_failed_) return;
-    if (c.decoder.compressed() || c.received < kCheckedMessages) {
+    if (c.decoder.compressed() || c.received < kCheckedMessages || opts_.socketio) {
         c.whole.insert(c.whole.end(), p, p + n);
         return;
     }
@@ -434,6 +469,7 @@ std::string FanoutRun::read_message(Conn& c, uint8_t opcode, uint64_t length, Ms
 void FanoutRun::on_message(uint8_t opcode, uint64_t length) {
     Conn& c = *cur_;
     if (cur_failed_) return;
+    if (opts_.socketio && !unwrap_sio(c, opcode, length)) return;
     MsgHeader m;
     const std::string why = read_message(c, opcode, length, m);
     c.whole.clear();
@@ -445,6 +481,33 @@ void FanoutRun::on_message(uint8_t opcode, uint64_t length) {
     }
     if (c.received < kCheckedMessages) ++c.received;
     deliver(c, m, c.decoder.compressed());
+}
+
+// With --protocol socketio: puts the payload of the msg event in c.whole
+// (and its first bytes in c.head) in place of the packet, and its size in
+// length. False for any other packet: a ping (answered), another packet
+// (ignored), or no Socket.IO packet at all (a protocol error).
+bool FanoutRun::unwrap_sio(Conn& c, uint8_t opcode, uint64_t& length) {
+    const SioPacket k = opcode != kText ? SioPacket::bad
+                                        : sio_read({reinterpret_cast<const char*>(c.whole.data()), c.whole.size()},
+                                                   sio_payload_);
+    c.whole.clear();
+    if (k == SioPacket::event) {
+        c.whole.assign(sio_payload_.begin(), sio_payload_.end());
+        std::memcpy(c.head, c.whole.data(), std::min(c.whole.size(), payload_.head_size()));
+        length = c.whole.size();
+        return true;
+    }
+    if (k == SioPacket::ping) {
+        queue_control(c, kText, reinterpret_cast<const uint8_t*>(kSioPong.data()), kSioPong.size());
+        flush(c);
+        cur_failed_ = !c.alive;
+    } else if (k == SioPacket::bad) {
+        ++errors_.protocol;
+        note(conn_name(c, subs_opened_) + ": a message that is no Socket.IO packet, or a msg event without a string");
+        cur_failed_ = true;
+    }
+    return false;
 }
 
 void FanoutRun::deliver(Conn& c, const MsgHeader& m, bool compressed) {
@@ -553,9 +616,16 @@ void FanoutRun::append_message(Pub& p, Conn& c, int64_t now) {
     std::memcpy(&mask8, mask, 4);
     std::memcpy(reinterpret_cast<uint8_t*>(&mask8) + 4, mask, 4);
 
-    uint8_t* o = c.out.append(frame_len_);
-    o += write_masked_head(o, opcode_, opts_.size, mask);
-    mask_copy(o, payload_.write({uint32_t(&p - pubs_.data()), p.sent, uint64_t(now)}), opts_.size, mask8);
+    const uint8_t* body = payload_.write({uint32_t(&p - pubs_.data()), p.sent, uint64_t(now)});
+    size_t len = opts_.size;
+    if (sio_pub_) {
+        const std::string_view packet = sio_pub_->packet(body, len);
+        body = reinterpret_cast<const uint8_t*>(packet.data());
+        len = packet.size();
+    }
+    uint8_t* o = c.out.append(masked_frame_size(len));
+    o += write_masked_head(o, opcode_, len, mask);
+    mask_copy(o, body, len, mask8);
 
     p.got[p.sent & (ring_ - 1)] = 0;
     ++p.sent;
@@ -579,6 +649,7 @@ void FanoutRun::flush(Conn& c) {
     watch_out(epfd_, c, false);
 }
 
+// Also queues a Socket.IO pong (a text frame): whole frames go out in order.
 void FanoutRun::queue_control(Conn& c, Opcode op, const uint8_t* payload, size_t n) {
     uint8_t mask[4];
     rng_.fill(mask, 4);
