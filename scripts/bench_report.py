@@ -61,6 +61,7 @@ NODE_GOALS = [  # (label, numerator server, denominator server, metric key, goal
     ("wshub / socketio (1 node each), deliveries/s", "wshub", "socketio", "deliveries_per_s", None),
     ("p99: socketio-2nodes / wshub-2nodes", "socketio-2nodes", "wshub-2nodes", "p99_us", 1),
     ("p99: socketio / wshub", "socketio", "wshub", "p99_us", None),
+    ("server CPU per delivery: socketio-2nodes / wshub-2nodes", "socketio-2nodes", "wshub-2nodes", "us_per_op", None),
 ]
 
 

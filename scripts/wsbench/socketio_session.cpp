@@ -27,6 +27,8 @@ struct Session {
     std::string message;  // the text message being received
     std::string why;      // when failed
     std::string payload;  // sio_read's, unused here
+    std::string_view room;  // to join once connected; empty: none
+    Rng* rng = nullptr;     // for mask keys
 
     void on_data(const uint8_t* p, size_t n, uint64_t) { message.append(reinterpret_cast<const char*>(p), n); }
     void on_control(uint8_t opcode, const uint8_t*, size_t) {
@@ -39,9 +41,6 @@ struct Session {
         why = w;
     }
     void send(std::string_view text);
-
-    std::string_view room;
-    Rng* rng = nullptr;
 };
 
 // Writes one masked text frame; its few bytes fit any fresh socket's buffer.
