@@ -19,6 +19,19 @@
 # deflate against zlib levels 1 and 6 (skipped without zlib's headers; Debian:
 # zlib1g-dev), its tables in RESULTS-deflate.md and RESULTS.md.
 #
+# Several nodes (the nodes case, nodes-1000x64B): the fan-out of 1,000 x 64 B,
+# 16 in flight, from one publisher, against wshub alone, wshub-redis (one node
+# with --redis, every member local: the bus's cost), wshub-2nodes (two wshub
+# --workers 1 on one Redis, the subscribers split between them, the publisher
+# on the first), socketio (Socket.IO 4 on node, scripts/peers/socketio/, one
+# process) and socketio-2nodes (two of them on one Redis through
+# @socket.io/redis-adapter). Socket.IO carries wsbench's payload as text
+# events (wsbench --protocol socketio). Every process of a server, its Redis
+# too, runs on core 0 and counts in its CPU time; each server start gets a
+# redis-server of its own (on the next free port, no persistence), stopped
+# with it. Without redis-server (Debian: redis-server) the Redis servers are
+# skipped, without node and npm the Socket.IO ones, each said once.
+#
 # The machine's speed drifts between rounds, so servers are interleaved: in
 # each round every case runs against every server in turn, each on a freshly
 # started process, and each ratio wshub/peer is taken within one round. The
@@ -32,10 +45,11 @@
 #   BENCH_WARMUP=1     unmeasured seconds before that (short: 0.25)
 #   BENCH_PORT=19100   first loopback port; each server start takes the next one
 #   BENCH_CASES=       cases to run, comma- or space-separated: case names, or a
-#                      scenario (echo, fanout, connect, idle, deflate) for all its cases;
+#                      scenario (echo, fanout, connect, idle, deflate, nodes) for all its cases;
 #                      default: all
 #   BENCH_SERVERS=     servers, from: wshub beast websocketpp wshub-w2 wshub-deflate
-#                      wshub-base; default: all
+#                      wshub-redis wshub-2nodes socketio socketio-2nodes wshub-base;
+#                      default: all
 #   BENCH_BASE=        a wshub binary built from an earlier commit: adds the server
 #                      wshub-base (its --workers 1), so that a change is measured
 #                      against what it changed, in the same rounds
@@ -82,7 +96,8 @@ PEERS=build/peers
 
 # name scenario knobs... (echo: connections size inflight; fanout: subscribers
 # publishers size inflight [json]; connect: concurrency; idle: connections;
-# deflate: none, run once before the rounds)
+# deflate: none, run once before the rounds; nodes: as fanout, against the
+# servers of several nodes)
 ALL_CASES=(
   "echo-100x16B echo 100 16 1"
   "echo-1000x16B echo 1000 16 1"
@@ -91,9 +106,10 @@ ALL_CASES=(
   "fanout-1k-json fanout 1000 1 1024 16 json"
   "connect-c64 connect 64"
   "idle-10000 idle 10000"
+  "nodes-1000x64B nodes 1000 1 64 16"
   "deflate-zlib deflate"
 )
-ALL_SERVERS=(wshub beast websocketpp wshub-w2 wshub-deflate)
+ALL_SERVERS=(wshub beast websocketpp wshub-w2 wshub-deflate wshub-redis wshub-2nodes socketio socketio-2nodes)
 if [ -n "${BENCH_BASE:-}" ]; then
   [ -x "$BENCH_BASE" ] || { echo "bench.sh: BENCH_BASE=$BENCH_BASE is not an executable" >&2; exit 2; }
   ALL_SERVERS+=(wshub-base)
@@ -141,6 +157,22 @@ ${MAKE:-make} --no-print-directory build/release/wshub "$WSBENCH"
 for s in "${SERVERS[@]}"; do
   case $s in beast|websocketpp) scripts/peers/build.sh "$PEERS"; break ;; esac
 done
+# Servers that cannot run here (no redis-server, or no Socket.IO install):
+# skipped, as skip() says.
+UNAVAILABLE=" "
+if printf '%s\n' "${CASES[@]}" | grep -q '^[^ ]* nodes '; then
+  command -v redis-server >/dev/null 2>&1 || {
+    UNAVAILABLE+="wshub-redis wshub-2nodes socketio-2nodes "
+    echo "bench.sh: no redis-server (apt-get install -y redis-server): wshub-redis, wshub-2nodes and socketio-2nodes skipped" >&2; }
+  for s in "${SERVERS[@]}"; do
+    case $s in socketio|socketio-2nodes)
+      scripts/peers/socketio/build.sh "$PEERS/socketio" || {
+        UNAVAILABLE+="socketio socketio-2nodes "
+        echo "bench.sh: the Socket.IO peer could not be installed: socketio and socketio-2nodes skipped" >&2; }
+      break ;;
+    esac
+  done
+fi
 if ! command -v gnuplot >/dev/null 2>&1; then
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q gnuplot-nox >/dev/null 2>&1 ||
@@ -163,16 +195,26 @@ fi
 # The idle case holds 10,000 connections: take the hard limit (20,000 here).
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
+# A server is one or more processes (nodes, their Redis): server_pids holds
+# them all, the Redis last; server_pid the first node, whose port is
+# server_port (the others': node_ports).
 server_pid=
+server_pids=()
 server_port=$PORT
-stop_server() {
-  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-    kill "$server_pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.05; done
-    kill -9 "$server_pid" 2>/dev/null || true
+node_ports=()
+stop_one() {
+  local pid=$1
+  if kill -0 "$pid" 2>/dev/null; then
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+    kill -9 "$pid" 2>/dev/null || true
   fi
-  [ -n "$server_pid" ] && { wait "$server_pid" 2>/dev/null || true; }
-  server_pid=
+  wait "$pid" 2>/dev/null || true
+}
+stop_server() {
+  local pid
+  for pid in ${server_pids[@]+"${server_pids[@]}"}; do stop_one "$pid"; done
+  server_pid= server_pids=() node_ports=()
 }
 trap stop_server EXIT
 trap 'exit 130' INT TERM
@@ -185,9 +227,61 @@ listening() {
   awk -v a="$hex" '$2 == a && $4 == "0A" { found = 1 } END { exit !found }' /proc/net/tcp
 }
 
+# The next port after server_port that nothing listens on.
+next_port() {
+  server_port=$((server_port + 1))
+  while listening "$server_port"; do server_port=$((server_port + 1)); done
+}
+
+# Starts command $3... as one more process of server $1 (log $2), on $cores,
+# and waits until it listens on port_wanted.
+start_process() {
+  local name=$1 log=$2; shift 2
+  local -a cmd=("$@")
+  if [ -n "$cores" ]; then cmd=(taskset -c "$cores" "${cmd[@]}"); fi
+  "${cmd[@]}" >>"$log" 2>&1 &
+  local pid=$!
+  server_pids+=("$pid")
+  for _ in $(seq 250); do
+    kill -0 "$pid" 2>/dev/null || break
+    if listening "$port_wanted"; then return 0; fi
+    sleep 0.02
+  done
+  cat "$log" >&2
+  die "$name did not start on 127.0.0.1:$port_wanted"
+}
+
+# Starts server $1, made of several processes (Redis first, then the nodes);
+# their logs go to $2.
+start_nodes() {
+  local name=$1 log=$2 redis_url= port_wanted i
+  : >"$log"
+  case $name in *-redis|*-2nodes)
+    next_port; port_wanted=$server_port
+    start_process "$name" "$log" redis-server --port "$server_port" --bind 127.0.0.1 --save '' --appendonly no
+    redis_url=redis://127.0.0.1:$server_port
+  esac
+  local count=1
+  case $name in *-2nodes) count=2 ;; esac
+  for i in $(seq "$count"); do
+    next_port; port_wanted=$server_port
+    node_ports+=("$server_port")
+    case $name in
+      wshub-*) start_process "$name" "$log" build/release/wshub --listen "127.0.0.1:$server_port" --workers 1 \
+                 --redis "$redis_url" --node-id "n$i" ;;
+      socketio*) start_process "$name" "$log" node "$PEERS/socketio/server.js" "$server_port" ${redis_url:+"$redis_url"} ;;
+    esac
+  done
+  # The nodes first (server_pid the first node), the Redis last: stopped after them.
+  [ -n "$redis_url" ] && server_pids=("${server_pids[@]:1}" "${server_pids[0]}")
+  server_port=${node_ports[0]}
+  server_pid=${server_pids[0]}
+}
+
 # Starts server $1 on the next port; its log is $2.
 start_server() {
   local name=$1 log=$2 cores=$SERVER_CORES
+  case $name in wshub-redis|wshub-2nodes|socketio|socketio-2nodes) start_nodes "$@"; return ;; esac
   server_port=$((server_port + 1))
   local -a cmd
   case $name in
@@ -201,6 +295,7 @@ start_server() {
   if [ -n "$cores" ]; then cmd=(taskset -c "$cores" "${cmd[@]}"); fi
   "${cmd[@]}" >"$log" 2>&1 &
   server_pid=$!
+  server_pids=("$server_pid")
   for _ in $(seq 200); do
     kill -0 "$server_pid" 2>/dev/null || break
     if listening "$server_port"; then return 0; fi
@@ -221,7 +316,25 @@ case_args() {
     fanout) echo "fanout --url $url/raw?room=$name --subscribers $a --publishers $b --size $c --inflight $d --duration $DURATION --warmup $WARMUP$extra" ;;
     connect) echo "connect --url $url/echo --concurrency $a --duration $DURATION --warmup $WARMUP" ;;
     idle) echo "idle --url $url/raw?room=$name --connections $a --duration $IDLE_HOLD --warmup $IDLE_SETTLE" ;;
+    nodes)
+      local urls= p
+      for p in "${node_ports[@]:-$server_port}"; do
+        case $2 in
+          socketio*) urls+=" --url ws://127.0.0.1:$p/socket.io/?EIO=4&transport=websocket" ;;
+          *) urls+=" --url ws://127.0.0.1:$p/raw?room=$name" ;;
+        esac
+      done
+      case $2 in socketio*) extra=" --protocol socketio --room $name" ;; esac
+      # The other node subscribes to the room on Redis as its members join.
+      [ "${#node_ports[@]}" -gt 1 ] && extra="$extra --settle 0.3"
+      echo "fanout$urls --subscribers $a --publishers $b --size $c --inflight $d --duration $DURATION --warmup $WARMUP$extra" ;;
   esac
+}
+
+# wsbench's --server-pid for every process of the running server.
+pid_args() {
+  local pid
+  for pid in "${server_pids[@]}"; do printf -- '--server-pid %s ' "$pid"; done
 }
 
 # The column named $2 of the last line of CSV file $1 (a header line first).
@@ -237,11 +350,18 @@ retried=0
 # worker; the second worker only scales wshub's throughput, so it sits out
 # the idle case. The JSON case compares compression on and off in wshub
 # (wshub-base too, when given), and compression only serves the JSON case.
-# deflate-zlib runs before the rounds, against no server.
+# deflate-zlib runs before the rounds, against no server. The servers of
+# several nodes serve only the nodes case, where wshub is their reference,
+# and sit out when they cannot run here.
 skip() {
   local scenario knobs
   read -r _ scenario knobs <<<"$2"
   [ "$scenario" = deflate ] && return 0
+  case $1 in wshub-redis|wshub-2nodes|socketio|socketio-2nodes)
+    [ "$scenario" = nodes ] && [[ $UNAVAILABLE != *" $1 "* ]] && return 1
+    return 0 ;;
+  esac
+  [ "$scenario" = nodes ] && { [ "$1" = wshub ] && return 1; return 0; }
   [ "$1" = wshub-w2 ] && [ "$scenario" = idle ] && return 0
   case " $knobs " in
     *" json "*) case $1 in wshub|wshub-deflate|wshub-base) return 1 ;; *) return 0 ;; esac ;;
@@ -285,12 +405,12 @@ for round in $(seq "$RUNS"); do
       for try in $(seq "$STEAL_TRIES"); do
         rm -f "$runcsv"
         start_server "$server" "$OUT/$tag.server.log"
-        read -r -a wargs <<<"$(case_args "$case" "$server")"  # for its port
+        read -r -a wargs <<<"$(case_args "$case" "$server") $(pid_args)"  # for its ports and pids
         rc=0
-        ${BENCH_PIN[@]+"${BENCH_PIN[@]}"} "$WSBENCH" "${wargs[@]}" --server-pid "$server_pid" --server-name "$server" \
+        ${BENCH_PIN[@]+"${BENCH_PIN[@]}"} "$WSBENCH" "${wargs[@]}" --server-name "$server" \
           --csv "$runcsv" >"$OUT/$tag.txt" 2>&1 || rc=$?
         alive=1
-        kill -0 "$server_pid" 2>/dev/null || alive=0
+        for pid in "${server_pids[@]}"; do kill -0 "$pid" 2>/dev/null || alive=0; done
         stop_server
         steal=$([ -s "$runcsv" ] && csv_field "$runcsv" steal_pct || true)
         # Keep the try the hypervisor disturbed least (a failed one only if
@@ -335,6 +455,7 @@ for round in $(seq "$RUNS"); do
       echo "$name,$round,$ok,$(tail -1 "$runcsv")" >>"$CSV"
       case $scenario in
         echo) fig="$(csv_field "$runcsv" messages_per_s) msg/s" ;;
+        nodes) fig="$(csv_field "$runcsv" deliveries_per_s) deliveries/s, p50 $(csv_field "$runcsv" p50_us) us, p99 $(csv_field "$runcsv" p99_us) us" ;;
         fanout) fig="$(csv_field "$runcsv" deliveries_per_s) deliveries/s, $(csv_field "$runcsv" wire_bytes_per_delivery) B each"
                 [ "$(csv_field "$runcsv" deflate)" = off ] ||
                   fig="$fig, $(csv_field "$runcsv" compressed_pct)% compressed" ;;

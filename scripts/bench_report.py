@@ -10,6 +10,11 @@ all are used.
 Compression: wshub-deflate (wshub --compression on) is compared with wshub
 (off) like a peer, and a table of its own gives, per case, deliveries/s and
 the wire bytes per delivery off and on with their per-round ratios on/off.
+Several nodes (bench.sh's nodes case): wshub-redis, wshub-2nodes, socketio and
+socketio-2nodes each get the ratio their comparison asks for (NODE_RATIOS), and
+a table of their own gives those ratios against the goals of issue 20, with
+p99 latency compared too.
+
 When RESULTS-deflate.md exists (bench.sh's deflate-zlib case), its tables go
 into RESULTS.md after the others.
 
@@ -39,6 +44,25 @@ BASE = "wshub-base"  # wshub built from an earlier commit (bench.sh's BENCH_BASE
 DEFLATE = "wshub-deflate"  # wshub --compression on, compared with wshub (off)
 # The compression goal (issue 15): deliveries/s with compression on at least this share of off.
 DEFLATE_GOAL = 0.8
+# Servers of several nodes (bench.sh's nodes case): per server, the server it
+# is compared with, the ratio's label (this/that, in deliveries/s), and the
+# goal of issue 20 (None: figures only). The p99 goal: wshub-2nodes's p99
+# below socketio-2nodes's.
+NODE_RATIOS = {
+    "wshub-redis": ("wshub", "redis/none", 0.9),
+    "wshub-2nodes": ("wshub", "2nodes/1node", 0.8),
+    "socketio": ("wshub", "socketio/wshub", None),
+    "socketio-2nodes": ("wshub-2nodes", "socketio-2nodes/wshub-2nodes", None),
+}
+NODE_GOALS = [  # (label, numerator server, denominator server, metric key, goal: ratio at least)
+    ("wshub-2nodes / socketio-2nodes, deliveries/s", "wshub-2nodes", "socketio-2nodes", "deliveries_per_s", 20),
+    ("wshub-2nodes / wshub (1 node), deliveries/s", "wshub-2nodes", "wshub", "deliveries_per_s", 0.8),
+    ("wshub-redis / wshub (no Redis), deliveries/s", "wshub-redis", "wshub", "deliveries_per_s", 0.9),
+    ("wshub / socketio (1 node each), deliveries/s", "wshub", "socketio", "deliveries_per_s", None),
+    ("p99: socketio-2nodes / wshub-2nodes", "socketio-2nodes", "wshub-2nodes", "p99_us", 1),
+    ("p99: socketio / wshub", "socketio", "wshub", "p99_us", None),
+    ("server CPU per delivery: socketio-2nodes / wshub-2nodes", "socketio-2nodes", "wshub-2nodes", "us_per_op", None),
+]
 
 
 def num(row, key):
@@ -118,7 +142,7 @@ def ratio_stats(a_runs, b_runs, key, invert=False):
 
 def summarise(cases, runs):
     out = []
-    servers = [REFERENCE] + PEERS + [BASE, SCALED, DEFLATE]
+    servers = [REFERENCE] + PEERS + [BASE, SCALED, DEFLATE] + list(NODE_RATIOS)
     for case in cases:
         for server in servers:
             rs = runs.get((case, server))
@@ -164,6 +188,10 @@ def summarise(cases, runs):
                 s["ratio_of"] = "on/off"
                 s["cost_ratio"] = ratio_stats(rs, ref, "us_per_op")  # on's CPU per op / off's
                 s["wire_ratio"] = ratio_stats(rs, ref, "wire_bytes_per_delivery")
+            elif server in NODE_RATIOS and runs.get((case, NODE_RATIOS[server][0])):
+                other, label, _ = NODE_RATIOS[server]
+                s["ratio"] = ratio_stats(rs, runs[(case, other)], key)
+                s["ratio_of"] = label
             else:
                 s["ratio"], s["ratio_of"] = None, ""
             out.append(s)
@@ -213,6 +241,26 @@ def deflate_rows(summary):
         rows.append([case, fmt(off["value"]), fmt(on["value"]), ratio_text(on["ratio"]), fmt(off["wire_bytes"], 1),
                      fmt(on["wire_bytes"], 1), ratio_text(on.get("wire_ratio")), fmt(on["compressed_pct"], 1),
                      fmt(off["us_per_op"], 2), fmt(on["us_per_op"], 2)])
+    return rows
+
+
+NODES_HEAD = ["case", "ratio", "median (min-max, rounds)", "goal", "met"]
+
+
+def nodes_rows(cases, runs):
+    """Per case with servers of several nodes: NODE_GOALS's ratios, each the
+    median (min-max) of its per-round ratios."""
+    rows = []
+    for case in cases:
+        if not any((case, server) in runs for server in NODE_RATIOS):
+            continue
+        for label, num_server, den_server, key, goal in NODE_GOALS:
+            a, b = runs.get((case, num_server)), runs.get((case, den_server))
+            r = ratio_stats(a, b, key) if a and b else None
+            if not r:
+                continue
+            met = "-" if goal is None else ("yes" if r[0] >= goal else "NO")
+            rows.append([case, label, ratio_text(r), "-" if goal is None else f">= {goal:g}", met])
     return rows
 
 
@@ -340,6 +388,7 @@ def main():
                         s["errors"], s["ratio_of"], *r, *c, s["steal_pct"],
                         s["runs"] - s["failed_runs"] - s["stolen_runs"], s["wire_bytes"], s["compressed_pct"], *wr])
     compression = deflate_rows(summary)
+    nodes = nodes_rows(cases, runs)
     zlib_tables = None
     if os.path.exists(prefix + "-deflate.md"):
         with open(prefix + "-deflate.md") as f:
@@ -348,6 +397,9 @@ def main():
         f.write(md_table(HEAD, rows) + "\n")
         if idle:
             f.write("\n" + md_table(IDLE_HEAD, idle) + "\n")
+        if nodes:
+            f.write("\nSeveral nodes: wshub over Redis against Socket.IO 4 with @socket.io/redis-adapter\n\n")
+            f.write(md_table(NODES_HEAD, nodes) + "\n")
         if compression:
             f.write("\nCompression (permessage-deflate): wshub --compression on against off\n\n")
             f.write(md_table(DEFLATE_HEAD, compression) + "\n")
@@ -357,6 +409,9 @@ def main():
     if idle:
         print()
         print(text_table(IDLE_HEAD, idle))
+    if nodes:
+        print("\nseveral nodes: wshub over Redis against Socket.IO 4 with @socket.io/redis-adapter")
+        print(text_table(NODES_HEAD, nodes))
     if compression:
         print("\ncompression: wshub --compression on against off")
         print(text_table(DEFLATE_HEAD, compression))

@@ -88,7 +88,7 @@ int ConnectRun::run() {
     slots_.resize(opts_.concurrency);
     rbuf_ = std::make_unique<uint8_t[]>(kReadBuffer);
     window_.begin(opts_, now_ns());
-    cpu_.set_server(opts_.server_pid);
+    cpu_.set_servers(opts_.server_pids);
     cpu_.take_start(window_.start, window_.warm_end);
 
     std::vector<epoll_event> events(1024);

@@ -1,12 +1,14 @@
 // CPU time over the measured window, taken at the end of warm-up and at the
 // end of the run: the generator's own (getrusage) and, given --server-pid,
-// the server's (/proc/PID/stat, all its threads), each as a share of one core;
+// the server's (/proc/PID/stat, all its threads; summed over every process
+// given), each as a share of one core;
 // and the machine's stolen time (/proc/stat), as a share of all cores' time.
 #pragma once
 
 #include <sys/types.h>
 
 #include <cstdint>
+#include <vector>
 
 #include "clock.h"
 #include "proc.h"
@@ -15,21 +17,21 @@ namespace wsbench {
 
 class CpuWindow {
 public:
-    // The server to sample too; 0: none.
-    void set_server(pid_t pid) noexcept { server_pid_ = pid; }
+    // The server's processes to sample too; none: no server figures.
+    void set_servers(const std::vector<pid_t>& pids) { server_pids_ = pids; }
 
     // At the end of warm-up (once: later calls do nothing).
     void take_start(int64_t now, int64_t warm_end) noexcept {
         if (start_taken_ || now < warm_end) return;
         at_start_ = cpu_now();
-        server_ok_ = server_pid_ > 0 && proc_cpu(server_pid_, server_start_);
+        server_ok_ = servers_cpu(server_start_);
         machine_ok_ = machine_ticks(machine_start_);
         start_taken_ = true;
     }
     // At the end of the measured time.
     void take_end(int64_t now) noexcept {
         at_end_ = cpu_now();
-        server_ok_ = server_ok_ && proc_cpu(server_pid_, server_end_);
+        server_ok_ = server_ok_ && servers_cpu(server_end_);
         machine_ok_ = machine_ok_ && machine_ticks(machine_end_);
         end_taken_ = true;
         end_ns_ = now;
@@ -60,12 +62,24 @@ public:
     }
 
 private:
+    // The sum over the server's processes; false if there is none or any is gone.
+    bool servers_cpu(CpuTimes& sum) const noexcept {
+        sum = CpuTimes{};
+        for (pid_t pid : server_pids_) {
+            CpuTimes one;
+            if (!proc_cpu(pid, one)) return false;
+            sum.user += one.user;
+            sum.sys += one.sys;
+        }
+        return !server_pids_.empty();
+    }
+
     double share(const CpuTimes& t, int64_t warm_end) const noexcept {
         double s = seconds(warm_end);
         return s > 0 ? (t.user + t.sys) / s * 100 : 0;
     }
 
-    pid_t server_pid_ = 0;
+    std::vector<pid_t> server_pids_;
     CpuTimes at_start_, at_end_, server_start_, server_end_;
     MachineTicks machine_start_, machine_end_;
     bool start_taken_ = false, end_taken_ = false, server_ok_ = false, machine_ok_ = false;

@@ -179,7 +179,7 @@ bool EchoRun::setup(std::vector<DialedConn>& dialed) {
     alive_ = conns_.size();
 
     window_.begin(opts_, now_ns());
-    cpu_.set_server(opts_.server_pid);
+    cpu_.set_servers(opts_.server_pids);
     cpu_.take_start(window_.start, window_.warm_end);
     for (size_t i = 0; i < conns_.size(); ++i) {
         Conn& c = conns_[i];

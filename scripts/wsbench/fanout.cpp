@@ -5,7 +5,10 @@
 // (fanout_payload.h) is letters after a binary header, or with --json a chat
 // message. With --deflate every connection offers permessage-deflate, and a
 // compressed message (RSV1) is gathered whole and inflated back
-// (message_inflater.h) before the same checks.
+// (message_inflater.h) before the same checks. With several --url (a
+// cluster's nodes) the subscribers are split over them and the publishers
+// dial the first. With --protocol socketio the same payloads travel as
+// Socket.IO events (socketio.h), unwrapped before the same checks.
 //
 // Flow control: a publisher keeps at most --inflight messages in flight, and a
 // message leaves the window once EVERY live subscriber has it (not just one
@@ -20,152 +23,29 @@
 // allocation per message once each buffer has grown. Sends are batched: after
 // each epoll batch, every publisher whose window moved writes all it may send
 // in one write.
+//
+// Here: dialing, setup, the event loop, flow control, sending and closing;
+// the state in fanout_run.h, the receiving side in fanout_receive.cpp, the
+// summary in fanout_report.cpp.
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <limits>
-#include <memory>
-#include <string>
-#include <vector>
+#include <thread>
 
 #include "clock.h"
-#include "conn.h"
-#include "conn_errors.h"
-#include "cpu_window.h"
-#include "dial.h"
-#include "fanout_payload.h"
-#include "frame.h"
-#include "histogram.h"
-#include "message_inflater.h"
-#include "options.h"
-#include "out_queue.h"
+#include "fanout_run.h"
 #include "report.h"
-#include "rng.h"
-#include "run_window.h"
 #include "scenarios.h"
-#include "summary.h"
+#include "socketio_session.h"
 
 namespace wsbench {
 
-namespace {
-
-constexpr size_t kReadBuffer = 256 * 1024;
-constexpr uint32_t kCheckedMessages = 4;   // whole content compared on each receiver's first messages
-constexpr int64_t kDrainWaitNs = 2'000'000'000;  // after the run, for messages still in flight
-constexpr int64_t kCloseWaitNs = 2'000'000'000;  // then for the close handshakes
-constexpr int64_t kDrainCheckNs = 1'000'000;
-constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
-
-// --- State -------------------------------------------------------------------
-struct Conn : ConnBase {
-    int64_t pub = -1;              // publisher index, or -1 for a subscriber
-    uint8_t head[kPayloadHeadMax] = {};  // first bytes of the message being received
-    std::vector<uint8_t> whole;    // all of it, when it is checked or compressed
-    uint64_t* next_seq = nullptr;  // per publisher: the sequence number expected next
-    uint32_t received = 0;         // messages, saturating at kCheckedMessages
-    DeflateAnswer deflate;         // permessage-deflate as its 101 agreed
-    OutQueue out;
-};
-
-struct Pub {
-    uint32_t conn = 0;       // its index in conns_
-    bool dead = false;       // its connection failed: its stream ends where it ends
-    bool dirty = false;      // in dirty_: its window may have room
-    uint64_t sent = 0;       // messages queued so far; the next sequence number
-    uint64_t acked = 0;      // oldest message not yet at every live subscriber
-    uint32_t* got = nullptr; // ring: subscribers holding message seq, at seq & (ring_ - 1)
-    int64_t due = 0;         // with --rate: when the next message is due
-};
-
-enum class Phase { running, draining, closing };
-
-// Protocol errors here: bad frame, header, length, type or content; a message never sent.
-using Errors = ConnErrors;
-
-class FanoutRun {
-public:
-    explicit FanoutRun(const Options& opts)
-        : opts_(opts), payload_(opts.json, opts.size), inflater_(opts.size, opts.inflate_each) {}
-    int run();
-
-    // FrameDecoder sink, for the connection being read (cur_).
-    void on_data(const uint8_t* p, size_t n, uint64_t offset);
-    void on_message(uint8_t opcode, uint64_t length);
-    void on_control(uint8_t opcode, const uint8_t* p, size_t n);
-
-private:
-    std::vector<DialedConn> dial(uint32_t count, DialStats& stats);
-    bool setup(std::vector<DialedConn>& subs, std::vector<DialedConn>& pubs);
-    bool add_conn(size_t index, int fd, int64_t pub);
-    void loop();
-    void on_readable(Conn& c);
-    void feed(Conn& c, const uint8_t* p, size_t n);
-    std::string read_message(Conn& c, uint8_t opcode, uint64_t length, MsgHeader& m);
-    void deliver(Conn& c, const MsgHeader& m, bool compressed);
-    void credit(Pub& p, uint64_t seq);
-    void advance(Pub& p);
-    void pump(int64_t now);
-    void fill(Pub& p, int64_t now);
-    void append_message(Pub& p, Conn& c, int64_t now);
-    void flush(Conn& c);
-    void queue_control(Conn& c, Opcode op, const uint8_t* payload, size_t n);
-    void start_closing(Conn& c);
-    bool drained() const;
-    void count_missing();
-    void fail(Conn& c, uint64_t Errors::*kind, const std::string& why);
-    void note(const std::string& why);
-    void drop(Conn& c);
-    void tick(int64_t now);
-    void add_deflate_fields(std::vector<Field>& f) const;
-    int report();
-
-    const Options& opts_;
-    Rng rng_;
-    int epfd_ = -1;
-    Opcode opcode_ = kText;
-    size_t frame_len_ = 0;
-    int64_t interval_ns_ = 0;  // with --rate
-    uint64_t ring_ = 1;        // slots of each publisher's window ring: a power of two, at least inflight
-    FanoutPayload payload_;
-    MessageInflater inflater_;      // with --deflate
-    std::vector<Conn> conns_;       // subscribers first, then publishers
-    std::vector<Pub> pubs_;
-    std::vector<uint64_t> seq_arena_;
-    std::vector<uint32_t> got_arena_;
-    std::vector<uint32_t> dirty_;   // publishers whose window moved since the last pump
-    std::unique_ptr<uint8_t[]> rbuf_;
-    size_t alive_ = 0;
-    uint32_t subs_opened_ = 0;
-    uint32_t alive_subs_ = 0;
-    DialStats sub_dial_, pub_dial_;
-    double sub_dial_s_ = 0, pub_dial_s_ = 0;
-
-    // Warm-up until warm_end, measuring until end, then draining, then closing.
-    Phase phase_ = Phase::running;
-    RunWindow window_;
-    int64_t deadline_ = 0;
-    int64_t next_due_ = kNever;  // earliest due time of a publisher with room in its window
-    int64_t next_drain_check_ = 0;
-    Conn* cur_ = nullptr;
-    bool cur_failed_ = false;
-    int64_t now_ = 0;
-
-    uint64_t published_total_ = 0, published_measured_ = 0;
-    uint64_t deliveries_total_ = 0, deliveries_measured_ = 0;
-    uint64_t reads_measured_ = 0;  // reads that returned data, by receive time as deliveries
-    uint64_t wire_bytes_measured_ = 0;   // read by subscribers, by receive time too: frames as sent
-    uint64_t compressed_measured_ = 0;   // deliveries that came compressed
-    uint64_t loss_ = 0, out_of_order_ = 0, late_ = 0;
-    Histogram latency_;
-    Errors errors_;
-    CpuWindow cpu_;
-
-    bool progress_ = false;
-    uint64_t deliveries_at_tick_ = 0, published_at_tick_ = 0;
-};
+namespace fanout {
 
 int FanoutRun::run() {
     epfd_ = open_epoll();
@@ -175,14 +55,17 @@ int FanoutRun::run() {
 
     if (progress_) draw_progress("wsbench fanout: connecting " + std::to_string(opts_.subscribers) + " subscribers...");
     int64_t t0 = now_ns();
-    std::vector<DialedConn> subs = dial(opts_.subscribers, sub_dial_);
+    std::vector<DialedConn> subs = dial(opts_.subscribers, opts_.targets.size(), true, sub_dial_);
     int64_t t1 = now_ns();
     sub_dial_s_ = double(t1 - t0) / 1e9;
     std::vector<DialedConn> pubs;
     if (!subs.empty()) {
-        // Every subscriber is a member now: wshub joins rooms before its 101.
+        // Every subscriber is a member now (wshub joins rooms before its 101;
+        // Socket.IO acked the join), though maybe not yet on other nodes' bus.
+        if (opts_.settle_s > 0) std::this_thread::sleep_for(std::chrono::duration<double>(opts_.settle_s));
+        t1 = now_ns();
         if (progress_) draw_progress("wsbench fanout: connecting " + std::to_string(opts_.publishers) + " publishers...");
-        pubs = dial(opts_.publishers, pub_dial_);
+        pubs = dial(opts_.publishers, 1, false, pub_dial_);
         pub_dial_s_ = double(now_ns() - t1) / 1e9;
     }
     if (progress_) finish_progress();
@@ -204,10 +87,25 @@ int FanoutRun::run() {
     return report();
 }
 
+// Dials count connections split evenly over the first `targets` URLs (the
+// first ones taking the remainder); with --protocol socketio, opens a
+// Socket.IO session on each, a subscriber's (join) joining the room.
+std::vector<DialedConn> FanoutRun::dial(uint32_t count, size_t targets, bool join, DialStats& stats) {
+    std::vector<DialedConn> all;
+    for (size_t t = 0; t < targets; ++t) {
+        const uint32_t share = uint32_t(count / targets + (t < count % targets ? 1 : 0));
+        if (share == 0) continue;
+        std::vector<DialedConn> part = dial_target(opts_.targets[t], share, stats);
+        if (opts_.socketio) part = open_sio_sessions(part, join ? opts_.room : "", opts_.dial_timeout_s, stats);
+        for (auto& d : part) all.push_back(std::move(d));
+    }
+    return all;
+}
+
 // Dials with an epoll set of its own, closed afterwards (which unregisters
 // every socket from it), so that sockets dialed earlier cannot show up there
 // under a dialer's token.
-std::vector<DialedConn> FanoutRun::dial(uint32_t count, DialStats& stats) {
+std::vector<DialedConn> FanoutRun::dial_target(const Target& target, uint32_t count, DialStats& stats) {
     int ep = epoll_create1(EPOLL_CLOEXEC);
     if (ep < 0) {
         stats.first_error = std::string("epoll_create1: ") + std::strerror(errno);
@@ -215,6 +113,7 @@ std::vector<DialedConn> FanoutRun::dial(uint32_t count, DialStats& stats) {
         return {};
     }
     Options o = opts_;
+    o.target = target;
     o.connections = count;
     std::vector<DialedConn> out = dial_all(ep, o, rng_, stats);
     close(ep);
@@ -224,7 +123,10 @@ std::vector<DialedConn> FanoutRun::dial(uint32_t count, DialStats& stats) {
 bool FanoutRun::setup(std::vector<DialedConn>& subs, std::vector<DialedConn>& pubs) {
     const size_t n = subs.size() + pubs.size();
     const size_t np = pubs.size();
-    frame_len_ = masked_frame_size(opts_.size);
+    // A Socket.IO packet: its event around the payload, each byte escaped at worst as \u00XX.
+    const uint64_t sio_max = opts_.size * 6 + opts_.room.size() * 6 + 64;
+    if (opts_.socketio) sio_pub_.emplace(opts_.room);
+    frame_len_ = masked_frame_size(opts_.socketio ? sio_max : opts_.size);
     if (opts_.rate > 0) interval_ns_ = int64_t(1e9 / opts_.rate) > 0 ? int64_t(1e9 / opts_.rate) : 1;
     rbuf_ = std::make_unique<uint8_t[]>(kReadBuffer);
     seq_arena_.assign(n * np, 0);
@@ -238,7 +140,7 @@ bool FanoutRun::setup(std::vector<DialedConn>& subs, std::vector<DialedConn>& pu
     alive_subs_ = subs_opened_;
 
     // A compressed message may come out a little longer than the original.
-    const uint64_t max_sent = opts_.deflate ? opts_.size + opts_.size / 16 + 64 : opts_.size;
+    const uint64_t max_sent = opts_.socketio ? sio_max : opts_.deflate ? opts_.size + opts_.size / 16 + 64 : opts_.size;
     for (size_t i = 0; i < n; ++i) {
         Conn& c = conns_[i];
         c.id = uint32_t(i);
@@ -258,7 +160,7 @@ bool FanoutRun::setup(std::vector<DialedConn>& subs, std::vector<DialedConn>& pu
     alive_ = n;
 
     window_.begin(opts_, now_ns());
-    cpu_.set_server(opts_.server_pid);
+    cpu_.set_servers(opts_.server_pids);
     cpu_.take_start(window_.start, window_.warm_end);
     // Spread the publishers' schedules over one interval.
     for (size_t j = 0; j < np; ++j) pubs_[j].due = window_.start + int64_t(double(interval_ns_) * double(j) / double(np));
@@ -357,132 +259,6 @@ void FanoutRun::tick(int64_t now) {
     window_.tick_done(now);
 }
 
-void FanoutRun::on_readable(Conn& c) {
-    ReadEnd e = read_rounds(c.fd, rbuf_.get(), kReadBuffer, [&](size_t n) {
-        now_ = now_ns();
-        if (window_.measuring(now_)) {
-            ++reads_measured_;
-            if (c.pub < 0) wire_bytes_measured_ += n;
-        }
-        feed(c, rbuf_.get(), n);
-        return c.alive;
-    });
-    if (!e.ended) return;
-    if (!c.closing)
-        fail(c, &Errors::closed, read_end_reason(e.r, e.err));
-    else
-        fail(c, &Errors::close_handshake, kEndedBeforeClose);
-}
-
-void FanoutRun::feed(Conn& c, const uint8_t* p, size_t n) {
-    cur_ = &c;
-    cur_failed_ = false;
-    if (!c.decoder.feed(p, n, *this))
-        return fail(c, &Errors::protocol, std::string("bad frame: ") + c.decoder.error());
-    // A sink callback may have asked for the connection to go (already counted).
-    if (cur_failed_) drop(c);
-}
-
-std::string conn_name(const Conn& c, uint32_t subscribers) {
-    return c.pub < 0 ? "subscriber " + std::to_string(c.id) : "publisher " + std::to_string(c.id - subscribers);
-}
-
-void FanoutRun::on_data(const uint8_t* p, size_t n, uint64_t offset) {
-    Conn& c = *cur_;
-    if (cur_failed_) return;
-    if (c.decoder.compressed() || c.received < kCheckedMessages) {
-        c.whole.insert(c.whole.end(), p, p + n);
-        return;
-    }
-    const size_t head = payload_.head_size();
-    if (offset < head) std::memcpy(c.head + offset, p, head - size_t(offset) < n ? head - size_t(offset) : n);
-}
-
-// The message that just ended on c (its bytes in c.whole or its first ones in
-// c.head, as on_data kept them): inflated if compressed, its header read
-// back, and its whole content compared when it is one of c's first messages
-// or was inflated just now. Returns what is wrong with it, empty if nothing.
-std::string FanoutRun::read_message(Conn& c, uint8_t opcode, uint64_t length, MsgHeader& m) {
-    const bool compressed = c.decoder.compressed();
-    const bool whole = compressed || c.received < kCheckedMessages;
-    const uint8_t* msg = whole ? c.whole.data() : c.head;
-    uint64_t size = length;
-    bool fresh = false;
-    if (compressed) {
-        MessageInflater::Result r = inflater_.inflate(c.id, c.deflate, c.whole.data(), c.whole.size());
-        if (!r.error.empty()) return "a compressed message of " + std::to_string(length) + " bytes " + r.error;
-        msg = r.data;
-        size = r.size;
-        fresh = r.fresh;
-    }
-    if (opcode != opcode_ || size != opts_.size)
-        return "message of " + std::to_string(size) + " bytes" + (compressed ? " inflated" : "") + ", opcode " +
-               std::to_string(opcode) + "; sent " + std::to_string(opts_.size) + " bytes, opcode " +
-               std::to_string(opcode_);
-    if (!payload_.read_header(msg, m))
-        return "message without a valid wsbench fanout header (is another client in the room?)";
-    if (m.pub >= pubs_.size()) return "message from publisher " + std::to_string(m.pub) + ", which does not exist";
-    if (m.seq >= pubs_[m.pub].sent)
-        return "publisher " + std::to_string(m.pub) + "'s message " + std::to_string(m.seq) + " was never sent";
-    if (whole && (c.received < kCheckedMessages || fresh)) {
-        const size_t at = payload_.first_difference(msg, m);
-        if (at < size) return "message content differs at byte " + std::to_string(at);
-    }
-    return {};
-}
-
-void FanoutRun::on_message(uint8_t opcode, uint64_t length) {
-    Conn& c = *cur_;
-    if (cur_failed_) return;
-    MsgHeader m;
-    const std::string why = read_message(c, opcode, length, m);
-    c.whole.clear();
-    if (!why.empty()) {
-        ++errors_.protocol;
-        note(conn_name(c, subs_opened_) + ": " + why);
-        cur_failed_ = true;
-        return;
-    }
-    if (c.received < kCheckedMessages) ++c.received;
-    deliver(c, m, c.decoder.compressed());
-}
-
-void FanoutRun::deliver(Conn& c, const MsgHeader& m, bool compressed) {
-    Pub& p = pubs_[m.pub];
-    uint64_t& next = c.next_seq[m.pub];
-    const bool subscriber = c.pub < 0;
-    if (m.seq < next) {
-        // After the drain wait, the tails were already counted as lost.
-        if (phase_ == Phase::closing) {
-            ++late_;
-            return;
-        }
-        ++out_of_order_;
-        note(conn_name(c, subs_opened_) + ": publisher " + std::to_string(m.pub) + "'s message " +
-             std::to_string(m.seq) + " came after message " + std::to_string(next - 1));
-        return;
-    }
-    if (m.seq > next) {
-        loss_ += m.seq - next;
-        note(conn_name(c, subs_opened_) + ": publisher " + std::to_string(m.pub) + "'s messages " +
-             std::to_string(next) + " to " + std::to_string(m.seq - 1) + " never arrived (" +
-             std::to_string(m.seq) + " did)");
-        // What was skipped will not come: do not let it hold the window.
-        if (subscriber)
-            for (uint64_t s = next > p.acked ? next : p.acked; s < m.seq; ++s) credit(p, s);
-    }
-    next = m.seq + 1;
-    if (!subscriber) return;
-    credit(p, m.seq);
-    advance(p);
-    ++deliveries_total_;
-    if (window_.measuring(now_)) {
-        ++deliveries_measured_;
-        compressed_measured_ += compressed;
-        latency_.record(int64_t((uint64_t(now_) - m.sent_ns) & kLow56));
-    }
-}
-
 void FanoutRun::credit(Pub& p, uint64_t seq) {
     if (seq >= p.acked && seq < p.sent) ++p.got[seq & (ring_ - 1)];
 }
@@ -553,9 +329,16 @@ void FanoutRun::append_message(Pub& p, Conn& c, int64_t now) {
     std::memcpy(&mask8, mask, 4);
     std::memcpy(reinterpret_cast<uint8_t*>(&mask8) + 4, mask, 4);
 
-    uint8_t* o = c.out.append(frame_len_);
-    o += write_masked_head(o, opcode_, opts_.size, mask);
-    mask_copy(o, payload_.write({uint32_t(&p - pubs_.data()), p.sent, uint64_t(now)}), opts_.size, mask8);
+    const uint8_t* body = payload_.write({uint32_t(&p - pubs_.data()), p.sent, uint64_t(now)});
+    size_t len = opts_.size;
+    if (sio_pub_) {
+        const std::string_view packet = sio_pub_->packet(body, len);
+        body = reinterpret_cast<const uint8_t*>(packet.data());
+        len = packet.size();
+    }
+    uint8_t* o = c.out.append(masked_frame_size(len));
+    o += write_masked_head(o, opcode_, len, mask);
+    mask_copy(o, body, len, mask8);
 
     p.got[p.sent & (ring_ - 1)] = 0;
     ++p.sent;
@@ -579,6 +362,7 @@ void FanoutRun::flush(Conn& c) {
     watch_out(epfd_, c, false);
 }
 
+// Also queues a Socket.IO pong (a text frame): whole frames go out in order.
 void FanoutRun::queue_control(Conn& c, Opcode op, const uint8_t* payload, size_t n) {
     uint8_t mask[4];
     rng_.fill(mask, 4);
@@ -672,104 +456,10 @@ void FanoutRun::drop(Conn& c) {
     for (auto& p : pubs_) advance(p);
 }
 
-// With --deflate: what the 101 agreed (the first connection's), how many
-// deliveries came compressed, and how many were inflated.
-void FanoutRun::add_deflate_fields(std::vector<Field>& f) const {
-    if (!opts_.deflate) {
-        f.push_back({"", "off", "deflate"});
-        return;
-    }
-    const DeflateAnswer a = conns_.empty() ? DeflateAnswer{} : conns_[0].deflate;
-    const std::string agreed =
-        !a.accepted ? "no connection opened"
-                    : std::string(a.server_no_context_takeover ? "server_no_context_takeover, " : "") +
-                          "server window " + std::to_string(a.server_window_bits) + " bits";
-    const double pct = deliveries_measured_ > 0 ? 100.0 * double(compressed_measured_) / double(deliveries_measured_)
-                                                : 0;
-    f.insert(f.end(), {
-        {"deflate", "permessage-deflate offered (agreed: " + agreed + "); " + fmt(pct, 1) +
-                        "% of deliveries compressed", ""},
-        {"", a.server_no_context_takeover ? "on" : "on-takeover", "deflate"},
-        {"", fmt(pct, 1), "compressed_pct"},
-        {"inflated", std::to_string(inflater_.inflated()) + " messages; " + std::to_string(inflater_.reused()) +
-                         " copies took the bytes of one inflated before" +
-                         (opts_.inflate_each ? "  (--inflate-each: none may)" : ""), ""},
-    });
-}
-
-int FanoutRun::report() {
-    CpuTimes total = cpu_now();
-    const double deliveries_rate = double(deliveries_measured_) / opts_.duration_s;
-    const double publish_rate = double(published_measured_) / opts_.duration_s;
-    const uint64_t connect_errors = sub_dial_.connect_errors + pub_dial_.connect_errors;
-    const uint64_t handshake_errors = sub_dial_.handshake_errors + pub_dial_.handshake_errors;
-    const uint64_t errs =
-        connect_errors + handshake_errors + errors_.protocol + errors_.closed + errors_.close_handshake;
-    std::string first = !sub_dial_.first_error.empty() ? "subscribers: " + sub_dial_.first_error
-                        : !pub_dial_.first_error.empty() ? "publishers: " + pub_dial_.first_error
-                                                         : errors_.first;
-    const size_t pubs_opened = pubs_.size();
-    const std::string rate = opts_.rate > 0 ? fmt(opts_.rate, 1) : "window";
-    const std::string per_sub =
-        subs_opened_ > 0 ? fmt(deliveries_rate / double(subs_opened_), 0) + " per subscriber" : "-";
-
-    const double wire_bytes_per_delivery =
-        deliveries_measured_ > 0 ? double(wire_bytes_measured_) / double(deliveries_measured_) : 0;
-    std::vector<Field> f = head_fields("fanout", opts_);
-    f.insert(f.end(), {
-        {"subscribers", std::to_string(subs_opened_) + " of " + std::to_string(opts_.subscribers) + " opened in " +
-                            fmt(sub_dial_s_, 2) + " s", ""},
-        {"", std::to_string(opts_.subscribers), "subscribers"},
-        {"", std::to_string(subs_opened_), "subscribers_opened"},
-        {"publishers", std::to_string(pubs_opened) + " of " + std::to_string(opts_.publishers) + " opened in " +
-                           fmt(pub_dial_s_, 2) + " s", ""},
-        {"", std::to_string(opts_.publishers), "publishers"},
-        {"", std::to_string(pubs_opened), "publishers_opened"},
-        {"message", std::to_string(opts_.size) + " bytes " + (opts_.text ? "text" : "binary") + ", " +
-                        std::to_string(opts_.inflight) + " in flight per publisher, " +
-                        (opts_.rate > 0 ? "at most " + fmt(opts_.rate, 1) + "/s" : "no rate limit"), ""},
-        {"", std::to_string(opts_.size), "size"},
-        {"", std::to_string(opts_.inflight), "inflight"},
-        {"", rate, "rate"},
-        {"", opts_.text ? "text" : "binary", "type"},
-        {"payload", opts_.json ? "chat JSON (--json)" : "letters after a binary header", ""},
-        {"", opts_.json ? "json" : "padding", "payload"},
-        {"duration", fmt(opts_.duration_s, 2) + " s after " + fmt(opts_.warmup_s, 2) + " s warm-up", ""},
-        {"", fmt(opts_.duration_s, 3), "duration_s"},
-        {"deliveries/s", fmt(deliveries_rate, 0) + "  (" + std::to_string(deliveries_measured_) +
-                             " messages received by subscribers; " + per_sub + ")", ""},
-        {"", fmt(deliveries_rate, 1), "deliveries_per_s"},
-        {"", std::to_string(deliveries_measured_), "deliveries"},
-        {"reads/s", fmt(double(reads_measured_) / opts_.duration_s, 0) + "  (" +
-                        (reads_measured_ > 0 ? fmt(double(deliveries_measured_) / double(reads_measured_), 2) : "-") +
-                        " deliveries per read)", ""},
-        {"", fmt(double(reads_measured_) / opts_.duration_s, 1), "reads_per_s"},
-        {"wire bytes", (deliveries_measured_ > 0 ? fmt(wire_bytes_per_delivery, 1) : "-") +
-                           " per delivery  (bytes subscribers read: frames as sent)", ""},
-        {"", deliveries_measured_ > 0 ? fmt(wire_bytes_per_delivery, 1) : "", "wire_bytes_per_delivery"},
-        {"published/s", fmt(publish_rate, 0) + "  (" + std::to_string(published_measured_) + " messages)", ""},
-        {"", fmt(publish_rate, 1), "publish_per_s"},
-        {"", std::to_string(published_measured_), "published"},
-    });
-    add_deflate_fields(f);
-    add_latency_fields(f, latency_, "  (publish to receive)");
-    f.insert(f.end(), {
-        {"loss", std::to_string(loss_) + "  (messages missing at a receiver" +
-                     (late_ > 0 ? "; " + std::to_string(late_) + " of them came later than the drain wait" : "") +
-                     ")", ""},
-        {"", std::to_string(loss_), "loss"},
-        {"out of order", std::to_string(out_of_order_), ""},
-        {"", std::to_string(out_of_order_), "out_of_order"},
-    });
-    add_error_fields(f, errs, connect_errors, handshake_errors, errors_, first);
-    add_cpu_fields(f, total, cpu_, window_.warm_end);
-    if (!emit_summary("wsbench fanout", f, cpu_, window_.warm_end, opts_.csv_path)) return 1;
-    return errs == 0 && loss_ == 0 && out_of_order_ == 0 ? 0 : 1;
-}
-
-}  // namespace
+}  // namespace fanout
 
 int run_fanout(const Options& opts) {
+    using fanout::FanoutRun;
     // Each subscriber's send queue on the server may hold every publisher's window.
     const uint64_t queued = uint64_t(opts.publishers) * opts.inflight;
     if (queued > 1024 || queued * (opts.size + 10) > 1024 * 1024)

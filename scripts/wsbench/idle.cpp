@@ -141,7 +141,7 @@ int IdleRun::run() {
 // Settles for --warmup, then holds for --duration, sampling the server's RSS.
 bool IdleRun::hold() {
     window_.begin(opts_, now_ns());
-    cpu_.set_server(opts_.server_pid);
+    cpu_.set_servers(opts_.server_pids);
     cpu_.take_start(window_.start, window_.warm_end);
     std::vector<epoll_event> events(1024);
     int64_t next_sample = window_.warm_end;

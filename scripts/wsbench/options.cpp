@@ -135,7 +135,10 @@ std::string usage() {
         "          share (socket slab objects and buffers)\n"
         "\n"
         "options:\n"
-        "  --url URL             ws://HOST:PORT/PATH; HOST numeric or localhost (required)\n"
+        "  --url URL             ws://HOST:PORT/PATH; HOST numeric or localhost (required).\n"
+        "                        fanout: repeatable, one URL per node of a cluster; the\n"
+        "                        subscribers are split evenly over the URLs (the first ones\n"
+        "                        taking any remainder), the publishers all on the first\n"
         "  --connections N       echo, idle: connections to open (default 100; idle 10000)\n"
         "  --concurrency N       connect: connections being opened or closed at once\n"
         "                        (default 64)\n"
@@ -161,13 +164,25 @@ std::string usage() {
         "                        inflater before they are checked. Publishers send\n"
         "                        uncompressed. Reports the wire bytes per delivery and the\n"
         "                        share that came compressed\n"
+        "  --protocol P          fanout: websocket (default: each payload is one WebSocket\n"
+        "                        message) or socketio: Socket.IO 4 over WebSocket (URLs\n"
+        "                        like ws://HOST:PORT/socket.io/?EIO=4&transport=websocket);\n"
+        "                        every subscriber emits join(--room) and waits for its ack,\n"
+        "                        publishers emit pub(room, payload) and members receive\n"
+        "                        msg(payload), the payload a JSON string (text events);\n"
+        "                        Engine.IO pings are answered. Not with --deflate or --binary\n"
+        "  --room NAME           fanout, socketio: the room (default bench)\n"
+        "  --settle SECONDS      fanout: wait this long after the subscribers have joined\n"
+        "                        before the publishers connect, e.g. for the other nodes'\n"
+        "                        subscriptions to their bus to take effect (default 0)\n"
         "  --inflate-each        with --deflate: inflate every copy of a message (default:\n"
         "                        a copy whose compressed bytes match a message inflated\n"
         "                        before, when the server compresses each message alone,\n"
         "                        takes its inflated bytes; see message_inflater.h)\n"
         "  --server-pid PID      the server's process: its CPU time over the measured\n"
         "                        window is reported next to the generator's (idle: also\n"
-        "                        its memory)\n"
+        "                        its memory). Repeatable (a cluster's nodes, its bus): the\n"
+        "                        CPU time is their sum; idle reads the first one's memory\n"
         "  --server-name NAME    a label for the report and the CSV (default -)\n"
         "  --csv FILE            append one result line; a header first if FILE is new\n"
         "  --help                this text\n"
@@ -220,9 +235,12 @@ ParseOutcome parse_options(int argc, char** argv, Options& opts, std::string& er
         std::string_view value = argv[++i];
         std::string bad;  // what the flag accepts, when value is wrong
         if (flag == "--url") {
-            std::string e = parse_url(std::string(value), opts.target);
+            Target t;
+            std::string e = parse_url(std::string(value), t);
             if (!e.empty()) bad = e;
-            have_url = e.empty();
+            else if (have_url && !fanout) bad = "one URL only, except for fanout";
+            else opts.targets.push_back(t);
+            have_url = have_url || e.empty();
         } else if (flag == "--connections" && has_connections) {
             have_connections = true;
             if (!parse_u32(value, 1, 1'000'000, opts.connections)) bad = "an integer from 1 to 1000000";
@@ -256,7 +274,15 @@ ParseOutcome parse_options(int argc, char** argv, Options& opts, std::string& er
         } else if (flag == "--server-pid") {
             uint32_t pid = 0;
             if (!parse_u32(value, 1, 0x7FFFFFFF, pid)) bad = "a process id";
-            opts.server_pid = pid_t(pid);
+            opts.server_pids.push_back(pid_t(pid));
+        } else if (flag == "--protocol" && fanout) {
+            if (value != "websocket" && value != "socketio") bad = "websocket or socketio";
+            opts.socketio = value == "socketio";
+        } else if (flag == "--room" && fanout) {
+            opts.room = std::string(value);
+            if (opts.room.empty()) bad = "a room name";
+        } else if (flag == "--settle" && fanout) {
+            if (!parse_seconds(value, 0, opts.settle_s)) bad = "seconds, 0 or more";
         } else if (flag == "--server-name") {
             opts.server_name = std::string(value);
             if (opts.server_name.empty() || opts.server_name.find_first_of(",\"\n\r") != std::string::npos)
@@ -265,7 +291,8 @@ ParseOutcome parse_options(int argc, char** argv, Options& opts, std::string& er
             opts.csv_path = std::string(value);
             if (opts.csv_path.empty()) bad = "a file name";
         } else if (flag == "--connections" || flag == "--subscribers" || flag == "--publishers" ||
-                   flag == "--rate" || flag == "--concurrency") {
+                   flag == "--rate" || flag == "--concurrency" || flag == "--protocol" || flag == "--room" ||
+                   flag == "--settle") {
             error = std::string(flag) + ": not a flag of the " + opts.scenario + " scenario (try --help)";
             return ParseOutcome::usage_error;
         } else {
@@ -292,7 +319,13 @@ ParseOutcome parse_options(int argc, char** argv, Options& opts, std::string& er
         error = "--inflate-each: only with --deflate";
         return ParseOutcome::usage_error;
     }
-    opts.target.offer_deflate = opts.deflate;
+    if (opts.socketio && (opts.deflate || !opts.text)) {
+        error = "--protocol socketio: text events only, without --deflate or --binary";
+        return ParseOutcome::usage_error;
+    }
+    for (Target& t : opts.targets) t.offer_deflate = opts.deflate;
+    opts.target = opts.targets.front();
+    if (!opts.server_pids.empty()) opts.server_pid = opts.server_pids.front();
     if (fanout && !have_inflight) opts.inflight = 16;
     if (idle && !have_connections) opts.connections = 10'000;
     if (idle && !have_duration) opts.duration_s = 2;

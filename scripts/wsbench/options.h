@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace wsbench {
 
@@ -25,7 +26,8 @@ struct Target {
 
 struct Options {
     std::string scenario;
-    Target target;
+    Target target;               // the first --url
+    std::vector<Target> targets; // every --url in order (fanout: several; the others: one)
     uint32_t connections = 100;  // echo; idle (default 10000)
     uint32_t concurrency = 64;   // connect: attempts in progress at once
     uint32_t subscribers = 100;  // fanout
@@ -41,8 +43,12 @@ struct Options {
     bool json = false;           // fanout: chat JSON payloads (chat_json.h), not letters
     bool deflate = false;        // fanout: offer permessage-deflate, inflate what comes compressed
     bool inflate_each = false;   // fanout, --deflate: inflate every copy of a message (message_inflater.h)
+    bool socketio = false;       // fanout: --protocol socketio (socketio.h), not raw WebSocket messages
+    std::string room = "bench";  // fanout, socketio: the room joined and published to
+    double settle_s = 0;         // fanout: pause between the subscribers' joins and the publishers' dials
     std::string csv_path;        // empty: no CSV
     pid_t server_pid = 0;        // 0: unknown; else its CPU (and for idle, memory) is read from /proc
+    std::vector<pid_t> server_pids;  // every --server-pid (server_pid the first): CPU summed over them
     std::string server_name = "-";  // a label for the report and the CSV
 };
 

@@ -6,13 +6,16 @@
 
 namespace wsbench {
 
+// Several URLs (a cluster's nodes) are separated by spaces, several pids by commas.
 std::vector<Field> head_fields(const char* scenario, const Options& opts) {
+    std::string pids, urls;
+    for (pid_t pid : opts.server_pids) pids += (pids.empty() ? "" : ",") + std::to_string(pid);
+    for (const Target& t : opts.targets) urls += (urls.empty() ? "" : " ") + t.url;
     return {
         {"scenario", scenario, "scenario"},
-        {"server", opts.server_name + (opts.server_pid > 0 ? "  (pid " + std::to_string(opts.server_pid) + ")" : ""),
-         ""},
+        {"server", opts.server_name + (pids.empty() ? "" : "  (pid " + pids + ")"), ""},
         {"", opts.server_name, "server"},
-        {"url", opts.target.url, "url"},
+        {"url", urls, "url"},
     };
 }
 
