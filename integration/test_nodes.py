@@ -202,7 +202,7 @@ def test_publish_on_one_node_reaches_members_on_the_others(wshub, redis_servers,
         r = conn.getresponse()
         answer = r.read()
         conn.close()
-        # recipients: this node's members (none), not yet every node's.
+        # recipients: this node's members (none); the others deliver and say nothing back.
         assert (r.status, json.loads(answer)) == (200, {"room": "news", "recipients": 0}), (r.status, answer)
     for m in raw:
         m.expect_message(OP_TEXT, b"raw body")
