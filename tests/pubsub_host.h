@@ -33,6 +33,7 @@ public:
     std::vector<std::pair<std::string, std::string>> messages;  // channel, payload
     std::vector<std::string> failed_publishes;
     std::vector<std::string> errors;
+    std::vector<std::string> command_replies;  // on_command_reply, the text of each
 
     // Loop passes, each begun by the client's flush as a worker's are, until
     // done() or timeout_ms; whether done() came true.
@@ -97,6 +98,7 @@ public:
     }
     void on_publish_failed(std::string_view error) override { failed_publishes.emplace_back(error); }
     void on_error(std::string_view text) override { errors.emplace_back(text); }
+    void on_command_reply(const wshub::redis::Value& reply) override { command_replies.emplace_back(reply.text); }
 };
 
 }  // namespace pubsub_test

@@ -70,6 +70,11 @@ TEST(redis_pubsub_single_subscribe_publish_unsubscribe) {
     CHECK(arrives(host, server->port(), "single:c", "to c"));
     CHECK(client.publish("single:b", std::string("own\0bytes", 9)) == Publish::sent);
     CHECK(host.run_until([&] { return host.received("single:b", std::string("own\0bytes", 9)); }));
+    // Other commands' replies come to on_command_reply; PUBLISH's never do.
+    CHECK(client.command("single:key", {"SET", "single:key", "value"}));
+    CHECK(client.command("single:key", {"GET", "single:key"}));
+    CHECK(host.run_until([&] { return host.command_replies.size() == 2; }));
+    if (host.command_replies.size() == 2) CHECK_EQ(host.command_replies[1], std::string("value"));
 
     // Unsubscribed: the server forgets it, and nothing more of it comes.
     client.unsubscribe("single:b");

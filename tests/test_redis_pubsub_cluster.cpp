@@ -6,6 +6,7 @@
 // channels down then back, the other two never stopping. Skipped without
 // redis-server (failed with WSHUB_REQUIRE_REDIS=1).
 #include <array>
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -107,6 +108,16 @@ TEST(redis_pubsub_cluster_every_shard) {
         CHECK_LT(links.back(), ClusterPubSub::kLinks);
     }
     CHECK(links[0] != links[1] && links[1] != links[2] && links[0] != links[2]);
+    // A keyed command goes to its key's shard (no MOVED), its reply back.
+    for (size_t i = 0; i < 3; ++i) CHECK(client.command(channels[i], {"SET", channels[i], "v" + std::to_string(i)}));
+    for (size_t i = 0; i < 3; ++i) CHECK(client.command(channels[i], {"GET", channels[i]}));
+    CHECK(host.run_until([&] { return host.command_replies.size() == 6; }));
+    // In order per shard; the shards' replies interleave as they come.
+    std::vector<std::string> replies = host.command_replies;
+    std::sort(replies.begin(), replies.end());
+    std::string all;
+    for (const std::string& r : replies) all += r + " ";
+    CHECK_EQ(all, std::string("OK OK OK v0 v1 v2 "));
 
     // Unsubscribed: nothing more of it, the others go on.
     client.unsubscribe(channels[1]);

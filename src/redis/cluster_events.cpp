@@ -165,8 +165,13 @@ void ClusterPubSub::on_reply(Link& l, const Value& reply) {
     const Pending p = std::move(pending.front());
     pending.pop_front();
     if (p.kind == Sent::map) return take_map(l, reply);
+    if (p.kind == Sent::command && !reply.is_error()) return listener_.on_command_reply(reply);
     if (!reply.is_error()) return;
     const bool redirected = is_redirect(reply.text);
+    if (p.kind == Sent::command) {
+        if (redirected) want_refresh();
+        return listener_.on_error(reply.text);
+    }
     if (p.kind == Sent::publish) {
         if (redirected) want_refresh();
         return listener_.on_publish_failed(reply.text);

@@ -145,6 +145,13 @@ Publish ClusterPubSub::publish(std::string_view channel, std::string_view payloa
     return Publish::sent;
 }
 
+bool ClusterPubSub::command(std::string_view key, const std::string_view* args, size_t count) {
+    const uint8_t owner = owner_[key_slot(key)];
+    if (!map_known_ || !link_up(owner) || !links_[owner].link->send(args, count)) return false;
+    links_[owner].pending.push_back({Sent::command, {}});
+    return true;
+}
+
 // SSUBSCRIBE on the channel's owner when it is up; held back behind others
 // or by a full queue. An owner down or unknown: its next up places it.
 void ClusterPubSub::place(const std::string& channel, Channel& c) {

@@ -78,6 +78,8 @@ public:
     void unsubscribe(std::string_view channel) override;
     size_t subscriptions() const noexcept override { return channels_.size(); }
     Publish publish(std::string_view channel, std::string_view payload) override;
+    using PubSub::command;
+    bool command(std::string_view key, const std::string_view* args, size_t count) override;
 
     // Maps taken since start (the first included).
     uint64_t maps_taken() const noexcept { return maps_taken_; }
@@ -90,7 +92,7 @@ public:
 
 private:
     static constexpr uint8_t kNone = 0xff;
-    enum class Sent : uint8_t { publish, subscribe, unsubscribe, map };
+    enum class Sent : uint8_t { publish, subscribe, unsubscribe, map, command };
     // A command written that a reply or a confirming push answers, in order.
     struct Pending {
         Sent kind;

@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <string_view>
 
 #include "redis/link.h"
@@ -60,6 +61,9 @@ public:
     // Any other error reply nobody expected (a refused subscribe, a slot map
     // refused as malformed, with its reason). The view is valid during the call.
     virtual void on_error(std::string_view text) = 0;
+    // The reply to a command() that is not an error (those go to on_error),
+    // in the order of the commands. Its views are valid during the call.
+    virtual void on_command_reply(const Value& reply) = 0;
 
 protected:
     ~PubSubListener() = default;
@@ -105,6 +109,15 @@ public:
     // Sends `payload` on `channel` once: never retried, so one publisher's
     // messages keep their order.
     virtual Publish publish(std::string_view channel, std::string_view payload) = 0;
+    // Any other command, args[0, count), about the one key `key` (a cluster
+    // sends it to the key's shard): its reply comes to on_command_reply, or
+    // on_error. False, and nothing sent, when that connection is down or full.
+    // Only commands whose reply is not an integer: on one server an integer
+    // reply is taken for a PUBLISH's.
+    virtual bool command(std::string_view key, const std::string_view* args, size_t count) = 0;
+    bool command(std::string_view key, std::initializer_list<std::string_view> args) {
+        return command(key, args.begin(), args.size());
+    }
 };
 
 }  // namespace wshub::redis

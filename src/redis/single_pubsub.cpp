@@ -37,6 +37,10 @@ Publish SinglePubSub::publish(std::string_view channel, std::string_view payload
     return link_.send({"PUBLISH", channel, payload}) ? Publish::sent : Publish::queue_full;
 }
 
+bool SinglePubSub::command(std::string_view, const std::string_view* args, size_t count) {
+    return up() && link_.send(args, count);
+}
+
 // A new connection has no subscriptions: every channel again, before the
 // owner hears of it. A batch the queue refuses is held back with the rest.
 void SinglePubSub::on_up(Link&) {
@@ -59,11 +63,12 @@ void SinglePubSub::on_push(Link&, const Value& push) {
     listener_.on_message(v[1].text, v[2].text);
 }
 
-// PUBLISH answers an integer and SUBSCRIBE a push: an error reply is
-// either's, and told as unexpected (one server has no MOVED to lose a
-// publish to).
+// PUBLISH answers an integer and SUBSCRIBE a push; any other reply is a
+// command()'s. An error reply is any of them, and told as unexpected (one
+// server has no MOVED to lose a publish to).
 void SinglePubSub::on_reply(Link&, const Value& reply) {
     if (reply.is_error()) listener_.on_error(reply.text);
+    else if (reply.type != Type::integer) listener_.on_command_reply(reply);
 }
 
 }  // namespace wshub::redis

@@ -37,6 +37,8 @@ public:
     void unsubscribe(std::string_view channel) override;
     size_t subscriptions() const noexcept override { return channels_.size(); }
     Publish publish(std::string_view channel, std::string_view payload) override;
+    using PubSub::command;
+    bool command(std::string_view key, const std::string_view* args, size_t count) override;
 
     // The connection, for its counters (reconnects, buffers, last reason).
     const Link& link() const noexcept { return link_; }
