@@ -16,15 +16,15 @@ std::vector<std::string> samples() {
     std::vector<std::string> all(10);
     put_message(all[0], {.opcode = 1, .node_id = "node-a", .worker = 3, .seq = 7, .sent_us = 99, .payload = "hi"});
     put_direct(all[1], {.opcode = 2, .ns = 258, .target = 0x1234567890ull, .payload = std::string("\0\1", 2)});
-    put_joined(all[2], {.member = 42, .opcode = 1, .payload = "{\"bye\":1}"});
+    put_joined(all[2], {.member = 42, .opcode = 1, .payload = "{\"bye\":1}"}, 3);
     put_left(all[3], 42);
     put_query(all[4], {513, 7});
-    put_roster_head(all[5], {.ns = 1, .room = "chess", .from = {9, 1}, .reset = true});
+    put_roster_head(all[5], {.ns = 1, .room = "chess", .from = {9, 1}, .gen = 4, .to = {kEveryNode, 0}, .reset = true});
     add_roster_entry(all[5], {.member = 5, .opcode = 0, .payload = {}});
     add_roster_entry(all[5], {.member = 6, .opcode = 1, .payload = "farewell"});
     put_heartbeat(all[6], {.node = 300, .worker = 0, .node_id = "n"});
     put_bye(all[7], {.node = 300, .worker = 2, .node_id = "n"});
-    put_back(all[8], {.node = 301, .worker = 1, .node_id = "n"});
+    put_back(all[8], {.node = 301, .worker = 1, .gen = 77, .node_id = "n"});
     put_ping(all[9], {.node = 302, .worker = 0, .node_id = "n#1"});
     return all;
 }
@@ -33,6 +33,7 @@ bool reads(const std::string& e) {
     Message m;
     Direct d;
     Farewell f;
+    Generation g = 0;
     uint64_t id = 0;
     Origin o;
     RosterHead h;
@@ -41,7 +42,7 @@ bool reads(const std::string& e) {
     switch (Kind(kind_of(e))) {
     case Kind::message: return read_message(e, m);
     case Kind::direct: return read_direct(e, d);
-    case Kind::joined: return read_joined(e, f);
+    case Kind::joined: return read_joined(e, f, g);
     case Kind::left: return read_left(e, id);
     case Kind::query: return read_query(e, o);
     case Kind::roster: return read_roster(e, h, entries);
@@ -70,8 +71,10 @@ TEST(bus_envelopes_read_back_as_written) {
     CHECK_EQ(d.target, 0x1234567890ull);
     CHECK_EQ(std::string(d.payload), std::string("\0\1", 2));
     Farewell f;
-    CHECK(read_joined(all[2], f));
+    Generation g = 0;
+    CHECK(read_joined(all[2], f, g));
     CHECK_EQ(f.member, 42u);
+    CHECK_EQ(g, 3u);
     CHECK_EQ(std::string(f.payload), std::string("{\"bye\":1}"));
     uint64_t id = 0;
     CHECK(read_left(all[3], id));
@@ -86,6 +89,8 @@ TEST(bus_envelopes_read_back_as_written) {
     CHECK_EQ(std::string(h.room), std::string("chess"));
     CHECK(h.reset);
     CHECK_EQ(int(h.from.node), 9);
+    CHECK_EQ(h.gen, 4u);
+    CHECK_EQ(int(h.to.node), int(kEveryNode));
     RosterEntries walk(entries);
     std::vector<std::string> seen;
     while (walk.next(f)) seen.push_back(std::to_string(f.member) + ":" + std::string(f.payload));
@@ -97,6 +102,8 @@ TEST(bus_envelopes_read_back_as_written) {
     CHECK_EQ(kind_of(all[7]), 'B');
     CHECK_EQ(int(n.worker), 2);
     CHECK_EQ(int(n.node), 300);
+    CHECK(read_node_news(all[8], n));
+    CHECK_EQ(n.gen, 77u);
 }
 
 TEST(bus_envelopes_cut_short_are_refused) {
@@ -120,11 +127,11 @@ TEST(bus_envelopes_cut_short_are_refused) {
 
 TEST(bus_roster_entries_cut_short_stop_the_walk) {
     std::string e;
-    put_roster_head(e, {.ns = 0, .room = "r", .from = {1, 0}, .reset = false});
+    put_roster_head(e, {.ns = 0, .room = "r", .from = {1, 0}, .gen = 1, .to = {2, 0}, .reset = false});
     add_roster_entry(e, {.member = 5, .opcode = 1, .payload = "abc"});
     RosterHead h;
     std::string_view entries;
-    for (size_t cut = 1; cut < 14; ++cut) {
+    for (size_t cut = 1; cut < 14; ++cut) {  // into the entry (14 bytes), never the head
         CHECK(read_roster(e.substr(0, e.size() - cut), h, entries));
         RosterEntries walk(entries);
         Farewell f;
@@ -139,15 +146,16 @@ TEST(bus_envelopes_of_other_shapes_are_not_ours) {
     CHECK_EQ(kind_of("WZ123"), 0);
     CHECK_EQ(kind_of("X1abc"), 0);
     Farewell f;
+    Generation g = 0;
     std::string bad;
-    put_joined(bad, {.member = 1, .opcode = 9, .payload = "x"});  // not a data opcode
-    CHECK(!read_joined(bad, f));
+    put_joined(bad, {.member = 1, .opcode = 9, .payload = "x"}, 1);  // not a data opcode
+    CHECK(!read_joined(bad, f, g));
     bad.clear();
-    put_joined(bad, {.member = 1, .opcode = 0, .payload = "x"});  // no farewell, yet bytes
-    CHECK(!read_joined(bad, f));
+    put_joined(bad, {.member = 1, .opcode = 0, .payload = "x"}, 1);  // no farewell, yet bytes
+    CHECK(!read_joined(bad, f, g));
     bad.clear();
-    put_joined(bad, {.member = 1, .opcode = 1, .payload = std::string(kMaxFarewell + 1, 'x')});
-    CHECK(!read_joined(bad, f));
+    put_joined(bad, {.member = 1, .opcode = 1, .payload = std::string(kMaxFarewell + 1, 'x')}, 1);
+    CHECK(!read_joined(bad, f, g));
     Message m;
     std::string heartbeat;
     put_heartbeat(heartbeat, {.node = 1, .worker = 0, .node_id = "n"});

@@ -588,3 +588,30 @@ TEST(config_redis) {
         CHECK(run({"--redis-prefix", bad}, m).action == Action::usage_error);
     }
 }
+
+TEST(config_redis_cluster) {
+    Config c;
+    CHECK(run({"--redis-cluster", "127.0.0.1:7000,[::1]:7001"}, c).action == Action::run);
+    CHECK_EQ(c.redis_cluster.size(), 2u);
+    CHECK(c.redis && c.redis->address.to_string() == "127.0.0.1:7000");  // several nodes, no password
+    CHECK_EQ(c.redis_cluster[1].to_string(), "[::1]:7001");
+    TempFile pw("s3cret\n");
+    Config d;
+    CHECK(run({"--redis-cluster", "127.0.0.1:7000", "--redis-password-file", pw.path.c_str()}, d).action ==
+          Action::run);
+    CHECK_EQ(d.redis_password, "s3cret");
+    Config e;
+    auto r = run({"--redis", "redis://127.0.0.1", "--redis-cluster", "127.0.0.1:7000"}, e);
+    CHECK(r.action == Action::usage_error);
+    CHECK(r.message.find("not both") != std::string::npos);
+    Config e2;
+    r = run({"--redis-cluster", "127.0.0.1:7000", "--redis", "redis://127.0.0.1"}, e2);
+    CHECK(r.action == Action::usage_error);
+    CHECK(r.message.find("not both") != std::string::npos);
+    for (const char* bad : {"", "127.0.0.1", "127.0.0.1:7000,", "redis.internal:7000", "127.0.0.1:7000,,127.0.0.1:7001",
+                            "1.1.1.1:1,1.1.1.1:2,1.1.1.1:3,1.1.1.1:4,1.1.1.1:5,1.1.1.1:6,1.1.1.1:7,1.1.1.1:8,1.1.1.1:9,"
+                            "1.1.1.1:10,1.1.1.1:11,1.1.1.1:12,1.1.1.1:13,1.1.1.1:14,1.1.1.1:15,1.1.1.1:16,1.1.1.1:17"}) {
+        Config f;
+        CHECK(run({"--redis-cluster", bad}, f).action == Action::usage_error);
+    }
+}

@@ -53,6 +53,8 @@ struct Options {
     // Several nodes: "redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]" shares the
     // rooms with every node on that Redis and redis_prefix; "": one node.
     std::string redis;
+    // Or a Redis Cluster: "host:port[,host:port...]", any of its nodes.
+    std::string redis_cluster;
     std::string redis_password_file;  // instead of a password in the URL
     std::string redis_prefix = "wshub";
     std::string node_id;              // "": made at start

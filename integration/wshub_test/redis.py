@@ -143,9 +143,10 @@ class RedisServer:
     removes the directory. `port` may be chosen before any start (a node
     pointed at a Redis that is not there yet)."""
 
-    def __init__(self, binary, password=None):
+    def __init__(self, binary, password=None, extra_args=()):
         self.binary = binary
         self.password = password
+        self.extra_args = list(extra_args)
         self.port = free_port()
         self.dir = tempfile.mkdtemp(prefix="wshub-redis-")
         self.process = None
@@ -188,6 +189,7 @@ class RedisServer:
                 "--save", "", "--appendonly", "no", "--daemonize", "no", "--logfile", "redis.log"]
         if self.password is not None:
             args += ["--requirepass", self.password]
+        args += self.extra_args
         self.process = subprocess.Popen(args, cwd=self.dir, stdin=subprocess.DEVNULL,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                         preexec_fn=_die_with_parent)

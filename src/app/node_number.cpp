@@ -6,10 +6,12 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
 #include "hub/member.h"
 #include "reactor/loop.h"
 #include "redis/command.h"
+#include "redis/redirect.h"
 #include "redis/resp.h"
 
 namespace wshub::app {
@@ -137,48 +139,81 @@ uint32_t preferred_node_number(std::string_view node_id) noexcept {
     return 1 + h % (hub::kMaxNodes - 1);
 }
 
-std::string node_number_key(std::string_view prefix, uint32_t n) {
-    std::string key(prefix);
+std::string node_number_key(const config::Config& cfg, uint32_t n) {
+    // On a cluster every number's key is in one slot (the hash tag), so a
+    // claim at start follows at most one MOVED.
+    std::string key = cfg.redis_cluster.empty() ? cfg.redis_prefix : "{" + cfg.redis_prefix + "}";
     key += ":node:";
     key += std::to_string(n);
     return key;
 }
 
-NodeNumber claim_node_number(const config::Config& cfg, std::string_view node_id, uint32_t budget_ms) {
-    NodeNumber result;
-    const uint32_t first = preferred_node_number(node_id);
-    result.number = first;
-    Session s(cfg.redis->address, reactor::monotonic_ms() + budget_ms);
-    if (!s.ok() || !authenticate(s, cfg, result.why)) {
-        if (result.why.empty()) result.why = s.why();
-        return result;
+namespace {
+
+// Where a MOVED reply sends the claim, if `reply` is one.
+std::optional<net::Address> moved_to(const redis::Value& reply, const net::Address& here) {
+    redis::Redirect r;
+    if (!reply.is_error() || !redis::parse_redirect(reply.text, r)) return std::nullopt;
+    if (r.host.empty()) {
+        net::Address a = here;
+        a.set_port(r.port);
+        return a;
     }
+    const std::string text = r.host.find(':') != std::string_view::npos
+                                 ? "[" + std::string(r.host) + "]:" + std::to_string(r.port)
+                                 : std::string(r.host) + ":" + std::to_string(r.port);
+    return net::parse_address(text);
+}
+
+// Probes numbers on `s`, from `first` on, one per round trip, so that only
+// one is ever taken: SET NX (a free number), then GET (whose it is, if not
+// free). Stops at a MOVED (in `moved`).
+void probe(Session& s, const config::Config& cfg, std::string_view node_id, uint32_t first, NodeNumber& result,
+           std::optional<net::Address>& moved, const net::Address& here) {
     const std::string ttl = std::to_string(cfg.node_timeout_ms);
-    // One number per round trip, so that only one is ever taken: SET NX (a
-    // free number), then GET (whose it is, if not free).
     for (uint32_t k = 0; k < hub::kMaxNodes - 1 && s.ok(); ++k) {
-        const std::string key = node_number_key(cfg.redis_prefix, nth_after(first, k));
+        const std::string key = node_number_key(cfg, nth_after(first, k));
         std::string out;
         redis::append_command(out, {"SET", key, node_id, "NX", "PX", ttl});
         redis::append_command(out, {"GET", key});
         redis::Value set, holder;  // each valid until the next read
-        if (!s.write(out) || !s.read(set)) break;
+        if (!s.write(out) || !s.read(set)) return;
         if (set.is_error()) {
+            moved = moved_to(set, here);
             result.why = std::string(set.text.substr(0, 200));
-            break;
+            return;
         }
         const bool taken_now = set.is_string();
-        if (!s.read(holder)) break;
+        if (!s.read(holder)) return;
         if (taken_now || (holder.is_string() && holder.text == node_id)) {
             result.number = nth_after(first, k);
             result.claimed = true;
-            break;
+            return;
         }
     }
-    if (!result.claimed) {
-        result.number = first;
-        if (result.why.empty()) result.why = s.ok() ? "every node number is taken" : s.why();
+}
+
+}  // namespace
+
+NodeNumber claim_node_number(const config::Config& cfg, std::string_view node_id, uint32_t budget_ms) {
+    NodeNumber result;
+    const uint32_t first = preferred_node_number(node_id);
+    const uint64_t deadline = reactor::monotonic_ms() + budget_ms;
+    net::Address at = cfg.redis->address;
+    for (int hops = 0; hops < 2 && !result.claimed; ++hops) {
+        Session s(at, deadline);
+        result.why.clear();
+        if (!s.ok() || !authenticate(s, cfg, result.why)) {
+            if (result.why.empty()) result.why = s.why();
+            break;
+        }
+        std::optional<net::Address> moved;
+        probe(s, cfg, node_id, first, result, moved, at);
+        if (!result.claimed && result.why.empty()) result.why = s.ok() ? "every node number is taken" : s.why();
+        if (!moved) break;
+        at = *moved;
     }
+    if (!result.claimed) result.number = first;
     return result;
 }
 

@@ -25,8 +25,9 @@ struct NodeNumber {
 // nodes hash alike; the heartbeat says so if another node holds it).
 uint32_t preferred_node_number(std::string_view node_id) noexcept;
 
-// The key that holds number `n` for its node.
-std::string node_number_key(std::string_view prefix, uint32_t n);
+// The key that holds number `n` for its node: PREFIX:node:N, or on a Redis
+// Cluster {PREFIX}:node:N (every number's in one slot).
+std::string node_number_key(const config::Config& cfg, uint32_t n);
 
 // Blocks for at most `budget_ms`: connects to cfg.redis, authenticates and
 // takes the first free number from preferred_node_number(node_id) on (or the

@@ -1,23 +1,19 @@
 #include "app/redis_bus.h"
 
 #include "app/log.h"
-#include "app/node_number.h"
 #include "app/worker.h"
 #include "bus/envelope.h"
 #include "metrics/clock.h"
-#include "redis/resp.h"
+#include "redis/cluster_pubsub.h"
+#include "redis/single_pubsub.h"
 
 namespace wshub::app {
 namespace {
 
-// SUBSCRIBE takes many channels: a resubscription after a reconnect goes in
-// commands of at most this many.
-constexpr size_t kChannelsPerSubscribe = 512;
-
-redis::Endpoint endpoint_of(const Worker& w) {
+redis::Endpoint endpoint_at(const Worker& w, const net::Address& address) {
     const config::RedisTarget& t = *w.config().redis;
     redis::Endpoint e;
-    e.address = t.address;
+    e.address = address;
     if (!t.user.empty()) e.user = t.user;
     e.password = w.config().redis_password;
     e.db = t.db;
@@ -31,13 +27,27 @@ redis::LinkOptions options_of(const config::Config& cfg) {
     // channel and a few headers.
     o.limits.max_depth = 4;
     o.limits.max_string = cfg.max_message + 1024;
-    o.limits.max_elements = 2 * kChannelsPerSubscribe + 8;
+    o.limits.max_elements = 2 * redis::kChannelsPerSubscribe + 8;
     o.limits.max_reply = cfg.max_message + 64 * 1024;
     o.queue_bytes = cfg.redis_queue_bytes;
     return o;
 }
 
+std::unique_ptr<redis::PubSub> make_client(const Worker& w, redis::PubSubLoop& loop,
+                                           redis::PubSubListener& listener) {
+    const config::Config& cfg = w.config();
+    if (cfg.redis_cluster.empty())
+        return std::make_unique<redis::SinglePubSub>(loop, listener, endpoint_at(w, cfg.redis->address),
+                                                     options_of(cfg));
+    std::vector<redis::Endpoint> seeds;
+    for (const net::Address& a : cfg.redis_cluster) seeds.push_back(endpoint_at(w, a));
+    return std::make_unique<redis::ClusterPubSub>(loop, listener, std::move(seeds),
+                                                  redis::ClusterOptions{.link = options_of(cfg)});
+}
+
 }  // namespace
+
+static_assert(RedisBus::kMaxLinks == redis::ClusterPubSub::kLinks);
 
 std::string direct_channel(std::string_view prefix, uint32_t node, unsigned worker) {
     std::string channel(prefix);
@@ -48,17 +58,22 @@ std::string direct_channel(std::string_view prefix, uint32_t node, unsigned work
     return channel;
 }
 
-RedisBus::RedisBus(Worker& w, uint64_t token, uint32_t timer, uint32_t heartbeat_timer)
+RedisBus::RedisBus(Worker& w, uint64_t first_token, uint32_t first_timer, uint32_t heartbeat_timer)
     : w_(w),
-      timer_(timer),
+      first_token_(first_token),
+      first_timer_(first_timer),
       heartbeat_timer_(heartbeat_timer),
-      link_(*this, token, endpoint_of(w), options_of(w.config())),
+      client_(make_client(w, *this, *this)),
       channel_prefix_(w.config().redis_prefix + ":room:"),
       direct_channel_(direct_channel(w.config().redis_prefix, w.shared().node_number, w.index())),
       nodes_channel_(w.config().redis_prefix + ":nodes") {}
 
+RedisBus::~RedisBus() = default;
+
 void RedisBus::start() {
-    link_.start();
+    client_->subscribe(direct_channel_);
+    client_->subscribe(nodes_channel_);
+    client_->start();
     w_.loop().set_timer(heartbeat_timer_, w_.now_ms() + w_.config().node_timeout_ms / 16);
 }
 
@@ -75,48 +90,36 @@ const std::string& RedisBus::channel_of(uint16_t ns, std::string_view name) {
     return channel_;
 }
 
-// SUBSCRIBE, then ask who is there: the answers come after the subscription
-// is in place, so no join is missed between them.
-bool RedisBus::subscribe_room(const std::string& channel) {
-    if (!link_.send({"SUBSCRIBE", channel})) return false;
+// Who is in the room? Published after the subscription, on the same
+// connection (the room's shard, on a cluster): answered after it is in place.
+void RedisBus::ask(const std::string& channel) {
     envelope_.clear();
     bus::put_query(envelope_, {uint16_t(w_.shared().node_number), uint8_t(w_.index())});
-    link_.send({"PUBLISH", channel, envelope_});
-    return true;
+    publish_envelope(channel, false);
 }
 
 void RedisBus::watch(uint16_t ns, std::string_view name) {
-    const std::string& channel = channel_of(ns, name);
+    const std::string channel = channel_of(ns, name);
     channels_.emplace(channel, RoomKey{ns, std::string(name), {}});
     w_.counters().redis_subscriptions.add(1);
-    // A full queue (Redis stalled) holds the SUBSCRIBE back, not loses it.
-    if (up() && (!unsent_.empty() || !subscribe_room(channel))) unsent_.push_back(channel);
-}
-
-void RedisBus::flush() {
-    while (!unsent_.empty() && up()) {
-        const std::string& channel = unsent_.front();
-        const auto it = channels_.find(channel);
-        if (it != channels_.end() && !subscribe_room(channel)) break;
-        unsent_.pop_front();
-    }
-    link_.flush();
+    client_->subscribe(channel);
+    if (up()) ask(channel);
 }
 
 void RedisBus::unwatch(uint16_t ns, std::string_view name) {
     const std::string& channel = channel_of(ns, name);
     if (channels_.erase(channel) == 0) return;
     w_.counters().redis_subscriptions.sub(1);
-    if (up()) link_.send({"UNSUBSCRIBE", channel});
+    client_->unsubscribe(channel);
 }
 
 // envelope_ to `channel`; a message's fate is counted (news of members
 // and nodes is not: it is not what the counters count).
 void RedisBus::publish_envelope(std::string_view channel, bool message) {
-    const bool sent = up() && link_.send({"PUBLISH", channel, envelope_});
+    const redis::Publish p = client_->publish(channel, envelope_);
     if (!message) return;
-    if (sent) w_.counters().redis_published.add();
-    else w_.counters().redis_drop(up() ? metrics::RedisDrop::queue_full : metrics::RedisDrop::down);
+    if (p == redis::Publish::sent) w_.counters().redis_published.add();
+    else w_.counters().redis_drop(p == redis::Publish::down ? metrics::RedisDrop::down : metrics::RedisDrop::queue_full);
 }
 
 void RedisBus::publish(uint16_t ns, std::string_view name, const hub::Frame& frame) {
@@ -167,11 +170,13 @@ void RedisBus::deliver_message(RoomKey& room, std::string_view envelope) {
     hub::release(f);
 }
 
-void RedisBus::deliver(std::string_view channel, std::string_view envelope) {
+void RedisBus::on_message(std::string_view channel, std::string_view envelope) {
     const char kind = bus::kind_of(envelope);
     if (kind == 0) return w_.counters().redis_drop(metrics::RedisDrop::malformed);
-    if (kind == char(bus::Kind::roster)) return take_answer(envelope);  // asked, or after an outage
-    if (channel == direct_channel_) return kind == char(bus::Kind::direct) ? deliver_direct(envelope) : void();
+    if (channel == direct_channel_) {
+        if (kind == char(bus::Kind::direct)) return deliver_direct(envelope);
+        return w_.counters().redis_drop(metrics::RedisDrop::malformed);
+    }
     if (channel == nodes_channel_) return take_node_news(envelope);
     const auto it = channels_.find(channel);
     if (it == channels_.end()) return;  // unsubscribed since it was sent
@@ -179,72 +184,60 @@ void RedisBus::deliver(std::string_view channel, std::string_view envelope) {
     take_room_news(it->second, envelope);
 }
 
-int RedisBus::watch(redis::Link& link, int fd, uint32_t interest) {
-    return w_.loop().poller().add(fd, link.token(), interest);
+int RedisBus::watch(size_t link, int fd, uint32_t interest) {
+    return w_.loop().poller().add(fd, first_token_ + link, interest);
 }
 
-int RedisBus::rewatch(redis::Link& link, int fd, uint32_t old_interest, uint32_t interest) {
-    return w_.loop().poller().modify(fd, link.token(), old_interest, interest);
+int RedisBus::rewatch(size_t link, int fd, uint32_t old_interest, uint32_t interest) {
+    return w_.loop().poller().modify(fd, first_token_ + link, old_interest, interest);
 }
 
-void RedisBus::unwatch(redis::Link&, int fd, uint32_t old_interest) {
-    w_.loop().poller().remove(fd, old_interest);
-}
+void RedisBus::unwatch(size_t, int fd, uint32_t old_interest) { w_.loop().poller().remove(fd, old_interest); }
 
-void RedisBus::set_timer(redis::Link&, uint64_t deadline_ms) { w_.loop().set_timer(timer_, deadline_ms); }
-void RedisBus::cancel_timer(redis::Link&) { w_.loop().cancel_timer(timer_); }
+void RedisBus::set_timer(size_t link, uint64_t deadline_ms) {
+    w_.loop().set_timer(first_timer_ + uint32_t(link), deadline_ms);
+}
+void RedisBus::cancel_timer(size_t link) { w_.loop().cancel_timer(first_timer_ + uint32_t(link)); }
 uint64_t RedisBus::now_ms() { return w_.now_ms(); }
 
-void RedisBus::on_up(redis::Link&) {
+void RedisBus::on_up() {
     w_.counters().redis_up.add(1);
     if (was_up_) w_.counters().redis_reconnects.add();  // not a first connection that took retries
     was_up_ = true;
     said_down_.clear();
-    unsent_.clear();  // every room is subscribed below
     if (log_enabled(LogLevel::info))
         Log(LogLevel::info, "redis_up")
             .str("node", w_.shared().node_id)
             .num("worker", w_.index())
             .num("rooms", channels_.size())
             .emit();
-    // What was heard before is judged afresh: nodes get a new clock, rooms'
-    // lists are asked for again and what no answer renews goes.
+    // What was heard before is judged afresh: nodes get a new clock, and
+    // the others forget what they knew of this worker's members (some left
+    // while it was away) and hear them again below, room by room.
     ++epoch_;
     nodes_.restart_clocks(w_.now_ms());
     heard_since_up_.clear();
-    link_.send({"SUBSCRIBE", direct_channel_, nodes_channel_});
-    // The others forget what they knew of this worker's members (some left
-    // while it was away), and hear them again below, room by room.
-    const bus::NodeNews self{uint16_t(w_.shared().node_number), uint8_t(w_.index()), w_.shared().process_tag};
+    const bus::NodeNews self{uint16_t(w_.shared().node_number), uint8_t(w_.index()), epoch_, w_.shared().process_tag};
     envelope_.clear();
     bus::put_back(envelope_, self);
-    link_.send({"PUBLISH", nodes_channel_, envelope_});
+    publish_envelope(nodes_channel_, false);
     if (w_.index() == 0) {
         renew_node_number();
         beat();
     }
-    // Every room with members here, again: a new connection has no subscriptions.
-    std::vector<std::string_view> args;
-    args.reserve(kChannelsPerSubscribe + 1);
-    for (auto it = channels_.begin(); it != channels_.end();) {
-        args.assign(1, "SUBSCRIBE");
-        for (; it != channels_.end() && args.size() <= kChannelsPerSubscribe; ++it) args.push_back(it->first);
-        link_.send(args.data(), args.size());
-    }
     for (const auto& [channel, room] : channels_) {
-        envelope_.clear();
-        bus::put_query(envelope_, {uint16_t(w_.shared().node_number), uint8_t(w_.index())});
-        link_.send({"PUBLISH", channel, envelope_});
-        answer(room, channel);
+        ask(channel);
+        answer(room, channel, {bus::kEveryNode, 0});
     }
-    // Last: each node's beat in reply comes after its answers to the above.
+    // Last: each node's beat in reply comes after its answers to the above
+    // (on one Redis; on a cluster, shards may reorder them: see DESIGN.md).
     envelope_.clear();
     bus::put_ping(envelope_, self);
-    link_.send({"PUBLISH", nodes_channel_, envelope_});
+    publish_envelope(nodes_channel_, false);
 }
 
-void RedisBus::on_down(redis::Link&, const redis::LinkDown& down) {
-    if (down.was_up) w_.counters().redis_up.sub(1);
+void RedisBus::on_down(size_t, const redis::LinkDown& down, bool client_was_up) {
+    if (client_was_up) w_.counters().redis_up.sub(1);
     for (size_t i = 0; i < down.dropped_commands; ++i) w_.counters().redis_drop(metrics::RedisDrop::lost);
     // A node that cannot reach Redis says so once, not at every retry.
     const bool news = down.was_up || down.reason != said_down_;
@@ -258,17 +251,16 @@ void RedisBus::on_down(redis::Link&, const redis::LinkDown& down) {
             .emit();
 }
 
-void RedisBus::on_push(redis::Link&, const redis::Value& push) {
-    redis::Value v[3];
-    if (redis::take(push, v, 3) != 3 || push.size != 3 || v[0].text != "message") return;
-    deliver(v[1].text, v[2].text);
+void RedisBus::on_publish_failed(std::string_view) { w_.counters().redis_drop(metrics::RedisDrop::lost); }
+
+void RedisBus::on_error(std::string_view text) {
+    if (log_enabled(LogLevel::warn))
+        Log(LogLevel::warn, "redis_error").num("worker", w_.index()).str("reply", text.substr(0, 200)).emit();
 }
 
-void RedisBus::on_reply(redis::Link&, const redis::Value& reply) {
-    // Every other command's reply is a number (PUBLISH) or a push.
-    if (reply.is_string() && reply.text.substr(0, 6) == "wshub:") return take_renewal(reply.text);
-    if (reply.is_error() && log_enabled(LogLevel::warn))
-        Log(LogLevel::warn, "redis_error").num("worker", w_.index()).str("reply", reply.text).emit();
+// Only the node number's renewal is a command().
+void RedisBus::on_command_reply(const redis::Value& reply) {
+    if (reply.is_string()) take_renewal(reply.text);
 }
 
 }  // namespace wshub::app

@@ -1,6 +1,6 @@
 // RedisBus: who is where across the nodes. Heartbeats and goodbyes on
-// PREFIX:nodes, joins, leaves and questions on each room's channel, answers
-// on the asker's direct channel (redis_bus.h says what each is for).
+// PREFIX:nodes; joins, leaves, questions and answers on each room's channel
+// (redis_bus.h says what each is for).
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -47,8 +47,8 @@ void RedisBus::on_heartbeat() {
 void RedisBus::beat() {
     beat_at_ms_ = w_.now_ms() + w_.config().node_timeout_ms / 4;
     envelope_.clear();
-    bus::put_heartbeat(envelope_, {uint16_t(w_.shared().node_number), 0, w_.shared().process_tag});
-    link_.send({"PUBLISH", nodes_channel_, envelope_});
+    bus::put_heartbeat(envelope_, {uint16_t(w_.shared().node_number), 0, epoch_, w_.shared().process_tag});
+    publish_envelope(nodes_channel_, false);
 }
 
 // The number's key, renewed for another --node-timeout if it is free or
@@ -60,9 +60,9 @@ void RedisBus::renew_node_number() {
         "if v == false or v == ARGV[1] then "
         "redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 'wshub:held' end "
         "return 'wshub:taken:' .. v";
-    const std::string key = node_number_key(w_.config().redis_prefix, w_.shared().node_number);
+    const std::string key = node_number_key(w_.config(), w_.shared().node_number);
     const std::string ttl = std::to_string(w_.config().node_timeout_ms);
-    link_.send({"EVAL", kRenew, "1", key, w_.shared().node_id, ttl});
+    client_->command(key, {"EVAL", kRenew, "1", key, w_.shared().node_id, ttl});
 }
 
 void RedisBus::take_renewal(std::string_view answer) {
@@ -83,7 +83,7 @@ void RedisBus::member_joined(uint16_t ns, std::string_view name, Connection& c) 
     std::string farewell;
     const bus::Farewell f = farewell_of(c, name, farewell);
     envelope_.clear();
-    bus::put_joined(envelope_, f);
+    bus::put_joined(envelope_, f, epoch_);
     publish_envelope(channel_of(ns, name), false);
 }
 
@@ -108,36 +108,44 @@ size_t RedisBus::remote_members(uint16_t ns, std::string_view name) const noexce
 
 void RedisBus::say_goodbye() {
     envelope_.clear();
-    bus::put_bye(envelope_, {uint16_t(w_.shared().node_number), uint8_t(w_.index()), w_.shared().process_tag});
+    bus::put_bye(envelope_, {uint16_t(w_.shared().node_number), uint8_t(w_.index()), epoch_, w_.shared().process_tag});
     publish_envelope(nodes_channel_, false);
-    link_.flush();  // the worker may end before its next pass
+    client_->flush();  // the worker may end before its next pass
 }
 
-// 'J', 'L' or 'Q' on a room's channel.
+// 'J', 'L', 'Q' or 'R' on a room's channel.
 void RedisBus::take_room_news(RoomKey& room, std::string_view envelope) {
     const uint32_t own = w_.shared().node_number;
     bus::Farewell f;
+    bus::Generation gen = 0;
     hub::MemberId id = 0;
     bus::Origin asker;
-    if (bus::read_joined(envelope, f)) {
+    if (bus::kind_of(envelope) == char(bus::Kind::roster)) {
+        take_answer(room, envelope);
+    } else if (bus::read_joined(envelope, f, gen)) {
         if (hub::node_of(f.member) == own) return;  // counted here already
-        room.roster.joined(f, epoch_);
+        room.roster.joined(f, epoch_, gen);
         if (!nodes_.known(hub::node_of(f.member))) nodes_.heard(hub::node_of(f.member), w_.now_ms());
     } else if (bus::read_left(envelope, id)) {
         room.roster.left(id);
     } else if (bus::read_query(envelope, asker)) {
-        if (asker.node != own) answer(room, direct_channel(w_.config().redis_prefix, asker.node, asker.worker));
+        if (asker.node != own) answer(room, channel_of(room.ns, room.name), asker);
     } else {
         w_.counters().redis_drop(metrics::RedisDrop::malformed);
     }
 }
 
 // In parts that a Redis push of --max-message carries.
-void RedisBus::answer(const RoomKey& room, const std::string& to) {
+void RedisBus::answer(const RoomKey& room, const std::string& channel, bus::Origin to) {
     const hub::LocalRoom* local = w_.hub().rooms().find(room.ns, room.name);
     if (!local || w_.hub().closed()) return;
     const size_t part_bytes = std::min<size_t>(32 * 1024, w_.config().max_message + 512);
-    const bus::RosterHead head{room.ns, room.name, {uint16_t(w_.shared().node_number), uint8_t(w_.index())}, true};
+    bus::RosterHead head{.ns = room.ns,
+                         .room = room.name,
+                         .from = {uint16_t(w_.shared().node_number), uint8_t(w_.index())},
+                         .gen = epoch_,
+                         .to = to,
+                         .reset = true};
     envelope_.clear();
     bus::put_roster_head(envelope_, head);
     size_t entries = 0;
@@ -147,24 +155,25 @@ void RedisBus::answer(const RoomKey& room, const std::string& to) {
         bus::add_roster_entry(envelope_, farewell_of(*static_cast<Connection*>(e.member), room.name, farewell));
         ++entries;
         if (envelope_.size() < part_bytes) continue;
-        publish_envelope(to, false);
+        publish_envelope(channel, false);
         sent = true;
+        head.reset = false;
         envelope_.clear();
-        bus::put_roster_head(envelope_, {head.ns, head.room, head.from, false});
+        bus::put_roster_head(envelope_, head);
         entries = 0;
     }
-    if (entries != 0 || !sent) publish_envelope(to, false);
+    if (entries != 0 || !sent) publish_envelope(channel, false);
 }
 
-// 'R' on this worker's direct channel.
-void RedisBus::take_answer(std::string_view envelope) {
+// An answer on the room's channel: this worker's if addressed to it or to all.
+void RedisBus::take_answer(RoomKey& room, std::string_view envelope) {
     bus::RosterHead head;
     std::string_view entries;
-    if (!bus::read_roster(envelope, head, entries) || head.ns >= w_.config().namespaces.size())
-        return w_.counters().redis_drop(metrics::RedisDrop::malformed);
-    const auto it = channels_.find(channel_of(head.ns, head.room));
-    if (it == channels_.end() || head.from.node == w_.shared().node_number) return;
-    if (!it->second.roster.answer(head.from, head.reset, entries, epoch_))
+    if (!bus::read_roster(envelope, head, entries)) return w_.counters().redis_drop(metrics::RedisDrop::malformed);
+    const uint32_t own = w_.shared().node_number;
+    const bool mine = head.to.node == bus::kEveryNode || (head.to.node == own && head.to.worker == w_.index());
+    if (!mine || head.from.node == own) return;
+    if (head.ns != room.ns || head.room != room.name || !room.roster.answer(head, entries, epoch_))
         w_.counters().redis_drop(metrics::RedisDrop::malformed);
     if (!nodes_.known(head.from.node)) nodes_.heard(head.from.node, w_.now_ms());
 }
@@ -186,7 +195,8 @@ void RedisBus::take_node_news(std::string_view envelope) {
     const char kind = bus::kind_of(envelope);
     if (kind == char(bus::Kind::bye)) return node_gone(news.node, news.worker);
     nodes_.heard(news.node, w_.now_ms());
-    if (kind == char(bus::Kind::back)) forget_worker(news.node, news.worker);
+    if (kind == char(bus::Kind::back))
+        for (auto& [channel, room] : channels_) room.roster.forget(news.node, news.worker, news.gen);
     if (kind == char(bus::Kind::ping) && w_.index() == 0) beat();
     // Its first beat since this worker came back follows its answers to
     // this worker's questions: what they did not list again is gone.
@@ -194,12 +204,6 @@ void RedisBus::take_node_news(std::string_view envelope) {
         const uint32_t node = news.node;
         for (auto& [channel, room] : channels_) room.roster.sweep(epoch_, [node](uint32_t n) { return n == node; });
     }
-}
-
-// Worker `worker` of node `node` is back on Redis: its members are listed
-// again by what follows, and the others were not seen to go.
-void RedisBus::forget_worker(uint32_t node, unsigned worker) {
-    for (auto& [channel, room] : channels_) room.roster.drop(node, int(worker), [](uint8_t, std::string_view) {});
 }
 
 // Node `node`'s members (of its worker `worker`, or of all) are gone: this

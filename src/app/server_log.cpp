@@ -33,7 +33,12 @@ uint64_t open_files_limit() {
 // Descriptors that are not clients: stdin, stdout, stderr, and per worker its
 // poller, its wake-up descriptor, its listener and one spare (a /proc file
 // read for /metrics, a second accept while the first is being counted).
-uint64_t reserved_fds(const config::Config& cfg) { return 3 + (cfg.redis ? 5 : 4) * uint64_t(cfg.workers); }
+// Per worker: an epoll, a wake-up pair, a listener, and one Redis connection
+// (a cluster's seed and every primary: 17).
+uint64_t reserved_fds(const config::Config& cfg) {
+    const uint64_t redis = !cfg.redis ? 0 : cfg.redis_cluster.empty() ? 1 : 17;
+    return 3 + (4 + redis) * uint64_t(cfg.workers);
+}
 
 const char* overflow_name(config::Overflow o) {
     return o == config::Overflow::close ? "close" : o == config::Overflow::drop ? "drop" : "block";

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+
 #include <cerrno>
 #include <cstring>
 
@@ -15,10 +16,12 @@ namespace {
 
 // Tokens that are not connections: the slot part is never a valid slot.
 constexpr uint64_t kListenerToken = 0xFFFFFFFFull;
-constexpr uint64_t kRedisToken = 0xFFFFFFFEull;  // no slot is this high either
+// The Redis connections': no slot is this high either.
+constexpr uint64_t kFirstRedisToken = 0xFFFFFF00ull;
 constexpr int kAcceptsPerEvent = 64;      // fairness: let other sockets run between bursts
 constexpr uint64_t kAcceptRetryMs = 100;  // back-off after EMFILE/ENFILE/ENOMEM
 constexpr uint32_t kMaxSlots = hub::kMaxSlots;  // the slot field of a connection id
+static_assert(RedisBus::kMaxLinks <= Worker::kRedisLinks, "a timer id and a token for every Redis connection");
 static_assert(kMaxSlots - 1 + Worker::kFirstConnectionTimer <= reactor::Loop::kMaxTimerId,
               "every slot has a timer id");
 
@@ -34,7 +37,7 @@ Worker::Worker(Shared& shared, unsigned index, Role role)
       hub_(shared.exchange, index, *this) {
     if (role == Role::hub) shared.exchange.set_waker(index, this);
     if (role == Role::hub && shared.cfg.redis) {
-        bus_ = std::make_unique<RedisBus>(*this, kRedisToken, kRedisTimer, kHeartbeatTimer);
+        bus_ = std::make_unique<RedisBus>(*this, kFirstRedisToken, kFirstRedisTimer, kHeartbeatTimer);
         hub_.set_bus(bus_.get(), shared.node_number);
         bus_->start();  // the node serves its own rooms while it connects
     }
@@ -166,8 +169,8 @@ void Worker::on_ready(uint64_t token, uint32_t events) {
         accept_ready();
         return;
     }
-    if (token == kRedisToken) {
-        if (bus_) bus_->on_ready(events);
+    if (token >= kFirstRedisToken && token < kFirstRedisToken + kRedisLinks) {
+        if (bus_) bus_->on_ready(size_t(token - kFirstRedisToken), events);
         return;
     }
     if (Connection* c = lookup(token)) c->on_ready(events);
@@ -186,8 +189,8 @@ void Worker::on_timer(uint32_t id) {
         hub::trim_block_cache();
         return;
     }
-    if (id == kRedisTimer) {
-        if (bus_) bus_->on_timer();
+    if (id >= kFirstRedisTimer && id < kFirstRedisTimer + kRedisLinks) {
+        if (bus_) bus_->on_timer(id - kFirstRedisTimer);
         return;
     }
     if (id == kHeartbeatTimer) {

@@ -28,9 +28,12 @@ public:
     static constexpr uint32_t kAcceptRetryTimer = 0;
     static constexpr uint32_t kDrainDeadlineTimer = 1;
     static constexpr uint32_t kTrimTimer = 2;  // the block cache gives back what it does not use
-    static constexpr uint32_t kRedisTimer = 3;      // the Redis connection's (--redis)
-    static constexpr uint32_t kHeartbeatTimer = 4;  // the node's heartbeat (--redis, worker 0)
-    static constexpr uint32_t kFirstConnectionTimer = 5;
+    // The Redis connections' (--redis: one; --redis-cluster: up to
+    // kRedisLinks), then the node's heartbeat.
+    static constexpr uint32_t kFirstRedisTimer = 3;
+    static constexpr uint32_t kRedisLinks = 18;  // at least RedisBus::kMaxLinks
+    static constexpr uint32_t kHeartbeatTimer = kFirstRedisTimer + kRedisLinks;
+    static constexpr uint32_t kFirstConnectionTimer = kHeartbeatTimer + 1;
 
     // A `hub` worker accepts on --listen and owns WebSocket connections. The
     // `ops` worker (--metrics-listen) accepts on that address, on a thread of

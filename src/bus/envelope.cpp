@@ -109,17 +109,19 @@ bool read_direct(std::string_view in, Direct& out) noexcept {
     return r.ok() && data_opcode(out.opcode);
 }
 
-void put_joined(std::string& out, const Farewell& f) {
+void put_joined(std::string& out, const Farewell& f, Generation gen) {
     put_head(out, Kind::joined);
     put(out, f.member, 8);
+    put(out, gen, 4);
     put(out, f.opcode, 1);
     out += f.payload;
 }
 
-bool read_joined(std::string_view in, Farewell& out) noexcept {
+bool read_joined(std::string_view in, Farewell& out, Generation& gen) noexcept {
     Reader r(in);
     if (!r.head(Kind::joined)) return false;
     out.member = r.u(8);
+    gen = Generation(r.u(4));
     out.opcode = uint8_t(r.u(1));
     out.payload = r.rest();
     return r.ok() && (out.opcode == 0 ? out.payload.empty() : data_opcode(out.opcode)) &&
@@ -159,6 +161,9 @@ void put_roster_head(std::string& out, const RosterHead& h) {
     out += h.room;
     put(out, h.from.node, 2);
     put(out, h.from.worker, 1);
+    put(out, h.gen, 4);
+    put(out, h.to.node, 2);
+    put(out, h.to.worker, 1);
     put(out, h.reset ? 1 : 0, 1);
 }
 
@@ -176,6 +181,9 @@ bool read_roster(std::string_view in, RosterHead& head, std::string_view& entrie
     head.room = r.take(r.u(2));
     head.from.node = uint16_t(r.u(2));
     head.from.worker = uint8_t(r.u(1));
+    head.gen = Generation(r.u(4));
+    head.to.node = uint16_t(r.u(2));
+    head.to.worker = uint8_t(r.u(1));
     const uint64_t reset = r.u(1);
     head.reset = reset == 1;
     entries = r.rest();
@@ -201,6 +209,7 @@ void put_node_news(std::string& out, Kind k, const NodeNews& n) {
     put_head(out, k);
     put(out, n.node, 2);
     put(out, n.worker, 1);
+    put(out, n.gen, 4);
     put(out, n.node_id.size(), 1);
     out += n.node_id;
 }
@@ -220,6 +229,7 @@ bool read_node_news(std::string_view in, NodeNews& out) noexcept {
     r.take(2);
     out.node = uint16_t(r.u(2));
     out.worker = uint8_t(r.u(1));
+    out.gen = Generation(r.u(4));
     out.node_id = r.take(r.u(1));
     return r.done();
 }

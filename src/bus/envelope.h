@@ -12,9 +12,10 @@
 //                                  farewell (Handler::farewell; opcode 0: none)
 //   'L'   the room's               that member left
 //   'Q'   the room's               "who is here?" from node N's worker W
-//   'R'   PREFIX:direct:N:W        the answer, one worker's members of a room; the
-//                                  first part of an answer resets what the asker
-//                                  knew of that worker's members there
+//   'R'   the room's               the answer, one worker's members of a room, to
+//                                  the asker (or to all); the first part of an
+//                                  answer resets what was known of that worker's
+//                                  members there
 //   'H'   PREFIX:nodes             a node's heartbeat (worker 0, every quarter of
 //                                  --node-timeout)
 //   'B'   PREFIX:nodes             a worker of a node drains: its members are gone
@@ -77,8 +78,14 @@ struct Farewell {
     uint8_t opcode = 0;  // 0: no farewell
     std::string_view payload;
 };
-void put_joined(std::string& out, const Farewell& f);
-bool read_joined(std::string_view in, Farewell& out) noexcept;
+
+// A worker's link generation: how many times its bus has come up. Joins,
+// answers and "back" carry it, so that a "back" (forget what came before)
+// and the answers after it may arrive in any order (on a Redis Cluster they
+// travel on different shards) and still leave the answers standing.
+using Generation = uint32_t;
+void put_joined(std::string& out, const Farewell& f, Generation gen);
+bool read_joined(std::string_view in, Farewell& out, Generation& gen) noexcept;
 void put_left(std::string& out, uint64_t member);
 bool read_left(std::string_view in, uint64_t& member) noexcept;
 
@@ -91,10 +98,16 @@ bool read_query(std::string_view in, Origin& out) noexcept;
 
 // One part of an answer to a query: the header, then entries appended
 // with add_roster_entry until the part is as large as the caller wants.
+// Answers travel on the room's channel (so they keep their order with its
+// joins and leaves on a cluster too), addressed to the asker, or to all.
+constexpr uint16_t kEveryNode = 0xFFFF;
+
 struct RosterHead {
     uint16_t ns = 0;
     std::string_view room;
     Origin from;
+    Generation gen = 0;  // the answering worker's
+    Origin to;           // to.node kEveryNode: every worker that hears it
     bool reset = false;  // the answer's first part
 };
 void put_roster_head(std::string& out, const RosterHead& h);
@@ -117,7 +130,8 @@ private:
 
 struct NodeNews {
     uint16_t node = 0;
-    uint8_t worker = 0;  // bye: the worker whose members are gone
+    uint8_t worker = 0;  // bye, back: the worker whose members are gone
+    Generation gen = 0;  // back: the worker's new generation
     std::string_view node_id;
 };
 void put_heartbeat(std::string& out, const NodeNews& n);

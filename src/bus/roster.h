@@ -23,7 +23,8 @@ class Roster {
 public:
     struct Entry {
         uint8_t opcode = 0;  // of the farewell; 0: none
-        uint32_t epoch = 0;
+        uint32_t epoch = 0;  // this worker's, when it was listed
+        Generation gen = 0;  // its worker's, when it said so
         std::string farewell;
     };
     static constexpr int kAllWorkers = -1;
@@ -31,12 +32,15 @@ public:
     size_t size() const noexcept { return members_.size(); }
     const Entry* find(hub::MemberId id) const noexcept;
 
-    void joined(const Farewell& f, uint32_t epoch);
+    void joined(const Farewell& f, uint32_t epoch, Generation gen);
     void left(hub::MemberId id) noexcept { members_.erase(id); }
-    // A part of an answer from `from`: the first (reset) forgets what was
-    // known of that worker's members. False if its entries are malformed
-    // (those before the bad bytes are kept).
-    bool answer(Origin from, bool reset, std::string_view entries, uint32_t epoch);
+    // A part of an answer: the first (head.reset) forgets what was known of
+    // that worker's members. False if its entries are malformed (those
+    // before the bad bytes are kept).
+    bool answer(const RosterHead& head, std::string_view entries, uint32_t epoch);
+    // Worker `worker` of node `node` came back with generation `gen`: its
+    // members listed before that are forgotten, silently.
+    void forget(uint32_t node, unsigned worker, Generation gen) noexcept;
 
     // Removes the members of node `node` (of its worker `worker`, or of all
     // of them), calling each(opcode, farewell) for those that have one.

@@ -109,7 +109,9 @@ struct Config {
     std::string publish_token;  // resolved by parse()
 
     // Several nodes (--redis): the nodes on one Redis and prefix share rooms.
+    // Set by --redis, or by --redis-cluster (its first seed, no password).
     std::optional<RedisTarget> redis;
+    std::vector<net::Address> redis_cluster;  // --redis-cluster's seeds; empty: one Redis
     std::string redis_password_file;
     std::string redis_password;  // resolved by parse(): the file's, or the URL's
     std::string redis_prefix = "wshub";

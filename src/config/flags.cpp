@@ -103,11 +103,33 @@ std::string set_compression(Config& c, std::string_view v) {
     return {};
 }
 
+constexpr const char* kOneRedis = "expected one of --redis and --redis-cluster, not both";
+
 std::string set_redis(Config& c, std::string_view v) {
+    if (!c.redis_cluster.empty()) return kOneRedis;
     RedisTarget t;
     std::string why;
     if (!parse_redis_url(v, t, why)) return why;
     c.redis = std::move(t);
+    return {};
+}
+
+// The seeds a node learns a Redis Cluster's map from: numeric, as --listen.
+std::string set_redis_cluster(Config& c, std::string_view v) {
+    if (c.redis && c.redis_cluster.empty()) return kOneRedis;
+    std::vector<net::Address> seeds;
+    for (size_t at = 0; at <= v.size();) {
+        const size_t comma = std::min(v.find(',', at), v.size());
+        const auto a = net::parse_address(v.substr(at, comma - at));
+        if (!a) return "expected HOST:PORT[,HOST:PORT...] with numeric hosts, such as 127.0.0.1:7000,127.0.0.1:7001";
+        seeds.push_back(*a);
+        at = comma + 1;
+    }
+    if (seeds.size() > 16) return "expected at most 16 seeds";
+    c.redis_cluster = std::move(seeds);
+    RedisTarget first;  // several nodes; the password from its file
+    first.address = c.redis_cluster.front();
+    c.redis = std::move(first);
     return {};
 }
 
@@ -330,6 +352,10 @@ const Flag kFlags[] = {
      "redis://[[USER]:PASSWORD@]HOST[:PORT][/DB] (numeric HOST or localhost): share rooms with every node on "
      "this Redis and --redis-prefix, through Redis pub/sub",
      set_redis, nullptr, true},
+    {"redis-cluster", "HOST:PORT[,...]", "none",
+     "a Redis Cluster's nodes (numeric hosts), any of which gives the slot map: share rooms with every node on "
+     "this cluster and --redis-prefix, through sharded pub/sub; instead of --redis",
+     set_redis_cluster, nullptr},
     {"redis-password-file", "PATH", "none", "file holding the Redis password (one trailing newline is ignored), "
      "instead of one in --redis's URL",
      [](Config& c, std::string_view v) { return set_text(c.redis_password_file, v); }, nullptr},

@@ -155,7 +155,7 @@ std::string resolve_publish_token(Config& c) {
 std::string resolve_redis_password(Config& c) {
     c.redis_password = c.redis ? c.redis->password : std::string();
     if (c.redis_password_file.empty()) return {};
-    if (!c.redis) return "--redis-password-file: expected --redis too";
+    if (!c.redis) return "--redis-password-file: expected --redis or --redis-cluster too";
     if (!c.redis_password.empty())
         return "--redis-password-file: expected one source of the Redis password, got both it and --redis's URL";
     const std::string accepts = "--redis-password-file: expected a readable file holding the password";

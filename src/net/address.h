@@ -21,6 +21,7 @@ struct Address {
         return reinterpret_cast<const sockaddr*>(&storage);
     }
     uint16_t port() const noexcept;
+    void set_port(uint16_t port) noexcept;
     // "127.0.0.1:8080" / "[::1]:8080"
     std::string to_string() const;
 };

@@ -24,9 +24,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     RosterHead h;
     std::string_view entries;
     uint64_t id = 0;
+    Generation g = 0;
     if (read_message(in, m)) put_message(out, m);
     else if (read_direct(in, d)) put_direct(out, d);
-    else if (read_joined(in, f)) put_joined(out, f);
+    else if (read_joined(in, f, g)) put_joined(out, f, g);
     else if (read_left(in, id)) put_left(out, id);
     else if (read_query(in, o)) put_query(out, o);
     else if (read_node_news(in, n)) {
@@ -39,7 +40,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         while (walk.next(f)) add_roster_entry(out, f);
         if (!walk.bad()) fuzz::require(out == in, "a roster read is not what it was written from");
         Roster r;
-        r.answer(h.from, h.reset, entries, 1);
+        r.answer(h, entries, 1);
         return 0;
     } else {
         return 0;
