@@ -17,15 +17,13 @@ import re
 import selectors
 import time
 
-import pytest
-
 from wshub_test import T
 from wshub_test.client import open_ws
 from wshub_test.frames import OP_TEXT, masked_frame
-from wshub_test.ids import worker_of
 from wshub_test.members import member_on_worker, room_path
 from wshub_test.metrics import Histogram, scrape, wait_for
 from wshub_test.redis import Watcher, channel, redis_servers, start_node  # noqa: F401 (a fixture)
+from wshub_test.json_member import JsonMember
 
 QUIET = 0.4  # seconds of silence that count as "nothing more arrives"
 
@@ -72,35 +70,6 @@ def assert_quiet(*clients, quiet=QUIET):
     for i, c in enumerate(clients):
         frames, eof = c.drain_frames(quiet)
         assert not frames and not eof, f"client {i}: unexpected {frames[:3]!r} (eof {eof})"
-
-
-class JsonMember:
-    """A json-mode connection on a node's /ws: its welcome id, its worker."""
-
-    def __init__(self, node):
-        self.node = node
-        self.client = open_ws(node, "/ws", timeout=T)
-        welcome = self.recv()
-        assert welcome["type"] == "welcome", welcome
-        self.id = welcome["id"]
-        self.worker = worker_of(self.id)
-
-    def send(self, obj):
-        self.client.send_text(json.dumps(obj, separators=(",", ":")))
-
-    def recv_text(self):
-        f = self.client.recv_frame(T)
-        assert f.opcode == OP_TEXT, f
-        return f.payload.decode()
-
-    def recv(self):
-        return json.loads(self.recv_text())
-
-    def join(self, room):
-        self.send({"type": "join", "room": room})
-        joined = self.recv()
-        assert joined["type"] == "joined" and joined["room"] == room, joined
-        return joined
 
 
 # ------------------------------------------------------- raw, two nodes

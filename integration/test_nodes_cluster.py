@@ -5,12 +5,12 @@ with members in it; raw messages cross in order and once; json presence, the
 cluster-wide count and direct messages cross; each node claims its number in
 the cluster's {PREFIX}:node:N."""
 
-import json
 import time
 
-from test_nodes import JsonMember, collect  # noqa: F401
+from test_nodes import collect
 from wshub_test.frames import OP_TEXT, masked_frame
 from wshub_test.ids import node_of
+from wshub_test.json_member import JsonMember
 from wshub_test.members import member_on_worker
 from wshub_test.redis import channel
 from wshub_test.redis_cluster import redis_cluster  # noqa: F401 (a fixture)

@@ -5,55 +5,17 @@ goes through Redis to that node's worker, in order; a node restarted with
 the same --node-id takes its number back, and a node whose Redis is away at
 start still starts, with its id's hash for a number, and says so."""
 
-import json
 import time
 
 from wshub_test import T
-from wshub_test.client import open_ws
-from wshub_test.frames import OP_TEXT
-from wshub_test.ids import describe, node_of, worker_of
+from wshub_test.ids import describe, node_of
+from wshub_test.json_member import JsonMember
 from wshub_test.redis import redis_servers, start_node  # noqa: F401 (a fixture)
-
-QUIET = 0.4  # seconds of silence that count as "nothing more arrives"
-
-
-class JsonMember:
-    """A json-mode connection on a node's /ws and its welcome id."""
-
-    def __init__(self, node):
-        self.client = open_ws(node, "/ws", timeout=T)
-        welcome = self.recv()
-        assert welcome["type"] == "welcome", welcome
-        self.id = welcome["id"]
-
-    def send(self, obj):
-        self.client.send_text(json.dumps(obj, separators=(",", ":")))
-
-    def recv(self, timeout=T):
-        f = self.client.recv_frame(timeout)
-        assert f.opcode == OP_TEXT, f
-        return json.loads(f.payload)
-
-    def quiet(self):
-        frames, eof = self.client.drain_frames(QUIET)
-        assert not frames and not eof, f"{describe(self.id)}: unexpected {frames[:3]!r} (eof {eof})"
 
 
 def members_on_both_workers(node):
-    """Json members of `node` until both its workers have one: {worker: member}."""
-    by, extra = {}, []
-    for _ in range(64):
-        m = JsonMember(node)
-        if worker_of(m.id) in by:
-            extra.append(m)
-        else:
-            by[worker_of(m.id)] = m
-        if len(by) == 2:
-            break
-    for m in extra:
-        m.client.close_cleanly()
-    assert len(by) == 2, f"64 connections all on workers {sorted(by)}"
-    return by
+    """A json member on each of `node`'s two workers: {worker: member}."""
+    return {w: JsonMember(node, worker=w) for w in (0, 1)}
 
 
 def log_line(node, event):

@@ -9,56 +9,18 @@ A worker learns who is in a room on the other nodes when its first member
 joins it (it asks, and they answer through Redis): a test that wants exact
 counts lets that answer arrive before it counts (settle())."""
 
-import json
 import time
 
 from wshub_test import T
 from wshub_test.client import open_ws, upgrade_attempt
-from wshub_test.frames import OP_TEXT
-from wshub_test.ids import describe, worker_of
+from wshub_test.json_member import JsonMember
 from wshub_test.redis import channel, redis_servers, start_node  # noqa: F401 (a fixture)
 
-QUIET = 0.4  # seconds of silence that count as "nothing more arrives"
 SETTLE = 0.5  # seconds for a question to other nodes and their answers
 
 
 def settle():
     time.sleep(SETTLE)
-
-
-class JsonMember:
-    """A json-mode connection on a node's /ws and its welcome id."""
-
-    def __init__(self, node, worker=None):
-        for _ in range(64):
-            self.client = open_ws(node, "/ws", timeout=T)
-            welcome = self.recv()
-            assert welcome["type"] == "welcome", welcome
-            self.id = welcome["id"]
-            if worker is None or worker_of(self.id) == worker:
-                return
-            self.client.close_cleanly()
-        raise AssertionError(f"64 connections, none on worker {worker}")
-
-    def send(self, obj):
-        self.client.send_text(json.dumps(obj, separators=(",", ":")))
-
-    def recv(self, timeout=T):
-        f = self.client.recv_frame(timeout)
-        assert f.opcode == OP_TEXT, f
-        return json.loads(f.payload)
-
-    def join(self, room):
-        """Joins; returns the reply (joined, or an error)."""
-        self.send({"type": "join", "room": room})
-        while True:
-            reply = self.recv()
-            if reply["type"] != "presence":
-                return reply
-
-    def quiet(self):
-        frames, eof = self.client.drain_frames(QUIET)
-        assert not frames and not eof, f"{describe(self.id)}: unexpected {frames[:3]!r} (eof {eof})"
 
 
 def presences(member, n, timeout=T):
