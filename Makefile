@@ -19,7 +19,7 @@ else
   POLLER := kqueue
 endif
 
-LIB_SRCS  := $(sort $(filter-out src/main.cpp src/reactor/poller_%.cpp src/examples/%,$(shell find src -name '*.cpp')))
+LIB_SRCS  := $(sort $(filter-out src/main.cpp src/reactor/poller_%.cpp src/examples/% src/web/embed.cpp,$(shell find src -name '*.cpp')))
 # Embedder programs: src/examples/NAME.cpp becomes build/<variant>/wshub-NAME.
 EXAMPLES  := $(sort $(basename $(notdir $(wildcard src/examples/*.cpp))))
 TEST_SRCS := $(sort $(wildcard tests/*.cpp))
@@ -31,14 +31,31 @@ else
   Q := @
 endif
 
+# The built-in pages (src/web/): build/tools/embed, a host program, turns the
+# files src/web/manifest lists into one generated source, which every variant
+# compiles into its library; editing any file there regenerates it.
+WEB_FILES := src/web/manifest $(filter-out %.cpp %.h src/web/manifest,$(wildcard src/web/*))
+build/tools/embed: src/web/embed.cpp
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CXX[tools] $@")
+	$(Q)$(CXX) $(CXXSTD) $(WARN) -O1 -o $@ $<
+build/gen/web_assets.cpp: build/tools/embed $(WEB_FILES)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  GEN        $@")
+	$(Q)build/tools/embed src/web/manifest $@
+
 # $(call variant,NAME,CXX,FLAGS,LDFLAGS,POLLER,EXTRA_SRCS)
 # defines build/NAME/libwshub.a (everything but main.cpp and the examples),
 # and linked against it build/NAME/wshub, build/NAME/wshub-EXAMPLE and
 # build/NAME/unit_tests.
 define variant
-$(1)_OBJS := $$(patsubst %.cpp,build/$(1)/%.o,$$(LIB_SRCS) src/reactor/poller_$(5).cpp $(6))
+$(1)_OBJS := $$(patsubst %.cpp,build/$(1)/%.o,$$(LIB_SRCS) src/reactor/poller_$(5).cpp $(6)) build/$(1)/gen/web_assets.o
 $(1)_TEST_OBJS := $$(patsubst %.cpp,build/$(1)/%.o,$$(TEST_SRCS))
 build/$(1)/%.o: %.cpp
+	@mkdir -p $$(@D)
+	@$$(if $$(Q),echo "  CXX[$(1)] $$<")
+	$$(Q)$(2) $$(CXXSTD) $$(WARN) $$(DEPFLAGS) $$(INCLUDES) $(3) -c $$< -o $$@
+build/$(1)/gen/web_assets.o: build/gen/web_assets.cpp
 	@mkdir -p $$(@D)
 	@$$(if $$(Q),echo "  CXX[$(1)] $$<")
 	$$(Q)$(2) $$(CXXSTD) $$(WARN) $$(DEPFLAGS) $$(INCLUDES) $(3) -c $$< -o $$@
