@@ -615,3 +615,19 @@ TEST(config_redis_cluster) {
         CHECK(run({"--redis-cluster", bad}, f).action == Action::usage_error);
     }
 }
+
+TEST(config_demo_flag) {
+    Config defaults;
+    CHECK(run({}, defaults).action == Action::run);
+    CHECK(defaults.demo);
+    Config off;
+    CHECK(run({"--demo", "false"}, off).action == Action::run);
+    CHECK(!off.demo);
+    Config from_env;
+    CHECK(run({}, from_env, {"WSHUB_DEMO=false"}).action == Action::run);
+    CHECK(!from_env.demo);
+    Config bad;
+    const ParseResult r = run({"--demo", "maybe"}, bad);
+    CHECK(r.action == Action::usage_error);
+    CHECK(r.message.find("--demo") != std::string::npos);
+}

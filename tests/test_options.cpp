@@ -30,7 +30,7 @@ std::string describe(const Config& c) {
     for (const uint64_t n : {uint64_t(c.workers), uint64_t(c.max_header_bytes), c.max_message, c.handshake_timeout_ms,
                              c.ping_interval_ms, c.idle_timeout_ms, c.close_timeout_ms, uint64_t(c.queue_messages),
                              c.queue_bytes, uint64_t(c.overflow), c.block_timeout_ms, uint64_t(c.max_conns_per_ip),
-                             uint64_t(c.echo_self), c.max_conns, uint64_t(c.max_room_conns),
+                             uint64_t(c.echo_self), uint64_t(c.demo), c.max_conns, uint64_t(c.max_room_conns),
                              uint64_t(c.max_rooms_per_conn), c.jwt_leeway_ms, uint64_t(c.require_origin),
                              uint64_t(c.max_msg_rate), uint64_t(c.max_msg_burst), c.drain_timeout_ms,
                              uint64_t(c.log_level), uint64_t(c.log_format), uint64_t(c.compression),
@@ -102,7 +102,7 @@ TEST(options_reach_every_flag) {
         rendered.insert(word.substr(2, word.find('=') - 2));
     }
     const std::set<std::string> flags = help_flags();
-    CHECK_EQ(flags.size(), 46u);  // that help_flags reads --help at all
+    CHECK_EQ(flags.size(), 47u);  // that help_flags reads --help at all
     for (const std::string& f : flags)
         if (!rendered.count(f)) CHECK_EQ("no Options field for --" + f, "");
     for (const std::string& f : rendered)
@@ -119,6 +119,7 @@ TEST(options_values_reach_the_config) {
     o.idle_timeout = 2s;
     o.overflow = "drop";
     o.echo_self = true;
+    o.demo = false;
     o.max_msg_rate = 5;
     o.jwt_secret = "s3cret";
     o.room_passwords = {"vip=pw,with=commas"};
@@ -136,6 +137,7 @@ TEST(options_values_reach_the_config) {
     CHECK_EQ(c.idle_timeout_ms, 2000u);
     CHECK(c.overflow == wshub::config::Overflow::drop);
     CHECK(c.echo_self);
+    CHECK(!c.demo);
     CHECK_EQ(c.max_msg_rate, 5u);
     CHECK_EQ(c.max_msg_burst, 5u);  // 0: the rate
     CHECK_EQ(c.jwt_secrets.size(), 1u);

@@ -29,6 +29,7 @@ struct Options {
     // Empty: the flag's default, /echo=echo /raw=raw /ws=json.
     std::vector<std::string> routes;
     std::vector<std::string> subprotocols;  // the first the client offers wins
+    bool demo = true;  // the chat demo at / (the client /wshub.js is served either way)
     uint64_t max_header_bytes = 8 * 1024;
     uint64_t max_message = 16 * 1024 * 1024;  // over it: close 1009
     ms handshake_timeout{10'000};

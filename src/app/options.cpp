@@ -35,6 +35,7 @@ const OptionRow kOptionRows[] = {
     {"workers", [](const Options& o, Words& w) { number_or_default(w, o.workers); }},
     {"route", [](const Options& o, Words& w) { list(w, o.routes); }},
     {"subprotocol", [](const Options& o, Words& w) { list(w, o.subprotocols); }},
+    {"demo", [](const Options& o, Words& w) { boolean(w, o.demo); }},
     {"max-header-bytes", [](const Options& o, Words& w) { number(w, o.max_header_bytes); }},
     {"max-message", [](const Options& o, Words& w) { number(w, o.max_message); }},
     {"handshake-timeout", [](const Options& o, Words& w) { duration(w, o.handshake_timeout); }},

@@ -7,8 +7,10 @@ namespace wshub::app {
 // The client is known first (behind a trusted proxy, from its header), so
 // that every answer's caps and log lines are the client's. A WebSocket
 // route's path is its own; the endpoints live where no route does. The
-// --metrics-listen worker serves the operational endpoints only, and the
-// main port none of them when they have a listener of their own.
+// --metrics-listen worker serves the operational endpoints only (the
+// dashboard among them), and the main port none of them when they have a
+// listener of their own. The built-in pages come last: any route or
+// endpoint with the same path wins.
 void answer_request(Worker& w, Connection& c, const http::Request& req, size_t head_len) {
     take_forwarded_client(w, c, req);
     const config::Route* route = w.ops_only() ? nullptr : w.config().find_route(req.path);
@@ -16,6 +18,8 @@ void answer_request(Worker& w, Connection& c, const http::Request& req, size_t h
         begin_publish(w, c, req, head_len);
     else if (!route && w.serves_ops() && is_ops_path(req.path))
         serve_ops(w, c, req);
+    else if (const web::Asset* page = route ? nullptr : page_at(w, req.path))
+        serve_page(w, c, req, *page);
     else
         upgrade(w, c, req, route);
 }

@@ -5,6 +5,7 @@
 //   upgrade.cpp    a WebSocket route: the request's checks, Origin, token and
 //                  caps, then Connection::open (the mode, the 101)
 //   endpoints.cpp  GET /metrics, /healthz and /readyz
+//   pages.cpp      the built-in pages: the chat demo, /wshub.js, /dashboard
 //   publish.cpp    POST /publish: its head, then its body
 //   proxied.cpp    the client behind a --trusted-proxy, before any of them
 #pragma once
@@ -14,6 +15,10 @@
 
 #include "config/config.h"
 #include "http/request.h"
+
+namespace wshub::web {
+struct Asset;
+}
 
 namespace wshub::app {
 
@@ -33,6 +38,14 @@ void upgrade(Worker& w, Connection& c, const http::Request& req, const config::R
 
 bool is_ops_path(std::string_view path) noexcept;
 void serve_ops(Worker& w, Connection& c, const http::Request& req);
+
+// The built-in page at `path` that this worker serves, or null: the demo's
+// files with --demo and /wshub.js on the main listener, the dashboard's
+// where serves_ops(). A route's path is the route's: the caller asks only
+// when no route has it.
+const web::Asset* page_at(const Worker& w, std::string_view path) noexcept;
+// GET or HEAD (else 405), 304 for a matching If-None-Match.
+void serve_page(Worker& w, Connection& c, const http::Request& req, const web::Asset& page);
 
 // Decides everything the head can (Connection::expect_body then reads the
 // body); finish_publish answers once the body is in.

@@ -58,6 +58,9 @@ struct Config {
     // Rooms of the same name in two namespaces are two rooms.
     std::vector<std::string> namespaces;
     std::vector<std::string> subprotocols;
+    // --demo: the chat demo at / (and its files) on the main listener, where
+    // no route has the path. /wshub.js is served whatever it says.
+    bool demo = true;
     size_t max_header_bytes = 8 * 1024;
     uint64_t max_message = 16 * 1024 * 1024;
     uint64_t handshake_timeout_ms = 10'000;
