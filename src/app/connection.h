@@ -141,6 +141,8 @@ public:
     // Members of `room` on every worker and, with --redis, on the other
     // nodes as this worker knows them (0 if not in it).
     size_t room_members(std::string_view room) const noexcept;
+    // wshub::Conn::list_members.
+    bool list_members(std::string_view room, size_t max, std::vector<wshub::RoomMember>& out) const;
     // Its handler's farewell for `room` (wshub::Handler::farewell).
     bool farewell(std::string_view room, std::string& out, wshub::MessageType& type);
     size_t room_count() const noexcept { return rooms.size(); }

@@ -54,6 +54,7 @@ const OptionRow kOptionRows[] = {
     {"trusted-proxy", [](const Options& o, Words& w) { list(w, o.trusted_proxies); }},
     {"max-room-conns", [](const Options& o, Words& w) { number(w, o.max_room_conns); }},
     {"max-rooms-per-conn", [](const Options& o, Words& w) { number(w, o.max_rooms_per_conn); }},
+    {"max-members-list", [](const Options& o, Words& w) { number(w, o.max_members_list); }},
     {"jwt-secret-file", [](const Options& o, Words& w) { list(w, o.jwt_secret_files); }},
     {"jwt-leeway", [](const Options& o, Words& w) { duration(w, o.jwt_leeway); }},
     {"jwt-issuer", [](const Options& o, Words& w) { text(w, o.jwt_issuer); }},

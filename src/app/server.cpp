@@ -77,7 +77,7 @@ Status Server::Impl::launch() {
     shared_ = std::make_unique<app::Shared>(cfg_);
     echo_ = modes::make_echo();
     raw_ = modes::make_raw({cfg_.echo_self});
-    json_ = modes::make_json({cfg_.echo_self});
+    json_ = modes::make_json({cfg_.echo_self, cfg_.max_members_list});
     shared_->builtin[int(config::RouteMode::echo)] = echo_.get();
     shared_->builtin[int(config::RouteMode::raw)] = raw_.get();
     shared_->builtin[int(config::RouteMode::json)] = json_.get();

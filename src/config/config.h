@@ -82,6 +82,7 @@ struct Config {
     uint64_t max_conns = 0;           // 0 = no cap
     uint32_t max_room_conns = 0;      // 0 = no cap
     uint32_t max_rooms_per_conn = 16;
+    uint32_t max_members_list = 1000;  // most members a json `members` answer lists
 
     // Admission. The JWT secrets never come from the command line (every
     // user of the machine can read it there): files or WSHUB_JWT_SECRET. A

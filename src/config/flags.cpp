@@ -299,6 +299,15 @@ const Flag kFlags[] = {
          if (err.empty()) c.max_rooms_per_conn = uint32_t(n);
          return err;
      }, nullptr},
+    {"max-members-list", "N", "1000",
+     "most members a json members request (or a join asking for the list) lists; past it the list is cut "
+     "and marked \"truncated\":true",
+     [](Config& c, std::string_view v) {
+         uint64_t n = 0;
+         std::string err = set_integer<1, 100000>(n, v);
+         if (err.empty()) c.max_members_list = uint32_t(n);
+         return err;
+     }, nullptr},
     {"jwt-secret-file", "PATH", "none",
      "file holding an HS256 secret for routes marked ,auth (one trailing newline is ignored); "
      "repeatable: a token signed with any of them is accepted; re-read on SIGHUP; "
