@@ -38,7 +38,7 @@ std::string describe(const Config& c) {
                              c.redis_queue_bytes, uint64_t(c.redis ? c.redis->db : 99), uint64_t(c.redis_required)})
         s += " " + std::to_string(n);
     for (const std::string* t : {&c.jwt_issuer, &c.jwt_audience, &c.room_password_file, &c.publish_token_file,
-                                 &c.publish_token, &c.redis_password_file, &c.redis_password, &c.redis_prefix,
+                                 &c.publish_token, &c.static_dir, &c.redis_password_file, &c.redis_password, &c.redis_prefix,
                                  &c.node_id})
         s += " [" + *t + "]";
     for (const auto& f : c.jwt_secret_files) s += " jwt-file:" + f;
@@ -97,13 +97,14 @@ TEST(options_reach_every_flag) {
     o.redis_password_file = "/nonexistent";
     o.node_id = "n1";
     o.max_members_list = 5;
+    o.static_dir = "/srv/www";
     std::set<std::string> rendered;
     for (const std::string& word : wshub::app::option_args(o)) {
         CHECK_EQ(word.substr(0, 2), "--");
         rendered.insert(word.substr(2, word.find('=') - 2));
     }
     const std::set<std::string> flags = help_flags();
-    CHECK_EQ(flags.size(), 47u);  // that help_flags reads --help at all
+    CHECK_EQ(flags.size(), 48u);  // that help_flags reads --help at all
     for (const std::string& f : flags)
         if (!rendered.count(f)) CHECK_EQ("no Options field for --" + f, "");
     for (const std::string& f : rendered)

@@ -86,6 +86,7 @@ struct Options {
     std::string log_level = "info";   // error, warn, info or debug
     std::string log_format = "text";  // text or json
     std::string publish_token_file;   // POST /publish's bearer token
+    std::string static_dir;           // --static: files served where no route is; "": none
 };
 
 }  // namespace wshub

@@ -69,6 +69,7 @@ const OptionRow kOptionRows[] = {
     {"log-level", [](const Options& o, Words& w) { text(w, o.log_level); }},
     {"log-format", [](const Options& o, Words& w) { text(w, o.log_format); }},
     {"publish-token-file", [](const Options& o, Words& w) { text(w, o.publish_token_file); }},
+    {"static", [](const Options& o, Words& w) { text(w, o.static_dir); }},
     {"redis", [](const Options& o, Words& w) { text(w, o.redis); }},
     {"redis-cluster", [](const Options& o, Words& w) { text(w, o.redis_cluster); }},
     {"redis-password-file", [](const Options& o, Words& w) { text(w, o.redis_password_file); }},

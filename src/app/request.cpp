@@ -16,6 +16,9 @@ void answer_request(Worker& w, Connection& c, const http::Request& req, size_t h
         begin_publish(w, c, req, head_len);
     else if (!route && w.serves_ops() && is_ops_path(req.path))
         serve_ops(w, c, req);
+    else if (!route && !w.ops_only() && !http::any_has_token(req, "Upgrade", "websocket") &&
+             serve_static(w, c, req, false))
+        return;
     else
         upgrade(w, c, req, route);
 }

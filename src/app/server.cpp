@@ -90,6 +90,13 @@ Status Server::Impl::launch() {
         shared_->node_number = n.number;
         app::log_node_number(shared_->node_id, n);
     }
+    if (!cfg_.static_dir.empty()) {
+        shared_->static_root = std::make_unique<files::Root>(cfg_.static_dir);
+        if (const std::string& why = shared_->static_root->error(); !why.empty()) {
+            shared_.reset();
+            return {false, "wshub: --static " + cfg_.static_dir + ": " + why};
+        }
+    }
     Status s = bind_listeners();
     if (s) s = start_threads();
     if (!s) {

@@ -107,6 +107,7 @@ struct Config {
     // POST /publish: a static bearer token read from a file (never the
     // command line, like the JWT secrets). "" with no JWT secret: /publish refuses.
     std::string publish_token_file;
+    std::string static_dir;  // --static: "" for none
     std::string publish_token;  // resolved by parse()
 
     // Several nodes (--redis): the nodes on one Redis and prefix share rooms.
