@@ -184,3 +184,21 @@ def test_after_a_redis_restart_the_lists_hold_who_is_still_there(wshub, redis_se
     # a said it was back (b forgot its members) and listed those it has.
     assert newcomer.join(shared)["members"] == 4  # stays, a scout, watcher and itself
     assert newcomer.join(alone)["members"] == 3  # a scout, watcher and itself
+
+
+def test_members_lists_the_other_nodes_members(wshub, redis_servers):
+    redis = redis_servers()
+    a, b = (start_node(wshub, redis) for _ in range(2))
+    room = "roll-call"
+    on_a = [JsonMember(a, worker=0), JsonMember(a, worker=1)]
+    on_b = [JsonMember(b, worker=0)]
+    for m in on_a + on_b:
+        m.join(room)
+    settle()
+    asker = on_a[0]
+    asker.send({"type": "members", "room": room, "ref": 1})
+    reply = asker.recv()
+    while reply["type"] == "presence":
+        reply = asker.recv()
+    assert reply["type"] == "members" and reply["truncated"] is False, reply
+    assert sorted(e["id"] for e in reply["members"]) == sorted(m.id for m in on_a + on_b), reply

@@ -55,6 +55,10 @@ public:
         return nullptr;
     }
     void resume(hub::MemberId publisher) override { resumed.push_back(publisher); }
+    hub::MemberInfo describe(const hub::Member& m) const override {
+        const auto& t = static_cast<const TestMember&>(m);
+        return {t.id, "user" + std::to_string(t.id)};
+    }
 };
 
 struct Worker {

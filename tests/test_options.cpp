@@ -31,14 +31,15 @@ std::string describe(const Config& c) {
                              c.ping_interval_ms, c.idle_timeout_ms, c.close_timeout_ms, uint64_t(c.queue_messages),
                              c.queue_bytes, uint64_t(c.overflow), c.block_timeout_ms, uint64_t(c.max_conns_per_ip),
                              uint64_t(c.echo_self), uint64_t(c.demo), c.max_conns, uint64_t(c.max_room_conns),
-                             uint64_t(c.max_rooms_per_conn), c.jwt_leeway_ms, uint64_t(c.require_origin),
+                             uint64_t(c.max_rooms_per_conn), uint64_t(c.max_members_list), c.jwt_leeway_ms,
+                             uint64_t(c.require_origin),
                              uint64_t(c.max_msg_rate), uint64_t(c.max_msg_burst), c.drain_timeout_ms,
                              uint64_t(c.log_level), uint64_t(c.log_format), uint64_t(c.compression),
                              c.compression_min_size, uint64_t(c.compression_level),
                              c.redis_queue_bytes, uint64_t(c.redis ? c.redis->db : 99), uint64_t(c.redis_required)})
         s += " " + std::to_string(n);
     for (const std::string* t : {&c.jwt_issuer, &c.jwt_audience, &c.room_password_file, &c.publish_token_file,
-                                 &c.publish_token, &c.redis_password_file, &c.redis_password, &c.redis_prefix,
+                                 &c.publish_token, &c.static_dir, &c.redis_password_file, &c.redis_password, &c.redis_prefix,
                                  &c.node_id})
         s += " [" + *t + "]";
     for (const auto& f : c.jwt_secret_files) s += " jwt-file:" + f;
@@ -96,13 +97,15 @@ TEST(options_reach_every_flag) {
     o.redis_cluster = "127.0.0.1:7000";  // with --redis refused at parse, rendered all the same
     o.redis_password_file = "/nonexistent";
     o.node_id = "n1";
+    o.max_members_list = 5;
+    o.static_dir = "/srv/www";
     std::set<std::string> rendered;
     for (const std::string& word : wshub::app::option_args(o)) {
         CHECK_EQ(word.substr(0, 2), "--");
         rendered.insert(word.substr(2, word.find('=') - 2));
     }
     const std::set<std::string> flags = help_flags();
-    CHECK_EQ(flags.size(), 47u);  // that help_flags reads --help at all
+    CHECK_EQ(flags.size(), 49u);  // that help_flags reads --help at all
     for (const std::string& f : flags)
         if (!rendered.count(f)) CHECK_EQ("no Options field for --" + f, "");
     for (const std::string& f : rendered)

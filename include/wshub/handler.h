@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "wshub/upgrade_request.h"
 
@@ -65,6 +66,12 @@ enum class CloseCode : uint16_t {
     token_expired = 4001,
 };
 
+// A member of a room, as Conn::list_members gives it.
+struct RoomMember {
+    ConnId id;
+    std::string user;  // its token's sub on an ,auth route; "" otherwise
+};
+
 class Conn {
 public:
     ConnId id() const noexcept;
@@ -93,6 +100,12 @@ public:
     // a member).
     size_t room_members(std::string_view room) const noexcept;
     std::string_view room_name(size_t index) const noexcept;
+    // Appends to `out` up to `max` members of a room this connection is in
+    // (itself among them): this node's on every worker, then, with several
+    // nodes, the others' as this worker knows them (their user is ""). Each
+    // worker's part is its list at some moment during the call. False, and
+    // nothing appended, if this connection is not a member.
+    bool list_members(std::string_view room, size_t max, std::vector<RoomMember>& out) const;
 
     // Delivers a message to every member of `room` on every worker (except
     // this connection unless include_self), encoded into a frame once. The

@@ -64,6 +64,7 @@ struct Options {
     bool redis_required = false;  // /readyz is 503 while a worker has no Redis
     uint64_t max_room_conns = 0;    // 0: no cap
     uint64_t max_rooms_per_conn = 16;
+    uint64_t max_members_list = 1000;  // a json members answer lists at most this many
 
     // Admission. The JWT secrets from files (a token signed with any of
     // them is accepted; Server::reload reads them again), or (as
@@ -86,6 +87,7 @@ struct Options {
     std::string log_level = "info";   // error, warn, info or debug
     std::string log_format = "text";  // text or json
     std::string publish_token_file;   // POST /publish's bearer token
+    std::string static_dir;           // --static: files served where no route is; "": none
 };
 
 }  // namespace wshub

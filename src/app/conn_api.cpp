@@ -4,6 +4,7 @@
 // caps on rooms), publishing and direct messages through the hub.
 #include "app/connection.h"
 #include "app/worker.h"
+#include "hub/room_list.h"
 #include "metrics/clock.h"
 #include "wshub/handler.h"
 
@@ -27,6 +28,9 @@ bool Conn::leave(std::string_view room) { return impl(*this).leave_room(room); }
 bool Conn::is_member(std::string_view room) const noexcept { return impl(*this).is_member(room); }
 size_t Conn::room_count() const noexcept { return impl(*this).room_count(); }
 size_t Conn::room_members(std::string_view room) const noexcept { return impl(*this).room_members(room); }
+bool Conn::list_members(std::string_view room, size_t max, std::vector<RoomMember>& out) const {
+    return impl(*this).list_members(room, max, out);
+}
 std::string_view Conn::room_name(size_t index) const noexcept { return impl(*this).room_name(index); }
 void Conn::close(CloseCode code, std::string_view reason) { impl(*this).close_with(uint16_t(code), reason); }
 void* Conn::user_data() const noexcept { return impl(*this).user_data_; }
@@ -91,6 +95,19 @@ size_t Connection::room_members(std::string_view name) const noexcept {
     return here == 0 || !bus ? here : here + bus->remote_members(route()->ns, name);
 }
 
+bool Connection::list_members(std::string_view name, size_t max, std::vector<wshub::RoomMember>& out) const {
+    hub::Room* room = shared_room(name);
+    if (!room) return false;
+    std::vector<hub::MemberInfo> found;
+    hub::list_room_members(*room, w().config().workers, max, w(), found);
+    for (hub::MemberInfo& m : found) out.push_back({m.id, std::move(m.user)});
+    std::vector<uint64_t> remote;
+    if (const RedisBus* bus = w().bus(); bus && found.size() < max)
+        bus->list_remote(route()->ns, name, max - found.size(), remote);
+    for (uint64_t id : remote) out.push_back({id, {}});
+    return true;
+}
+
 bool Connection::farewell(std::string_view room, std::string& out, wshub::MessageType& type) {
     wshub::Handler* h = handler();
     return h && h->farewell(*this, room, out, type);
@@ -123,7 +140,7 @@ std::string_view Connection::refresh_token(std::string_view token) {
     if (fresh.limited_rooms)
         for (size_t i = 0; i < rooms.size(); ++i)
             if (!auth::room_allowed(fresh.rooms, room_name(i))) return "rooms_claim";
-    admitted_->identity = std::move(fresh);
+    admitted_->identity.renew(std::move(fresh));
     const int64_t expires_s = admitted_->identity.expires_s;
     admitted_->expires_ms = expires_s != 0 ? loop_time_of(expires_s) : 0;
     schedule();

@@ -166,6 +166,7 @@ void Connection::flush() {
 void Connection::after_flush() {
     if (has_parked()) unpark();
     if (read_paused_ && out_.pending_bytes() <= w().config().queue_bytes / 2) read_paused_ = false;
+    if (state_ == State::handshake && hs_ && hs_->responding && !hs_->answering) continue_response();
     if (state_ != State::closing || !out_.empty()) return;
     if (close_when_flushed_) {
         dead_ = true;  // the caller terminates: both close frames are through

@@ -27,6 +27,7 @@ void Connection::on_handshake_bytes(size_t added) {
     hs_->method_len = uint32_t(req.method.size());
     hs_->target_at = uint32_t(req.target.data() - hs_->head.data());
     hs_->target_len = uint32_t(req.target.size());
+    hs_->request_len = uint32_t(head.length);
     hs_->answering = true;
     answer_request(w(), *this, req, head.length);
     hs_->answering = false;

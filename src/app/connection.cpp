@@ -151,8 +151,10 @@ void Connection::update_interest() {
     // publisher held back by --overflow block or by the hub's lanes.
     // A closing connection is always read: its input is discarded, but its
     // EOF must be seen.
+    // Nor while an HTTP answer goes out: requests are taken one at a time.
     if (state_ == State::closing ||
-        (!read_paused_ && !lanes_held_ && !has_held_input() && !publisher_blocked()))
+        (!read_paused_ && !lanes_held_ && !has_held_input() && !publisher_blocked() &&
+         !(state_ == State::handshake && hs_->responding)))
         want |= reactor::kReadable;
     // A connection on the worker's flush list is written at the end of this
     // pass anyway: asking the poller for writability now, only to drop it
@@ -206,7 +208,9 @@ void Connection::on_timer() {
     if (state_ == State::open) {
         on_open_timer(now);
     } else if (!close_after_flush_ && reached(now, deadline_)) {
-        if (state_ == State::handshake) {
+        // Only a first request is refused for being late: a connection kept
+        // alive after an answer, or one that stops taking an answer, just goes.
+        if (state_ == State::handshake && hs_->served == 0 && !hs_->responding) {
             w().counters().reject(metrics::Reject::handshake_timeout);
             // Port scanners and idle pre-connections: not worth an info line.
             if (log_enabled(LogLevel::debug)) {

@@ -74,8 +74,11 @@ public:
     // The client's address: the accepted peer's, or the one a trusted proxy
     // named (set_client).
     const net::IpKey& peer() const noexcept { return peer_; }
-    // Accepted, but nothing received yet.
-    bool idle() const noexcept { return state_ == State::handshake && bytes_in_ == 0; }
+    // Accepted, but nothing received yet; or kept alive after an answer,
+    // and nothing of the next request received yet.
+    bool idle() const noexcept {
+        return state_ == State::handshake && (bytes_in_ == 0 || (hs_ && hs_->between_requests()));
+    }
 
     // The loop's side (worker.cpp, drain.cpp).
     void start(int fd, const net::Address& peer);  // takes ownership of an accepted socket
@@ -114,6 +117,13 @@ public:
     void refuse(metrics::Reject reason, int status, std::string_view why);
     void refuse(metrics::Reject reason, int status, std::string_view why, std::string_view extra_headers);
     void open(Opening&& o);
+    // An HTTP answer after which the connection may take another request
+    // (keep_alive) rather than close, and whose body may be a file read in
+    // pieces as the client takes them (conn_respond.cpp): `head` is the
+    // whole response head (or a whole response, fd -1); `fd`, which the
+    // connection owns from now on, has `size` bytes that follow it. Nothing
+    // more is read from the client until it is all out.
+    void respond(std::string_view head, int fd, uint64_t size, bool keep_alive);
     // POST /publish (publish.cpp): read `length` body bytes behind the head
     // (`head_len` bytes), then finish_publish answers. `interim` (100
     // Continue) is sent if the body is not all in yet.
@@ -141,6 +151,8 @@ public:
     // Members of `room` on every worker and, with --redis, on the other
     // nodes as this worker knows them (0 if not in it).
     size_t room_members(std::string_view room) const noexcept;
+    // wshub::Conn::list_members.
+    bool list_members(std::string_view room, size_t max, std::vector<wshub::RoomMember>& out) const;
     // Its handler's farewell for `room` (wshub::Handler::farewell).
     bool farewell(std::string_view room, std::string& out, wshub::MessageType& type);
     size_t room_count() const noexcept { return rooms.size(); }
@@ -164,6 +176,8 @@ private:
     void on_handshake_bytes(size_t added);
     void on_body_bytes();
     void release_handshake() noexcept;
+    void continue_response();
+    void next_request();
     void finish_open(const Opening& o);
     uint64_t loop_time_of(int64_t unix_s) const noexcept;
     // Frames (conn_frames.cpp). drained: the read these bytes came from
@@ -266,6 +280,23 @@ private:
         // up the stack, so head is freed after the answer, not by it.
         bool answering = false;
         bool binary = false;  // a /publish body is application/octet-stream
+        // respond(): an answer is going out; then the next request, or the close.
+        bool responding = false;
+        bool keep_alive = false;
+        uint32_t request_len = 0;  // the head being answered: what comes after it is the next request
+        uint32_t served = 0;       // answers given on this connection (keep-alive)
+        // The file body still to read (respond()): from file_at, file_left bytes.
+        int file_fd = -1;
+        uint64_t file_at = 0;
+        uint64_t file_left = 0;
+
+        Handshake() = default;
+        Handshake(const Handshake&) = delete;
+        Handshake& operator=(const Handshake&) = delete;
+        ~Handshake() { close_file(); }
+        void close_file() noexcept;
+        // Kept alive after an answer, with nothing of the next request yet.
+        bool between_requests() const noexcept { return served != 0 && !responding && head.empty(); }
 
         std::string_view method() const noexcept { return std::string_view(head).substr(0, method_len); }
         std::string_view target() const noexcept { return std::string_view(head).substr(target_at, target_len); }

@@ -79,6 +79,8 @@ public:
     // Members of room `name` on the other nodes, as this worker knows them
     // (0 if it has no members there: it does not follow the room).
     size_t remote_members(uint16_t ns, std::string_view name) const noexcept;
+    // Appends the ids of up to `max` of them to `out`.
+    void list_remote(uint16_t ns, std::string_view name, size_t max, std::vector<uint64_t>& out) const;
     // The drain: this worker's members are gone, for the other nodes.
     void say_goodbye();
 
@@ -121,6 +123,9 @@ private:
     std::string envelope_;  // scratch: an envelope
 
     const std::string& channel_of(uint16_t ns, std::string_view name);
+    // The room's, if this worker follows it; made without the scratch
+    // channel_ so that a const query can look.
+    const RoomKey* room_channel(uint16_t ns, std::string_view name) const;
     void publish_envelope(std::string_view channel, bool message);
     void ask(const std::string& channel);
     void deliver_message(RoomKey& room, std::string_view envelope);

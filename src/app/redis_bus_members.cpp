@@ -94,7 +94,7 @@ void RedisBus::member_left(uint16_t ns, std::string_view name, hub::MemberId id)
     publish_envelope(channel_of(ns, name), false);
 }
 
-size_t RedisBus::remote_members(uint16_t ns, std::string_view name) const noexcept {
+const RedisBus::RoomKey* RedisBus::room_channel(uint16_t ns, std::string_view name) const {
     std::string channel = channel_prefix_;
     const std::string& space = w_.config().namespaces[ns];
     channel += std::to_string(space.size());
@@ -103,7 +103,17 @@ size_t RedisBus::remote_members(uint16_t ns, std::string_view name) const noexce
     channel += ':';
     channel += name;
     const auto it = channels_.find(channel);
-    return it == channels_.end() ? 0 : it->second.roster.size();
+    return it == channels_.end() ? nullptr : &it->second;
+}
+
+size_t RedisBus::remote_members(uint16_t ns, std::string_view name) const noexcept {
+    const RoomKey* ch = room_channel(ns, name);
+    return ch ? ch->roster.size() : 0;
+}
+
+void RedisBus::list_remote(uint16_t ns, std::string_view name, size_t max, std::vector<uint64_t>& out) const {
+    const RoomKey* ch = room_channel(ns, name);
+    if (ch) ch->roster.each_id([&](uint64_t id) { return out.size() < max ? (out.push_back(id), true) : false; });
 }
 
 void RedisBus::say_goodbye() {

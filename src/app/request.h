@@ -7,6 +7,7 @@
 //   endpoints.cpp  GET /metrics, /healthz and /readyz
 //   pages.cpp      the built-in pages: the chat demo, /wshub.js, /dashboard
 //   publish.cpp    POST /publish: its head, then its body
+//   static_files.cpp  GET and HEAD of a file under --static DIR
 //   proxied.cpp    the client behind a --trusted-proxy, before any of them
 #pragma once
 
@@ -35,6 +36,11 @@ void take_forwarded_client(Worker& w, Connection& c, const http::Request& req);
 // `route`: the WebSocket route of req's path, or null (404 unless the path
 // is another endpoint's).
 void upgrade(Worker& w, Connection& c, const http::Request& req, const config::Route* route);
+
+// --static DIR's answer (static_files.cpp), sent and kept alive; false if
+// there is no --static, or (unless_missing) the file is not there, and
+// nothing was answered.
+bool serve_static(Worker& w, Connection& c, const http::Request& req, bool unless_missing);
 
 bool is_ops_path(std::string_view path) noexcept;
 void serve_ops(Worker& w, Connection& c, const http::Request& req);

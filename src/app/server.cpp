@@ -77,7 +77,7 @@ Status Server::Impl::launch() {
     shared_ = std::make_unique<app::Shared>(cfg_);
     echo_ = modes::make_echo();
     raw_ = modes::make_raw({cfg_.echo_self});
-    json_ = modes::make_json({cfg_.echo_self});
+    json_ = modes::make_json({cfg_.echo_self, cfg_.max_members_list});
     shared_->builtin[int(config::RouteMode::echo)] = echo_.get();
     shared_->builtin[int(config::RouteMode::raw)] = raw_.get();
     shared_->builtin[int(config::RouteMode::json)] = json_.get();
@@ -89,6 +89,13 @@ Status Server::Impl::launch() {
         const app::NodeNumber n = app::claim_node_number(cfg_, shared_->node_id, kNodeClaimBudgetMs);
         shared_->node_number = n.number;
         app::log_node_number(shared_->node_id, n);
+    }
+    if (!cfg_.static_dir.empty()) {
+        shared_->static_root = std::make_unique<files::Root>(cfg_.static_dir);
+        if (const std::string& why = shared_->static_root->error(); !why.empty()) {
+            shared_.reset();
+            return {false, "wshub: --static " + cfg_.static_dir + ": " + why};
+        }
     }
     Status s = bind_listeners();
     if (s) s = start_threads();

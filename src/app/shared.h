@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "auth/room_passwords.h"
 #include "auth/verifier.h"
 #include "config/config.h"
+#include "files/file_answer.h"
 #include "hub/caps.h"
 #include "hub/exchange.h"
 #include "hub/policy.h"
@@ -72,6 +74,8 @@ struct Shared {
     // "NODE_ID#RANDOM", different at every start: tells this process from
     // another started with the same --node-id.
     const std::string process_tag;
+    // --static DIR, or null; made at start, read-only after.
+    std::unique_ptr<files::Root> static_root;
     // The top bits of this node's connection ids (app/node_number.h): 0
     // without --redis; set before any worker starts.
     uint32_t node_number = 0;

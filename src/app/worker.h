@@ -77,6 +77,12 @@ public:
     uint32_t deliver_scope(uint16_t scope, hub::Frame* frame, hub::Gate* gate, const hub::Member* exclude,
                            uint32_t& cursor, uint32_t budget) override;
     hub::Member* find(hub::MemberId id) noexcept override { return find_connection(id); }
+    // A connection's id and user stay as they are while it is in a room
+    // (Connection::refresh_token keeps the user's string untouched).
+    hub::MemberInfo describe(const hub::Member& m) const override {
+        const auto& c = static_cast<const Connection&>(m);
+        return {c.conn_id(), std::string(c.user())};
+    }
     void resume(hub::MemberId publisher) override;
 
     // For connections.

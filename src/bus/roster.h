@@ -31,6 +31,12 @@ public:
 
     size_t size() const noexcept { return members_.size(); }
     const Entry* find(hub::MemberId id) const noexcept;
+    // Calls more(id) for each member listed while it returns true.
+    template <class More>
+    void each_id(More&& more) const {
+        for (const auto& [id, entry] : members_)
+            if (!more(id)) return;
+    }
 
     void joined(const Farewell& f, uint32_t epoch, Generation gen);
     void left(hub::MemberId id) noexcept { members_.erase(id); }

@@ -85,6 +85,7 @@ struct Config {
     uint64_t max_conns = 0;           // 0 = no cap
     uint32_t max_room_conns = 0;      // 0 = no cap
     uint32_t max_rooms_per_conn = 16;
+    uint32_t max_members_list = 1000;  // most members a json `members` answer lists
 
     // Admission. The JWT secrets never come from the command line (every
     // user of the machine can read it there): files or WSHUB_JWT_SECRET. A
@@ -109,6 +110,7 @@ struct Config {
     // POST /publish: a static bearer token read from a file (never the
     // command line, like the JWT secrets). "" with no JWT secret: /publish refuses.
     std::string publish_token_file;
+    std::string static_dir;  // --static: "" for none
     std::string publish_token;  // resolved by parse()
 
     // Several nodes (--redis): the nodes on one Redis and prefix share rooms.

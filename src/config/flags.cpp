@@ -9,6 +9,7 @@
 #include "auth/policy.h"
 #include "config/routes.h"
 #include "config/secrets.h"
+#include "files/file_answer.h"
 #include "ws/frame.h"
 
 namespace wshub::config {
@@ -302,6 +303,15 @@ const Flag kFlags[] = {
          if (err.empty()) c.max_rooms_per_conn = uint32_t(n);
          return err;
      }, nullptr},
+    {"max-members-list", "N", "1000",
+     "most members a json members request (or a join asking for the list) lists; past it the list is cut "
+     "and marked \"truncated\":true",
+     [](Config& c, std::string_view v) {
+         uint64_t n = 0;
+         std::string err = set_integer<1, 100000>(n, v);
+         if (err.empty()) c.max_members_list = uint32_t(n);
+         return err;
+     }, nullptr},
     {"jwt-secret-file", "PATH", "none",
      "file holding an HS256 secret for routes marked ,auth (one trailing newline is ignored); "
      "repeatable: a token signed with any of them is accepted; re-read on SIGHUP; "
@@ -380,6 +390,18 @@ const Flag kFlags[] = {
     {"publish-token-file", "PATH", "none",
      "file holding the bearer token of POST /publish (one trailing newline is ignored)",
      [](Config& c, std::string_view v) { return set_text(c.publish_token_file, v); }, nullptr},
+    {"static", "DIR", "none",
+     "serve the files under DIR for GET and HEAD on paths no route or endpoint has (index.html for a directory; "
+     "never a listing, nothing outside DIR)",
+     [](Config& c, std::string_view v) {
+         std::string err = set_text(c.static_dir, v);
+         if (!err.empty()) return err;
+         // Said at start rather than at the first request; the reason
+         // alone, as the flag's value follows it.
+         err = files::Root(c.static_dir).error();
+         if (err.starts_with(c.static_dir + ": ")) err.erase(0, c.static_dir.size() + 2);
+         return err;
+     }, nullptr},
 };
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <string>
 
 namespace wshub::http {
 namespace {
@@ -201,6 +202,30 @@ bool has_token(std::string_view list, std::string_view token) noexcept {
         if (comma == std::string_view::npos) return false;
         list.remove_prefix(comma + 1);
     }
+}
+
+bool any_has_token(const Request& req, std::string_view name, std::string_view token) noexcept {
+    for (size_t i = 0; i < req.header_count; ++i)
+        if (iequals(req.headers[i].name, name) && has_token(req.headers[i].value, token)) return true;
+    return false;
+}
+
+bool keep_alive(const Request& req) noexcept {
+    if (req.minor_version < 1 || any_has_token(req, "Connection", "close")) return false;
+    if (req.content_length.value_or(0) != 0) return false;
+    return !req.header("Transfer-Encoding");
+}
+
+bool joined_header(const Request& req, std::string_view name, std::string& out) {
+    bool any = false;
+    for (size_t i = 0; i < req.header_count; ++i) {
+        if (!iequals(req.headers[i].name, name)) continue;
+        if (!any) out.clear();
+        if (any) out += ", ";
+        out += req.headers[i].value;
+        any = true;
+    }
+    return any;
 }
 
 std::optional<std::string_view> Request::header(std::string_view name) const noexcept {

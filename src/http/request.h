@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace wshub::http {
@@ -94,5 +95,18 @@ bool iequals(std::string_view a, std::string_view b) noexcept;
 // True if the comma-separated header value contains `token` (case-insensitive,
 // optional whitespace around elements), e.g. "keep-alive, Upgrade" has "upgrade".
 bool has_token(std::string_view list, std::string_view token) noexcept;
+
+// Whether any line of header `name` holds `token` (has_token).
+bool any_has_token(const Request& req, std::string_view name, std::string_view token) noexcept;
+
+// Whether the client may send another request on the connection once this
+// one is answered (RFC 9112 section 9.3): HTTP/1.1 without "Connection:
+// close", and without a body (Content-Length over 0, or Transfer-Encoding)
+// whose bytes, never read, would be taken for the next request.
+bool keep_alive(const Request& req) noexcept;
+
+// Every line of header `name`, joined by ", " (RFC 9110 section 5.3), into
+// `out`; false, and `out` untouched, when there is none.
+bool joined_header(const Request& req, std::string_view name, std::string& out);
 
 }  // namespace wshub::http

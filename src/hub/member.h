@@ -10,6 +10,8 @@
 
 namespace wshub::hub {
 
+struct Room;
+
 // node (10 bits) | generation (17 bits) | slot (20 bits) | worker (6 bits):
 // 53 bits, which a JavaScript number holds exactly. Unique among open
 // members of every node on one Redis (each claims its node number,
@@ -45,6 +47,9 @@ struct Member {
     std::string_view room_name(size_t i) const noexcept;
     // Members of a room this member is in, across every worker (0 if not in it).
     size_t room_members(std::string_view room) const noexcept;
+    // The shared room of a room this member is in (null if not in it),
+    // held while it stays a member.
+    Room* shared_room(std::string_view room) const noexcept;
 };
 
 }  // namespace wshub::hub

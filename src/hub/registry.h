@@ -15,6 +15,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "hub/spin_lock.h"
+
 namespace wshub::hub {
 
 // What may name a room: 1 to 128 bytes, no control characters.
@@ -28,8 +30,13 @@ inline bool valid_room_name(std::string_view name) noexcept {
 struct Room {
     struct PerWorker {
         std::atomic<uint32_t> members{0};
-        void* local = nullptr;  // the worker's own LocalRoom; only that worker touches it
+        // Held by the worker while it changes `local` or its list of
+        // members, and by another worker while it reads them
+        // (Hub::list_members). Nothing else of `local` is read elsewhere.
+        SpinLock list_lock;
+        void* local = nullptr;  // the worker's own LocalRoom
     };
+    static_assert(sizeof(PerWorker) <= 16, "the lock fits in PerWorker's padding");
 
     std::string name;
     uint16_t ns = 0;

@@ -1,11 +1,15 @@
 #include "hub/room_table.h"
 
+#include <mutex>
+
 namespace wshub::hub {
 
 RoomTable::~RoomTable() {
     for (auto& map : rooms_)
         for (auto& [name, local] : map) {
-            local->room->workers[worker_].local = nullptr;
+            Room::PerWorker& mine = local->room->workers[worker_];
+            std::lock_guard hold(mine.list_lock);
+            mine.local = nullptr;
             registry_.release(local->room);
         }
 }
@@ -20,17 +24,22 @@ RoomTable::Joined RoomTable::join(Member& m, uint16_t ns, std::string_view name,
     if (!local) {
         auto made = std::make_unique<LocalRoom>();
         made->room = registry_.acquire(ns, name);
-        made->room->workers[worker_].local = made.get();
         local = made.get();
         rooms_[ns].emplace(std::string(name), std::move(made));
+        std::lock_guard hold(local->room->workers[worker_].list_lock);
+        local->room->workers[worker_].local = local;
     }
     if (!Registry::reserve_member(local->room, cap)) {
         release_if_unused(local);  // frees it if this join created it
         return Joined::full;
     }
-    local->room->workers[worker_].members.fetch_add(1, std::memory_order_relaxed);
+    Room::PerWorker& mine = local->room->workers[worker_];
+    mine.members.fetch_add(1, std::memory_order_relaxed);
     m.rooms.push_back(local, uint32_t(local->members.size()));
-    local->members.push_back({&m, uint32_t(local->room->seq.load(std::memory_order_acquire)), 0});
+    {
+        std::lock_guard hold(mine.list_lock);
+        local->members.push_back({&m, uint32_t(local->room->seq.load(std::memory_order_acquire)), 0});
+    }
     if (bus_ && local->members.size() == 1) bus_->watch(ns, name);
     return Joined::joined;
 }
@@ -54,8 +63,11 @@ void RoomTable::leave_at(Member& m, uint32_t i) noexcept {
     // Swap-remove from the room's list, keeping the moved member's own
     // record of where it sits right; then from the member's list.
     const LocalRoom::Entry moved = local->members.back();
-    local->members[index] = moved;
-    local->members.pop_back();
+    {
+        std::lock_guard hold(local->room->workers[worker_].list_lock);
+        local->members[index] = moved;
+        local->members.pop_back();
+    }
     if (moved.member != &m) {
         MembershipList& theirs = moved.member->rooms;
         for (uint32_t j = 0; j < theirs.size(); ++j)
@@ -71,7 +83,10 @@ void RoomTable::leave_at(Member& m, uint32_t i) noexcept {
 void RoomTable::release_if_unused(LocalRoom* local) noexcept {
     if (local->pins != 0 || !local->members.empty()) return;
     Room* room = local->room;
-    room->workers[worker_].local = nullptr;
+    {
+        std::lock_guard hold(room->workers[worker_].list_lock);
+        room->workers[worker_].local = nullptr;
+    }
     rooms_[room->ns].erase(room->name);  // frees local
     registry_.release(room);
 }
@@ -128,6 +143,12 @@ bool Member::is_member(std::string_view name) const noexcept {
 
 std::string_view Member::room_name(size_t i) const noexcept {
     return i < rooms.size() ? std::string_view(rooms.local(uint32_t(i))->room->name) : std::string_view{};
+}
+
+Room* Member::shared_room(std::string_view name) const noexcept {
+    for (uint32_t i = 0; i < rooms.size(); ++i)
+        if (Room* room = rooms.local(i)->room; room->name == name) return room;
+    return nullptr;
 }
 
 size_t Member::room_members(std::string_view name) const noexcept {

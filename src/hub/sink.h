@@ -3,6 +3,8 @@
 // --overflow, hub/overflow.h) and reads or writes sockets.
 #pragma once
 
+#include <string>
+
 #include "hub/delivery.h"
 #include "hub/frame.h"
 #include "hub/gate.h"
@@ -10,8 +12,18 @@
 
 namespace wshub::hub {
 
+// A member as a room's list shows it (Hub::list_members).
+struct MemberInfo {
+    MemberId id;
+    std::string user;  // what its owner names it by; "" for none
+};
+
 class Sink {
 public:
+    // Thread-safe: who `m`, a member of a room on any worker, is. Called
+    // while m's worker cannot take it out of the room (Room::PerWorker's
+    // list_lock), so it may read only what stays fixed while m is a member.
+    virtual MemberInfo describe(const Member& m) const = 0;
     // A message for a member of this worker. `gate` is its publisher's
     // (--overflow block), or null when nobody can be slowed down.
     virtual void deliver(Member& m, Frame* frame, Gate* gate) = 0;

@@ -7,6 +7,7 @@
 // nothing beyond the frames the hub makes of it.
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "crypto/base64.h"
 #include "json/json.h"
@@ -34,6 +35,7 @@ struct Scratch {
     std::string out;
     std::string room;
     std::string type;
+    std::vector<wshub::RoomMember> members;
 };
 
 Scratch& scratch() {
@@ -217,6 +219,8 @@ private:
             leave(c, req);
         } else if (*type == "rooms") {
             rooms(c, req);
+        } else if (*type == "members") {
+            members(c, req);
         } else if (*type == "refresh") {
             refresh(c, req);
         } else {
@@ -242,6 +246,10 @@ private:
     void join(wshub::Conn& c, const Request& req) {
         const auto room = room_of(c, req);
         if (!room) return;
+        const json::Value* list_value = req.field("list");
+        if (list_value && list_value->type != json::Type::boolean)
+            return send_error(c, &req, "bad_request", "list must be true or false");
+        const bool list = list_value && list_value->raw == "true";
         const json::Value* password_value = req.field("password");
         std::string password_buf;
         const auto password = text_of(password_value, password_buf);
@@ -275,6 +283,7 @@ private:
             w.key("members");
             w.number(*members);
         }
+        if (list) write_member_list(c, w, *room, "list");
         reply(c, w, out, &req);
     }
 
@@ -353,6 +362,45 @@ private:
         for (size_t i = 0; i < c.room_count(); ++i) w.string(c.room_name(i));
         w.end_array();
         reply(c, w, out, &req);
+    }
+
+    // {"type":"members","room":R}: who is in a room the connection is in.
+    void members(wshub::Conn& c, const Request& req) {
+        const auto room = room_of(c, req);
+        if (!room) return;
+        if (!c.is_member(*room)) return send_error(c, &req, "not_member", "not a member of this room");
+        std::string& out = scratch().out;
+        json::Writer w = begin(out, "members");
+        w.key("room");
+        w.string(*room);
+        write_member_list(c, w, *room, "members");
+        reply(c, w, out, &req);
+    }
+
+    // `key`: up to --max-members-list of the room's members, each
+    // {"id":N} or {"id":N,"user":U}, then "truncated": whether there were more.
+    void write_member_list(const wshub::Conn& c, json::Writer& w, std::string_view room, std::string_view key) const {
+        std::vector<wshub::RoomMember>& found = scratch().members;
+        found.clear();
+        c.list_members(room, options_.max_members_list + 1, found);  // one more tells whether it was cut
+        const bool truncated = found.size() > options_.max_members_list;
+        if (truncated) found.resize(options_.max_members_list);
+        w.key(key);
+        w.begin_array();
+        for (const wshub::RoomMember& m : found) {
+            w.begin_object();
+            w.key("id");
+            w.number(m.id);
+            if (!m.user.empty()) {
+                w.key("user");
+                w.string(m.user);
+            }
+            w.end_object();
+        }
+        w.end_array();
+        w.key("truncated");
+        w.boolean(truncated);
+        if (found.capacity() > 64) std::vector<wshub::RoomMember>().swap(found);
     }
 
     JsonOptions options_;

@@ -23,6 +23,7 @@ std::unique_ptr<wshub::Handler> make_raw(const RawOptions& options);
 
 struct JsonOptions {
     bool echo_self = false;  // the sender gets its own room messages too
+    size_t max_members_list = 1000;  // most members a `members` answer lists
 };
 // The JSON protocol over text frames (README.md, "JSON protocol").
 std::unique_ptr<wshub::Handler> make_json(const JsonOptions& options);
