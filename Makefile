@@ -35,10 +35,11 @@ endif
 # files src/web/manifest lists into one generated source, which every variant
 # compiles into its library; editing any file there regenerates it.
 WEB_FILES := src/web/manifest $(filter-out %.cpp %.h src/web/manifest,$(wildcard src/web/*))
-build/tools/embed: src/web/embed.cpp
+EMBED_SRCS := src/web/embed.cpp src/files/mime.cpp src/http/request.cpp
+build/tools/embed: $(EMBED_SRCS) src/files/mime.h src/http/request.h
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CXX[tools] $@")
-	$(Q)$(CXX) $(CXXSTD) $(WARN) -O1 -o $@ $<
+	$(Q)$(CXX) $(CXXSTD) $(WARN) $(INCLUDES) -O1 -o $@ $(EMBED_SRCS)
 build/gen/web_assets.cpp: build/tools/embed $(WEB_FILES)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  GEN        $@")

@@ -24,19 +24,34 @@ def members(browser):
     return sorted(texts(browser, "#members li"))
 
 
+def quiet_member(server, room):
+    """A json client in `room` that never speaks, so the demo knows it only
+    from the server's presence list: (client, its id)."""
+    c = RawClient(server.host, server.port)
+    c.handshake("/ws")
+    welcome = json.loads(c.recv_frame().payload)
+    c.send_text(json.dumps({"type": "join", "room": room}))
+    joined = json.loads(c.recv_frame().payload)
+    assert joined["type"] == "joined", joined
+    return c, welcome["id"]
+
+
 def test_demo_chat_between_two_tabs(server, tmp_path):
-    with browser_for(tmp_path) as b:
+    quiet, quiet_id = quiet_member(server, "chess")
+    with quiet, browser_for(tmp_path) as b:
         b.get(page(server))
         ann = b.current_window_handle
         demo_join(b, "ann", "chess")
+        someone = f"#{quiet_id}"
+        wait_until(b, lambda b: members(b) == [someone, "ann (you)"], "the quiet member, from the list")
         b.switch_to.new_window("tab")
         bob = b.current_window_handle
         b.get(page(server))
         demo_join(b, "bob", "chess")
-        # Each sees both, by name: bob from the list or the hello answers.
-        wait_until(b, lambda b: members(b) == ["ann", "bob (you)"], "bob's tab lists ann and bob")
+        # Each sees both, by name (the hello and its answers), and the quiet one.
+        wait_until(b, lambda b: members(b) == [someone, "ann", "bob (you)"], "bob's tab lists ann and bob")
         b.switch_to.window(ann)
-        wait_until(b, lambda b: members(b) == ["ann (you)", "bob"], "ann's tab lists ann and bob")
+        wait_until(b, lambda b: members(b) == [someone, "ann (you)", "bob"], "ann's tab lists ann and bob")
 
         demo_say(b, "hello bob")
         b.switch_to.window(bob)
@@ -50,8 +65,10 @@ def test_demo_chat_between_two_tabs(server, tmp_path):
         element(b, "leave-button").click()
         wait_until(b, lambda b: members(b) == [], "bob's tab empty after leaving")
         b.switch_to.window(ann)
-        wait_until(b, lambda b: members(b) == ["ann (you)"], "ann's tab without bob")
+        wait_until(b, lambda b: members(b) == [someone, "ann (you)"], "ann's tab without bob")
         assert any(t.endswith("bob left") for t in texts(b, "#log li.system")), texts(b, "#log li")
+        quiet.close()
+        wait_until(b, lambda b: members(b) == ["ann (you)"], "ann's tab without the quiet member")
 
 
 def test_demo_finds_another_route_with_ws_parameter(wshub, tmp_path):
@@ -124,8 +141,12 @@ def test_client_rejoins_after_a_server_restart(wshub, tmp_path):
         assert hub_call(b, "hub.rooms()")["value"] == ["chess"]
 
         async def hear_the_browser():
-            ws, _ = await python_member(second, "chess")
+            ws, welcome = await python_member(second, "chess")
+            python_id = welcome["id"]
             try:
+                listed = hub_call(b, "hub.members('chess')")["value"]
+                mine = hub_events(b, "welcome")[1]["id"]
+                assert sorted(m["id"] for m in listed["members"]) == sorted([mine, python_id]), listed
                 assert hub_call(b, "hub.message('chess', { text: 'after the restart' })")["value"]
                 m = await next_message(ws)
                 assert m["data"] == {"text": "after the restart"}, m

@@ -156,3 +156,35 @@ def test_pages_count_as_http_requests(server):
         request(server, path)
     after = scrape(server)["wshub_http_requests_total"]
     assert after - before == 3 + 1, (before, after)  # and the first scrape itself
+
+
+def test_pages_keep_the_connection(server):
+    """HTTP/1.1 without Connection: close: one connection for a page and its
+    files, as a browser loads them; a 405 closes."""
+    with RawClient(server.host, server.port) as c:
+        for path in ("/", "/demo.js", "/style.css", "/wshub.js"):
+            c.send(f"GET {path} HTTP/1.1\r\nHost: {server.host}\r\n\r\n".encode())
+            resp = c.read_http_response(T)
+            assert resp.status == 200, (path, resp)
+            assert resp.one("Connection") == "keep-alive", resp
+        etag = resp.one("ETag")
+        c.send(f"GET /wshub.js HTTP/1.1\r\nHost: {server.host}\r\nIf-None-Match: {etag}\r\n\r\n".encode())
+        assert c.read_http_response(T).status == 304
+        c.send(f"POST / HTTP/1.1\r\nHost: {server.host}\r\nContent-Length: 0\r\n\r\n".encode())
+        resp = c.read_http_response(T)
+        assert resp.status == 405 and resp.one("Connection") == "close", resp
+        c.expect_eof(T)
+
+
+def test_a_static_file_wins_over_a_page(wshub, tmp_path):
+    (tmp_path / "wshub.js").write_text("// mine\n")
+    (tmp_path / "other.txt").write_text("other\n")
+    s = wshub("--static", str(tmp_path))
+    assert request(s, "/wshub.js").body == b"// mine\n"
+    assert request(s, "/other.txt").body == b"other\n"
+    # No index.html under DIR: the demo's page; a path neither has: 404.
+    resp = request(s, "/")
+    assert resp.status == 200 and resp.body.startswith(b"<!doctype html>"), resp
+    assert request(s, "/nope.txt").status == 404
+    (tmp_path / "index.html").write_text("<p>my site</p>\n")
+    assert request(s, "/").body == b"<p>my site</p>\n"

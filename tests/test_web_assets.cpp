@@ -1,5 +1,5 @@
 // The embedded pages (web/assets.h): what the generator compiled in from
-// src/web/manifest, and If-None-Match matching.
+// src/web/manifest.
 #include <set>
 #include <string>
 
@@ -8,7 +8,6 @@
 
 using wshub::web::Asset;
 using wshub::web::assets;
-using wshub::web::etag_matches;
 using wshub::web::find_asset;
 
 TEST(web_assets_every_one_is_found_by_its_path) {
@@ -57,29 +56,4 @@ TEST(web_assets_the_pages_and_their_types) {
 TEST(web_assets_unknown_paths) {
     for (const char* path : {"", "/nope", "/wshub.js?v=1", "/WSHUB.JS", "/dashboard/", "//", "/index.html"})
         CHECK_EQ(find_asset(path), static_cast<const Asset*>(nullptr));
-}
-
-TEST(web_etag_matches_if_none_match) {
-    struct Row {
-        const char* header;
-        bool matches;
-    };
-    const Row rows[] = {
-        {"\"abc\"", true},
-        {"W/\"abc\"", true},  // If-None-Match compares weakly
-        {"\"x\", \"abc\"", true},
-        {"\"x\",\"abc\"", true},
-        {"  \"x\" ,\tW/\"abc\"  ", true},
-        {"*", true},
-        {"\"abcd\"", false},
-        {"\"ab\"", false},
-        {"abc", false},  // not quoted
-        {"\"abc", false},
-        {"", false},
-        {"\"x\", abc", false},
-        {",,", false},
-    };
-    for (const Row& r : rows) {
-        if (etag_matches(r.header, "\"abc\"") != r.matches) CHECK_EQ(std::string(r.header), "");
-    }
 }

@@ -2,11 +2,13 @@
 // main listener with --demo true, /wshub.js there whatever --demo says, and
 // /dashboard with its files where the operational endpoints are served (the
 // --metrics-listen thread when there is one, and then only there). GET and
-// HEAD; each answers and closes.
+// HEAD, answered through Connection::respond, which keeps the connection for
+// the browser's next request unless the request said otherwise.
 #include "app/connection.h"
 #include "app/log.h"
 #include "app/request.h"
 #include "app/worker.h"
+#include "files/validators.h"
 #include "http/upgrade.h"
 #include "web/assets.h"
 
@@ -34,15 +36,18 @@ uint8_t places_here(const Worker& w) noexcept {
 }
 
 // The whole answer to `req` for `page`, its status in `status`: the one
-// place that decides how a page's answer is framed and ended.
-std::string page_response(const http::Request& req, const web::Asset& page, int& status) {
+// place that decides how a page's answer is framed. `keep_alive`: whether
+// the connection takes another request after it (a 405 closes it).
+std::string page_response(const http::Request& req, const web::Asset& page, bool& keep_alive, int& status) {
     const bool head = req.method == "HEAD";
     if (!head && req.method != "GET") {
         status = 405;
+        keep_alive = false;
         return http::simple_response(405, "use GET or HEAD\n", "Allow: GET, HEAD\r\n");
     }
-    const auto if_none_match = req.header("If-None-Match");
-    status = if_none_match && web::etag_matches(*if_none_match, page.etag) ? 304 : 200;
+    std::string if_none_match;
+    const bool conditional = http::joined_header(req, "If-None-Match", if_none_match);
+    status = conditional && files::if_none_match_matches(if_none_match, page.etag) ? 304 : 200;
     std::string out;
     out.reserve(512 + (head || status == 304 ? 0 : page.body.size()));
     out.append("HTTP/1.1 ").append(std::to_string(status)).append(" ").append(http::reason_phrase(status));
@@ -52,7 +57,8 @@ std::string page_response(const http::Request& req, const web::Asset& page, int&
         out.append("\r\nContent-Type: ").append(page.content_type);
         out.append("\r\nContent-Length: ").append(std::to_string(page.body.size()));
     }
-    out.append("\r\nConnection: close\r\n").append(kPageHeaders).append("\r\n");
+    out.append(keep_alive ? "\r\nConnection: keep-alive\r\n" : "\r\nConnection: close\r\n");
+    out.append(kPageHeaders).append("\r\n");
     if (status == 200 && !head) out.append(page.body);
     return out;
 }
@@ -67,9 +73,10 @@ const web::Asset* page_at(const Worker& w, std::string_view path) noexcept {
 void serve_page(Worker& w, Connection& c, const http::Request& req, const web::Asset& page) {
     w.counters().http_requests.add();
     int status = 200;
-    const std::string response = page_response(req, page, status);
+    bool keep_alive = http::keep_alive(req);
+    const std::string response = page_response(req, page, keep_alive, status);
     if (log_enabled(LogLevel::debug)) c.log_http(req.path, status);
-    c.answer(response);
+    c.respond(response, -1, 0, keep_alive);
 }
 
 }  // namespace wshub::app

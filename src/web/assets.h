@@ -33,9 +33,4 @@ std::span<const Asset> assets() noexcept;
 // The asset answering `url_path` exactly (no query, no decoding), or null.
 const Asset* find_asset(std::string_view url_path) noexcept;
 
-// RFC 9110 section 13.1.2: whether an If-None-Match value (a list of entity
-// tags, or "*") names `etag`, compared weakly (a W/ prefix is ignored on
-// either side). A malformed list matches nothing.
-bool etag_matches(std::string_view if_none_match, std::string_view etag) noexcept;
-
 }  // namespace wshub::web

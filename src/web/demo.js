@@ -17,6 +17,7 @@ const hub = connect({ url: params.get("ws") || "/ws" });
 
 const names = new Map();  // connection id -> the name it chose
 let members = new Map();  // connection id -> { id, user } in the room joined
+let truncated = false;    // the server listed only --max-members-list of them
 let me = { name: "", room: null };
 
 $("name").value = params.get("name") || `guest-${Math.floor(100 + Math.random() * 900)}`;
@@ -66,6 +67,17 @@ function render() {
     if (id === hub.id) item.className = "me";
     list.append(item);
   }
+  if (truncated) {
+    const more = document.createElement("li");
+    more.className = "more";
+    more.textContent = "and others not listed";
+    list.append(more);
+  }
+}
+
+function forgetMembers() {
+  members = new Map();
+  truncated = false;
 }
 
 function addMember(id, user) {
@@ -74,17 +86,19 @@ function addMember(id, user) {
 
 // After each joined reply (a join, a rejoin after a reconnect): who is there.
 async function memberList(reply) {
-  members = new Map();
+  forgetMembers();
   addMember(hub.id, hub.user);
-  let list = reply.list;
-  if (!list) {
+  let answer = reply;
+  if (!answer.list) {
     try {
-      list = (await hub.members(reply.room)).members;
+      answer = await hub.members(reply.room);
+      answer.list = answer.members;
     } catch {
-      list = [];  // a server without presence lists: the hello answers fill it
+      answer = { list: [] };  // a server without presence lists: the hello answers fill it
     }
   }
-  for (const m of list) addMember(m.id, m.user);
+  truncated = answer.truncated === true;
+  for (const m of answer.list) addMember(m.id, m.user);
   render();
 }
 
@@ -94,7 +108,7 @@ hub.on("welcome", (m) => {
 });
 
 hub.on("close", (e) => {
-  members = new Map();
+  forgetMembers();
   const retry = e.retryIn === null ? "" : `, retrying in ${(e.retryIn / 1000).toFixed(1)}s`;
   setStatus("closed", `disconnected (${e.code})${retry}`);
   render();
@@ -164,7 +178,7 @@ $("join").addEventListener("submit", async (e) => {
 $("leave-button").addEventListener("click", async () => {
   const room = me.room;
   me.room = null;
-  members = new Map();
+  forgetMembers();
   render();
   await hub.leave(room).catch(() => {});
   log("system", null, `you left ${room}`);

@@ -1,8 +1,8 @@
 // The build's generator of the embedded assets: reads src/web/manifest and
 // writes a C++ source defining wshub::web::assets() (web/assets.h), each
 // file's bytes as a string literal, its Content-Type from its extension and a strong
-// ETag from its contents. Built and run by the Makefile, never linked into
-// wshub.
+// ETag from its contents. Built (with files/mime.cpp for the types) and run
+// by the Makefile, never linked into wshub.
 //
 //   embed MANIFEST OUTPUT
 //
@@ -19,6 +19,8 @@
 #include <string>
 #include <vector>
 
+#include "files/mime.h"
+
 namespace {
 
 struct Entry {
@@ -32,20 +34,13 @@ struct Entry {
     std::exit(1);
 }
 
-struct TypeRow {
-    const char* extension;
-    const char* content_type;
-};
-const TypeRow kTypes[] = {
-    {".html", "text/html; charset=utf-8"},  {".js", "text/javascript; charset=utf-8"},
-    {".css", "text/css; charset=utf-8"},    {".svg", "image/svg+xml"},
-    {".png", "image/png"},                  {".json", "application/json"},
-};
-
+// The static files' own table (files/mime.h), so a page and a file of the
+// same name get the same type; a name it does not know is refused rather
+// than served as application/octet-stream.
 std::string content_type_of(const std::string& file) {
-    for (const TypeRow& t : kTypes)
-        if (file.ends_with(t.extension)) return t.content_type;
-    die(file + ": no Content-Type known for its extension");
+    const std::string_view type = wshub::files::content_type_for(file);
+    if (type == "application/octet-stream") die(file + ": no Content-Type known for its extension");
+    return std::string(type);
 }
 
 // The web/assets.h Place bits, by name.
