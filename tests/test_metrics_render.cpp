@@ -204,7 +204,7 @@ wshub_slow_consumer_closes_total 6068
 # HELP wshub_deliveries_parked_total Deliveries parked at a full queue under --overflow block.
 # TYPE wshub_deliveries_parked_total counter
 wshub_deliveries_parked_total 6070
-# HELP wshub_http_requests_total Plain HTTP requests served (/metrics, /healthz, /readyz).
+# HELP wshub_http_requests_total Plain HTTP requests answered: /metrics, /healthz, /readyz, the built-in pages and static files.
 # TYPE wshub_http_requests_total counter
 wshub_http_requests_total 6072
 # HELP wshub_auth_failures_total Upgrades refused with 401 on ,auth routes, by reason.

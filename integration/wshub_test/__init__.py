@@ -20,6 +20,7 @@ conftest.py; everything else a suite needs comes from here:
   deflate    permessage-deflate by Python's zlib: compressed messages sent and read, the counters
   node_ws    node's `ws` library as an echo client (clients/ws_client.js)
   browser    headless Chromium through selenium and Debian's chromedriver
+  pages      the built-in pages in Chromium: screenshots on failure, the demo, wshub.js in a page
   redis      a private redis-server per test (stopped, paused, restarted), a client to look in, start_node
 """
 

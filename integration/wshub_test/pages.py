@@ -43,9 +43,11 @@ def wait_until(browser, condition, what, timeout=WAIT):
 
 
 def texts(browser, css):
-    from selenium.webdriver.common.by import By
-
-    return [e.text for e in browser.find_elements(By.CSS_SELECTOR, css)]
+    """The text of each element `css` selects, read in one script: the
+    pages replace their lists whole, so elements found first and read one
+    by one afterwards may be gone (stale) by then."""
+    return browser.execute_script(
+        "return [...document.querySelectorAll(arguments[0])].map((e) => e.textContent)", css)
 
 
 def element(browser, element_id):
@@ -72,7 +74,9 @@ def demo_say(browser, text):
 
 def chat_lines(browser):
     """[(who, text)] of the chat lines the log shows (not the notices)."""
-    return [tuple(t.split("\n")[1:3]) for t in texts(browser, "#log li.msg")]
+    return [tuple(pair) for pair in browser.execute_script(
+        "return [...document.querySelectorAll('#log li.msg')]"
+        ".map((e) => [e.querySelector('.who').textContent, e.querySelector('.text').textContent])")]
 
 
 # Runs in a page (execute_async_script): imports /wshub.js, connects with

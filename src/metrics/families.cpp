@@ -113,7 +113,9 @@ constexpr Family kFamilies[] = {
     family<&W::slow_consumer_closes>("wshub_slow_consumer_closes_total",
                                      "Members closed with 1008 because their send queue was full."),
     family<&W::parked>("wshub_deliveries_parked_total", "Deliveries parked at a full queue under --overflow block."),
-    family<&W::http_requests>("wshub_http_requests_total", "Plain HTTP requests served (/metrics, /healthz, /readyz)."),
+    family<&W::http_requests>("wshub_http_requests_total",
+                              "Plain HTTP requests answered: /metrics, /healthz, /readyz, the built-in pages "
+                              "and static files."),
     family<&W::auth_failures>("wshub_auth_failures_total", "Upgrades refused with 401 on ,auth routes, by reason.",
                               "reason", kAuthFailureLabels),
     family<&W::joins_forbidden>("wshub_joins_forbidden_total",

@@ -1,5 +1,5 @@
 // The dashboard at /dashboard: reads /metrics (same origin) every second and
-// draws the last two minutes of a few series as small SVG charts. Series
+// draws the last minute of a few series as small SVG charts. Series
 // with labels are summed (drops of every reason); counters are drawn as
 // rates per second, from the difference between two scrapes.
 
@@ -12,7 +12,7 @@ const CHARTS = [
   { metric: "wshub_messages_dropped_total", title: "Drops", kind: "rate" },
   { metric: "wshub_slow_consumer_closes_total", title: "Slow-consumer closes", kind: "rate" },
 ];
-const POINTS = 120;  // two minutes, one scrape a second
+const POINTS = 60;  // a minute, one scrape a second
 const PERIOD = 1000;
 const WIDTH = 300, HEIGHT = 80;
 const SVG = "http://www.w3.org/2000/svg";
@@ -37,7 +37,7 @@ function format(value, bytes) {
     while (value >= 1024 && i < units.length - 1) { value /= 1024; ++i; }
     return `${value.toFixed(i ? 1 : 0)} ${units[i]}`;
   }
-  return Number.isInteger(value) ? String(value) : value.toFixed(1);
+  return Number.isInteger(value) || value >= 100 ? String(Math.round(value)) : value.toFixed(1);
 }
 
 function svgElement(name, attributes) {
@@ -69,17 +69,25 @@ function makeCard(chart) {
   return card;
 }
 
+// Every chart has a point per scrape, null where there is no value yet (a
+// rate's first), so that the charts' time axes line up.
 function draw(chart, total) {
   const points = chart.points;
-  const top = Math.max(1, ...points);
+  const values = points.filter((v) => v !== null);
+  const max = Math.max(0, ...values);
+  const top = Math.max(1, max);
   const step = WIDTH / (POINTS - 1);
   const x0 = WIDTH - step * (points.length - 1);
-  const xy = points.map((v, i) => `${(x0 + i * step).toFixed(1)},${(HEIGHT - (v / top) * (HEIGHT - 4)).toFixed(1)}`);
+  const xy = [];
+  points.forEach((v, i) => {
+    if (v !== null) xy.push(`${(x0 + i * step).toFixed(1)},${(HEIGHT - (v / top) * (HEIGHT - 4)).toFixed(1)}`);
+  });
+  const first = xy.length ? xy[0].split(",")[0] : 0;
   chart.line.setAttribute("points", xy.join(" "));
-  chart.area.setAttribute("points", xy.length ? `${x0},${HEIGHT} ${xy.join(" ")} ${WIDTH},${HEIGHT}` : "");
-  const last = points.at(-1);
+  chart.area.setAttribute("points", xy.length ? `${first},${HEIGHT} ${xy.join(" ")} ${WIDTH},${HEIGHT}` : "");
+  const last = values.at(-1);
   chart.value.textContent = last === undefined ? "–" : format(last, chart.bytes);
-  chart.foot.textContent = `max ${format(top, chart.bytes)}` + (chart.kind === "rate" ? ` · total ${format(total)}` : "");
+  chart.foot.textContent = `max ${format(max, chart.bytes)}` + (chart.kind === "rate" ? ` · total ${format(total)}` : "");
 }
 
 let previous = null;  // { at, sums }
@@ -89,10 +97,13 @@ function record(sums, at) {
     const now = sums.get(chart.metric) ?? 0;
     let value = now;
     if (chart.kind === "rate") {
-      if (!previous) continue;
-      const before = previous.sums.get(chart.metric) ?? 0;
-      const seconds = (at - previous.at) / 1000;
-      value = (now >= before ? now - before : now) / seconds;  // a smaller counter: the server restarted
+      if (!previous) {
+        value = null;
+      } else {
+        const before = previous.sums.get(chart.metric) ?? 0;
+        const seconds = (at - previous.at) / 1000;
+        value = (now >= before ? now - before : now) / seconds;  // a smaller counter: the server restarted
+      }
     }
     chart.points.push(value);
     if (chart.points.length > POINTS) chart.points.shift();
@@ -105,7 +116,6 @@ function describe(text, sums) {
   const version = /^wshub_build_info\{version="([^"]*)"\}/m.exec(text)?.[1] ?? "?";
   $("about").textContent = `wshub ${version} · ${sums.get("wshub_workers") ?? "?"} workers`;
 }
-
 
 async function scrape() {
   try {

@@ -60,7 +60,9 @@ function render() {
   $("text").placeholder = inRoom ? `Say something in ${me.room}` : "Join a room, then say something";
   const list = $("members");
   list.replaceChildren();
-  for (const id of [...members.keys()].sort((a, b) => a - b)) {
+  // You first, then the others by name.
+  const order = (id) => (id === hub.id ? "" : label(id));
+  for (const id of [...members.keys()].sort((a, b) => order(a).localeCompare(order(b)))) {
     const item = document.createElement("li");
     item.dataset.id = id;
     item.textContent = label(id) + (id === hub.id ? " (you)" : "");
