@@ -16,12 +16,12 @@ std::vector<std::string> samples() {
     std::vector<std::string> all(10);
     put_message(all[0], {.opcode = 1, .node_id = "node-a", .worker = 3, .seq = 7, .sent_us = 99, .payload = "hi"});
     put_direct(all[1], {.opcode = 2, .ns = 258, .target = 0x1234567890ull, .payload = std::string("\0\1", 2)});
-    put_joined(all[2], {.member = 42, .opcode = 1, .payload = "{\"bye\":1}"}, 3);
+    put_joined(all[2], {.member = 42, .opcode = 1, .payload = "{\"bye\":1}", .user = "alice"}, 3);
     put_left(all[3], 42);
     put_query(all[4], {513, 7});
     put_roster_head(all[5], {.ns = 1, .room = "chess", .from = {9, 1}, .gen = 4, .to = {kEveryNode, 0}, .reset = true});
-    add_roster_entry(all[5], {.member = 5, .opcode = 0, .payload = {}});
-    add_roster_entry(all[5], {.member = 6, .opcode = 1, .payload = "farewell"});
+    add_roster_entry(all[5], {.member = 5, .opcode = 0, .payload = {}, .user = {}});
+    add_roster_entry(all[5], {.member = 6, .opcode = 1, .payload = "farewell", .user = "bob"});
     put_heartbeat(all[6], {.node = 300, .worker = 0, .node_id = "n"});
     put_bye(all[7], {.node = 300, .worker = 2, .node_id = "n"});
     put_back(all[8], {.node = 301, .worker = 1, .gen = 77, .node_id = "n"});
@@ -76,6 +76,7 @@ TEST(bus_envelopes_read_back_as_written) {
     CHECK_EQ(f.member, 42u);
     CHECK_EQ(g, 3u);
     CHECK_EQ(std::string(f.payload), std::string("{\"bye\":1}"));
+    CHECK_EQ(std::string(f.user), std::string("alice"));
     uint64_t id = 0;
     CHECK(read_left(all[3], id));
     CHECK_EQ(id, 42u);
@@ -93,10 +94,12 @@ TEST(bus_envelopes_read_back_as_written) {
     CHECK_EQ(int(h.to.node), int(kEveryNode));
     RosterEntries walk(entries);
     std::vector<std::string> seen;
-    while (walk.next(f)) seen.push_back(std::to_string(f.member) + ":" + std::string(f.payload));
+    while (walk.next(f))
+        seen.push_back(std::to_string(f.member) + ":" + std::string(f.user) + ":" + std::string(f.payload));
     CHECK(!walk.bad());
     CHECK_EQ(seen.size(), 2u);
-    if (seen.size() == 2) CHECK_EQ(seen[1], std::string("6:farewell"));
+    if (seen.size() == 2) CHECK_EQ(seen[0], std::string("5::"));
+    if (seen.size() == 2) CHECK_EQ(seen[1], std::string("6:bob:farewell"));
     NodeNews n;
     CHECK(read_node_news(all[7], n));
     CHECK_EQ(kind_of(all[7]), 'B');
@@ -128,7 +131,7 @@ TEST(bus_envelopes_cut_short_are_refused) {
 TEST(bus_roster_entries_cut_short_stop_the_walk) {
     std::string e;
     put_roster_head(e, {.ns = 0, .room = "r", .from = {1, 0}, .gen = 1, .to = {2, 0}, .reset = false});
-    add_roster_entry(e, {.member = 5, .opcode = 1, .payload = "abc"});
+    add_roster_entry(e, {.member = 5, .opcode = 1, .payload = "abc", .user = {}});
     RosterHead h;
     std::string_view entries;
     for (size_t cut = 1; cut < 14; ++cut) {  // into the entry (14 bytes), never the head
@@ -149,13 +152,16 @@ TEST(bus_envelopes_of_other_shapes_are_not_ours) {
     Farewell f;
     Generation g = 0;
     std::string bad;
-    put_joined(bad, {.member = 1, .opcode = 9, .payload = "x"}, 1);  // not a data opcode
+    put_joined(bad, {.member = 1, .opcode = 9, .payload = "x", .user = {}}, 1);  // not a data opcode
     CHECK(!read_joined(bad, f, g));
     bad.clear();
-    put_joined(bad, {.member = 1, .opcode = 0, .payload = "x"}, 1);  // no farewell, yet bytes
+    put_joined(bad, {.member = 1, .opcode = 0, .payload = "x", .user = {}}, 1);  // no farewell, yet bytes
     CHECK(!read_joined(bad, f, g));
     bad.clear();
-    put_joined(bad, {.member = 1, .opcode = 1, .payload = std::string(kMaxFarewell + 1, 'x')}, 1);
+    put_joined(bad, {.member = 1, .opcode = 1, .payload = std::string(kMaxFarewell + 1, 'x'), .user = {}}, 1);
+    CHECK(!read_joined(bad, f, g));
+    bad.clear();
+    put_joined(bad, {.member = 1, .opcode = 1, .payload = "x", .user = std::string(kMaxUser + 1, 'u')}, 1);
     CHECK(!read_joined(bad, f, g));
     Message m;
     std::string heartbeat;

@@ -102,7 +102,8 @@ public:
     std::string_view room_name(size_t index) const noexcept;
     // Appends to `out` up to `max` members of a room this connection is in
     // (itself among them): this node's on every worker, then, with several
-    // nodes, the others' as this worker knows them (their user is ""). Each
+    // nodes, the others' as this worker knows them (a user over 256 bytes is
+    // not carried between nodes: "" there). Each
     // worker's part is its list at some moment during the call. False, and
     // nothing appended, if this connection is not a member.
     bool list_members(std::string_view room, size_t max, std::vector<RoomMember>& out) const;

@@ -101,10 +101,8 @@ bool Connection::list_members(std::string_view name, size_t max, std::vector<wsh
     std::vector<hub::MemberInfo> found;
     hub::list_room_members(*room, w().config().workers, max, w(), found);
     for (hub::MemberInfo& m : found) out.push_back({m.id, std::move(m.user)});
-    std::vector<uint64_t> remote;
     if (const RedisBus* bus = w().bus(); bus && found.size() < max)
-        bus->list_remote(route()->ns, name, max - found.size(), remote);
-    for (uint64_t id : remote) out.push_back({id, {}});
+        bus->list_remote(route()->ns, name, max - found.size(), out);
     return true;
 }
 

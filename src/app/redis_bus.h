@@ -30,12 +30,14 @@
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 #include "bus/node_table.h"
 #include "bus/roster.h"
 #include "config/config.h"
 #include "hub/bus.h"
 #include "redis/pubsub.h"
+#include "wshub/handler.h"
 
 namespace wshub::app {
 
@@ -79,8 +81,8 @@ public:
     // Members of room `name` on the other nodes, as this worker knows them
     // (0 if it has no members there: it does not follow the room).
     size_t remote_members(uint16_t ns, std::string_view name) const noexcept;
-    // Appends the ids of up to `max` of them to `out`.
-    void list_remote(uint16_t ns, std::string_view name, size_t max, std::vector<uint64_t>& out) const;
+    // Appends up to `max` of them to `out`.
+    void list_remote(uint16_t ns, std::string_view name, size_t max, std::vector<wshub::RoomMember>& out) const;
     // The drain: this worker's members are gone, for the other nodes.
     void say_goodbye();
 

@@ -20,6 +20,7 @@ namespace {
 bus::Farewell farewell_of(Connection& c, std::string_view room, std::string& out) {
     bus::Farewell f;
     f.member = c.conn_id();
+    if (c.user().size() <= bus::kMaxUser) f.user = c.user();
     wshub::MessageType type = wshub::MessageType::text;
     out.clear();
     if (c.farewell(room, out, type) && out.size() <= bus::kMaxFarewell) {
@@ -111,9 +112,15 @@ size_t RedisBus::remote_members(uint16_t ns, std::string_view name) const noexce
     return ch ? ch->roster.size() : 0;
 }
 
-void RedisBus::list_remote(uint16_t ns, std::string_view name, size_t max, std::vector<uint64_t>& out) const {
+void RedisBus::list_remote(uint16_t ns, std::string_view name, size_t max, std::vector<wshub::RoomMember>& out) const {
     const RoomKey* ch = room_channel(ns, name);
-    if (ch) ch->roster.each_id([&](uint64_t id) { return out.size() < max ? (out.push_back(id), true) : false; });
+    if (!ch) return;
+    const size_t end = out.size() + max;
+    ch->roster.each([&](uint64_t id, const bus::Roster::Entry& e) {
+        if (out.size() == end) return false;
+        out.push_back({id, e.user});
+        return true;
+    });
 }
 
 void RedisBus::say_goodbye() {

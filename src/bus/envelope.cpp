@@ -114,6 +114,8 @@ void put_joined(std::string& out, const Farewell& f, Generation gen) {
     put(out, f.member, 8);
     put(out, gen, 4);
     put(out, f.opcode, 1);
+    put(out, f.user.size(), 2);
+    out += f.user;
     out += f.payload;
 }
 
@@ -123,9 +125,10 @@ bool read_joined(std::string_view in, Farewell& out, Generation& gen) noexcept {
     out.member = r.u(8);
     gen = Generation(r.u(4));
     out.opcode = uint8_t(r.u(1));
+    out.user = r.take(r.u(2));
     out.payload = r.rest();
     return r.ok() && (out.opcode == 0 ? out.payload.empty() : data_opcode(out.opcode)) &&
-           out.payload.size() <= kMaxFarewell;
+           out.payload.size() <= kMaxFarewell && out.user.size() <= kMaxUser;
 }
 
 void put_left(std::string& out, uint64_t member) {
@@ -170,6 +173,8 @@ void put_roster_head(std::string& out, const RosterHead& h) {
 void add_roster_entry(std::string& out, const Farewell& f) {
     put(out, f.member, 8);
     put(out, f.opcode, 1);
+    put(out, f.user.size(), 2);
+    out += f.user;
     put(out, f.payload.size(), 2);
     out += f.payload;
 }
@@ -195,8 +200,9 @@ bool RosterEntries::next(Farewell& out) noexcept {
     Reader r(rest_);
     out.member = r.u(8);
     out.opcode = uint8_t(r.u(1));
+    out.user = r.take(r.u(2));
     out.payload = r.take(r.u(2));
-    bad_ = !r.ok() || out.payload.size() > kMaxFarewell ||
+    bad_ = !r.ok() || out.payload.size() > kMaxFarewell || out.user.size() > kMaxUser ||
            (out.opcode == 0 ? !out.payload.empty() : !data_opcode(out.opcode));
     if (bad_) return false;
     rest_ = r.rest();

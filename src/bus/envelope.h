@@ -51,6 +51,9 @@ char kind_of(std::string_view envelope) noexcept;
 // A farewell is at most this long: it is kept by every worker of every
 // node that shares a room with its member.
 constexpr size_t kMaxFarewell = 512;
+// A member's user as other nodes list it (a room's member list): longer
+// ones are not sent.
+constexpr size_t kMaxUser = 256;
 
 struct Message {
     uint8_t opcode = 0;  // ws::Opcode text or binary
@@ -72,11 +75,12 @@ struct Direct {
 void put_direct(std::string& out, const Direct& d);
 bool read_direct(std::string_view in, Direct& out) noexcept;
 
-// A member and what the others get if its node goes without a word.
+// A member, its user, and what the others get if its node goes without a word.
 struct Farewell {
     uint64_t member = 0;
     uint8_t opcode = 0;  // 0: no farewell
     std::string_view payload;
+    std::string_view user;  // at most kMaxUser bytes; "" for none
 };
 
 // A worker's link generation: how many times its bus has come up. Joins,

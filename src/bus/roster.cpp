@@ -13,6 +13,7 @@ void Roster::joined(const Farewell& f, uint32_t epoch, Generation gen) {
     e.epoch = epoch;
     e.gen = gen;
     e.farewell.assign(f.payload);
+    e.user.assign(f.user);
 }
 
 bool Roster::answer(const RosterHead& head, std::string_view entries, uint32_t epoch) {

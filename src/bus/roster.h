@@ -26,16 +26,17 @@ public:
         uint32_t epoch = 0;  // this worker's, when it was listed
         Generation gen = 0;  // its worker's, when it said so
         std::string farewell;
+        std::string user;
     };
     static constexpr int kAllWorkers = -1;
 
     size_t size() const noexcept { return members_.size(); }
     const Entry* find(hub::MemberId id) const noexcept;
-    // Calls more(id) for each member listed while it returns true.
+    // Calls more(id, entry) for each member listed while it returns true.
     template <class More>
-    void each_id(More&& more) const {
+    void each(More&& more) const {
         for (const auto& [id, entry] : members_)
-            if (!more(id)) return;
+            if (!more(id, entry)) return;
     }
 
     void joined(const Farewell& f, uint32_t epoch, Generation gen);

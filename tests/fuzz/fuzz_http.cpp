@@ -80,6 +80,29 @@ void check_request_views(const Request& req, std::string_view head) {
         require(inside(req.headers[i].name, head) && inside(req.headers[i].value, head));
 }
 
+// Keep-alive is never offered where the request's own bytes could run into
+// the next one's, nor to HTTP/1.0; a joined header is every line of that
+// name, in order, with ", " between.
+void check_keep_alive(const Request& req) {
+    if (keep_alive(req))
+        require(req.minor_version >= 1 && req.content_length.value_or(0) == 0 && !req.header("Transfer-Encoding"));
+    std::string joined;
+    const bool any = joined_header(req, "If-None-Match", joined);
+    require(any == req.header("If-None-Match").has_value());
+    size_t lines = 0, bytes = 0;
+    for (size_t i = 0; i < req.header_count; ++i) {
+        const std::string_view name = req.headers[i].name;
+        const bool match = name.size() == 13 && std::equal(name.begin(), name.end(), "if-none-match", [](char a, char b) {
+            return (a >= 'A' && a <= 'Z' ? char(a + 32) : a) == b;
+        });
+        if (!match) continue;
+        ++lines;
+        bytes += req.headers[i].value.size();
+    }
+    require(any == (lines != 0));
+    if (any) require(joined.size() == bytes + 2 * (lines - 1));
+}
+
 void exercise_upgrade(const Request& req) {
     static const std::vector<std::string> supported = {"chat", "superchat", "json"};
     UpgradeDecision d = check_upgrade(req, req.path == "/chat" || req.path == "/", supported);
@@ -121,6 +144,7 @@ void check_complete(const uint8_t* data, const HeadResult& r, const HeadLimits& 
     static Request req;
     require(same(parse_head(head, 0, limits, req), r));
     check_request_views(req, head);
+    check_keep_alive(req);
     require(req.header_count <= limits.max_headers);
     static Request again;
     require(parse_request(head, again) == ParseStatus::ok && again.target == req.target &&
