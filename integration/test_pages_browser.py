@@ -198,3 +198,18 @@ def test_bearer_token_from_the_browser(wshub, tmp_path):
             "  const hub = connect({ url: '/private', token: async () => window.jwt, reconnect: false });"
             "  hub.on('welcome', (m) => done(m)); hub.on('close', (e) => done(e)); });")
         assert got.get("user") == "carol", got
+
+
+def test_backoff_is_capped_with_full_jitter(server, tmp_path):
+    with browser_for(tmp_path) as b:
+        b.get(page(server, "/wshub.js"))
+        bounds = b.execute_async_script("""
+            const done = arguments[0];
+            import('/wshub.js').then(({ backoffDelay }) => {
+              const at = (r) => [...Array(10).keys()].map((n) => backoffDelay(n, 250, 5000, () => r));
+              done({ low: at(0), high: at(0.9999999), half: at(0.5) });
+            });""")
+    ceilings = [min(5000, 250 * 2 ** n) for n in range(10)]
+    assert bounds["low"] == [0] * 10, bounds
+    assert bounds["high"] == [c - 1 for c in ceilings], bounds
+    assert bounds["half"] == [c // 2 for c in ceilings], bounds

@@ -126,6 +126,7 @@ export class Hub {
     this.emit("welcome", msg);
     for (const [room, request] of this.joined) {
       this.request(request).catch((err) => {
+        if (err.code === "disconnected") return;  // kept for the next connection
         this.joined.delete(room);
         this.emit("error", { code: err.code, message: `rejoining ${room}: ${err.message}`, room });
       });
