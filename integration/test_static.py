@@ -347,15 +347,18 @@ def test_pid1_reaps_orphans_and_stops_on_sigterm(tmp_path, procs):
 
 
 def dockerfile():
-    """The instructions of the repository's Dockerfile, as (NAME, argument)."""
+    """The instructions of the Dockerfile's last stage (the image), as (NAME,
+    argument), continuation lines joined."""
     out = []
     with open(os.path.join(REPO, "Dockerfile")) as f:
-        for line in f:
-            line = line.strip()
-            if line and not line.startswith("#"):
-                assert not line.endswith("\\"), "line continuations are not handled here"
-                name, _, arg = line.partition(" ")
-                out.append((name.upper(), arg.strip()))
+        text = f.read().replace("\\\n", " ")
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            name, _, arg = line.partition(" ")
+            if name.upper() == "FROM":
+                out = []
+            out.append((name.upper(), arg.strip()))
     return out
 
 
@@ -367,7 +370,7 @@ def test_dockerfile_image_simulated(tmp_path, procs):
     steps = dockerfile()
     assert steps[0] == ("FROM", "scratch"), steps[0]
     copies = [arg.split() for name, arg in steps if name == "COPY"]
-    assert copies == [["build/static/wshub", "/wshub"]], copies
+    assert len(copies) == 1 and copies[0][-2].endswith("build/static/wshub") and copies[0][-1] == "/wshub", copies
     env = dict(arg.split("=", 1) for name, arg in steps if name == "ENV")
     exposed = [arg for name, arg in steps if name == "EXPOSE"]
     assert env.get("WSHUB_LISTEN") == f"0.0.0.0:{exposed[0]}", (env, exposed)
