@@ -31,6 +31,7 @@ namespace wshub::metrics {
     X(refused_by_mode)   /* the route's mode refused it (raw: room full, too many rooms, bad room, forbidden) */   \
     X(origin)            /* 403: Origin not allowed, or missing under --require-origin */                          \
     X(unauthorized)      /* 401: no valid token on an ,auth route */                                               \
+    X(insufficient_scope) /* 403: a valid token without every scope= of its route */                               \
     X(handshake_timeout) /* closed without an answer */                                                            \
     X(draining)          /* 503: an upgrade (or /publish) completed while the server drains */
 enum class Reject : uint8_t { WSHUB_REJECT_REASONS(WSHUB_METRICS_ENUMERATOR) count_ };
