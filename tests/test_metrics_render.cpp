@@ -231,43 +231,44 @@ wshub_rate_limited_total 6102
 # HELP wshub_publish_requests_total POST /publish requests, by the status answered.
 # TYPE wshub_publish_requests_total counter
 wshub_publish_requests_total{code="200"} 6104
-wshub_publish_requests_total{code="400"} 6106
-wshub_publish_requests_total{code="401"} 6108
-wshub_publish_requests_total{code="403"} 6110
-wshub_publish_requests_total{code="405"} 6112
-wshub_publish_requests_total{code="411"} 6114
-wshub_publish_requests_total{code="413"} 6116
-wshub_publish_requests_total{code="500"} 6118
-wshub_publish_requests_total{code="503"} 6120
+wshub_publish_requests_total{code="204"} 6106
+wshub_publish_requests_total{code="400"} 6108
+wshub_publish_requests_total{code="401"} 6110
+wshub_publish_requests_total{code="403"} 6112
+wshub_publish_requests_total{code="405"} 6114
+wshub_publish_requests_total{code="411"} 6116
+wshub_publish_requests_total{code="413"} 6118
+wshub_publish_requests_total{code="500"} 6120
+wshub_publish_requests_total{code="503"} 6122
 # HELP wshub_deflate_sent_bytes_total Payload bytes of the messages queued compressed (permessage-deflate) for members, as compressed and before; one count per member.
 # TYPE wshub_deflate_sent_bytes_total counter
-wshub_deflate_sent_bytes_total{form="compressed"} 6122
-wshub_deflate_sent_bytes_total{form="uncompressed"} 6124
+wshub_deflate_sent_bytes_total{form="compressed"} 6124
+wshub_deflate_sent_bytes_total{form="uncompressed"} 6126
 # HELP wshub_deflate_received_bytes_total Payload bytes of the compressed messages received, as received and inflated.
 # TYPE wshub_deflate_received_bytes_total counter
-wshub_deflate_received_bytes_total{form="compressed"} 6126
-wshub_deflate_received_bytes_total{form="uncompressed"} 6128
+wshub_deflate_received_bytes_total{form="compressed"} 6128
+wshub_deflate_received_bytes_total{form="uncompressed"} 6130
 # HELP wshub_redis_up Workers whose connection to Redis is up (--redis); wshub_workers when all are.
 # TYPE wshub_redis_up gauge
-wshub_redis_up 6130
+wshub_redis_up 6132
 # HELP wshub_redis_subscriptions Rooms the workers have members in, each subscribed to in Redis while the worker's connection is up, summed over the workers.
 # TYPE wshub_redis_subscriptions gauge
-wshub_redis_subscriptions 6132
+wshub_redis_subscriptions 6134
 # HELP wshub_redis_reconnects_total Connections to Redis made again after a loss.
 # TYPE wshub_redis_reconnects_total counter
-wshub_redis_reconnects_total 6134
+wshub_redis_reconnects_total 6136
 # HELP wshub_redis_published_total Room messages published to Redis for the other nodes.
 # TYPE wshub_redis_published_total counter
-wshub_redis_published_total 6136
+wshub_redis_published_total 6138
 # HELP wshub_redis_received_total Room messages received from other nodes through Redis (once per worker).
 # TYPE wshub_redis_received_total counter
-wshub_redis_received_total 6138
+wshub_redis_received_total 6140
 # HELP wshub_redis_dropped_total Room messages to or from other nodes that Redis did not carry, by reason.
 # TYPE wshub_redis_dropped_total counter
-wshub_redis_dropped_total{reason="down"} 6140
-wshub_redis_dropped_total{reason="queue_full"} 6142
-wshub_redis_dropped_total{reason="lost"} 6144
-wshub_redis_dropped_total{reason="malformed"} 6146
+wshub_redis_dropped_total{reason="down"} 6142
+wshub_redis_dropped_total{reason="queue_full"} 6144
+wshub_redis_dropped_total{reason="lost"} 6146
+wshub_redis_dropped_total{reason="malformed"} 6148
 # HELP wshub_redis_round_trip_seconds Time from a room message published to Redis to its coming back to this node, once per worker of the node with members in the room.
 # TYPE wshub_redis_round_trip_seconds histogram
 wshub_redis_round_trip_seconds_bucket{le="0.00001"} 0

@@ -42,7 +42,7 @@ metrics::Reject rejected_upgrade(int status) noexcept {
 const char* origin_refusal(const config::Config& cfg, const http::Request& req) {
     const auto origin = req.header("origin");
     if (!origin) return cfg.require_origin ? "Origin header required\n" : nullptr;
-    if (!cfg.allow_origins.empty() && !auth::origin_allowed(cfg.allow_origins, *origin)) return "origin not allowed\n";
+    if (!origin_admitted(cfg, *origin)) return "origin not allowed\n";
     return nullptr;
 }
 
@@ -95,6 +95,10 @@ wshub::PeerAddress peer_parts(std::string_view text) noexcept {
 }
 
 }  // namespace
+
+bool origin_admitted(const config::Config& cfg, std::string_view origin) noexcept {
+    return cfg.allow_origins.empty() || auth::origin_allowed(cfg.allow_origins, origin);
+}
 
 void upgrade(Worker& w, Connection& c, const http::Request& req, const config::Route* route) {
     const auto& cfg = w.config();

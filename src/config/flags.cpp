@@ -325,7 +325,8 @@ const Flag kFlags[] = {
     {"room-password-file", "PATH", "none", "a file of ROOM=SECRET lines ('#' comments and blank lines skipped)",
      [](Config& c, std::string_view v) { return set_text(c.room_password_file, v); }, nullptr},
     {"allow-origin", "ORIGIN", "any",
-     "an Origin browsers may connect from (exact, or https://*.example.com); repeatable; others: 403",
+     "an Origin browsers may connect and POST /publish from (exact, or https://*.example.com); repeatable; "
+     "others: 403",
      set_allow_origin, clear_list<&Config::allow_origins>},
     {"require-origin", "BOOL", "false", "refuse (403) requests without an Origin header",
      [](Config& c, std::string_view v) { return set_bool(c.require_origin, v); }, nullptr},
