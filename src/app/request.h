@@ -5,12 +5,14 @@
 //   upgrade.cpp    a WebSocket route: the request's checks, Origin, token and
 //                  caps, then Connection::open (the mode, the 101)
 //   endpoints.cpp  GET /metrics, /healthz and /readyz
-//   publish.cpp    POST /publish: its head, then its body
+//   publish.cpp    POST /publish: its head (and a CORS preflight), then its body
 //   static_files.cpp  GET and HEAD of a file under --static DIR
 //   proxied.cpp    the client behind a --trusted-proxy, before any of them
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "config/config.h"
@@ -40,10 +42,22 @@ bool serve_static(Worker& w, Connection& c, const http::Request& req, bool unles
 bool is_ops_path(std::string_view path) noexcept;
 void serve_ops(Worker& w, Connection& c, const http::Request& req);
 
+// --allow-origin: whether a page on `origin` (an Origin header's value) may
+// upgrade or POST /publish. Without the flag, any origin may.
+bool origin_admitted(const config::Config& cfg, std::string_view origin) noexcept;
+
+// What a POST /publish's answer needs from its head, kept while its body
+// comes.
+struct PublishHead {
+    uint16_t ns = 0;     // the room's namespace
+    std::string room;
+    bool binary = false;  // the body is application/octet-stream
+    std::string cors;     // the CORS header lines its Origin earns; "" without one
+};
+
 // Decides everything the head can (Connection::expect_body then reads the
 // body); finish_publish answers once the body is in.
 void begin_publish(Worker& w, Connection& c, const http::Request& req, size_t head_len);
-void finish_publish(Worker& w, Connection& c, uint16_t ns, std::string_view room, std::string_view body,
-                    bool binary);
+void finish_publish(Worker& w, Connection& c, const PublishHead& head, std::string_view body);
 
 }  // namespace wshub::app
