@@ -44,9 +44,9 @@ TEST(config_defaults) {
     CHECK_EQ(c.listen.to_string(), "127.0.0.1:8080");
     CHECK_GE(c.workers, 1u);
     CHECK_EQ(c.routes.size(), 3u);
-    CHECK(c.find_route("/ws") != nullptr && c.find_route("/ws")->mode == wshub::config::RouteMode::json);
-    CHECK(c.find_route("/echo") != nullptr && c.find_route("/echo")->mode == wshub::config::RouteMode::echo);
-    CHECK(c.find_route("/raw") != nullptr && c.find_route("/raw")->mode == wshub::config::RouteMode::raw);
+    CHECK(c.find_route("", "/ws") != nullptr && c.find_route("", "/ws")->mode == wshub::config::RouteMode::json);
+    CHECK(c.find_route("", "/echo") != nullptr && c.find_route("", "/echo")->mode == wshub::config::RouteMode::echo);
+    CHECK(c.find_route("", "/raw") != nullptr && c.find_route("", "/raw")->mode == wshub::config::RouteMode::raw);
     CHECK_EQ(c.max_header_bytes, 8192u);
     CHECK_EQ(c.max_message, uint64_t(16) << 20);
     CHECK_EQ(c.handshake_timeout_ms, 10000u);
@@ -66,9 +66,9 @@ TEST(config_flags_both_forms) {
     CHECK_EQ(c.listen.to_string(), "[::1]:9001");
     CHECK_EQ(c.workers, 3u);
     CHECK_EQ(c.routes.size(), 2u);  // the default route is replaced, not extended
-    CHECK(c.find_route("/a") != nullptr);
-    CHECK(c.find_route("/b") != nullptr);
-    CHECK(c.find_route("/echo") == nullptr);
+    CHECK(c.find_route("", "/a") != nullptr);
+    CHECK(c.find_route("", "/b") != nullptr);
+    CHECK(c.find_route("", "/echo") == nullptr);
     CHECK_EQ(c.max_message, 1024u);
     CHECK_EQ(c.ping_interval_ms, 0u);
     CHECK_EQ(c.idle_timeout_ms, 250u);
@@ -124,11 +124,11 @@ TEST(config_environment_and_override) {
     CHECK(r.action == Action::run);
     CHECK_EQ(c.workers, 5u);
     CHECK_EQ(c.routes.size(), 2u);
-    CHECK(c.find_route("/y") != nullptr);
+    CHECK(c.find_route("", "/y") != nullptr);
     r = run({"--workers", "2", "--route", "/z=echo"}, c, {"WSHUB_WORKERS=5", "WSHUB_ROUTE=/x=echo"});
     CHECK_EQ(c.workers, 2u);
     CHECK_EQ(c.routes.size(), 1u);
-    CHECK(c.find_route("/z") != nullptr);
+    CHECK(c.find_route("", "/z") != nullptr);
     r = run({}, c, {"WSHUB_WORKERS=zero"});
     CHECK(r.action == Action::usage_error);
     CHECK_EQ(r.message, "wshub: WSHUB_WORKERS (--workers): expected an integer from 1 to 64, got 'zero'");
@@ -216,8 +216,8 @@ TEST(config_auth_route_needs_a_secret) {
     r = run({"--route", "/p=json,auth", "--route", "/q=echo"}, c, {"WSHUB_JWT_SECRET=k3y"});
     CHECK(r.action == Action::run);
     CHECK(c.jwt_secrets == std::vector<std::string>{"k3y"});
-    CHECK(c.find_route("/p")->auth);
-    CHECK(!c.find_route("/q")->auth);
+    CHECK(c.find_route("", "/p")->auth);
+    CHECK(!c.find_route("", "/q")->auth);
 
     CHECK(run({"--route", "/p=json,admin"}, c).action == Action::usage_error);
     CHECK(run({"--route", "/p=json,"}, c).action == Action::usage_error);

@@ -119,33 +119,34 @@ wshub_connections_rejected_total{reason="max_conns_per_ip"} 6022
 wshub_connections_rejected_total{reason="refused_by_mode"} 6024
 wshub_connections_rejected_total{reason="origin"} 6026
 wshub_connections_rejected_total{reason="unauthorized"} 6028
-wshub_connections_rejected_total{reason="handshake_timeout"} 6030
-wshub_connections_rejected_total{reason="draining"} 6032
+wshub_connections_rejected_total{reason="insufficient_scope"} 6030
+wshub_connections_rejected_total{reason="handshake_timeout"} 6032
+wshub_connections_rejected_total{reason="draining"} 6034
 # HELP wshub_connections_closed_total WebSocket connections ended, by the close code sent or answered (none: no close frame).
 # TYPE wshub_connections_closed_total counter
-wshub_connections_closed_total{code="1000"} 6034
-wshub_connections_closed_total{code="1001"} 6036
-wshub_connections_closed_total{code="1002"} 6038
-wshub_connections_closed_total{code="1003"} 6040
-wshub_connections_closed_total{code="1007"} 6042
-wshub_connections_closed_total{code="1008"} 6044
-wshub_connections_closed_total{code="1009"} 6046
-wshub_connections_closed_total{code="1011"} 6048
-wshub_connections_closed_total{code="4001"} 6050
-wshub_connections_closed_total{code="none"} 6052
-wshub_connections_closed_total{code="other"} 6054
+wshub_connections_closed_total{code="1000"} 6036
+wshub_connections_closed_total{code="1001"} 6038
+wshub_connections_closed_total{code="1002"} 6040
+wshub_connections_closed_total{code="1003"} 6042
+wshub_connections_closed_total{code="1007"} 6044
+wshub_connections_closed_total{code="1008"} 6046
+wshub_connections_closed_total{code="1009"} 6048
+wshub_connections_closed_total{code="1011"} 6050
+wshub_connections_closed_total{code="4001"} 6052
+wshub_connections_closed_total{code="none"} 6054
+wshub_connections_closed_total{code="other"} 6056
 # HELP wshub_messages_received_total Data messages received from clients.
 # TYPE wshub_messages_received_total counter
-wshub_messages_received_total 6056
+wshub_messages_received_total 6058
 # HELP wshub_received_bytes_total Payload bytes of the data messages received.
 # TYPE wshub_received_bytes_total counter
-wshub_received_bytes_total 6058
+wshub_received_bytes_total 6060
 # HELP wshub_messages_sent_total Data frames written to clients.
 # TYPE wshub_messages_sent_total counter
-wshub_messages_sent_total 6060
+wshub_messages_sent_total 6062
 # HELP wshub_sent_bytes_total Bytes of the data frames written to clients.
 # TYPE wshub_sent_bytes_total counter
-wshub_sent_bytes_total 6062
+wshub_sent_bytes_total 6064
 # HELP wshub_handshake_duration_seconds Time from accepting a TCP connection to queueing its 101 Switching Protocols.
 # TYPE wshub_handshake_duration_seconds histogram
 wshub_handshake_duration_seconds_bucket{le="0.00001"} 2
@@ -196,77 +197,78 @@ wshub_publish_to_write_seconds_sum 60.001435
 wshub_publish_to_write_seconds_count 6
 # HELP wshub_messages_dropped_total Messages discarded for one member, by reason.
 # TYPE wshub_messages_dropped_total counter
-wshub_messages_dropped_total{reason="queue_full"} 6064
-wshub_messages_dropped_total{reason="block_timeout"} 6066
+wshub_messages_dropped_total{reason="queue_full"} 6066
+wshub_messages_dropped_total{reason="block_timeout"} 6068
 # HELP wshub_slow_consumer_closes_total Members closed with 1008 because their send queue was full.
 # TYPE wshub_slow_consumer_closes_total counter
-wshub_slow_consumer_closes_total 6068
+wshub_slow_consumer_closes_total 6070
 # HELP wshub_deliveries_parked_total Deliveries parked at a full queue under --overflow block.
 # TYPE wshub_deliveries_parked_total counter
-wshub_deliveries_parked_total 6070
+wshub_deliveries_parked_total 6072
 # HELP wshub_http_requests_total Plain HTTP requests answered: /metrics, /healthz, /readyz, the built-in pages and static files.
 # TYPE wshub_http_requests_total counter
-wshub_http_requests_total 6072
+wshub_http_requests_total 6074
 # HELP wshub_auth_failures_total Upgrades refused with 401 on ,auth routes, by reason.
 # TYPE wshub_auth_failures_total counter
-wshub_auth_failures_total{reason="missing"} 6074
-wshub_auth_failures_total{reason="too_large"} 6076
-wshub_auth_failures_total{reason="malformed"} 6078
-wshub_auth_failures_total{reason="not_object"} 6080
-wshub_auth_failures_total{reason="bad_alg"} 6082
-wshub_auth_failures_total{reason="bad_signature"} 6084
-wshub_auth_failures_total{reason="expired"} 6086
-wshub_auth_failures_total{reason="not_yet_valid"} 6088
-wshub_auth_failures_total{reason="wrong_issuer"} 6090
-wshub_auth_failures_total{reason="wrong_audience"} 6092
-wshub_auth_failures_total{reason="bad_claims"} 6094
+wshub_auth_failures_total{reason="missing"} 6076
+wshub_auth_failures_total{reason="too_large"} 6078
+wshub_auth_failures_total{reason="malformed"} 6080
+wshub_auth_failures_total{reason="not_object"} 6082
+wshub_auth_failures_total{reason="bad_alg"} 6084
+wshub_auth_failures_total{reason="bad_signature"} 6086
+wshub_auth_failures_total{reason="expired"} 6088
+wshub_auth_failures_total{reason="not_yet_valid"} 6090
+wshub_auth_failures_total{reason="wrong_issuer"} 6092
+wshub_auth_failures_total{reason="wrong_audience"} 6094
+wshub_auth_failures_total{reason="bad_claims"} 6096
 # HELP wshub_joins_forbidden_total Room joins refused by the token's rooms claim or a room password.
 # TYPE wshub_joins_forbidden_total counter
-wshub_joins_forbidden_total{reason="rooms_claim"} 6096
-wshub_joins_forbidden_total{reason="password"} 6098
+wshub_joins_forbidden_total{reason="rooms_claim"} 6098
+wshub_joins_forbidden_total{reason="password"} 6100
 # HELP wshub_rate_limited_total Connections closed with 1008 for sending over --max-msg-rate.
 # TYPE wshub_rate_limited_total counter
-wshub_rate_limited_total 6100
+wshub_rate_limited_total 6102
 # HELP wshub_publish_requests_total POST /publish requests, by the status answered.
 # TYPE wshub_publish_requests_total counter
-wshub_publish_requests_total{code="200"} 6102
-wshub_publish_requests_total{code="400"} 6104
-wshub_publish_requests_total{code="401"} 6106
-wshub_publish_requests_total{code="403"} 6108
-wshub_publish_requests_total{code="405"} 6110
-wshub_publish_requests_total{code="411"} 6112
-wshub_publish_requests_total{code="413"} 6114
-wshub_publish_requests_total{code="500"} 6116
-wshub_publish_requests_total{code="503"} 6118
+wshub_publish_requests_total{code="200"} 6104
+wshub_publish_requests_total{code="204"} 6106
+wshub_publish_requests_total{code="400"} 6108
+wshub_publish_requests_total{code="401"} 6110
+wshub_publish_requests_total{code="403"} 6112
+wshub_publish_requests_total{code="405"} 6114
+wshub_publish_requests_total{code="411"} 6116
+wshub_publish_requests_total{code="413"} 6118
+wshub_publish_requests_total{code="500"} 6120
+wshub_publish_requests_total{code="503"} 6122
 # HELP wshub_deflate_sent_bytes_total Payload bytes of the messages queued compressed (permessage-deflate) for members, as compressed and before; one count per member.
 # TYPE wshub_deflate_sent_bytes_total counter
-wshub_deflate_sent_bytes_total{form="compressed"} 6120
-wshub_deflate_sent_bytes_total{form="uncompressed"} 6122
+wshub_deflate_sent_bytes_total{form="compressed"} 6124
+wshub_deflate_sent_bytes_total{form="uncompressed"} 6126
 # HELP wshub_deflate_received_bytes_total Payload bytes of the compressed messages received, as received and inflated.
 # TYPE wshub_deflate_received_bytes_total counter
-wshub_deflate_received_bytes_total{form="compressed"} 6124
-wshub_deflate_received_bytes_total{form="uncompressed"} 6126
+wshub_deflate_received_bytes_total{form="compressed"} 6128
+wshub_deflate_received_bytes_total{form="uncompressed"} 6130
 # HELP wshub_redis_up Workers whose connection to Redis is up (--redis); wshub_workers when all are.
 # TYPE wshub_redis_up gauge
-wshub_redis_up 6128
+wshub_redis_up 6132
 # HELP wshub_redis_subscriptions Rooms the workers have members in, each subscribed to in Redis while the worker's connection is up, summed over the workers.
 # TYPE wshub_redis_subscriptions gauge
-wshub_redis_subscriptions 6130
+wshub_redis_subscriptions 6134
 # HELP wshub_redis_reconnects_total Connections to Redis made again after a loss.
 # TYPE wshub_redis_reconnects_total counter
-wshub_redis_reconnects_total 6132
+wshub_redis_reconnects_total 6136
 # HELP wshub_redis_published_total Room messages published to Redis for the other nodes.
 # TYPE wshub_redis_published_total counter
-wshub_redis_published_total 6134
+wshub_redis_published_total 6138
 # HELP wshub_redis_received_total Room messages received from other nodes through Redis (once per worker).
 # TYPE wshub_redis_received_total counter
-wshub_redis_received_total 6136
+wshub_redis_received_total 6140
 # HELP wshub_redis_dropped_total Room messages to or from other nodes that Redis did not carry, by reason.
 # TYPE wshub_redis_dropped_total counter
-wshub_redis_dropped_total{reason="down"} 6138
-wshub_redis_dropped_total{reason="queue_full"} 6140
-wshub_redis_dropped_total{reason="lost"} 6142
-wshub_redis_dropped_total{reason="malformed"} 6144
+wshub_redis_dropped_total{reason="down"} 6142
+wshub_redis_dropped_total{reason="queue_full"} 6144
+wshub_redis_dropped_total{reason="lost"} 6146
+wshub_redis_dropped_total{reason="malformed"} 6148
 # HELP wshub_redis_round_trip_seconds Time from a room message published to Redis to its coming back to this node, once per worker of the node with members in the room.
 # TYPE wshub_redis_round_trip_seconds histogram
 wshub_redis_round_trip_seconds_bucket{le="0.00001"} 0

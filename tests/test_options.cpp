@@ -134,7 +134,7 @@ TEST(options_values_reach_the_config) {
     CHECK_EQ(c.listen.to_string(), "[::1]:9001");
     CHECK_EQ(c.workers, 3u);
     CHECK_EQ(c.routes.size(), 2u);
-    CHECK(c.find_route("/b") && c.find_route("/b")->mode == wshub::config::RouteMode::custom);
+    CHECK(c.find_route("", "/b") && c.find_route("", "/b")->mode == wshub::config::RouteMode::custom);
     CHECK_EQ(c.max_message, 1024u);
     CHECK_EQ(c.ping_interval_ms, 0u);
     CHECK_EQ(c.idle_timeout_ms, 2000u);

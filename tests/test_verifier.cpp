@@ -84,6 +84,8 @@ Verdict publish(const Verifier& v, std::string_view token, std::string_view room
 
 // Each kind of refusal is answered in exactly one way.
 TEST(verifier_answers_of_each_verdict) {
+    const std::string kPublishScopes[] = {"publish"};
+    const std::string kAdminScopes[] = {"admin:write", "audit"};
     struct Case {
         Verdict verdict;
         int status;
@@ -94,7 +96,11 @@ TEST(verifier_answers_of_each_verdict) {
         {{Kind::wrong_token}, 401, "bad_token", "unauthorized: wrong token\n", kInvalid},
         {{Kind::invalid_token, JwtError::bad_alg}, 401, "bad_alg", "unauthorized: bad_alg\n", kInvalid},
         {{Kind::invalid_token, JwtError::expired}, 401, "expired", "unauthorized: expired\n", kInvalid},
-        {{Kind::insufficient_scope}, 403, "insufficient_scope", "forbidden: the token's scope has no publish\n", kScope},
+        {{Kind::insufficient_scope, JwtError::none, "publish", kPublishScopes}, 403, "insufficient_scope",
+         "forbidden: the token's scope has no publish\n", kScope},
+        {{Kind::insufficient_scope, JwtError::none, "audit", kAdminScopes}, 403, "insufficient_scope",
+         "forbidden: the token's scope has no audit\n",
+         "WWW-Authenticate: Bearer realm=\"wshub\", error=\"insufficient_scope\", scope=\"admin:write audit\"\r\n"},
         {{Kind::room_not_allowed}, 403, "rooms_claim", "forbidden: the token does not allow this room\n", ""},
     };
     for (const Case& c : cases) {
@@ -119,6 +125,53 @@ TEST(verifier_client_without_a_token_is_missing) {
         CHECK_EQ(got.www_authenticate(), kChallenge);
         CHECK_EQ(who.user, "untouched");
     }
+}
+
+// A route's scope=: the token's scope claim must hold every one, in any
+// order among others; the refusal names the first one missing and, in its
+// challenge, all of them. A refused token is refused for itself first.
+TEST(verifier_client_route_scopes) {
+    const Verifier v = make_verifier();
+    const std::string scopes[] = {"admin:write", "audit"};
+    const auto ask = [&](std::string_view claims, Identity& who) {
+        return v.verify_client(with_bearer(jwt(claims))->req, kNow, who, scopes);
+    };
+    for (const std::string_view claims : {R"({"sub":"a","scope":"admin:write audit"})",
+                                          R"({"sub":"a","scope":"read audit publish admin:write"})"}) {
+        Identity who;
+        CHECK_EQ(ask(claims, who).kind, Kind::allowed);
+        CHECK_EQ(who.user, "a");
+    }
+    struct Case {
+        std::string_view claims, missing;
+    } refusals[] = {
+        {R"({"sub":"a"})", "admin:write"},
+        {R"({"sub":"a","scope":""})", "admin:write"},
+        {R"({"sub":"a","scope":"admin:write"})", "audit"},
+        {R"({"sub":"a","scope":"audit admin:writer"})", "admin:write"},
+        {R"({"sub":"a","scope":"ADMIN:WRITE AUDIT"})", "admin:write"},
+    };
+    for (const Case& c : refusals) {
+        Identity who;
+        who.user = "untouched";
+        const Verdict got = ask(c.claims, who);
+        CHECK_EQ(got.kind, Kind::insufficient_scope);
+        CHECK_EQ(got.status(), 403);
+        CHECK_EQ(got.missing_scope, c.missing);
+        CHECK_EQ(got.body(), "forbidden: the token's scope has no " + std::string(c.missing) + "\n");
+        CHECK_EQ(got.www_authenticate(),
+                 "WWW-Authenticate: Bearer realm=\"wshub\", error=\"insufficient_scope\", scope=\"admin:write audit\"\r\n");
+        CHECK_EQ(who.user, "untouched");
+    }
+    Identity who;
+    const Verdict forged = v.verify_client(with_bearer(jwt(R"({"scope":"admin:write audit"})", "other"))->req, kNow,
+                                           who, scopes);
+    CHECK_EQ(forged.kind, Kind::invalid_token);
+    CHECK_EQ(forged.jwt, JwtError::bad_signature);
+    // A refresh is held to the same scopes.
+    CHECK_EQ(v.verify_token(jwt(R"({"scope":"audit"})"), kNow, who, scopes).kind, Kind::insufficient_scope);
+    CHECK_EQ(v.verify_token(jwt(R"({"scope":"audit admin:write"})"), kNow, who, scopes).kind, Kind::allowed);
+    CHECK_EQ(v.verify_token(jwt(R"({"scope":"audit"})"), kNow, who).kind, Kind::allowed);  // no scopes asked
 }
 
 TEST(verifier_client_token_from_each_place) {

@@ -128,9 +128,10 @@ public:
     // On a route marked ,auth, a connection is closed with 4001 "token
     // expired" when its token's exp (plus --jwt-leeway) passes, unless it is
     // given a fresh one first: `token` is verified like the first (and must
-    // name the same user, and allow every room the connection is in). Empty
-    // reason: taken. Else why not: "not_authenticated" (a public route),
-    // "other_user", "rooms_claim", or the token's refusal ("expired",
+    // name the same user, hold the route's scope=, and allow every room the
+    // connection is in). Empty reason: taken. Else why not:
+    // "not_authenticated" (a public route), "other_user", "rooms_claim",
+    // "insufficient_scope", or the token's refusal ("expired",
     // "bad_signature", ...).
     std::string_view refresh(std::string_view token);
 

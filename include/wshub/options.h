@@ -24,8 +24,8 @@ struct Options {
     std::string listen = "127.0.0.1:8080";  // HOST:PORT, numeric
     std::string metrics_listen;             // "": /metrics, /healthz, /readyz on listen
     unsigned workers = 0;                   // 0: one per core (at most 64)
-    // "PATH=MODE[,auth][,rooms=NAME][,anonymous][,compress]" as --route takes it,
-    // MODE echo, raw, json or an add_mode name.
+    // "[HOST]PATH=MODE[,auth][,scope=S...][,rooms=NAME][,anonymous][,compress]"
+    // as --route takes it, MODE echo, raw, json or an add_mode name.
     // Empty: the flag's default, /echo=echo /raw=raw /ws=json.
     std::vector<std::string> routes;
     std::vector<std::string> subprotocols;  // the first the client offers wins

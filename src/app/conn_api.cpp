@@ -132,8 +132,9 @@ bool Connection::send_to_id(uint64_t target, std::string_view data, wshub::Messa
 std::string_view Connection::refresh_token(std::string_view token) {
     if (state_ != State::open || !route()->auth || !admitted_) return "not_authenticated";
     auth::Identity fresh;
-    const auth::Verdict v = w().shared().verifier.verify_token(token, int64_t(metrics::unix_ms() / 1000), fresh);
-    if (!v.allowed()) return v.kind == auth::Verdict::Kind::missing ? "missing" : auth::jwt_error_label(v.jwt);
+    const auth::Verdict v =
+        w().shared().verifier.verify_token(token, int64_t(metrics::unix_ms() / 1000), fresh, route()->scopes);
+    if (!v.allowed()) return v.reason();  // "missing", the JwtError's label, or "insufficient_scope"
     if (fresh.user != admitted_->identity.user) return "other_user";
     if (fresh.limited_rooms)
         for (size_t i = 0; i < rooms.size(); ++i)

@@ -49,11 +49,8 @@ void Connection::set_client(const net::IpKey& ip, uint16_t port) {
     peer_port_ = port;
 }
 
-void Connection::expect_body(uint16_t ns, std::string room, bool binary, size_t head_len, size_t length,
-                             std::string_view interim) {
-    hs_->ns = ns;
-    hs_->room = std::move(room);
-    hs_->binary = binary;
+void Connection::expect_body(PublishHead publish, size_t head_len, size_t length, std::string_view interim) {
+    hs_->publish = std::move(publish);
     hs_->body_at = uint32_t(head_len);
     hs_->body_len = uint32_t(length);  // <= --max-message, which fits 32 bits
     if (hs_->head.size() < head_len + length && !interim.empty()) queue_raw(interim);
@@ -70,7 +67,7 @@ void Connection::on_body_bytes() {
         w().hub().hold(conn_id());
         return;
     }
-    finish_publish(w(), *this, hs_->ns, hs_->room, hs_->body(), hs_->binary);
+    finish_publish(w(), *this, hs_->publish, hs_->body());
 }
 
 // Frees the request's buffer, unless a request in it is being answered (its

@@ -76,7 +76,8 @@ void Connection::continue_response() {
 void Connection::next_request() {
     Handshake& h = *hs_;
     h.head.erase(0, std::min<size_t>(h.request_len, h.head.size()));
-    h.responding = h.keep_alive = h.binary = false;
+    h.responding = h.keep_alive = false;
+    h.publish = {};
     h.request_len = h.method_len = h.target_at = h.target_len = h.body_at = h.body_len = 0;
     h.accepted_us = metrics::now_us();
     deadline_ = uint32_t(w().now_ms() + w().config().handshake_timeout_ms);

@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "app/request.h"
 #include "auth/identity.h"
 #include "auth/policy.h"
 #include "config/config.h"
@@ -127,8 +128,7 @@ public:
     // POST /publish (publish.cpp): read `length` body bytes behind the head
     // (`head_len` bytes), then finish_publish answers. `interim` (100
     // Continue) is sent if the body is not all in yet.
-    void expect_body(uint16_t ns, std::string room, bool binary, size_t head_len, size_t length,
-                     std::string_view interim);
+    void expect_body(PublishHead publish, size_t head_len, size_t length, std::string_view interim);
     // The client as a trusted proxy names it (proxied.cpp), set before the
     // request is routed and so before anything is counted under an address:
     // the accepted peer becomes the proxy the client came through (via=).
@@ -264,8 +264,7 @@ private:
     // Only while reading a request: freed at the 101 or the answer.
     struct Handshake {
         std::string head;  // the request head (and a /publish body behind it)
-        std::string room;  // a /publish's room, kept from its head while the body comes
-        uint16_t ns = 0;   // and the room's namespace
+        PublishHead publish;  // what a /publish's answer needs from its head, kept while the body comes
         uint64_t accepted_us = 0;  // metrics::now_us() at accept, for the handshake histogram
         // Reading a /publish body: where it starts in head (0: still reading
         // the head) and its Content-Length.
@@ -279,7 +278,6 @@ private:
         // A parsed request is being answered: its views into head are in use
         // up the stack, so head is freed after the answer, not by it.
         bool answering = false;
-        bool binary = false;  // a /publish body is application/octet-stream
         // respond(): an answer is going out; then the next request, or the close.
         bool responding = false;
         bool keep_alive = false;

@@ -1,7 +1,9 @@
 // POST /publish?room=R: a back end's message to a room, on the main port
 // (README "POST /publish"). Everything the head decides is decided first,
-// in this order: enabled (403), method (405), draining (503), credentials
-// (401, 403), room (400), framing (411, 413). Only then is the body read
+// in this order: enabled (403), a page's Origin (403 unless --allow-origin
+// admits it; a CORS preflight from one it admits is answered 204 there),
+// method (405), draining (503), credentials (401, 403), room (400),
+// framing (411, 413). Only then is the body read
 // (Connection::expect_body), never past Content-Length, under the same
 // --handshake-timeout as a request head. The message then goes through the
 // hub like any member's, framed once per encoding, with every queue policy
@@ -19,6 +21,7 @@
 #include "app/worker.h"
 #include "auth/verifier.h"
 #include "http/body.h"
+#include "http/cors.h"
 #include "http/query.h"
 #include "http/upgrade.h"
 #include "json/json.h"
@@ -30,14 +33,30 @@ namespace {
 
 constexpr std::string_view kText = "text/plain; charset=utf-8";
 
-// Every /publish answer: counted by status, refusals logged like the
-// upgrade's, then the connection closes.
-void answer(Worker& w, Connection& c, int status, std::string_view reason, std::string_view content_type,
-            std::string_view body, std::string_view extra_headers = {}) {
-    w.counters().publish_requests[size_t(metrics::publish_status(status))].add();
-    if (status != 200 && log_enabled(LogLevel::info)) c.log_refused(status, reason, body);
-    c.answer(http::response(status, content_type, body, extra_headers));
-}
+// What a preflight from an admitted origin is told /publish takes.
+constexpr std::string_view kMethods = "POST, OPTIONS";
+constexpr std::string_view kRequestHeaders = "Authorization, Content-Type";
+
+// One /publish request's answers: each counted by status, refusals logged
+// like the upgrade's, each with the CORS header lines its Origin earns;
+// then the connection closes.
+struct Reply {
+    Worker& w;
+    Connection& c;
+    std::string cors;  // http::cors_headers of an admitted Origin; "" without one
+
+    void operator()(int status, std::string_view reason, std::string_view content_type, std::string_view body,
+                    std::string_view extra_headers = {}) const {
+        w.counters().publish_requests[size_t(metrics::publish_status(status))].add();
+        if (status != 200 && log_enabled(LogLevel::info)) c.log_refused(status, reason, body);
+        c.answer(http::response(status, content_type, body, cors + std::string(extra_headers)));
+    }
+
+    void preflight(std::string_view origin) const {
+        w.counters().publish_requests[size_t(metrics::publish_status(204))].add();
+        c.answer(http::preflight_response(origin, kMethods, kRequestHeaders));
+    }
+};
 
 // The one room= of the query, percent-decoded; or nullopt with `why` set.
 std::optional<std::string> room_param(const http::Request& req, std::string_view& why) {
@@ -57,10 +76,11 @@ std::optional<std::string> room_param(const http::Request& req, std::string_view
 // The bearer token, the static one or a JWT with the publish scope
 // (auth::Verifier); a refusal is answered with the Verifier's status, body
 // and challenge.
-bool authorized(Worker& w, Connection& c, const http::Request& req, std::string_view room) {
-    const auth::Verdict v = w.shared().verifier.authorize_publish(req, room, int64_t(metrics::unix_ms() / 1000));
+bool authorized(const Reply& reply, const http::Request& req, std::string_view room) {
+    const auth::Verdict v =
+        reply.w.shared().verifier.authorize_publish(req, room, int64_t(metrics::unix_ms() / 1000));
     if (v.allowed()) return true;
-    answer(w, c, v.status(), v.reason(), kText, v.body(), v.www_authenticate());
+    reply(v.status(), v.reason(), kText, v.body(), v.www_authenticate());
     return false;
 }
 
@@ -123,43 +143,51 @@ bool publish_body(Worker& w, uint16_t ns, std::string_view room, std::string_vie
 
 void begin_publish(Worker& w, Connection& c, const http::Request& req, size_t head_len) {
     const auto& shared = w.shared();
+    Reply reply{w, c, {}};
     // With no credential configured nobody could ever be let in: say so,
     // rather than 401 with a challenge no token can meet.
     if (!shared.verifier.publishing_enabled())
-        return answer(w, c, 403, "disabled", kText,
-                      "publishing is not enabled (--publish-token-file or --jwt-secret-file)\n");
-    if (req.method != "POST") return answer(w, c, 405, "method", kText, "use POST\n", "Allow: POST\r\n");
-    if (shared.draining()) return answer(w, c, 503, "draining", kText, "server is shutting down\n");
+        return reply(403, "disabled", kText, "publishing is not enabled (--publish-token-file or --jwt-secret-file)\n");
+    // A page's Origin: refused as the upgrade refuses it, else every answer
+    // lets that page read it. No Origin (a back end): no CORS at all.
+    if (const std::optional<std::string_view> origin = req.header("origin")) {
+        if (!origin_admitted(w.config(), *origin)) return reply(403, "origin", kText, "origin not allowed\n");
+        if (http::is_preflight(req)) return reply.preflight(*origin);
+        reply.cors = http::cors_headers(*origin);
+    }
+    if (req.method != "POST") return reply(405, "method", kText, "use POST\n", "Allow: POST\r\n");
+    if (shared.draining()) return reply(503, "draining", kText, "server is shutting down\n");
     std::string_view bad_room;
     std::optional<std::string> room = room_param(req, bad_room);
     // Credentials before the room: who may not publish learns nothing else.
-    if (!authorized(w, c, req, room ? std::string_view(*room) : std::string_view{})) return;
-    if (!room) return answer(w, c, 400, "bad_room", kText, bad_room);
+    if (!authorized(reply, req, room ? std::string_view(*room) : std::string_view{})) return;
+    if (!room) return reply(400, "bad_room", kText, bad_room);
     const int ns = namespace_param(w.config(), req, bad_room);
-    if (ns < 0) return answer(w, c, 400, "bad_ns", kText, bad_room);
+    if (ns < 0) return reply(400, "bad_ns", kText, bad_room);
     const http::BodyFraming framing = http::body_framing(req, w.config().max_message);
     if (framing.status != 0)
-        return answer(w, c, framing.status, framing.status == 413 ? "too_large" : "no_length", kText, framing.why);
+        return reply(framing.status, framing.status == 413 ? "too_large" : "no_length", kText, framing.why);
     // What the body's answer needs from the head is kept: the head is not
     // parsed again, nor a Request (2 KiB) kept while the body comes. curl
     // and others wait (a second, for curl) for 100 Continue before a large body.
     const bool binary = http::has_media_type(req.header("content-type"), "application/octet-stream");
-    c.expect_body(uint16_t(ns), std::move(*room), binary, head_len, framing.length,
+    c.expect_body({uint16_t(ns), std::move(*room), binary, std::move(reply.cors)}, head_len, framing.length,
                   http::expects_continue(req) ? "HTTP/1.1 100 Continue\r\n\r\n" : "");
 }
 
-void finish_publish(Worker& w, Connection& c, uint16_t ns, std::string_view room, std::string_view body,
-                    bool binary) {
+void finish_publish(Worker& w, Connection& c, const PublishHead& head, std::string_view body) {
+    const Reply reply{w, c, head.cors};
+    const std::string_view room = head.room;
     size_t recipients = 0;
     if (w.shared().draining()) {
         // The body came in after the signal: its room's members are going.
-        return answer(w, c, 503, "draining", kText, "server is shutting down\n");
+        return reply(503, "draining", kText, "server is shutting down\n");
     }
-    if (!binary && !ws::utf8_valid(reinterpret_cast<const uint8_t*>(body.data()), body.size()))
-        return answer(w, c, 400, "bad_utf8", kText,
-                      "a text body must be UTF-8 (send binary as Content-Type: application/octet-stream)\n");
-    if (!publish_body(w, ns, room, body, binary, recipients))
-        return answer(w, c, 500, "no_memory", kText, "out of memory\n");
+    if (!head.binary && !ws::utf8_valid(reinterpret_cast<const uint8_t*>(body.data()), body.size()))
+        return reply(400, "bad_utf8", kText,
+                     "a text body must be UTF-8 (send binary as Content-Type: application/octet-stream)\n");
+    if (!publish_body(w, head.ns, room, body, head.binary, recipients))
+        return reply(500, "no_memory", kText, "out of memory\n");
     std::string out = "{\"room\":";
     json::append_escaped(out, room);
     out += ",\"recipients\":";
@@ -170,11 +198,11 @@ void finish_publish(Worker& w, Connection& c, uint16_t ns, std::string_view room
         c.log_peer(line);
         line.str("room", room)
             .num("bytes", body.size())
-            .str("type", binary ? "binary" : "text")
+            .str("type", head.binary ? "binary" : "text")
             .num("recipients", recipients)
             .emit();
     }
-    answer(w, c, 200, "", "application/json", out);
+    reply(200, "", "application/json", out);
 }
 
 }  // namespace wshub::app

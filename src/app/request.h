@@ -6,12 +6,14 @@
 //                  caps, then Connection::open (the mode, the 101)
 //   endpoints.cpp  GET /metrics, /healthz and /readyz
 //   pages.cpp      the built-in pages: the chat demo, /wshub.js, /dashboard
-//   publish.cpp    POST /publish: its head, then its body
+//   publish.cpp    POST /publish: its head (and a CORS preflight), then its body
 //   static_files.cpp  GET and HEAD of a file under --static DIR
 //   proxied.cpp    the client behind a --trusted-proxy, before any of them
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "config/config.h"
@@ -53,10 +55,22 @@ const web::Asset* page_at(const Worker& w, std::string_view path) noexcept;
 // GET or HEAD (else 405), 304 for a matching If-None-Match.
 void serve_page(Worker& w, Connection& c, const http::Request& req, const web::Asset& page);
 
+// --allow-origin: whether a page on `origin` (an Origin header's value) may
+// upgrade or POST /publish. Without the flag, any origin may.
+bool origin_admitted(const config::Config& cfg, std::string_view origin) noexcept;
+
+// What a POST /publish's answer needs from its head, kept while its body
+// comes.
+struct PublishHead {
+    uint16_t ns = 0;     // the room's namespace
+    std::string room;
+    bool binary = false;  // the body is application/octet-stream
+    std::string cors;     // the CORS header lines its Origin earns; "" without one
+};
+
 // Decides everything the head can (Connection::expect_body then reads the
 // body); finish_publish answers once the body is in.
 void begin_publish(Worker& w, Connection& c, const http::Request& req, size_t head_len);
-void finish_publish(Worker& w, Connection& c, uint16_t ns, std::string_view room, std::string_view body,
-                    bool binary);
+void finish_publish(Worker& w, Connection& c, const PublishHead& head, std::string_view body);
 
 }  // namespace wshub::app

@@ -9,17 +9,18 @@
 
 #include "app/log.h"
 #include "app/server.h"
+#include "config/route_spec.h"
 #include "wshub/version.h"
 
 namespace wshub::app {
 namespace {
 
+// Each route's whole spec, as --route would take it again.
 std::string describe_routes(const config::Config& cfg) {
     std::string s;
     for (const auto& r : cfg.routes) {
         if (!s.empty()) s += ' ';
-        s += r.path + "=";
-        s += cfg.mode_of(r);
+        s += config::route_spec(cfg, r);
     }
     return s;
 }

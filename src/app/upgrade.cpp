@@ -2,7 +2,7 @@
 // request itself (RFC 6455 section 4.2.1: method, version, headers, key;
 // 404 for a path no route has; 400 for a Sec-WebSocket-Extensions header
 // that breaks its grammar, on routes that compress), the drain (503), the Origin allow-list
-// (403), the route's token (401), then the caps (503, 429). What passes
+// (403), the route's token (401) and its scopes (403), then the caps (503, 429). What passes
 // opens the connection, where the route's mode has the last word.
 #include <cstdint>
 #include <memory>
@@ -42,20 +42,27 @@ metrics::Reject rejected_upgrade(int status) noexcept {
 const char* origin_refusal(const config::Config& cfg, const http::Request& req) {
     const auto origin = req.header("origin");
     if (!origin) return cfg.require_origin ? "Origin header required\n" : nullptr;
-    if (!cfg.allow_origins.empty() && !auth::origin_allowed(cfg.allow_origins, *origin)) return "origin not allowed\n";
+    if (!origin_admitted(cfg, *origin)) return "origin not allowed\n";
     return nullptr;
 }
 
-// The route's JWT (auth::Verifier) on ,auth routes, and the message budget
-// (--max-msg-rate). False after refusing a bad token: 401 with the
-// Verifier's body and challenge, counted by its reason.
+// The route's JWT (auth::Verifier) on ,auth routes, with its scope=, and
+// the message budget (--max-msg-rate). False after refusing: a bad token
+// with 401 (counted by its reason in wshub_auth_failures_total), a good one
+// without the route's scopes with 403, with the Verifier's body and
+// challenge.
 bool admit(Worker& w, Connection& c, const http::Request& req, const config::Route& route,
            std::unique_ptr<Admitted>& admitted) {
     if (!route.auth && w.config().max_msg_rate == 0) return true;
     admitted = std::make_unique<Admitted>();
     if (!route.auth) return true;
-    const auth::Verdict v = w.shared().verifier.verify_client(req, int64_t(metrics::unix_ms() / 1000), admitted->identity);
+    const auth::Verdict v = w.shared().verifier.verify_client(req, int64_t(metrics::unix_ms() / 1000),
+                                                              admitted->identity, route.scopes);
     if (v.allowed()) return true;
+    if (v.kind == auth::Verdict::Kind::insufficient_scope) {
+        c.refuse(metrics::Reject::insufficient_scope, v.status(), v.body(), v.www_authenticate());
+        return false;
+    }
     w.counters().auth_failures[size_t(v.jwt)].add();
     c.refuse(metrics::Reject::unauthorized, v.status(), v.body(), v.www_authenticate());
     return false;
@@ -88,6 +95,10 @@ wshub::PeerAddress peer_parts(std::string_view text) noexcept {
 }
 
 }  // namespace
+
+bool origin_admitted(const config::Config& cfg, std::string_view origin) noexcept {
+    return cfg.allow_origins.empty() || auth::origin_allowed(cfg.allow_origins, origin);
+}
 
 void upgrade(Worker& w, Connection& c, const http::Request& req, const config::Route* route) {
     const auto& cfg = w.config();

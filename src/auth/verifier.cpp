@@ -12,12 +12,15 @@ namespace {
 
 constexpr std::string_view kChallenge = "WWW-Authenticate: Bearer realm=\"wshub\"\r\n";
 constexpr std::string_view kInvalidToken = "WWW-Authenticate: Bearer realm=\"wshub\", error=\"invalid_token\"\r\n";
-// RFC 6750 section 3.1: a valid token without the right scope is a 403.
-constexpr std::string_view kInsufficientScope =
-    "WWW-Authenticate: Bearer realm=\"wshub\", error=\"insufficient_scope\", scope=\"publish\"\r\n";
+// RFC 6750 section 3.1: a valid token without the right scope is a 403,
+// whose challenge names the scopes (Verdict::www_authenticate).
+constexpr std::string_view kInsufficientScope = "WWW-Authenticate: Bearer realm=\"wshub\", error=\"insufficient_scope\"";
+// What POST /publish asks of a JWT.
+const std::string kPublishScope[] = {"publish"};
 
 // How each Verdict::Kind is answered, one row each in its order. An
-// invalid_token's reason and body name its JwtError instead.
+// invalid_token's reason and body name its JwtError instead, and an
+// insufficient_scope's body and challenge its scopes.
 struct Answer {
     int status;
     std::string_view reason;
@@ -29,20 +32,30 @@ constexpr Answer kAnswers[] = {
     {401, "missing", "unauthorized: missing\n", kChallenge},
     {401, "bad_token", "unauthorized: wrong token\n", kInvalidToken},
     {401, "", "", kInvalidToken},
-    {403, "insufficient_scope", "forbidden: the token's scope has no publish\n", kInsufficientScope},
+    {403, "insufficient_scope", "", kInsufficientScope},
     {403, "rooms_claim", "forbidden: the token does not allow this room\n", ""},
 };
 static_assert(std::size(kAnswers) == size_t(Verdict::Kind::room_not_allowed) + 1, "one answer per Verdict::Kind");
 
 const Answer& answer(Verdict::Kind k) noexcept { return kAnswers[size_t(k)]; }
 
-bool may_publish(const Claims& claims) noexcept {
+bool holds_scope(const Claims& claims, std::string_view scope) noexcept {
     for (const std::string& s : claims.scopes)
-        if (s == "publish") return true;
+        if (s == scope) return true;
     return false;
 }
 
-Verdict refused(Verdict::Kind kind, JwtError jwt = JwtError::none) noexcept { return Verdict{kind, jwt}; }
+bool may_publish(const Claims& claims) noexcept { return holds_scope(claims, "publish"); }
+
+Verdict refused(Verdict::Kind kind, JwtError jwt = JwtError::none) noexcept { return Verdict{kind, jwt, {}, {}}; }
+
+// Refused when the claims lack one of `scopes`; allowed when they hold all.
+Verdict scope_verdict(const Claims& claims, std::span<const std::string> scopes) noexcept {
+    for (const std::string& scope : scopes)
+        if (!holds_scope(claims, scope))
+            return Verdict{Verdict::Kind::insufficient_scope, JwtError::none, scope, scopes};
+    return Verdict{};
+}
 
 // Kept only as a digest: comparing two fixed-size digests in constant time
 // reveals neither the token nor its length.
@@ -60,14 +73,24 @@ std::string_view Verdict::reason() const noexcept {
 }
 
 std::string Verdict::body() const {
-    if (kind != Kind::invalid_token) return std::string(answer(kind).body);
-    std::string out = "unauthorized: ";
-    out += jwt_error_label(jwt);
-    out += '\n';
+    std::string out;
+    if (kind == Kind::invalid_token)
+        out.append("unauthorized: ").append(jwt_error_label(jwt)).append("\n");
+    else if (kind == Kind::insufficient_scope)
+        out.append("forbidden: the token's scope has no ").append(missing_scope).append("\n");
+    else
+        out = answer(kind).body;
     return out;
 }
 
-std::string_view Verdict::www_authenticate() const noexcept { return answer(kind).www_authenticate; }
+std::string Verdict::www_authenticate() const {
+    std::string out(answer(kind).www_authenticate);
+    if (kind != Kind::insufficient_scope) return out;
+    out += ", scope=\"";
+    for (size_t i = 0; i < scopes.size(); ++i) out.append(i ? " " : "").append(scopes[i]);
+    out += "\"\r\n";
+    return out;
+}
 
 Verifier::Verifier(const VerifierOptions& options)
     : issuer_(options.issuer), audience_(options.audience), leeway_s_(options.leeway_s) {
@@ -110,17 +133,20 @@ bool Verifier::is_publish_token(const Keys& keys, std::string_view token) noexce
     return crypto::equal_constant_time(given.data(), keys.publish_digest->data(), given.size());
 }
 
-Verdict Verifier::verify_client(const http::Request& req, int64_t now_s, Identity& who) const {
+Verdict Verifier::verify_client(const http::Request& req, int64_t now_s, Identity& who,
+                                std::span<const std::string> scopes) const {
     std::string token;
     if (find_token(req, token) == TokenSource::none) return refused(Verdict::Kind::missing);
-    return verify_token(token, now_s, who);
+    return verify_token(token, now_s, who, scopes);
 }
 
-Verdict Verifier::verify_token(std::string_view token, int64_t now_s, Identity& who) const {
+Verdict Verifier::verify_token(std::string_view token, int64_t now_s, Identity& who,
+                               std::span<const std::string> scopes) const {
     if (token.empty()) return refused(Verdict::Kind::missing);
     Claims claims;
     if (const JwtError e = verify(*keys(), token, now_s, claims); e != JwtError::none)
         return refused(Verdict::Kind::invalid_token, e);
+    if (const Verdict v = scope_verdict(claims, scopes); !v.allowed()) return v;
     who.user = std::move(claims.sub);
     who.limited_rooms = claims.has_rooms;
     who.rooms = std::move(claims.rooms);
@@ -138,7 +164,7 @@ Verdict Verifier::authorize_publish(const http::Request& req, std::string_view r
     Claims claims;
     if (const JwtError e = verify(*k, *token, now_s, claims); e != JwtError::none)
         return refused(Verdict::Kind::invalid_token, e);
-    if (!may_publish(claims)) return refused(Verdict::Kind::insufficient_scope);
+    if (const Verdict v = scope_verdict(claims, kPublishScope); !v.allowed()) return v;
     if (claims.has_rooms && !room.empty() && !room_allowed(claims.rooms, room))
         return refused(Verdict::Kind::room_not_allowed);
     return Verdict{};

@@ -39,13 +39,18 @@ struct Verdict {
         missing,             // 401: no token (the challenge alone)
         wrong_token,         // 401: /publish: not the static token, and no JWT is accepted
         invalid_token,       // 401: a JWT refused for `jwt`
-        insufficient_scope,  // 403: /publish: a valid JWT whose scope has no "publish"
+        insufficient_scope,  // 403: a valid JWT whose scope lacks one asked for ("publish" on /publish,
+                             // a route's scope= on an upgrade or a refresh)
         room_not_allowed,    // 403: /publish: a valid JWT whose rooms claim does not allow the room
     };
     Kind kind = Kind::allowed;
     // invalid_token: why; JwtError::none otherwise. As an index of
     // wshub_auth_failures_total it is also right for missing (none = "missing").
     JwtError jwt = JwtError::none;
+    // insufficient_scope: the first scope asked for that the token lacks,
+    // and all those asked for (views of what the caller passed, or static).
+    std::string_view missing_scope = {};
+    std::span<const std::string> scopes = {};
 
     bool allowed() const noexcept { return kind == Kind::allowed; }
     int status() const noexcept;  // 0 when allowed, else 401 or 403
@@ -53,13 +58,14 @@ struct Verdict {
     // JwtError's label, "insufficient_scope" or "rooms_claim".
     std::string_view reason() const noexcept;
     // The answer's text, ending in '\n': "unauthorized: <why>" on a 401,
-    // "forbidden: ..." on a 403.
+    // "forbidden: ..." on a 403 (naming the missing scope).
     std::string body() const;
     // The header line (with its CRLF) to answer with: the bare challenge for
     // a missing token, error="invalid_token" for a refused one,
-    // error="insufficient_scope" with scope="publish" for a valid token
-    // without that scope; "" otherwise.
-    std::string_view www_authenticate() const noexcept;
+    // error="insufficient_scope" with scope="<the scopes asked for,
+    // space-separated>" (RFC 6750 section 3) for a valid token without one
+    // of them; "" otherwise.
+    std::string www_authenticate() const;
 };
 
 // Every method may be called from any thread at any time, the replace_
@@ -83,12 +89,15 @@ public:
 
     // A client upgrading on an ,auth route: its token from the Authorization
     // header, a `bearer.<jwt>` subprotocol or ?token= (find_token), verified
-    // at now_s (seconds since the epoch). When allowed, `who` is who it is:
-    // its sub, its rooms claim, and read-only when it has a scope without
-    // "publish"; untouched otherwise.
-    Verdict verify_client(const http::Request& req, int64_t now_s, Identity& who) const;
+    // at now_s (seconds since the epoch), whose scope claim must hold every
+    // one of `scopes` (the route's scope=; views of them go into a refusal).
+    // When allowed, `who` is who it is: its sub, its rooms claim, and
+    // read-only when it has a scope without "publish"; untouched otherwise.
+    Verdict verify_client(const http::Request& req, int64_t now_s, Identity& who,
+                          std::span<const std::string> scopes = {}) const;
     // The same for a token given later on an open connection (a refresh).
-    Verdict verify_token(std::string_view token, int64_t now_s, Identity& who) const;
+    Verdict verify_token(std::string_view token, int64_t now_s, Identity& who,
+                         std::span<const std::string> scopes = {}) const;
 
     // POST /publish: the `Authorization: Bearer` token is either the static
     // token (compared as SHA-256 digests in constant time, so its length

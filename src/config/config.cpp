@@ -1,5 +1,6 @@
 #include "config/config.h"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cstring>
@@ -59,14 +60,16 @@ std::string apply_environment(Config& c, const char* const* envp) {
             if (f.clear) f.clear(c);
             // Repeatable flags take a comma-separated list in the environment.
             while (true) {
-                const size_t comma = f.clear ? value.find(',') : std::string_view::npos;
-                const std::string_view item = value.substr(0, comma);
+                const size_t end = !f.clear       ? value.size()
+                                   : f.item_length ? f.item_length(value)
+                                                   : std::min(value.find(','), value.size());
+                const std::string_view item = value.substr(0, end);
                 std::string accepts = f.set(c, item);
                 if (!accepts.empty())
                     return env_name(f) + " (--" + f.name + "): " + accepts +
                            (f.secret ? "" : ", got '" + std::string(item) + "'");
-                if (comma == std::string_view::npos) break;
-                value.remove_prefix(comma + 1);
+                if (end == value.size()) break;
+                value.remove_prefix(end + 1);
             }
         }
     }
@@ -74,26 +77,6 @@ std::string apply_environment(Config& c, const char* const* envp) {
 }
 
 }  // namespace
-
-const char* mode_name(RouteMode mode) noexcept {
-    switch (mode) {
-    case RouteMode::echo: return "echo";
-    case RouteMode::raw: return "raw";
-    case RouteMode::json: return "json";
-    case RouteMode::custom: return "custom";
-    }
-    return "?";
-}
-
-std::string_view Config::mode_of(const Route& r) const noexcept {
-    return r.mode == RouteMode::custom ? std::string_view(custom_modes[r.custom]) : mode_name(r.mode);
-}
-
-const Route* Config::find_route(std::string_view path) const noexcept {
-    for (const auto& r : routes)
-        if (r.path == path) return &r;
-    return nullptr;
-}
 
 bool parse_duration_ms(std::string_view text, uint64_t& out) noexcept {
     uint64_t n = 0;

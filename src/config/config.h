@@ -28,11 +28,19 @@ enum class LogLevel : uint8_t { error, warn, info, debug };
 // --log-format: text (`TS LEVEL EVENT key=value ...`) or one JSON object a line.
 enum class LogFormat : uint8_t { text, json };
 
+// One --route: where it is (HOST/PATH or PATH) and what it serves there.
 struct Route {
+    // "": any Host. Else the lower-case host name a request's Host must be
+    // (without its port), or "*.SUFFIX": any host one or more labels below
+    // SUFFIX, never SUFFIX itself (as --allow-origin's wildcards).
+    std::string host;
     std::string path;
     RouteMode mode = RouteMode::echo;
     uint8_t custom = 0;  // mode `custom`: index into Config::custom_modes
     bool auth = false;   // `,auth`: a valid JWT is required
+    // `,scope=S` (repeatable, with ,auth only): a token's `scope` claim must
+    // hold every one; in the order given, each once.
+    std::vector<std::string> scopes;
     // `,rooms=NAME`: the room namespace it shares with the other routes that
     // name it; "": a namespace of its own, named by its path.
     std::string rooms;
@@ -43,6 +51,10 @@ struct Route {
     // --compression on.
     bool compress = false;
     uint16_t ns = 0;  // its namespace: an index into Config::namespaces
+
+    // HOST/PATH, or PATH for a route on any host: its name in messages, and
+    // its namespace's unless it says rooms=NAME.
+    std::string target() const { return host + path; }
 };
 
 using RoomPassword = auth::RoomPassword;
@@ -128,7 +140,12 @@ struct Config {
     std::vector<std::string> custom_modes;  // mode names an embedder added
     std::vector<std::string> warnings;      // said once at start-up
 
-    const Route* find_route(std::string_view path) const noexcept;
+    // The route of a request for `path` whose Host names `host` (its name
+    // without the port; "" without a Host): the route of that exact host,
+    // else of the wildcard with the longest suffix that admits it, else the
+    // route of that path on any host; null when none. Routes are few (at
+    // most kMaxRoutes): a scan, with no allocation (config/routes.cpp).
+    const Route* find_route(std::string_view host, std::string_view path) const noexcept;
     bool compresses(const Route& r) const noexcept { return compression || r.compress; }
     // The namespace of this name, or -1.
     int find_namespace(std::string_view name) const noexcept;

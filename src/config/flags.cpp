@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "auth/policy.h"
+#include "config/route_spec.h"
 #include "config/routes.h"
 #include "config/secrets.h"
 #include "files/file_answer.h"
@@ -217,11 +218,14 @@ const Flag kFlags[] = {
      nullptr},
     {"workers", "N", "number of cores", "worker threads, each with its own event loop and listening socket",
      set_workers, nullptr},
-    {"route", "PATH=MODE[,auth][,rooms=NAME][,anonymous][,compress]", "/echo=echo /raw=raw /ws=json",
-     "serve WebSocket connections on PATH in MODE (echo, raw, json); with ,auth only clients with a valid "
-     "token; its rooms are its own unless routes of one mode share them by rooms=NAME (a public route "
-     "beside ,auth ones only if marked ,anonymous); ,compress: permessage-deflate on this route; "
-     "repeatable, replaces the defaults", set_route, clear_list<&Config::routes>},
+    {"route", "[HOST]PATH=MODE[,auth][,scope=S...][,rooms=NAME][,anonymous][,compress]",
+     "/echo=echo /raw=raw /ws=json",
+     "serve WebSocket connections on PATH in MODE (echo, raw, json); with HOST (a.example.com or "
+     "*.example.com) only requests whose Host is it, before the route of PATH on any host; with ,auth only "
+     "clients with a valid token, and with each ,scope=S only tokens whose scope holds S (else 403); its "
+     "rooms are its own unless routes of one mode share them by rooms=NAME (a public route beside ,auth ones "
+     "only if marked ,anonymous); ,compress: permessage-deflate on this route; repeatable, replaces the "
+     "defaults", set_route, clear_list<&Config::routes>, false, route_spec_length},
     {"subprotocol", "NAME", "none",
      "a subprotocol the server supports; repeatable; the first one the client offers wins",
      set_subprotocol, clear_list<&Config::subprotocols>},
@@ -334,7 +338,8 @@ const Flag kFlags[] = {
     {"room-password-file", "PATH", "none", "a file of ROOM=SECRET lines ('#' comments and blank lines skipped)",
      [](Config& c, std::string_view v) { return set_text(c.room_password_file, v); }, nullptr},
     {"allow-origin", "ORIGIN", "any",
-     "an Origin browsers may connect from (exact, or https://*.example.com); repeatable; others: 403",
+     "an Origin browsers may connect and POST /publish from (exact, or https://*.example.com); repeatable; "
+     "others: 403",
      set_allow_origin, clear_list<&Config::allow_origins>},
     {"require-origin", "BOOL", "false", "refuse (403) requests without an Origin header",
      [](Config& c, std::string_view v) { return set_bool(c.require_origin, v); }, nullptr},

@@ -25,6 +25,9 @@ struct Flag {
     void (*clear)(Config&);
     // Its value may hold a secret: an error line never quotes it.
     bool secret = false;
+    // A repeatable flag's list in the environment: the length of its first
+    // item, when an item may hold commas; null: up to the first comma.
+    size_t (*item_length)(std::string_view) noexcept = nullptr;
 };
 
 std::span<const Flag> flags() noexcept;

@@ -142,7 +142,7 @@ std::string resolve_jwt_secrets(Config& c, const char* const* envp) {
     }
     for (const auto& r : c.routes)
         if (r.auth && c.jwt_secrets.empty())
-            return "--route " + r.path + ": an ,auth route needs --jwt-secret-file or WSHUB_JWT_SECRET";
+            return "--route " + r.target() + ": an ,auth route needs --jwt-secret-file or WSHUB_JWT_SECRET";
     return {};
 }
 

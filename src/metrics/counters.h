@@ -31,6 +31,7 @@ namespace wshub::metrics {
     X(refused_by_mode)   /* the route's mode refused it (raw: room full, too many rooms, bad room, forbidden) */   \
     X(origin)            /* 403: Origin not allowed, or missing under --require-origin */                          \
     X(unauthorized)      /* 401: no valid token on an ,auth route */                                               \
+    X(insufficient_scope) /* 403: a valid token without every scope= of its route */                               \
     X(handshake_timeout) /* closed without an answer */                                                            \
     X(draining)          /* 503: an upgrade (or /publish) completed while the server drains */
 enum class Reject : uint8_t { WSHUB_REJECT_REASONS(WSHUB_METRICS_ENUMERATOR) count_ };
@@ -74,7 +75,7 @@ inline constexpr std::array kJoinRefusalLabels{WSHUB_JOIN_REFUSALS(WSHUB_METRICS
 
 // POST /publish answers, by status (the statuses it can answer): X(status) is
 // s<status>, labelled "<status>", and publish_status's case for it.
-#define WSHUB_PUBLISH_STATUSES(X) X(200) X(400) X(401) X(403) X(405) X(411) X(413) X(500) X(503)
+#define WSHUB_PUBLISH_STATUSES(X) X(200) X(204) X(400) X(401) X(403) X(405) X(411) X(413) X(500) X(503)
 #define WSHUB_PUBLISH_STATUS(status) s##status,
 enum class PublishStatus : uint8_t { WSHUB_PUBLISH_STATUSES(WSHUB_PUBLISH_STATUS) count_ };
 #undef WSHUB_PUBLISH_STATUS
