@@ -2,35 +2,13 @@
 
 #include <charconv>
 
+#include "http/percent.h"
+
 namespace wshub::config {
 namespace {
 
 constexpr std::string_view kScheme = "redis://";
 constexpr uint32_t kMaxDb = 1'000'000;
-
-int hex_value(char ch) noexcept {
-    if (ch >= '0' && ch <= '9') return ch - '0';
-    if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
-    return -1;
-}
-
-// RFC 3986 percent-decoding of the user information; false on a bad escape.
-bool percent_decode(std::string_view in, std::string& out) {
-    out.clear();
-    for (size_t i = 0; i < in.size(); ++i) {
-        if (in[i] != '%') {
-            out += in[i];
-            continue;
-        }
-        const int hi = i + 1 < in.size() ? hex_value(in[i + 1]) : -1;
-        const int lo = i + 2 < in.size() ? hex_value(in[i + 2]) : -1;
-        if (hi < 0 || lo < 0) return false;
-        out += char(hi * 16 + lo);
-        i += 2;
-    }
-    return true;
-}
 
 bool parse_db(std::string_view text, uint32_t& db) {
     if (text.empty()) return true;  // "redis://host/" names no db
@@ -70,8 +48,8 @@ bool parse_redis_url(std::string_view url, RedisTarget& out, std::string& why) {
     if (const size_t at = rest.rfind('@'); at != std::string_view::npos) {
         const std::string_view userinfo = rest.substr(0, at);
         const size_t colon = userinfo.find(':');
-        if (colon == std::string_view::npos || !percent_decode(userinfo.substr(0, colon), t.user) ||
-            !percent_decode(userinfo.substr(colon + 1), t.password)) {
+        if (colon == std::string_view::npos || !http::percent_decode(userinfo.substr(0, colon), t.user) ||
+            !http::percent_decode(userinfo.substr(colon + 1), t.password)) {
             why = "expected USER:PASSWORD or :PASSWORD before '@' (percent-encoded)";
             return false;
         }

@@ -1,32 +1,9 @@
 #include "files/request_path.h"
 
+#include "http/percent.h"
+
 namespace wshub::files {
 namespace {
-
-int hex_value(char ch) noexcept {
-    if (ch >= '0' && ch <= '9') return ch - '0';
-    if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
-    return -1;
-}
-
-// Percent-decodes all of `in`; false on a bad escape.
-bool percent_decode(std::string_view in, std::string& out) {
-    out.clear();
-    out.reserve(in.size());
-    for (size_t i = 0; i < in.size(); ++i) {
-        if (in[i] != '%') {
-            out += in[i];
-            continue;
-        }
-        const int hi = i + 1 < in.size() ? hex_value(in[i + 1]) : -1;
-        const int lo = i + 2 < in.size() ? hex_value(in[i + 2]) : -1;
-        if (hi < 0 || lo < 0) return false;
-        out += char(hi * 16 + lo);
-        i += 2;
-    }
-    return true;
-}
 
 // RFC 3986 pchar without pct-encoded: unreserved, sub-delims, ':' and '@'.
 bool is_pchar(unsigned char ch) noexcept {
@@ -39,7 +16,7 @@ bool is_pchar(unsigned char ch) noexcept {
 std::optional<RequestPath> decode_request_path(std::string_view path) {
     if (path.empty() || path.front() != '/') return std::nullopt;
     std::string decoded;
-    if (!percent_decode(path, decoded)) return std::nullopt;
+    if (!http::percent_decode(path, decoded)) return std::nullopt;
     if (decoded.find('\0') != std::string::npos || decoded.find('\\') != std::string::npos) return std::nullopt;
 
     RequestPath out;

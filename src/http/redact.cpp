@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "http/percent.h"
 #include "http/request.h"
 
 namespace wshub::http {
@@ -14,13 +15,6 @@ constexpr size_t kLongestSecretName = 13;
 constexpr std::string_view kParamStart = "&;?#";
 
 enum class NameKind : uint8_t { other, secret, malformed };
-
-int hex_value(char c) noexcept {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
 
 // Decodes the name only as far as the longest secret name, but scans it all:
 // a bad escape anywhere makes the whole query unreadable.
