@@ -7,6 +7,7 @@ other Host. Every request here is sent with the Host header the test chooses
 (the server resolves nothing: a Host is just a header)."""
 
 import json
+import time
 
 import pytest
 
@@ -140,16 +141,27 @@ def test_rooms_of_each_host_are_their_own(wshub, tmp_path):
         conn.close()
 
 
+def start_line(server):
+    """The start log line. It follows the listeners, which may answer the
+    readiness probe a moment before it is written: waited for, bounded."""
+    deadline = time.monotonic() + T
+    while True:
+        start = [line for line in server.stderr.splitlines() if " start " in line]
+        if start:
+            return start[0]
+        assert time.monotonic() < deadline, server.stderr
+        time.sleep(0.02)
+
+
 def test_start_log_shows_each_route_whole(wshub, tmp_path):
     secret = tmp_path / "jwt.secret"
     secret.write_text("a-secret-of-some-length\n")
     server = wshub("--route", "Chat.Example.com/ws=json,compress", "--route", "*.example.com/ws=raw",
                    "--route", "/admin=json,scope=admin:write,auth,rooms=ops", "--route", "/lobby=json,rooms=ops,anonymous",
                    "--jwt-secret-file", str(secret))
-    start = [line for line in server.stderr.splitlines() if " start " in line]
-    assert start, server.stderr
+    line = start_line(server)
     assert ('routes="chat.example.com/ws=json,compress *.example.com/ws=raw '
-            '/admin=json,auth,scope=admin:write,rooms=ops /lobby=json,rooms=ops,anonymous"') in start[0], start[0]
+            '/admin=json,auth,scope=admin:write,rooms=ops /lobby=json,rooms=ops,anonymous"') in line, line
 
 
 @pytest.mark.parametrize("spec, words", [
@@ -169,8 +181,8 @@ def test_same_host_and_path_twice_refused_at_start():
 
 def test_environment_list_keeps_options_with_their_route(wshub):
     server = wshub(env={"WSHUB_ROUTE": "a.example/ws=echo,compress,/ws=json,rooms=lobby,/raw=raw"})
-    start = [line for line in server.stderr.splitlines() if " start " in line]
-    assert 'routes="a.example/ws=echo,compress /ws=json,rooms=lobby /raw=raw"' in start[0], start[0]
+    line = start_line(server)
+    assert 'routes="a.example/ws=echo,compress /ws=json,rooms=lobby /raw=raw"' in line, line
     c = open_on(server, "a.example", "/ws")
     assert echoes(c)
     c.close()
