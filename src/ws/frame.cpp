@@ -1,4 +1,5 @@
-// RFC 6455 section 5 framing (server side) and the section 7.4 close codes.
+// RFC 6455 section 5 framing (server side; masking for both) and the section
+// 7.4 close codes. The writers are in frame_write.cpp.
 //
 // Decoder life cycle: phase kHeader collects the 2..14 header bytes into hdr_
 // (they may arrive one at a time); the first two are validated as soon as they
@@ -87,13 +88,18 @@ uint64_t payload_length(const uint8_t* h) noexcept {
     return v;
 }
 
-// XORs p[0, n) with the 4-byte key, the first byte with key[off & 3]. Works a
-// word at a time through memcpy (no aliasing or alignment assumptions).
-void unmask(uint8_t* p, size_t n, const uint8_t* key, unsigned off) noexcept {
-    // The key as it lines up with p[0]: rotated by `off` bytes, doubled to 8.
+// dst[0, n) = src[0, n) XOR the 4-byte key (mask's bytes in memory order),
+// src[0] with key byte `off & 3`. Works a word at a time through memcpy (no
+// aliasing or alignment assumptions; dst == src is fine). The one masking
+// loop: mask_copy for writers, unmask for the decoder. Always inlined into
+// those two, so the compiler sees unmask's dst == src and keeps its loop
+// reading and writing one pointer.
+[[gnu::always_inline]] inline void xor_key(uint8_t* dst, const uint8_t* src, size_t n, uint32_t mask,
+                                           size_t off) noexcept {
+    // The key as it lines up with src[0]: rotated by `off` bytes, doubled to 8.
     uint8_t k[8];
-    std::memcpy(k, key, 4);
-    std::memcpy(k + 4, key, 4);
+    std::memcpy(k, &mask, 4);
+    std::memcpy(k + 4, &mask, 4);
     uint32_t m32;
     std::memcpy(&m32, k + (off & 3), 4);
     const uint64_t m = uint64_t(m32) << 32 | m32;
@@ -101,20 +107,26 @@ void unmask(uint8_t* p, size_t n, const uint8_t* key, unsigned off) noexcept {
     size_t i = 0;
     for (; n - i >= 32; i += 32) {
         uint64_t w[4];
-        std::memcpy(w, p + i, 32);
+        std::memcpy(w, src + i, 32);
         w[0] ^= m;
         w[1] ^= m;
         w[2] ^= m;
         w[3] ^= m;
-        std::memcpy(p + i, w, 32);
+        std::memcpy(dst + i, w, 32);
     }
     for (; n - i >= 8; i += 8) {
         uint64_t w;
-        std::memcpy(&w, p + i, 8);
+        std::memcpy(&w, src + i, 8);
         w ^= m;
-        std::memcpy(p + i, &w, 8);
+        std::memcpy(dst + i, &w, 8);
     }
-    for (; i < n; ++i) p[i] ^= k[i & 7];
+    for (; i < n; ++i) dst[i] = src[i] ^ k[i & 7];
+}
+
+void unmask(uint8_t* p, size_t n, const uint8_t* key, unsigned off) noexcept {
+    uint32_t mask;
+    std::memcpy(&mask, key, 4);
+    xor_key(p, p, n, mask, off);
 }
 
 std::string_view view(const uint8_t* p, size_t n) noexcept {
@@ -147,6 +159,10 @@ Decoder& Decoder::operator=(Decoder&& other) noexcept {
     compressed_ok_ = other.compressed_ok_;
     msg_compressed_ = other.msg_compressed_;
     return *this;
+}
+
+void mask_copy(uint8_t* dst, const uint8_t* src, size_t n, uint32_t mask, size_t offset) noexcept {
+    xor_key(dst, src, n, mask, offset);
 }
 
 // Grows the buffer by doubling (from 256 bytes). max_message_ is at most
@@ -410,36 +426,6 @@ void Decoder::shrink() noexcept {
         buf_ = nullptr;
         buf_cap_ = 0;
     }
-}
-
-size_t write_header(uint8_t* out, Opcode op, uint64_t payload_len, bool fin) noexcept {
-    out[0] = static_cast<uint8_t>((fin ? kFinBit : 0) | static_cast<uint8_t>(op));
-    if (payload_len < 126) {
-        out[1] = static_cast<uint8_t>(payload_len);
-        return 2;
-    }
-    if (payload_len <= 0xFFFF) {
-        out[1] = 126;
-        out[2] = static_cast<uint8_t>(payload_len >> 8);
-        out[3] = static_cast<uint8_t>(payload_len);
-        return 4;
-    }
-    out[1] = 127;
-    for (int i = 0; i < 8; ++i) out[2 + i] = static_cast<uint8_t>(payload_len >> (56 - 8 * i));
-    return 10;
-}
-
-size_t write_close_payload(uint8_t* out, uint16_t code, std::string_view reason) noexcept {
-    out[0] = static_cast<uint8_t>(code >> 8);
-    out[1] = static_cast<uint8_t>(code);
-    size_t n = std::min<size_t>(reason.size(), 125 - 2);
-    if (n < reason.size()) {
-        // reason[n] is the first byte left out: if it continues a sequence, leave
-        // out that sequence's first bytes too (at most 3 of them in UTF-8).
-        for (int i = 0; i < 3 && n > 0 && (static_cast<uint8_t>(reason[n]) & 0xC0) == 0x80; ++i) --n;
-    }
-    if (n != 0) std::memcpy(out + 2, reason.data(), n);
-    return 2 + n;
 }
 
 }  // namespace wshub::ws

@@ -1,6 +1,7 @@
-// RFC 6455 framing, server side: an incremental decoder for client frames and
-// writers for server frames. Policy-free: the decoder reports messages, control
-// frames and protocol errors (with the close code to use); the owner decides.
+// RFC 6455 framing: an incremental decoder for client frames, writers for
+// server frames, and for a client's masked frames. Policy-free: the decoder
+// reports messages, control frames and protocol errors (with the close code
+// to use); the owner decides.
 #pragma once
 
 #include <cstddef>
@@ -145,6 +146,20 @@ private:
 // must hold at least kMaxHeader bytes; returns its length (2, 4 or 10).
 constexpr size_t kMaxHeader = 10;
 size_t write_header(uint8_t* out, Opcode op, uint64_t payload_len, bool fin = true) noexcept;
+
+// Writes a masked client frame header: the MASK bit set and, last, the 4 key
+// bytes, which are `mask`'s bytes in memory order (so the payload is masked
+// with mask_copy(..., mask, ...)). out must hold kMaxClientHeader bytes;
+// returns the header's length (6, 8 or 14). RFC 6455 10.3 wants a fresh,
+// unpredictable key per frame: see MaskSource (ws/mask_source.h).
+constexpr size_t kMaxClientHeader = 14;
+size_t write_masked_header(uint8_t* out, Opcode op, uint64_t payload_len, bool fin, uint32_t mask) noexcept;
+
+// dst[0, n) = src[0, n) XOR the masking key (mask's bytes in memory order),
+// where `offset` payload bytes of the frame precede src, so a payload may be
+// masked in pieces. dst may equal src (unmasking in place) but not otherwise
+// overlap it. Masking and unmasking are the same operation.
+void mask_copy(uint8_t* dst, const uint8_t* src, size_t n, uint32_t mask, size_t offset) noexcept;
 
 // Builds a close payload: 2-byte code then reason, truncated on a UTF-8
 // boundary so the whole payload fits 125 bytes. out must hold 125 bytes.
