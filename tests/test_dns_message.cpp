@@ -255,6 +255,10 @@ TEST(dns_response_not_ours_is_a_mismatch) {
     CHECK_EQ(read(ok, "example.com").status, Status::mismatch);
     CHECK_EQ(read(ok, "www.example.com", kDnsTypeAaaa).status, Status::mismatch);
 
+    Msg short_other;  // too short for a header, but another id: not ours whatever it is
+    short_other.u16(kId ^ 0x8000).u8(0x81);
+    CHECK_EQ(read(short_other).status, Status::mismatch);
+
     Msg query;  // QR clear: our own query echoed back
     query.header(kId, 0x0100, 1, 0).question("www.example.com", kDnsTypeA);
     CHECK_EQ(read(query).status, Status::mismatch);

@@ -206,12 +206,16 @@ DnsAnswer read_dns_response(Bytes msg, uint16_t id, std::string_view name, uint1
         return a;
     }
     uint16_t got_id = 0, flags = 0, questions = 0, answers = 0;
+    if (!read_u16(msg, 0, got_id)) return a;  // malformed
+    if (got_id != id) {
+        a.status = Status::mismatch;  // whatever else it is, it does not answer our query
+        return a;
+    }
     if (msg.size() < kHeaderSize) return a;  // malformed
-    read_u16(msg, 0, got_id);
     read_u16(msg, 2, flags);
     read_u16(msg, 4, questions);
     read_u16(msg, 6, answers);
-    if (got_id != id || !(flags & kFlagResponse) || ((flags >> kOpcodeShift) & kOpcodeMask) != 0 || questions != 1) {
+    if (!(flags & kFlagResponse) || ((flags >> kOpcodeShift) & kOpcodeMask) != 0 || questions != 1) {
         a.status = Status::mismatch;
         return a;
     }
