@@ -129,14 +129,14 @@ bool dns_addresses(const ResolverConfig& rc, std::string_view name, std::vector<
             if (lookup_done(questions)) break;
         }
     }
-    bool nonexistent = false, answered = false;
+    bool nonexistent = false, all_answered = true;
     for (const DnsQuestion& q : questions) {
         for (const auto& bytes : q.answer.addresses) found.push_back(IpKey{bytes});
         nonexistent |= q.settled && q.answer.status == DnsAnswer::Status::name_error;
-        answered |= q.settled;
+        all_answered &= q.settled;
     }
     if (!found.empty()) return true;
-    why = nonexistent ? "no such host" : answered ? "the host has no address" : trouble_text(worst);
+    why = nonexistent ? "no such host" : all_answered ? "the host has no address" : trouble_text(worst);
     return false;
 }
 
