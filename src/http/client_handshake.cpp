@@ -16,27 +16,6 @@ using Outcome = UpgradeResponse::Outcome;
 constexpr std::string_view kStatusPrefix = "HTTP/1.1 ";
 constexpr size_t kKeyBytes = 16;
 
-bool is_ows(char c) noexcept { return c == ' ' || c == '\t'; }
-
-// RFC 9110 section 5.6.2's tchar.
-bool is_token_char(char c) noexcept {
-    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
-    return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
-
-// field-vchar, SP, HTAB and obs-text (RFC 9110 section 5.5), which is also
-// what a reason phrase is made of (RFC 9112 section 4).
-bool is_field_char(char c) noexcept {
-    const auto u = static_cast<unsigned char>(c);
-    return c == '\t' || (u >= 0x20 && u != 0x7f);
-}
-
-std::string_view trim_ows(std::string_view v) noexcept {
-    while (!v.empty() && is_ows(v.front())) v.remove_prefix(1);
-    while (!v.empty() && is_ows(v.back())) v.remove_suffix(1);
-    return v;
-}
-
 // The leading run of s from pos whose characters pass `keep`; pos moves past it.
 template <typename Pred>
 std::string_view scan(std::string_view s, size_t& pos, Pred keep) noexcept {
@@ -49,13 +28,6 @@ bool consume(std::string_view s, size_t& pos, std::string_view expected) noexcep
     if (s.substr(pos, expected.size()) != expected) return false;
     pos += expected.size();
     return true;
-}
-
-// True if s holds a line feed not preceded by a carriage return.
-bool has_bare_lf(std::string_view s) noexcept {
-    for (size_t lf = s.find('\n'); lf != std::string_view::npos; lf = s.find('\n', lf + 1))
-        if (lf == 0 || s[lf - 1] != '\r') return true;
-    return false;
 }
 
 // What the acceptance checks look at, gathered in one pass over the header lines.
@@ -85,15 +57,11 @@ void note_field(std::string_view name, std::string_view value, UpgradeFields& f)
     }
 }
 
-// field-line = field-name ":" OWS field-value OWS CRLF, as parse_request
-// reads it: obs-fold and whitespace before ':' fail because neither is a
-// token character, and a control character in the value ends it short of CRLF.
+// A field-line as parse_request reads it (parse_field_line), noted.
 bool read_field_line(std::string_view head, size_t& pos, UpgradeFields& fields) noexcept {
-    const std::string_view name = scan(head, pos, is_token_char);
-    if (name.empty() || !consume(head, pos, ":")) return false;
-    const std::string_view value = trim_ows(scan(head, pos, is_field_char));
-    if (!consume(head, pos, "\r\n")) return false;
-    note_field(name, value, fields);
+    Header h;
+    if (!parse_field_line(head, pos, h)) return false;
+    note_field(h.name, h.value, fields);
     return true;
 }
 
