@@ -298,8 +298,8 @@ size_t Decoder::control(const uint8_t* p, size_t n, size_t consumed, Event& out)
 // message in progress. Returns the bytes of the frame, or 0 to take the
 // general path (which then sees exactly the same bytes, so the two cannot
 // disagree on anything but speed). Streaming, such a frame is a whole message
-// too: its one piece, first and last. A template so that each side's header
-// size is a constant, as it was when only the server's existed.
+// too: its one piece, first and last. A template so that in each side's
+// copy the header size is a constant and the mask test folds away.
 template <bool kMasked>
 size_t Decoder::whole_frame(uint8_t* data, size_t len, Event& out) noexcept {
     constexpr size_t kHead = kMasked ? 6 : 2;
