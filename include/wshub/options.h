@@ -33,6 +33,7 @@ struct Options {
     bool demo = true;  // the chat demo at / (the client /wshub.js is served either way)
     uint64_t max_header_bytes = 8 * 1024;
     uint64_t max_message = 16 * 1024 * 1024;  // over it: close 1009
+    uint64_t fragment_size = 0;               // messages over it go out in fragments of it; 0: never
     ms handshake_timeout{10'000};
     ms ping_interval{30'000};  // 0: never
     ms idle_timeout{60'000};   // 0: never

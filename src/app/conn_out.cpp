@@ -30,16 +30,21 @@ wshub::SendResult Connection::send_message(std::string_view data, wshub::Message
 }
 
 // The frame this connection is sent for data frame f, with a reference for
-// the caller: its compressed form where permessage-deflate was agreed.
+// the caller: its compressed form where permessage-deflate was agreed, in
+// fragments under --fragment-size.
 hub::Frame* Connection::form_of(hub::Frame* f) noexcept {
-    if (deflate_) return w().compression().form_for(f, deflate_window_);
-    hub::retain(f);
-    return f;
+    hub::Frame* form = deflate_ ? w().compression().form_for(f, deflate_window_) : (hub::retain(f), f);
+    const uint64_t fragment = w().config().fragment_size;
+    if (fragment == 0 || form->payload_len <= fragment) return form;
+    // --fragment-size: the form in fragments, shared like the compressed one.
+    hub::Frame* pieces = hub::shared_fragmented(form, uint32_t(fragment));
+    hub::release(form);
+    return pieces;
 }
 
 void Connection::deliver(hub::Frame* frame, hub::Gate* gate) {
     if (state_ != State::open || dead_) return;
-    if (!deflate_) return deliver_form(frame, gate);
+    if (!deflate_ && w().config().fragment_size == 0) return deliver_form(frame, gate);
     hub::Frame* form = form_of(frame);
     deliver_form(form, gate);
     hub::release(form);

@@ -86,7 +86,9 @@ void Connection::upstream_piece(const ws::Event& piece) {
     const ws::Opcode op = !piece.first                         ? ws::Opcode::continuation
                           : piece.kind == ws::Event::Kind::text ? ws::Opcode::text
                                                                 : ws::Opcode::binary;
-    hub::Frame* f = hub::make_piece_frame(op, piece.payload, piece.last);
+    hub::Frame* made = hub::make_piece_frame(op, piece.payload, piece.last);
+    hub::Frame* f = made ? form_of(made) : nullptr;  // --fragment-size
+    if (made) hub::release(made);
     const bool ok = f && enqueue(f);
     if (f) hub::release(f);
     if (!ok) return fail(ws::close_code::internal_error, "out of memory");

@@ -38,6 +38,7 @@ const OptionRow kOptionRows[] = {
     {"demo", [](const Options& o, Words& w) { boolean(w, o.demo); }},
     {"max-header-bytes", [](const Options& o, Words& w) { number(w, o.max_header_bytes); }},
     {"max-message", [](const Options& o, Words& w) { number(w, o.max_message); }},
+    {"fragment-size", [](const Options& o, Words& w) { number(w, o.fragment_size); }},
     {"handshake-timeout", [](const Options& o, Words& w) { duration(w, o.handshake_timeout); }},
     {"ping-interval", [](const Options& o, Words& w) { duration(w, o.ping_interval); }},
     {"idle-timeout", [](const Options& o, Words& w) { duration(w, o.idle_timeout); }},

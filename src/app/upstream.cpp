@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -232,7 +233,16 @@ void Upstream::forward(const ws::Event& piece) {
     const ws::Opcode op = !piece.first                         ? ws::Opcode::continuation
                           : piece.kind == ws::Event::Kind::text ? ws::Opcode::text
                                                                 : ws::Opcode::binary;
-    queue_frame(op, piece.payload, piece.last);
+    // --fragment-size holds upward too.
+    const uint64_t size = w_.config().fragment_size;
+    std::string_view rest = piece.payload;
+    for (ws::Opcode next = op;; next = ws::Opcode::continuation) {
+        const size_t n = size == 0 ? rest.size() : std::min<size_t>(rest.size(), size);
+        const bool end = n == rest.size();
+        queue_frame(next, rest.substr(0, n), end && piece.last);
+        if (end) return;
+        rest.remove_prefix(n);
+    }
 }
 
 void Upstream::client_closed(uint16_t code, std::string_view reason) {

@@ -79,6 +79,7 @@ struct Config {
     bool demo = true;
     size_t max_header_bytes = 8 * 1024;
     uint64_t max_message = 16 * 1024 * 1024;
+    uint64_t fragment_size = 0;  // --fragment-size: 0, every message in one frame
     uint64_t handshake_timeout_ms = 10'000;
     uint64_t ping_interval_ms = 30'000;  // 0 = off
     uint64_t idle_timeout_ms = 60'000;   // 0 = off

@@ -237,6 +237,10 @@ const Flag kFlags[] = {
      set_max_header_bytes, nullptr},
     {"max-message", "SIZE", "16MiB", "largest message, all fragments together; over it: close 1009",
      [](Config& c, std::string_view v) { return set_size(c.max_message, v, 1, kMaxFramePayload); }, nullptr},
+    {"fragment-size", "SIZE", "0",
+     "send messages over SIZE bytes as fragments of at most SIZE (for peers and intermediaries that handle "
+     "huge frames badly); 0: every message in one frame",
+     [](Config& c, std::string_view v) { return set_size(c.fragment_size, v, 0, uint64_t(1) << 31); }, nullptr},
     {"compression", "off|on", "off",
      "permessage-deflate (RFC 7692) on every route: messages of --compression-min-size and more go out "
      "compressed to clients that offer it, and clients may send compressed messages",

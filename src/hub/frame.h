@@ -19,6 +19,9 @@ struct Frame {
     // then; the frame itself when compressing did not make it smaller.
     // Holds a reference, released with this frame.
     std::atomic<Frame*> deflated;
+    // Its form in fragments under --fragment-size (shared_fragmented): null
+    // until the first member needs it; holds a reference, as deflated does.
+    std::atomic<Frame*> fragmented;
     uint32_t size;         // header + payload bytes in data
     uint64_t made_us;      // data frames: when made (metrics::now_us), for the publish-to-write histogram
     uint32_t payload_len;  // payload bytes (what queue budgets count)
@@ -40,6 +43,17 @@ Frame* make_frame(ws::Opcode op, std::string_view payload, bool compressed = fal
 // they come): `op` text or binary for the first, continuation after; `fin`
 // on the last. A data frame, counted and stamped as make_frame's are.
 Frame* make_piece_frame(ws::Opcode op, std::string_view payload, bool fin) noexcept;
+
+// --fragment-size: f (a data frame, or one piece of a message) sent as
+// frames of at most `size` payload bytes each, in a new frame with one
+// reference: the first keeps f's opcode and RSV bits, the others are
+// continuations, and only the last has f's FIN. Its payload_len and time
+// stamp are f's. Null if memory ran out.
+Frame* make_fragmented(const Frame& f, uint32_t size) noexcept;
+// f's shared fragmented form, made by the first caller (others, on any
+// thread, take that one); f itself when it fits in one fragment, is a
+// control frame, or memory ran out. With a reference for the caller.
+Frame* shared_fragmented(Frame* f, uint32_t size) noexcept;
 
 // The opcode and the payload of a frame made by make_frame.
 inline ws::Opcode opcode_of(const Frame& f) noexcept { return static_cast<ws::Opcode>(f.data[0] & 0x0F); }
