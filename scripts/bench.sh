@@ -265,9 +265,10 @@ next_port() {
 }
 
 # True when this wshub starts with a proxy route: it refuses a route mode it
-# does not know at start, before it listens. Its output goes to $1.
+# does not know at start, before it listens. Its output goes to $1. No
+# client connects, so the upstream (its own port) is never dialled.
 wshub_proxies() {
-  local log=$1 pid rc=0
+  local log=$1 pid
   next_port
   build/release/wshub --listen "127.0.0.1:$server_port" --workers 1 \
     --route "/echo=proxy,upstream=ws://127.0.0.1:$server_port/echo" >"$log" 2>&1 &
