@@ -380,6 +380,9 @@ TEST(frame_mid_message_and_shrink) {
     CHECK_EQ(summarize(e), ev("binary", "z"));
 }
 
+// One per connection: 48 bytes, and its fast path must not make it grow.
+static_assert(sizeof(Decoder) <= 48, "Decoder grew past 48 bytes");
+
 TEST(frame_decoder_is_small) {
     CHECK_LE(sizeof(Decoder), size_t{48});
 }

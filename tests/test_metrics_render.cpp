@@ -49,6 +49,11 @@ void fill(WorkerCounters& w, uint64_t base) {
     set(w.redis_published);
     set(w.redis_received);
     set_each(w.redis_dropped);
+    set(w.upstream_connects);
+    set_each(w.upstream_failures);
+    set(w.upstream_open);
+    set(w.upstream_bytes_sent);
+    set(w.upstream_bytes_received);
 }
 
 // `text` without the lines of the process_* families (samples, HELP, TYPE).
@@ -122,31 +127,32 @@ wshub_connections_rejected_total{reason="unauthorized"} 6028
 wshub_connections_rejected_total{reason="insufficient_scope"} 6030
 wshub_connections_rejected_total{reason="handshake_timeout"} 6032
 wshub_connections_rejected_total{reason="draining"} 6034
+wshub_connections_rejected_total{reason="upstream"} 6036
 # HELP wshub_connections_closed_total WebSocket connections ended, by the close code sent or answered (none: no close frame).
 # TYPE wshub_connections_closed_total counter
-wshub_connections_closed_total{code="1000"} 6036
-wshub_connections_closed_total{code="1001"} 6038
-wshub_connections_closed_total{code="1002"} 6040
-wshub_connections_closed_total{code="1003"} 6042
-wshub_connections_closed_total{code="1007"} 6044
-wshub_connections_closed_total{code="1008"} 6046
-wshub_connections_closed_total{code="1009"} 6048
-wshub_connections_closed_total{code="1011"} 6050
-wshub_connections_closed_total{code="4001"} 6052
-wshub_connections_closed_total{code="none"} 6054
-wshub_connections_closed_total{code="other"} 6056
+wshub_connections_closed_total{code="1000"} 6038
+wshub_connections_closed_total{code="1001"} 6040
+wshub_connections_closed_total{code="1002"} 6042
+wshub_connections_closed_total{code="1003"} 6044
+wshub_connections_closed_total{code="1007"} 6046
+wshub_connections_closed_total{code="1008"} 6048
+wshub_connections_closed_total{code="1009"} 6050
+wshub_connections_closed_total{code="1011"} 6052
+wshub_connections_closed_total{code="4001"} 6054
+wshub_connections_closed_total{code="none"} 6056
+wshub_connections_closed_total{code="other"} 6058
 # HELP wshub_messages_received_total Data messages received from clients.
 # TYPE wshub_messages_received_total counter
-wshub_messages_received_total 6058
+wshub_messages_received_total 6060
 # HELP wshub_received_bytes_total Payload bytes of the data messages received.
 # TYPE wshub_received_bytes_total counter
-wshub_received_bytes_total 6060
+wshub_received_bytes_total 6062
 # HELP wshub_messages_sent_total Data frames written to clients.
 # TYPE wshub_messages_sent_total counter
-wshub_messages_sent_total 6062
+wshub_messages_sent_total 6064
 # HELP wshub_sent_bytes_total Bytes of the data frames written to clients.
 # TYPE wshub_sent_bytes_total counter
-wshub_sent_bytes_total 6064
+wshub_sent_bytes_total 6066
 # HELP wshub_handshake_duration_seconds Time from accepting a TCP connection to queueing its 101 Switching Protocols.
 # TYPE wshub_handshake_duration_seconds histogram
 wshub_handshake_duration_seconds_bucket{le="0.00001"} 2
@@ -197,78 +203,78 @@ wshub_publish_to_write_seconds_sum 60.001435
 wshub_publish_to_write_seconds_count 6
 # HELP wshub_messages_dropped_total Messages discarded for one member, by reason.
 # TYPE wshub_messages_dropped_total counter
-wshub_messages_dropped_total{reason="queue_full"} 6066
-wshub_messages_dropped_total{reason="block_timeout"} 6068
+wshub_messages_dropped_total{reason="queue_full"} 6068
+wshub_messages_dropped_total{reason="block_timeout"} 6070
 # HELP wshub_slow_consumer_closes_total Members closed with 1008 because their send queue was full.
 # TYPE wshub_slow_consumer_closes_total counter
-wshub_slow_consumer_closes_total 6070
+wshub_slow_consumer_closes_total 6072
 # HELP wshub_deliveries_parked_total Deliveries parked at a full queue under --overflow block.
 # TYPE wshub_deliveries_parked_total counter
-wshub_deliveries_parked_total 6072
+wshub_deliveries_parked_total 6074
 # HELP wshub_http_requests_total Plain HTTP requests answered: /metrics, /healthz, /readyz, the built-in pages and static files.
 # TYPE wshub_http_requests_total counter
-wshub_http_requests_total 6074
+wshub_http_requests_total 6076
 # HELP wshub_auth_failures_total Upgrades refused with 401 on ,auth routes, by reason.
 # TYPE wshub_auth_failures_total counter
-wshub_auth_failures_total{reason="missing"} 6076
-wshub_auth_failures_total{reason="too_large"} 6078
-wshub_auth_failures_total{reason="malformed"} 6080
-wshub_auth_failures_total{reason="not_object"} 6082
-wshub_auth_failures_total{reason="bad_alg"} 6084
-wshub_auth_failures_total{reason="bad_signature"} 6086
-wshub_auth_failures_total{reason="expired"} 6088
-wshub_auth_failures_total{reason="not_yet_valid"} 6090
-wshub_auth_failures_total{reason="wrong_issuer"} 6092
-wshub_auth_failures_total{reason="wrong_audience"} 6094
-wshub_auth_failures_total{reason="bad_claims"} 6096
+wshub_auth_failures_total{reason="missing"} 6078
+wshub_auth_failures_total{reason="too_large"} 6080
+wshub_auth_failures_total{reason="malformed"} 6082
+wshub_auth_failures_total{reason="not_object"} 6084
+wshub_auth_failures_total{reason="bad_alg"} 6086
+wshub_auth_failures_total{reason="bad_signature"} 6088
+wshub_auth_failures_total{reason="expired"} 6090
+wshub_auth_failures_total{reason="not_yet_valid"} 6092
+wshub_auth_failures_total{reason="wrong_issuer"} 6094
+wshub_auth_failures_total{reason="wrong_audience"} 6096
+wshub_auth_failures_total{reason="bad_claims"} 6098
 # HELP wshub_joins_forbidden_total Room joins refused by the token's rooms claim or a room password.
 # TYPE wshub_joins_forbidden_total counter
-wshub_joins_forbidden_total{reason="rooms_claim"} 6098
-wshub_joins_forbidden_total{reason="password"} 6100
+wshub_joins_forbidden_total{reason="rooms_claim"} 6100
+wshub_joins_forbidden_total{reason="password"} 6102
 # HELP wshub_rate_limited_total Connections closed with 1008 for sending over --max-msg-rate.
 # TYPE wshub_rate_limited_total counter
-wshub_rate_limited_total 6102
+wshub_rate_limited_total 6104
 # HELP wshub_publish_requests_total POST /publish requests, by the status answered.
 # TYPE wshub_publish_requests_total counter
-wshub_publish_requests_total{code="200"} 6104
-wshub_publish_requests_total{code="204"} 6106
-wshub_publish_requests_total{code="400"} 6108
-wshub_publish_requests_total{code="401"} 6110
-wshub_publish_requests_total{code="403"} 6112
-wshub_publish_requests_total{code="405"} 6114
-wshub_publish_requests_total{code="411"} 6116
-wshub_publish_requests_total{code="413"} 6118
-wshub_publish_requests_total{code="500"} 6120
-wshub_publish_requests_total{code="503"} 6122
+wshub_publish_requests_total{code="200"} 6106
+wshub_publish_requests_total{code="204"} 6108
+wshub_publish_requests_total{code="400"} 6110
+wshub_publish_requests_total{code="401"} 6112
+wshub_publish_requests_total{code="403"} 6114
+wshub_publish_requests_total{code="405"} 6116
+wshub_publish_requests_total{code="411"} 6118
+wshub_publish_requests_total{code="413"} 6120
+wshub_publish_requests_total{code="500"} 6122
+wshub_publish_requests_total{code="503"} 6124
 # HELP wshub_deflate_sent_bytes_total Payload bytes of the messages queued compressed (permessage-deflate) for members, as compressed and before; one count per member.
 # TYPE wshub_deflate_sent_bytes_total counter
-wshub_deflate_sent_bytes_total{form="compressed"} 6124
-wshub_deflate_sent_bytes_total{form="uncompressed"} 6126
+wshub_deflate_sent_bytes_total{form="compressed"} 6126
+wshub_deflate_sent_bytes_total{form="uncompressed"} 6128
 # HELP wshub_deflate_received_bytes_total Payload bytes of the compressed messages received, as received and inflated.
 # TYPE wshub_deflate_received_bytes_total counter
-wshub_deflate_received_bytes_total{form="compressed"} 6128
-wshub_deflate_received_bytes_total{form="uncompressed"} 6130
+wshub_deflate_received_bytes_total{form="compressed"} 6130
+wshub_deflate_received_bytes_total{form="uncompressed"} 6132
 # HELP wshub_redis_up Workers whose connection to Redis is up (--redis); wshub_workers when all are.
 # TYPE wshub_redis_up gauge
-wshub_redis_up 6132
+wshub_redis_up 6134
 # HELP wshub_redis_subscriptions Rooms the workers have members in, each subscribed to in Redis while the worker's connection is up, summed over the workers.
 # TYPE wshub_redis_subscriptions gauge
-wshub_redis_subscriptions 6134
+wshub_redis_subscriptions 6136
 # HELP wshub_redis_reconnects_total Connections to Redis made again after a loss.
 # TYPE wshub_redis_reconnects_total counter
-wshub_redis_reconnects_total 6136
+wshub_redis_reconnects_total 6138
 # HELP wshub_redis_published_total Room messages published to Redis for the other nodes.
 # TYPE wshub_redis_published_total counter
-wshub_redis_published_total 6138
+wshub_redis_published_total 6140
 # HELP wshub_redis_received_total Room messages received from other nodes through Redis (once per worker).
 # TYPE wshub_redis_received_total counter
-wshub_redis_received_total 6140
+wshub_redis_received_total 6142
 # HELP wshub_redis_dropped_total Room messages to or from other nodes that Redis did not carry, by reason.
 # TYPE wshub_redis_dropped_total counter
-wshub_redis_dropped_total{reason="down"} 6142
-wshub_redis_dropped_total{reason="queue_full"} 6144
-wshub_redis_dropped_total{reason="lost"} 6146
-wshub_redis_dropped_total{reason="malformed"} 6148
+wshub_redis_dropped_total{reason="down"} 6144
+wshub_redis_dropped_total{reason="queue_full"} 6146
+wshub_redis_dropped_total{reason="lost"} 6148
+wshub_redis_dropped_total{reason="malformed"} 6150
 # HELP wshub_redis_round_trip_seconds Time from a room message published to Redis to its coming back to this node, once per worker of the node with members in the room.
 # TYPE wshub_redis_round_trip_seconds histogram
 wshub_redis_round_trip_seconds_bucket{le="0.00001"} 0
@@ -293,6 +299,50 @@ wshub_redis_round_trip_seconds_bucket{le="10"} 0
 wshub_redis_round_trip_seconds_bucket{le="+Inf"} 0
 wshub_redis_round_trip_seconds_sum 0
 wshub_redis_round_trip_seconds_count 0
+# HELP wshub_upstream_connects_total Proxied clients whose upstream accepted the upgrade.
+# TYPE wshub_upstream_connects_total counter
+wshub_upstream_connects_total 6152
+# HELP wshub_upstream_failures_total Upstream connections that failed their client, by reason.
+# TYPE wshub_upstream_failures_total counter
+wshub_upstream_failures_total{reason="connect"} 6154
+wshub_upstream_failures_total{reason="timeout"} 6156
+wshub_upstream_failures_total{reason="refused"} 6158
+wshub_upstream_failures_total{reason="invalid"} 6160
+wshub_upstream_failures_total{reason="protocol"} 6162
+wshub_upstream_failures_total{reason="lost"} 6164
+# HELP wshub_upstream_connections Upstream connections open.
+# TYPE wshub_upstream_connections gauge
+wshub_upstream_connections 6166
+# HELP wshub_upstream_sent_bytes_total Bytes written to upstreams, their upgrade requests included.
+# TYPE wshub_upstream_sent_bytes_total counter
+wshub_upstream_sent_bytes_total 6168
+# HELP wshub_upstream_received_bytes_total Bytes read from upstreams, their upgrade answers included.
+# TYPE wshub_upstream_received_bytes_total counter
+wshub_upstream_received_bytes_total 6170
+# HELP wshub_upstream_handshake_duration_seconds Time from starting an upstream's TCP connect to reading its 101.
+# TYPE wshub_upstream_handshake_duration_seconds histogram
+wshub_upstream_handshake_duration_seconds_bucket{le="0.00001"} 0
+wshub_upstream_handshake_duration_seconds_bucket{le="0.000025"} 0
+wshub_upstream_handshake_duration_seconds_bucket{le="0.00005"} 0
+wshub_upstream_handshake_duration_seconds_bucket{le="0.0001"} 1
+wshub_upstream_handshake_duration_seconds_bucket{le="0.00025"} 1
+wshub_upstream_handshake_duration_seconds_bucket{le="0.0005"} 2
+wshub_upstream_handshake_duration_seconds_bucket{le="0.001"} 2
+wshub_upstream_handshake_duration_seconds_bucket{le="0.0025"} 2
+wshub_upstream_handshake_duration_seconds_bucket{le="0.005"} 3
+wshub_upstream_handshake_duration_seconds_bucket{le="0.01"} 3
+wshub_upstream_handshake_duration_seconds_bucket{le="0.025"} 3
+wshub_upstream_handshake_duration_seconds_bucket{le="0.05"} 3
+wshub_upstream_handshake_duration_seconds_bucket{le="0.1"} 3
+wshub_upstream_handshake_duration_seconds_bucket{le="0.25"} 3
+wshub_upstream_handshake_duration_seconds_bucket{le="0.5"} 3
+wshub_upstream_handshake_duration_seconds_bucket{le="1"} 3
+wshub_upstream_handshake_duration_seconds_bucket{le="2.5"} 3
+wshub_upstream_handshake_duration_seconds_bucket{le="5"} 3
+wshub_upstream_handshake_duration_seconds_bucket{le="10"} 3
+wshub_upstream_handshake_duration_seconds_bucket{le="+Inf"} 3
+wshub_upstream_handshake_duration_seconds_sum 0.00349
+wshub_upstream_handshake_duration_seconds_count 3
 )txt";
 
 }  // namespace
@@ -305,6 +355,8 @@ TEST(metrics_render_golden_text) {
     for (uint64_t us : {25, 26, 999'999}) b.handshake.observe(us);
     for (uint64_t us : {1, 100, 60'000'000}) a.publish_to_write.observe(us);
     for (uint64_t us : {50, 50, 1'234}) b.publish_to_write.observe(us);
+    for (uint64_t us : {90, 400}) a.upstream_handshake.observe(us);
+    b.upstream_handshake.observe(3'000);
     const std::string text = render({&a, &b}, Gauges{7, 3, 4});
     check_same_text(without_process_families(text), kExpected);
 }

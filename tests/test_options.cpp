@@ -28,7 +28,8 @@ std::string describe(const Config& c) {
     for (const auto& p : c.trusted_proxies)
         s += " proxy:" + wshub::net::to_string(p.base, 0) + "/" + std::to_string(p.prefix);
     for (const uint64_t n : {uint64_t(c.workers), uint64_t(c.max_header_bytes), c.max_message, c.handshake_timeout_ms,
-                             c.ping_interval_ms, c.idle_timeout_ms, c.close_timeout_ms, uint64_t(c.queue_messages),
+                             c.ping_interval_ms, c.idle_timeout_ms, c.close_timeout_ms, c.upstream_timeout_ms,
+                             uint64_t(c.queue_messages),
                              c.queue_bytes, uint64_t(c.overflow), c.block_timeout_ms, uint64_t(c.max_conns_per_ip),
                              uint64_t(c.echo_self), uint64_t(c.demo), c.max_conns, uint64_t(c.max_room_conns),
                              uint64_t(c.max_rooms_per_conn), uint64_t(c.max_members_list), c.jwt_leeway_ms,
@@ -105,7 +106,7 @@ TEST(options_reach_every_flag) {
         rendered.insert(word.substr(2, word.find('=') - 2));
     }
     const std::set<std::string> flags = help_flags();
-    CHECK_EQ(flags.size(), 49u);  // that help_flags reads --help at all
+    CHECK_EQ(flags.size(), 50u);  // that help_flags reads --help at all
     for (const std::string& f : flags)
         if (!rendered.count(f)) CHECK_EQ("no Options field for --" + f, "");
     for (const std::string& f : rendered)

@@ -24,8 +24,9 @@ struct Options {
     std::string listen = "127.0.0.1:8080";  // HOST:PORT, numeric
     std::string metrics_listen;             // "": /metrics, /healthz, /readyz on listen
     unsigned workers = 0;                   // 0: one per core (at most 64)
-    // "[HOST]PATH=MODE[,auth][,scope=S...][,rooms=NAME][,anonymous][,compress]"
-    // as --route takes it, MODE echo, raw, json or an add_mode name.
+    // "[HOST]PATH=MODE[,auth][,scope=S...][,rooms=NAME][,anonymous][,compress]
+    // [,upstream=URL...]" as --route takes it, MODE echo, raw, json, proxy or
+    // an add_mode name.
     // Empty: the flag's default, /echo=echo /raw=raw /ws=json.
     std::vector<std::string> routes;
     std::vector<std::string> subprotocols;  // the first the client offers wins
@@ -36,6 +37,7 @@ struct Options {
     ms ping_interval{30'000};  // 0: never
     ms idle_timeout{60'000};   // 0: never
     ms close_timeout{5'000};
+    ms upstream_timeout{10'000};  // proxy routes: the upstream's connect and 101
     // permessage-deflate (RFC 7692) on every route (else on routes marked
     // ,compress); messages under compression_min_size go out as they are.
     bool compression = false;

@@ -12,6 +12,7 @@ void Connection::report_close(uint16_t code, std::string_view reason) {
     close_reported_ = true;
     close_code_ = code;
     w().counters().closed[size_t(metrics::close_bucket(code))].add();
+    if (Upstream* up = upstream()) up->client_closed(code, reason);
     handler()->on_close(*this, wshub::CloseCode{code}, reason);
 }
 

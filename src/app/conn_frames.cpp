@@ -23,6 +23,10 @@ void Connection::on_frames(uint8_t* data, size_t len, bool drained) {
             break;
         case Kind::text:
         case Kind::binary: {
+            if (upstream()) {
+                forward_up(ev);
+                break;
+            }
             if (!within_rate()) break;
             w().hub().take_lane_hit();  // a hit before this message is not its doing
             on_message(ev);

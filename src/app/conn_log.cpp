@@ -14,7 +14,7 @@ std::string Connection::peer_text() const { return net::to_string(peer_, peer_po
 
 void Connection::log_peer(Log& line) const {
     line.str("peer", peer_text());
-    if (via_) line.str("via", net::to_string(via_->ip, via_->port));
+    if (const Via* v = via()) line.str("via", net::to_string(v->ip, v->port));
 }
 
 void Connection::log_opened() {
@@ -22,6 +22,7 @@ void Connection::log_opened() {
     log_peer(line);
     line.num("id", conn_id());
     if (const config::Route* r = route()) line.str("route", r->path);
+    if (const Upstream* up = upstream()) line.str("upstream", route()->upstreams[up->index()].url);
     if (!user().empty()) line.str("sub", user());
     line.emit();
 }
@@ -33,6 +34,7 @@ void Connection::log_closed() {
     log_peer(line);
     line.num("id", conn_id());
     if (const config::Route* r = route()) line.str("route", r->path);
+    if (const Upstream* up = upstream()) line.str("upstream", route()->upstreams[up->index()].url);
     if (!user().empty()) line.str("sub", user());
     line.num("code", close_code_)
         .num("duration_ms", w().now_ms() - opened_ms_)

@@ -103,6 +103,7 @@ void Connection::release_parked() noexcept {
 void Connection::flush_dirty() {
     dirty_ = false;
     if (state_ == State::free) return;
+    if (Upstream* up = upstream()) up->flush();
     flush();
     if (dead_) {
         terminate();
@@ -165,7 +166,10 @@ void Connection::flush() {
 // connection whose last bytes are out ends its side.
 void Connection::after_flush() {
     if (has_parked()) unpark();
-    if (read_paused_ && out_.pending_bytes() <= w().config().queue_bytes / 2) read_paused_ = false;
+    if (out_.pending_bytes() <= w().config().queue_bytes / 2) {
+        read_paused_ = false;
+        if (Upstream* up = upstream()) up->hold_reading(false);
+    }
     if (state_ == State::handshake && hs_ && hs_->responding && !hs_->answering) continue_response();
     if (state_ != State::closing || !out_.empty()) return;
     if (close_when_flushed_) {

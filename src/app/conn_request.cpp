@@ -44,7 +44,8 @@ void Connection::on_handshake_bytes(size_t added) {
 void Connection::set_client(const net::IpKey& ip, uint16_t port) {
     // What was counted under the accepted address is given back under it.
     if (counted_) return;
-    via_ = std::make_unique<Via>(Via{peer_, peer_port_});
+    hops().has_via = true;
+    hops().via = {peer_, peer_port_};
     peer_ = ip;
     peer_port_ = port;
 }

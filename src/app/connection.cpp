@@ -55,7 +55,7 @@ void Connection::start(int fd, const net::Address& peer) {
     upgraded_ = deflate_ = false;
     deflate_window_ = 0;
     user_data_ = nullptr;
-    close_after_flush_ = close_when_flushed_ = socket_full_ = lanes_held_ = false;
+    close_after_flush_ = close_when_flushed_ = socket_full_ = lanes_held_ = upstream_held_ = false;
     last_rx_ = uint32_t(w().now_ms());
     deadline_ = uint32_t(w().now_ms() + w().config().handshake_timeout_ms);
     decoder_ = ws::Decoder(w().config().max_message);
@@ -82,7 +82,7 @@ void Connection::terminate() {
     ++generation_;  // invalidates queued events and ids for this slot
     release_handshake();
     admitted_.reset();
-    via_.reset();
+    hops_.reset();  // an upstream still open is closed here (Upstream's destructor)
     decoder_.shrink();
     out_.release_all();
     w().release_slot(slot_);
@@ -152,9 +152,10 @@ void Connection::update_interest() {
     // A closing connection is always read: its input is discarded, but its
     // EOF must be seen.
     // Nor while an HTTP answer goes out: requests are taken one at a time.
+    // Nor while its upstream is behind, or has yet to accept it.
     if (state_ == State::closing ||
-        (!read_paused_ && !lanes_held_ && !has_held_input() && !publisher_blocked() &&
-         !(state_ == State::handshake && hs_->responding)))
+        (!read_paused_ && !lanes_held_ && !has_held_input() && !publisher_blocked() && !upstream_held_ &&
+         !(state_ == State::handshake && (hs_->responding || upstream()))))
         want |= reactor::kReadable;
     // A connection on the worker's flush list is written at the end of this
     // pass anyway: asking the poller for writability now, only to drop it
@@ -207,6 +208,8 @@ void Connection::on_timer() {
     const uint64_t now = w().now_ms();
     if (state_ == State::open) {
         on_open_timer(now);
+    } else if (state_ == State::handshake && upstream() && upstream()->pending() && reached(now, deadline_)) {
+        upstream()->timed_out();  // a 504, and the close's own deadline
     } else if (!close_after_flush_ && reached(now, deadline_)) {
         // Only a first request is refused for being late: a connection kept
         // alive after an answer, or one that stops taking an answer, just goes.

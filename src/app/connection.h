@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "app/request.h"
+#include "app/upstream.h"
 #include "auth/identity.h"
 #include "auth/policy.h"
 #include "config/config.h"
@@ -134,6 +135,23 @@ public:
     // the accepted peer becomes the proxy the client came through (via=).
     // `port` is the one the proxy's header gave, 0 when it gave none.
     void set_client(const net::IpKey& ip, uint16_t port);
+    // A proxy route (conn_proxy.cpp): upgrade() hands the client to an
+    // Upstream instead of opening it, holding its place under the caps;
+    // the 101 waits for the upstream's. `key` is the client's
+    // Sec-WebSocket-Key.
+    void start_upstream(const http::Request& req, uint16_t route_index, std::unique_ptr<Admitted> admitted,
+                        std::string_view key);
+    void on_upstream_ready(uint32_t events);
+    // What its Upstream tells it: the upstream's 101 (the client gets its
+    // own, with the upstream's subprotocol), its failure before that (the
+    // client gets `status`), a piece of one of its messages, its close (or
+    // loss, as 1014), and that it has room for the client's messages again.
+    void upstream_opened(std::string_view protocol);
+    void upstream_refused(int status, std::string_view why);
+    void upstream_piece(const ws::Event& piece);
+    void upstream_closed(uint16_t code, std::string_view reason);
+    void upstream_drained();
+    void mark_upstream_dirty();
     // Log lines (conn_log.cpp).
     void log_refused(int status, std::string_view reason, std::string_view why);
     void log_http(std::string_view path, int status);
@@ -188,6 +206,7 @@ private:
     bool take_rate_token() noexcept;
     void hold_input(const uint8_t* data, size_t len);
     void on_message(const ws::Event& ev);
+    void forward_up(const ws::Event& piece);  // conn_proxy.cpp
     hub::Frame* form_of(hub::Frame* f) noexcept;  // conn_out.cpp
     // Out (conn_out.cpp): into out_, which keeps the worker's
     // wshub_queued_bytes up to date; written by flush.
@@ -241,6 +260,9 @@ private:
     // Compression::form_for gives a window of 2^deflate_window_ bits.
     bool deflate_ : 1 = false;
     uint8_t deflate_window_ : 4 = 0;
+    // A proxy route's upstream has more of this client's messages queued
+    // than --queue-bytes: not read until it takes them.
+    bool upstream_held_ : 1 = false;
     // Its route in config().routes (a 2-byte index rather than pointers to
     // the route and its handler, which are found from it).
     uint16_t route_index_ = kNoRoute;
@@ -322,13 +344,26 @@ private:
     ws::Decoder decoder_;
     hub::SendQueue out_;
     std::unique_ptr<Admitted> admitted_;
-    // The proxy a client named by a trusted proxy came through (set_client):
-    // the accepted peer, for the logs. Held only by such connections.
+    // The hops around the client, held only by connections that have one:
+    // the proxy a client named by a trusted proxy came through (set_client),
+    // the accepted peer, for the logs; and a proxy route's upstream, from
+    // the upgrade on.
     struct Via {
         net::IpKey ip;
         uint16_t port;
     };
-    std::unique_ptr<Via> via_;
+    struct Hops {
+        bool has_via = false;
+        Via via{};
+        std::unique_ptr<Upstream> upstream;
+    };
+    std::unique_ptr<Hops> hops_;
+    Hops& hops() {
+        if (!hops_) hops_ = std::make_unique<Hops>();
+        return *hops_;
+    }
+    const Via* via() const noexcept { return hops_ && hops_->has_via ? &hops_->via : nullptr; }
+    Upstream* upstream() const noexcept { return hops_ ? hops_->upstream.get() : nullptr; }
 };
 
 }  // namespace wshub::app

@@ -42,6 +42,7 @@ const OptionRow kOptionRows[] = {
     {"ping-interval", [](const Options& o, Words& w) { duration(w, o.ping_interval); }},
     {"idle-timeout", [](const Options& o, Words& w) { duration(w, o.idle_timeout); }},
     {"close-timeout", [](const Options& o, Words& w) { duration(w, o.close_timeout); }},
+    {"upstream-timeout", [](const Options& o, Words& w) { duration(w, o.upstream_timeout); }},
     {"compression", [](const Options& o, Words& w) { w.push_back(o.compression ? "on" : "off"); }},
     {"compression-min-size", [](const Options& o, Words& w) { number(w, o.compression_min_size); }},
     {"compression-level", [](const Options& o, Words& w) { number(w, o.compression_level); }},

@@ -100,7 +100,7 @@ int namespace_param(const config::Config& cfg, const http::Request& req, std::st
     }
     int only = -1;
     for (const config::Route& r : cfg.routes) {
-        if (r.mode == config::RouteMode::echo || int(r.ns) == only) continue;
+        if (r.mode == config::RouteMode::echo || r.mode == config::RouteMode::proxy || int(r.ns) == only) continue;
         if (only >= 0) {
             why = seen ? "exactly one ns= is allowed\n" : "ns= is required: the routes have rooms of their own\n";
             return -1;

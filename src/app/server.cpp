@@ -10,6 +10,7 @@
 
 #include "app/log.h"
 #include "app/options.h"
+#include "app/upstream_names.h"
 #include "modes/modes.h"
 #include "net/socket.h"
 #include "reactor/loop.h"
@@ -74,6 +75,10 @@ Status Server::Impl::configure() {
 }
 
 Status Server::Impl::launch() {
+    if (std::string why = app::resolve_upstream_names(cfg_); !why.empty()) {
+        app::log_message(app::LogLevel::error, "upstream_unresolved", why);
+        return {false, "wshub: " + why};
+    }
     shared_ = std::make_unique<app::Shared>(cfg_);
     echo_ = modes::make_echo();
     raw_ = modes::make_raw({cfg_.echo_self});

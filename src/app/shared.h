@@ -24,6 +24,10 @@
 
 namespace wshub::app {
 
+// What a proxy route's connections show the handler API: nothing. Their
+// messages go to the upstream (conn_proxy.cpp), never to a handler.
+wshub::Handler& proxy_handler() noexcept;
+
 class Worker;
 
 struct Shared {
@@ -102,6 +106,7 @@ struct Shared {
     }
 
     wshub::Handler* handler_for(const config::Route& r) const noexcept {
+        if (r.mode == config::RouteMode::proxy) return &proxy_handler();
         return r.mode == config::RouteMode::custom ? custom[r.custom] : builtin[int(r.mode)];
     }
 };

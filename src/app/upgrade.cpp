@@ -112,13 +112,15 @@ void upgrade(Worker& w, Connection& c, const http::Request& req, const config::R
     if (const char* why = origin_refusal(cfg, req)) return c.refuse(metrics::Reject::origin, 403, why);
     std::unique_ptr<Admitted> admitted;
     if (!admit(w, c, req, *route, admitted) || !take_place(w, c)) return;
+    const auto route_index = uint16_t(route - cfg.routes.data());
+    if (route->mode == config::RouteMode::proxy) return c.start_upstream(req, route_index, std::move(admitted), d.key);
     // What the mode's on_upgrade sees: views of the head, which stays until
     // the request is answered (Connection::release_handshake waits while it
     // is), and of these locals, which outlive open() and so on_upgrade.
     wshub::Header headers[http::kMaxHeaders];
     for (size_t i = 0; i < req.header_count; ++i) headers[i] = {req.headers[i].name, req.headers[i].value};
     const std::string peer = c.peer_text();
-    c.open({.route_index = uint16_t(route - cfg.routes.data()),
+    c.open({.route_index = route_index,
             .key = d.key,
             .protocol = d.protocol,
             .request = {.path = req.path,

@@ -34,6 +34,7 @@ Worker::Worker(Shared& shared, unsigned index, Role role)
       name_(role == Role::ops ? std::string("metrics listener") : "worker " + std::to_string(index)),
       read_buf_(new uint8_t[kReadBufferSize]),
       compression_(shared.cfg, counters_),
+      upstream_picker_(shared.cfg, mask_source_.next()),
       hub_(shared.exchange, index, *this) {
     if (role == Role::hub) shared.exchange.set_waker(index, this);
     if (role == Role::hub && shared.cfg.redis) {
@@ -171,6 +172,10 @@ void Worker::on_ready(uint64_t token, uint32_t events) {
     }
     if (token >= kFirstRedisToken && token < kFirstRedisToken + kRedisLinks) {
         if (bus_) bus_->on_ready(size_t(token - kFirstRedisToken), events);
+        return;
+    }
+    if (token & Upstream::kUpstreamBit) {
+        if (Connection* c = lookup(token & ~Upstream::kUpstreamBit)) c->on_upstream_ready(events);
         return;
     }
     if (Connection* c = lookup(token)) c->on_ready(events);

@@ -14,11 +14,13 @@
 #include "app/connection.h"
 #include "app/redis_bus.h"
 #include "app/slot_table.h"
+#include "app/upstream_pick.h"
 #include "app/shared.h"
 #include "hub/hub.h"
 #include "hub/sink.h"
 #include "metrics/counters.h"
 #include "reactor/loop.h"
+#include "ws/mask_source.h"
 
 namespace wshub::app {
 
@@ -94,6 +96,10 @@ public:
     std::string render_metrics() const;
     const config::Config& config() const noexcept { return shared_.cfg; }
     Compression& compression() noexcept { return compression_; }
+    // Proxy routes: masking keys (and upstream handshake keys), and whose
+    // turn it is among a route's upstreams.
+    ws::MaskSource& mask_source() noexcept { return mask_source_; }
+    UpstreamPicker& upstream_picker() noexcept { return upstream_picker_; }
     hub::Hub& hub() noexcept { return hub_; }
     // The Redis bus (--redis), or null.
     RedisBus* bus() noexcept { return bus_.get(); }
@@ -152,6 +158,8 @@ private:
     std::vector<uint32_t> free_slots_;
     metrics::WorkerCounters counters_;
     Compression compression_;
+    ws::MaskSource mask_source_;
+    UpstreamPicker upstream_picker_;
     std::vector<uint64_t> dirty_;  // tokens of connections to flush this pass
     hub::Hub hub_;
     std::unique_ptr<RedisBus> bus_;  // --redis, on hub workers

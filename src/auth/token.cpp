@@ -7,12 +7,6 @@ namespace {
 
 constexpr std::string_view kBearerPrefix = "bearer.";
 
-std::string_view trim_ows(std::string_view v) noexcept {
-    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
-    return v;
-}
-
 bool from_authorization(const http::Request& req, std::string& out) {
     const auto token = authorization_bearer(req);
     if (!token) return false;
@@ -26,7 +20,7 @@ bool from_subprotocol(const http::Request& req, std::string& out) {
         std::string_view list = req.headers[i].value;
         while (!list.empty()) {
             const size_t comma = list.find(',');
-            const std::string_view offered = trim_ows(list.substr(0, comma));
+            const std::string_view offered = http::trim_ows(list.substr(0, comma));
             if (is_bearer_protocol(offered)) {
                 out.assign(offered.substr(kBearerPrefix.size()));
                 return true;
@@ -54,7 +48,7 @@ std::optional<std::string_view> authorization_bearer(const http::Request& req) n
     const auto value = req.header("authorization");
     if (!value || value->size() < 7 || !http::iequals(value->substr(0, 6), "bearer") || (*value)[6] != ' ')
         return std::nullopt;
-    const std::string_view token = trim_ows(value->substr(7));
+    const std::string_view token = http::trim_ows(value->substr(7));
     if (token.empty()) return std::nullopt;
     return token;
 }

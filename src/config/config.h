@@ -11,13 +11,15 @@
 
 #include "auth/room_passwords.h"
 #include "config/redis_url.h"
+#include "config/upstream_url.h"
 #include "hub/policy.h"
 #include "net/address.h"
 #include "net/cidr.h"
 
 namespace wshub::config {
 
-enum class RouteMode : uint8_t { echo, raw, json, custom };
+// proxy: each client is carried to one of the route's upstreams (app/proxy*.cpp).
+enum class RouteMode : uint8_t { echo, raw, json, custom, proxy };
 
 const char* mode_name(RouteMode mode) noexcept;
 
@@ -50,6 +52,8 @@ struct Route {
     // `,compress`: permessage-deflate is negotiated here even without
     // --compression on.
     bool compress = false;
+    // A proxy route's `,upstream=URL`s (at least one), taken in turn.
+    std::vector<UpstreamUrl> upstreams;
     uint16_t ns = 0;  // its namespace: an index into Config::namespaces
 
     // HOST/PATH, or PATH for a route on any host: its name in messages, and
@@ -79,6 +83,9 @@ struct Config {
     uint64_t ping_interval_ms = 30'000;  // 0 = off
     uint64_t idle_timeout_ms = 60'000;   // 0 = off
     uint64_t close_timeout_ms = 5'000;
+    // Proxy routes: how long an upstream has to accept its connection and
+    // answer the upgrade before the client gets 504.
+    uint64_t upstream_timeout_ms = 10'000;
     // permessage-deflate (RFC 7692): negotiated on every route (--compression
     // on) or on the routes marked ,compress; messages under min_size go out
     // as they are.
@@ -146,7 +153,11 @@ struct Config {
     // route of that path on any host; null when none. Routes are few (at
     // most kMaxRoutes): a scan, with no allocation (config/routes.cpp).
     const Route* find_route(std::string_view host, std::string_view path) const noexcept;
-    bool compresses(const Route& r) const noexcept { return compression || r.compress; }
+    // A proxy route never negotiates permessage-deflate: what it carries is
+    // the upstream's, which gets no extension offer.
+    bool compresses(const Route& r) const noexcept {
+        return r.mode != RouteMode::proxy && (compression || r.compress);
+    }
     // The namespace of this name, or -1.
     int find_namespace(std::string_view name) const noexcept;
     std::string_view mode_of(const Route& r) const noexcept;

@@ -218,9 +218,10 @@ const Flag kFlags[] = {
      nullptr},
     {"workers", "N", "number of cores", "worker threads, each with its own event loop and listening socket",
      set_workers, nullptr},
-    {"route", "[HOST]PATH=MODE[,auth][,scope=S...][,rooms=NAME][,anonymous][,compress]",
+    {"route", "[HOST]PATH=MODE[,auth][,scope=S...][,rooms=NAME][,anonymous][,compress][,upstream=URL...]",
      "/echo=echo /raw=raw /ws=json",
-     "serve WebSocket connections on PATH in MODE (echo, raw, json); with HOST (a.example.com or "
+     "serve WebSocket connections on PATH in MODE (echo, raw, json, or proxy: each client carried to one of "
+     "the route's upstream=ws://IP:PORT/PATH, in turn); with HOST (a.example.com or "
      "*.example.com) only requests whose Host is it, before the route of PATH on any host; with ,auth only "
      "clients with a valid token, and with each ,scope=S only tokens whose scope holds S (else 403); its "
      "rooms are its own unless routes of one mode share them by rooms=NAME (a public route beside ,auth ones "
@@ -260,6 +261,9 @@ const Flag kFlags[] = {
      [](Config& c, std::string_view v) { return set_duration(c.idle_timeout_ms, v, true); }, nullptr},
     {"close-timeout", "DURATION", "5s", "how long to wait for the peer to finish a close handshake",
      [](Config& c, std::string_view v) { return set_duration(c.close_timeout_ms, v, false); }, nullptr},
+    {"upstream-timeout", "DURATION", "10s",
+     "proxy routes: how long an upstream has to accept and answer the upgrade before the client gets 504",
+     [](Config& c, std::string_view v) { return set_duration(c.upstream_timeout_ms, v, false); }, nullptr},
     {"queue-messages", "N", "1024", "most data frames waiting in one connection's send queue",
      [](Config& c, std::string_view v) {
          uint64_t n = 0;

@@ -6,14 +6,16 @@
 namespace wshub::config {
 namespace {
 
-constexpr std::string_view kOptions = "[,auth][,scope=SCOPE...][,rooms=NAME][,anonymous][,compress]";
+constexpr std::string_view kOptions =
+    "[,auth][,scope=SCOPE...][,rooms=NAME][,anonymous][,compress][,upstream=URL...]";
 constexpr std::string_view kWildcard = "*.";
 constexpr size_t kMaxScopes = 16;
 constexpr size_t kMaxScopeBytes = 128;
+constexpr size_t kMaxUpstreams = 16;
 
 std::string accepts(const Config& c) {
     std::string a = "expected PATH=MODE or HOST/PATH=MODE" + std::string(kOptions) +
-                    " with PATH starting with '/', HOST a DNS name or *.NAME, MODE echo, raw, json";
+                    " with PATH starting with '/', HOST a DNS name or *.NAME, MODE echo, raw, json, proxy";
     for (const auto& name : c.custom_modes) a += ", " + name;
     return a + ", SCOPE of printable ASCII but space, '\"', '\\' and ',', and NAME of letters, digits, '-', '_' "
                "and '.'";
@@ -58,6 +60,7 @@ bool parse_mode(const Config& c, std::string_view mode, Route& r) {
     if (mode == "echo") r.mode = RouteMode::echo;
     else if (mode == "raw") r.mode = RouteMode::raw;
     else if (mode == "json") r.mode = RouteMode::json;
+    else if (mode == "proxy") r.mode = RouteMode::proxy;
     else {
         auto it = std::find(c.custom_modes.begin(), c.custom_modes.end(), mode);
         if (it == c.custom_modes.end()) return false;
@@ -74,9 +77,19 @@ bool add_scope(std::string_view scope, Route& r) {
     return true;
 }
 
+// ,upstream=URL: "" when added, else why not.
+std::string add_upstream(std::string_view url, Route& r) {
+    UpstreamUrl u;
+    std::string why;
+    if (!parse_upstream_url(url, u, why)) return "upstream=" + std::string(url) + ": " + why;
+    if (r.upstreams.size() == kMaxUpstreams) return "expected at most " + std::to_string(kMaxUpstreams) + " upstreams";
+    r.upstreams.push_back(std::move(u));
+    return {};
+}
+
 // The options after MODE (at least one), each at most once (scope= once
-// per scope).
-bool parse_options(std::string_view rest, Route& r) {
+// per scope); "" when read, "-" for the usage text, else why not.
+std::string parse_options(std::string_view rest, Route& r) {
     bool rooms_seen = false;
     for (;;) {
         const size_t comma = rest.find(',');
@@ -90,10 +103,12 @@ bool parse_options(std::string_view rest, Route& r) {
         } else if (opt.starts_with("rooms=") && !rooms_seen && valid_namespace_name(opt.substr(6))) {
             r.rooms = opt.substr(6);
             rooms_seen = true;
+        } else if (opt.starts_with("upstream=")) {
+            if (std::string why = add_upstream(opt.substr(9), r); !why.empty()) return why;
         } else if (!(opt.starts_with("scope=") && add_scope(opt.substr(6), r))) {
-            return false;
+            return "-";
         }
-        if (comma == std::string_view::npos) return true;
+        if (comma == std::string_view::npos) return {};
         rest = rest.substr(comma + 1);
     }
 }
@@ -112,6 +127,17 @@ bool parse_target(std::string_view target, Route& r) {
     return true;
 }
 
+// What a proxy route takes, and only it: its upstreams. Rooms are the
+// upstream's business, and so is compression (no extension is offered).
+std::string proxy_rules(const Route& r) {
+    if (r.mode != RouteMode::proxy) return r.upstreams.empty() ? "" : "expected upstream= only on a proxy route";
+    if (r.upstreams.empty()) return "expected ,upstream=ws://HOST:PORT/PATH on a proxy route";
+    if (!r.rooms.empty() || r.anonymous || r.compress)
+        return "expected only ,auth, ,scope= and ,upstream= on a proxy route (it has no rooms, and its "
+               "messages are the upstream's)";
+    return {};
+}
+
 }  // namespace
 
 const char* mode_name(RouteMode mode) noexcept {
@@ -120,6 +146,7 @@ const char* mode_name(RouteMode mode) noexcept {
     case RouteMode::raw: return "raw";
     case RouteMode::json: return "json";
     case RouteMode::custom: return "custom";
+    case RouteMode::proxy: return "proxy";
     }
     return "?";
 }
@@ -133,12 +160,15 @@ std::string parse_route_spec(const Config& c, std::string_view spec, Route& out)
     if (eq == std::string_view::npos || !parse_target(spec.substr(0, eq), out)) return accepts(c);
     const std::string_view rest = spec.substr(eq + 1);
     const size_t comma = rest.find(',');
-    if (!parse_mode(c, rest.substr(0, comma), out) ||
-        (comma != std::string_view::npos && !parse_options(rest.substr(comma + 1), out)))
-        return accepts(c);
+    if (!parse_mode(c, rest.substr(0, comma), out)) return accepts(c);
+    if (comma != std::string_view::npos) {
+        const std::string why = parse_options(rest.substr(comma + 1), out);
+        if (why == "-") return accepts(c);
+        if (!why.empty()) return why;
+    }
     if (!out.scopes.empty() && !out.auth)
         return "expected ,auth beside scope= (only a token has scopes)";
-    return {};
+    return proxy_rules(out);
 }
 
 std::string route_spec(const Config& c, const Route& r) {
@@ -149,6 +179,7 @@ std::string route_spec(const Config& c, const Route& r) {
     if (!r.rooms.empty()) s += ",rooms=" + r.rooms;
     if (r.anonymous) s += ",anonymous";
     if (r.compress) s += ",compress";
+    for (const UpstreamUrl& u : r.upstreams) s += ",upstream=" + u.url;
     return s;
 }
 

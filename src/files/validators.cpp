@@ -1,6 +1,7 @@
 #include "files/validators.h"
 
 #include "files/http_date.h"
+#include "http/request.h"
 
 namespace wshub::files {
 namespace {
@@ -35,12 +36,6 @@ std::optional<std::string_view> take_entity_tag(std::string_view& list) noexcept
     return opaque;
 }
 
-std::string_view trim_ows(std::string_view v) noexcept {
-    while (!v.empty() && is_ows(v.front())) v.remove_prefix(1);
-    while (!v.empty() && is_ows(v.back())) v.remove_suffix(1);
-    return v;
-}
-
 }  // namespace
 
 std::string make_etag(const FileStamp& stamp) {
@@ -59,7 +54,7 @@ std::string make_etag(const FileStamp& stamp) {
 }
 
 bool if_none_match_matches(std::string_view if_none_match, std::string_view etag) noexcept {
-    std::string_view list = trim_ows(if_none_match);
+    std::string_view list = http::trim_ows(if_none_match);
     if (list == "*") return true;
     // #entity-tag: elements between commas, empty ones allowed (section 5.6.1).
     bool matched = false, any = false;

@@ -1,15 +1,6 @@
 #include "http/body.h"
 
 namespace wshub::http {
-namespace {
-
-std::string_view trim_ows(std::string_view v) noexcept {
-    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
-    return v;
-}
-
-}  // namespace
 
 BodyFraming body_framing(const Request& req, uint64_t max) noexcept {
     BodyFraming f;

@@ -27,12 +27,6 @@ Node not_address() noexcept { return {Node::Kind::not_address, {}, 0, {}}; }
 
 bool is_ows(char c) noexcept { return c == ' ' || c == '\t'; }
 
-std::string_view trim_ows(std::string_view v) noexcept {
-    while (!v.empty() && is_ows(v.front())) v.remove_prefix(1);
-    while (!v.empty() && is_ows(v.back())) v.remove_suffix(1);
-    return v;
-}
-
 bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 bool is_alnum(char c) noexcept { return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 

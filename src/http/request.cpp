@@ -50,11 +50,6 @@ bool consume(std::string_view s, size_t& pos, std::string_view expected) noexcep
     return true;
 }
 
-std::string_view trim_ows(std::string_view v) noexcept {
-    while (!v.empty() && is_ows(v.front())) v.remove_prefix(1);
-    while (!v.empty() && is_ows(v.back())) v.remove_suffix(1);
-    return v;
-}
 
 // request-line = method SP request-target SP HTTP-version CRLF
 bool parse_request_line(std::string_view head, size_t& pos, Request& out) noexcept {
@@ -76,16 +71,6 @@ bool parse_request_line(std::string_view head, size_t& pos, Request& out) noexce
     return consume(head, pos, "\r\n");
 }
 
-// field-line = field-name ":" OWS field-value OWS CRLF
-bool parse_header_line(std::string_view head, size_t& pos, Header& out) noexcept {
-    // A line starting with SP/HTAB (obs-fold) or with a space before ':'
-    // fails here because neither is a token character.
-    out.name = scan(head, pos, kTchar);
-    if (out.name.empty() || !consume(head, pos, ":")) return false;
-    // Stops at CR, LF or any other control character; only CRLF may follow.
-    out.value = trim_ows(scan(head, pos, kFieldChar));
-    return consume(head, pos, "\r\n");
-}
 
 // Content-Length = 1*DIGIT, without overflowing.
 std::optional<uint64_t> parse_content_length(std::string_view v) noexcept {
@@ -117,16 +102,6 @@ void reset(Request& r) noexcept {
     r.content_length.reset();
 }
 
-// True if buf[from, end) holds a line feed not preceded by a carriage return.
-bool has_bare_lf(std::string_view buf, size_t from) noexcept {
-    for (size_t i = std::min(from, buf.size()); i < buf.size(); ++i) {
-        const void* hit = std::memchr(buf.data() + i, '\n', buf.size() - i);
-        if (!hit) return false;
-        i = static_cast<size_t>(static_cast<const char*>(hit) - buf.data());
-        if (i == 0 || buf[i - 1] != '\r') return true;
-    }
-    return false;
-}
 
 // The length of the head in buf, up to and including the blank line that
 // ends it, or 0 if it is not complete yet. Only a terminator ending at or
@@ -158,7 +133,7 @@ ParseStatus parse_lines(std::string_view head, Request& out, size_t max_headers)
         if (pos >= head.size()) return ParseStatus::bad_request;  // no blank line
         if (out.header_count == max_headers) return ParseStatus::too_many_headers;
         Header& h = out.headers[out.header_count];
-        if (!parse_header_line(head, pos, h)) return ParseStatus::bad_request;
+        if (!parse_field_line(head, pos, h)) return ParseStatus::bad_request;
         ++out.header_count;
         if (iequals(h.name, "content-length") && !note_content_length(h.value, out))
             return ParseStatus::bad_request;
@@ -187,6 +162,34 @@ HeadResult refuse(const Refusal& r) noexcept {
 }
 
 }  // namespace
+
+std::string_view trim_ows(std::string_view v) noexcept {
+    while (!v.empty() && is_ows(v.front())) v.remove_prefix(1);
+    while (!v.empty() && is_ows(v.back())) v.remove_suffix(1);
+    return v;
+}
+
+bool parse_field_line(std::string_view head, size_t& pos, Header& out) noexcept {
+    // A line starting with SP/HTAB (obs-fold) or with a space before ':'
+    // fails here because neither is a token character.
+    out.name = scan(head, pos, kTchar);
+    if (out.name.empty() || !consume(head, pos, ":")) return false;
+    // Stops at CR, LF or any other control character; only CRLF may follow.
+    out.value = trim_ows(scan(head, pos, kFieldChar));
+    return consume(head, pos, "\r\n");
+}
+
+bool has_bare_lf(std::string_view buf, size_t from) noexcept {
+    for (size_t i = std::min(from, buf.size()); i < buf.size(); ++i) {
+        const void* hit = std::memchr(buf.data() + i, '\n', buf.size() - i);
+        if (!hit) return false;
+        i = static_cast<size_t>(static_cast<const char*>(hit) - buf.data());
+        if (i == 0 || buf[i - 1] != '\r') return true;
+    }
+    return false;
+}
+
+bool is_field_char(char c) noexcept { return is(kFieldChar, c); }
 
 bool iequals(std::string_view a, std::string_view b) noexcept {
     if (a.size() != b.size()) return false;

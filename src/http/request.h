@@ -89,6 +89,21 @@ enum class ParseStatus : uint8_t { ok, bad_request, too_many_headers };
 // refuse it (or implement chunked) itself.
 ParseStatus parse_request(std::string_view head, Request& out) noexcept;
 
+// The pieces of a head that a response's reader shares with the request's
+// (http/client_handshake.cpp). A field-line, RFC 9112 section 5 (name ":"
+// OWS value OWS CRLF) from head[pos]: its name, and its value without the
+// whitespace around it; pos moves past its CRLF. False if the line is not
+// one: obs-fold and whitespace before ':' fail (neither is a token
+// character), and so does a control character in the value.
+bool parse_field_line(std::string_view head, size_t& pos, Header& out) noexcept;
+// True if buf[from, end) holds a line feed not preceded by a carriage return.
+bool has_bare_lf(std::string_view buf, size_t from = 0) noexcept;
+// A field value's character (field-vchar, SP, HTAB, obs-text: RFC 9110
+// section 5.5), which a reason phrase is made of too (RFC 9112 section 4).
+bool is_field_char(char c) noexcept;
+// Without the spaces and tabs at either end.
+std::string_view trim_ows(std::string_view v) noexcept;
+
 // Case-insensitive ASCII comparison.
 bool iequals(std::string_view a, std::string_view b) noexcept;
 

@@ -40,12 +40,6 @@ bool valid_key(std::string_view key) noexcept {
     return n && *n == kKeyBytes;
 }
 
-std::string_view trim_ows(std::string_view v) noexcept {
-    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
-    return v;
-}
-
 // Returns a view of the matching entry of `supported` (which outlives the
 // request buffer), or "" when the client offers nothing we speak.
 std::string_view select_protocol(const Request& req, std::span<const std::string> supported) noexcept {
@@ -195,7 +189,9 @@ std::string_view reason_phrase(int status) noexcept {
         case 431: return "Request Header Fields Too Large";
         case 500: return "Internal Server Error";
         case 501: return "Not Implemented";
+        case 502: return "Bad Gateway";
         case 503: return "Service Unavailable";
+        case 504: return "Gateway Timeout";
         default: return "Unknown";
     }
 }

@@ -42,6 +42,15 @@ Frame* make_frame(ws::Opcode op, std::string_view payload, bool compressed) noex
     return f;
 }
 
+Frame* make_piece_frame(ws::Opcode op, std::string_view payload, bool fin) noexcept {
+    uint8_t header[ws::kMaxHeader];
+    const size_t header_len = ws::write_header(header, op, payload.size(), fin);
+    const std::string_view prefix(reinterpret_cast<const char*>(header), header_len);
+    Frame* f = allocate(prefix, payload, uint32_t(payload.size()), false);
+    if (f) f->made_us = metrics::now_us();
+    return f;
+}
+
 Frame* make_raw_frame(std::string_view bytes) noexcept { return allocate({}, bytes, 0, true); }
 
 void release(Frame* f) noexcept {

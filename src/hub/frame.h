@@ -36,6 +36,11 @@ struct Frame {
 // exceeds 4 GiB.
 Frame* make_frame(ws::Opcode op, std::string_view payload, bool compressed = false) noexcept;
 
+// One frame of a message sent in pieces (a proxy carries messages on as
+// they come): `op` text or binary for the first, continuation after; `fin`
+// on the last. A data frame, counted and stamped as make_frame's are.
+Frame* make_piece_frame(ws::Opcode op, std::string_view payload, bool fin) noexcept;
+
 // The opcode and the payload of a frame made by make_frame.
 inline ws::Opcode opcode_of(const Frame& f) noexcept { return static_cast<ws::Opcode>(f.data[0] & 0x0F); }
 inline std::string_view payload_of(const Frame& f) noexcept {

@@ -33,7 +33,8 @@ namespace wshub::metrics {
     X(unauthorized)      /* 401: no valid token on an ,auth route */                                               \
     X(insufficient_scope) /* 403: a valid token without every scope= of its route */                               \
     X(handshake_timeout) /* closed without an answer */                                                            \
-    X(draining)          /* 503: an upgrade (or /publish) completed while the server drains */
+    X(draining)          /* 503: an upgrade (or /publish) completed while the server drains */                     \
+    X(upstream)          /* 502, 504: a proxy route's upstream failed to accept the client */
 enum class Reject : uint8_t { WSHUB_REJECT_REASONS(WSHUB_METRICS_ENUMERATOR) count_ };
 inline constexpr std::array kRejectLabels{WSHUB_REJECT_REASONS(WSHUB_METRICS_LABEL)};
 constexpr const char* reject_label(Reject r) noexcept {
@@ -95,6 +96,14 @@ inline constexpr std::array kDeflateFormLabels{WSHUB_DEFLATE_FORMS(WSHUB_METRICS
 enum class RedisDrop : uint8_t { WSHUB_REDIS_DROPS(WSHUB_METRICS_ENUMERATOR) count_ };
 inline constexpr std::array kRedisDropLabels{WSHUB_REDIS_DROPS(WSHUB_METRICS_LABEL)};
 
+// Why a proxy route's upstream failed its client: its TCP connect failed;
+// it did not accept and answer the upgrade within --upstream-timeout; it
+// answered with another status; its answer was not a valid upgrade; once
+// open, it broke the protocol, or its connection ended without a close frame.
+#define WSHUB_UPSTREAM_FAILURES(X) X(connect) X(timeout) X(refused) X(invalid) X(protocol) X(lost)
+enum class UpstreamFailure : uint8_t { WSHUB_UPSTREAM_FAILURES(WSHUB_METRICS_ENUMERATOR) count_ };
+inline constexpr std::array kUpstreamFailureLabels{WSHUB_UPSTREAM_FAILURES(WSHUB_METRICS_LABEL)};
+
 #undef WSHUB_METRICS_ENUMERATOR
 #undef WSHUB_METRICS_LABEL
 
@@ -130,10 +139,17 @@ struct WorkerCounters {
     // A room message published to Redis to its envelope back on this node,
     // at each of its workers subscribed to the room.
     LatencyHistogram redis_round_trip;
+    // Proxy routes: upstream connections.
+    Counter upstream_connects;  // upgrades an upstream accepted
+    Counter upstream_failures[size_t(UpstreamFailure::count_)];
+    Gauge upstream_open;        // upstream connections open on this worker
+    Counter upstream_bytes_sent, upstream_bytes_received;  // on upstream sockets, HTTP heads included
+    LatencyHistogram upstream_handshake;  // connect started to the upstream's 101 read
 
     void reject(Reject r) noexcept { rejected[size_t(r)].add(); }
     void drop(Drop d) noexcept { dropped[size_t(d)].add(); }
     void redis_drop(RedisDrop d) noexcept { redis_dropped[size_t(d)].add(); }
+    void upstream_failure(UpstreamFailure f) noexcept { upstream_failures[size_t(f)].add(); }
 };
 
 }  // namespace wshub::metrics

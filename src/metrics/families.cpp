@@ -147,6 +147,18 @@ constexpr Family kFamilies[] = {
     family<&W::redis_round_trip>("wshub_redis_round_trip_seconds",
                                  "Time from a room message published to Redis to its coming back to this node, "
                                  "once per worker of the node with members in the room."),
+    family<&W::upstream_connects>("wshub_upstream_connects_total",
+                                  "Proxied clients whose upstream accepted the upgrade."),
+    family<&W::upstream_failures>("wshub_upstream_failures_total",
+                                  "Upstream connections that failed their client, by reason.", "reason",
+                                  kUpstreamFailureLabels),
+    family<&W::upstream_open>("wshub_upstream_connections", "Upstream connections open."),
+    family<&W::upstream_bytes_sent>("wshub_upstream_sent_bytes_total",
+                                    "Bytes written to upstreams, their upgrade requests included."),
+    family<&W::upstream_bytes_received>("wshub_upstream_received_bytes_total",
+                                        "Bytes read from upstreams, their upgrade answers included."),
+    family<&W::upstream_handshake>("wshub_upstream_handshake_duration_seconds",
+                                   "Time from starting an upstream's TCP connect to reading its 101."),
 };
 
 // The members the rows read add up to the whole of WorkerCounters, which

@@ -41,14 +41,18 @@ std::optional<IpKey> parse_ip(std::string_view text) noexcept {
     return k;
 }
 
-std::string to_string(const IpKey& ip, uint16_t port) {
+std::string ip_text(const IpKey& ip) {
     char host[INET6_ADDRSTRLEN] = "?";
-    if (is_ipv4(ip)) {
+    if (is_ipv4(ip))
         inet_ntop(AF_INET, ip.bytes.data() + 12, host, sizeof host);
-        return std::string(host) + ":" + std::to_string(port);
-    }
-    inet_ntop(AF_INET6, ip.bytes.data(), host, sizeof host);
-    return "[" + std::string(host) + "]:" + std::to_string(port);
+    else
+        inet_ntop(AF_INET6, ip.bytes.data(), host, sizeof host);
+    return host;
+}
+
+std::string to_string(const IpKey& ip, uint16_t port) {
+    if (is_ipv4(ip)) return ip_text(ip) + ":" + std::to_string(port);
+    return "[" + ip_text(ip) + "]:" + std::to_string(port);
 }
 
 }  // namespace wshub::net

@@ -30,6 +30,8 @@ bool is_ipv4(const IpKey& ip) noexcept;
 // allocate.
 std::optional<IpKey> parse_ip(std::string_view text) noexcept;
 
+// The address alone: "127.0.0.1", "::1".
+std::string ip_text(const IpKey& ip);
 // "127.0.0.1:40312" for an IPv4(-mapped) key, "[::1]:40312" otherwise.
 std::string to_string(const IpKey& ip, uint16_t port);
 

@@ -112,4 +112,27 @@ IoStatus write_some(int fd, const iovec* iov, int iovcnt, size_t& n) noexcept {
     return errno == EAGAIN || errno == EWOULDBLOCK ? IoStatus::would_block : IoStatus::error;
 }
 
+int connect_to(const Address& to, bool& done) noexcept {
+    const int fd = ::socket(to.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    set_nodelay(fd);
+    // Interrupted by a signal, a non-blocking connect goes on in the
+    // background, as with EINPROGRESS.
+    done = ::connect(fd, to.sockaddr_ptr(), to.length) == 0;
+    if (!done && errno != EINPROGRESS && errno != EINTR) {
+        const int error = errno;
+        ::close(fd);
+        errno = error;
+        return -1;
+    }
+    return fd;
+}
+
+int connect_error(int fd) noexcept {
+    int error = 0;
+    socklen_t length = sizeof error;
+    if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) != 0) return errno;
+    return error;
+}
+
 }  // namespace wshub::net

@@ -30,6 +30,14 @@ bool address_free(const Address& addr, std::string& error);
 // with errno (EAGAIN when nothing is pending).
 int accept_connection(int listen_fd, Address* peer) noexcept;
 
+// A non-blocking, close-on-exec TCP socket with TCP_NODELAY, connecting to
+// `to`: the fd, with `done` true if it connected at once (else the connect
+// goes on, and ends in writability: read SO_ERROR then); -1 with errno if
+// it failed at once.
+int connect_to(const Address& to, bool& done) noexcept;
+// The outcome of a non-blocking connect that became writable: 0 or its errno.
+int connect_error(int fd) noexcept;
+
 // TCP_NODELAY: frames are written whole, so Nagle only adds latency.
 void set_nodelay(int fd) noexcept;
 // Whether fd has TCP_NODELAY (false if it cannot be read).

@@ -1,14 +1,16 @@
-// RFC 6455 section 5 framing (server side) and the section 7.4 close codes.
+// RFC 6455 section 5 framing (decoding either side's frames, masking) and the
+// section 7.4 close codes. The writers are in frame_write.cpp.
 //
 // Decoder life cycle: phase kHeader collects the 2..14 header bytes into hdr_
 // (they may arrive one at a time); the first two are validated as soon as they
 // are in, the length rules once the whole header is. Phase kPayload reads the
 // frame's payload: if it is all in the caller's buffer and needs no reassembly
 // it is unmasked there and returned as a view (no copy); otherwise it is appended
-// to buf_ and unmasked there. A control frame that arrives split is staged at the
-// end of buf_, after the data message in progress. When an event returns a view
-// into buf_, phase kAfterMessage / kAfterControl remembers to drop those bytes at
-// the start of the next feed() (the view must stay valid until then).
+// to buf_ and unmasked there, or, streaming, unmasked in the caller's buffer and
+// returned from there as a piece. A control frame that arrives split is staged at
+// the end of buf_, after the data message in progress. When an event returns a
+// view into buf_, phase kAfterMessage / kAfterControl remembers to drop those
+// bytes at the start of the next feed() (the view must stay valid until then).
 #include "ws/frame.h"
 
 #include <algorithm>
@@ -26,6 +28,7 @@ enum : uint8_t {
     eRsv,
     eOpcode,
     eUnmasked,
+    eMasked,
     eControlFragmented,
     eControlTooLong,
     eNoMessage,
@@ -49,6 +52,7 @@ constexpr ErrorInfo kErrors[] = {
     {close_code::protocol_error, "reserved bits set"},
     {close_code::protocol_error, "reserved opcode"},
     {close_code::protocol_error, "client frame not masked"},
+    {close_code::protocol_error, "server frame masked"},
     {close_code::protocol_error, "fragmented control frame"},
     {close_code::protocol_error, "control frame over 125 bytes"},
     {close_code::protocol_error, "continuation frame without a message"},
@@ -87,13 +91,18 @@ uint64_t payload_length(const uint8_t* h) noexcept {
     return v;
 }
 
-// XORs p[0, n) with the 4-byte key, the first byte with key[off & 3]. Works a
-// word at a time through memcpy (no aliasing or alignment assumptions).
-void unmask(uint8_t* p, size_t n, const uint8_t* key, unsigned off) noexcept {
-    // The key as it lines up with p[0]: rotated by `off` bytes, doubled to 8.
+// dst[0, n) = src[0, n) XOR the 4-byte key (mask's bytes in memory order),
+// src[0] with key byte `off & 3`. Works a word at a time through memcpy (no
+// aliasing or alignment assumptions; dst == src is fine). The one masking
+// loop: mask_copy for writers, unmask for the decoder. Always inlined into
+// those two, so the compiler sees unmask's dst == src and keeps its loop
+// reading and writing one pointer.
+[[gnu::always_inline]] inline void xor_key(uint8_t* dst, const uint8_t* src, size_t n, uint32_t mask,
+                                           size_t off) noexcept {
+    // The key as it lines up with src[0]: rotated by `off` bytes, doubled to 8.
     uint8_t k[8];
-    std::memcpy(k, key, 4);
-    std::memcpy(k + 4, key, 4);
+    std::memcpy(k, &mask, 4);
+    std::memcpy(k + 4, &mask, 4);
     uint32_t m32;
     std::memcpy(&m32, k + (off & 3), 4);
     const uint64_t m = uint64_t(m32) << 32 | m32;
@@ -101,20 +110,28 @@ void unmask(uint8_t* p, size_t n, const uint8_t* key, unsigned off) noexcept {
     size_t i = 0;
     for (; n - i >= 32; i += 32) {
         uint64_t w[4];
-        std::memcpy(w, p + i, 32);
+        std::memcpy(w, src + i, 32);
         w[0] ^= m;
         w[1] ^= m;
         w[2] ^= m;
         w[3] ^= m;
-        std::memcpy(p + i, w, 32);
+        std::memcpy(dst + i, w, 32);
     }
     for (; n - i >= 8; i += 8) {
         uint64_t w;
-        std::memcpy(&w, p + i, 8);
+        std::memcpy(&w, src + i, 8);
         w ^= m;
-        std::memcpy(p + i, &w, 8);
+        std::memcpy(dst + i, &w, 8);
     }
-    for (; i < n; ++i) p[i] ^= k[i & 7];
+    for (; i < n; ++i) dst[i] = src[i] ^ k[i & 7];
+}
+
+void unmask(uint8_t* p, size_t n, uint32_t mask, size_t off) noexcept { xor_key(p, p, n, mask, off); }
+
+uint32_t load_key(const uint8_t* key) noexcept {
+    uint32_t mask;
+    std::memcpy(&mask, key, 4);
+    return mask;
 }
 
 std::string_view view(const uint8_t* p, size_t n) noexcept {
@@ -125,7 +142,7 @@ std::string_view view(const uint8_t* p, size_t n) noexcept {
 
 Decoder::~Decoder() { std::free(buf_); }
 
-Decoder::Decoder(Decoder&& other) noexcept : max_message_(0) { *this = std::move(other); }
+Decoder::Decoder(Decoder&& other) noexcept : max_message_(0), flags_(0) { *this = std::move(other); }
 
 Decoder& Decoder::operator=(Decoder&& other) noexcept {
     if (this == &other) return *this;
@@ -137,16 +154,30 @@ Decoder& Decoder::operator=(Decoder&& other) noexcept {
     other.buf_size_ = other.buf_cap_ = 0;
     max_message_ = other.max_message_;
     remaining_ = other.remaining_;
+    msg_total_ = other.msg_total_;
     std::memcpy(hdr_, other.hdr_, sizeof hdr_);
     hdr_len_ = other.hdr_len_;
     phase_ = other.phase_;
     msg_op_ = other.msg_op_;
-    mask_off_ = other.mask_off_;
     error_ = other.error_;
     utf8_ = other.utf8_;
-    compressed_ok_ = other.compressed_ok_;
-    msg_compressed_ = other.msg_compressed_;
+    flags_ = other.flags_;
     return *this;
+}
+
+void mask_copy(uint8_t* dst, const uint8_t* src, size_t n, uint32_t mask, size_t offset) noexcept {
+    xor_key(dst, src, n, mask, offset);
+}
+
+// p[0, n) are the current frame's next payload bytes: unmasks them in place
+// (nothing to do for an unmasked frame). The bytes read before them, whose
+// count mod 4 picks the key byte for p[0], are the declared length minus
+// remaining_; the length's low byte is all that takes.
+void Decoder::unmask_next(uint8_t* p, size_t n) const noexcept {
+    if (!masked()) return;
+    const uint8_t len7 = hdr_[1] & kLenBits;
+    const uint8_t low = len7 < 126 ? len7 : len7 == 126 ? hdr_[3] : hdr_[9];
+    unmask(p, n, load_key(hdr_ + hdr_len_ - 4), (low - remaining_) & 3);
 }
 
 // Grows the buffer by doubling (from 256 bytes). max_message_ is at most
@@ -179,10 +210,10 @@ uint8_t Decoder::check_first_bytes() const noexcept {
     const uint8_t op = b0 & kOpBits;
     // RSV1 only where permessage-deflate was negotiated, and only on a
     // message's first frame; no extension defines RSV2 or RSV3.
-    if ((b0 & kRsvBits) != 0 && ((b0 & kRsvBits) != kRsv1 || !compressed_ok_ || op == 0 || is_control(op)))
+    if ((b0 & kRsvBits) != 0 && ((b0 & kRsvBits) != kRsv1 || !has(kCompressedOk) || op == 0 || is_control(op)))
         return eRsv;
     if ((op > 0x2 && op < 0x8) || op > 0xA) return eOpcode;
-    if (!(b1 & kMaskBit)) return eUnmasked;
+    if ((b1 ^ flags_) & kMaskBit) return has(kPeerMasks) ? eUnmasked : eMasked;
     if (is_control(op)) {
         if (!(b0 & kFinBit)) return eControlFragmented;
         if ((b1 & kLenBits) > 125) return eControlTooLong;
@@ -195,23 +226,24 @@ uint8_t Decoder::check_first_bytes() const noexcept {
 }
 
 // The whole header is in hdr_: check the length and enter the payload phase.
-uint8_t Decoder::begin_frame() noexcept {
+// Inlined into take_header, its one caller, which every split frame passes.
+[[gnu::always_inline]] inline uint8_t Decoder::begin_frame() noexcept {
     const uint64_t n = payload_length(hdr_);
     if (n >> 63) return eLength64;
     const uint8_t op = hdr_[0] & kOpBits;
     if (!is_control(op)) {
-        // Decided from the header alone: nothing of an oversized frame is buffered.
-        // buf_ holds only the message here (cleanup() ran) and never exceeds the max.
-        const uint64_t have = msg_op_ != 0 ? buf_size_ : 0;
-        if (n > max_message_ - have) return eTooBig;
+        // Decided from the header alone: nothing of an oversized frame is read.
+        if (op != 0) msg_total_ = 0;
+        if (n > max_message_ - msg_total_) return eTooBig;
+        msg_total_ += uint32_t(n);
         if (op != 0) {
             msg_op_ = op;
-            msg_compressed_ = (hdr_[0] & kRsv1) != 0;
+            set(kMsgCompressed, (hdr_[0] & kRsv1) != 0);
+            set(kPieceSent, false);
             if (op == kText) utf8_.reset();
         }
     }
     remaining_ = uint32_t(n);  // under max_message_ (data) or 126 (control)
-    mask_off_ = 0;
     phase_ = kPayload;
     return eNone;
 }
@@ -261,26 +293,32 @@ size_t Decoder::control(const uint8_t* p, size_t n, size_t consumed, Event& out)
 }
 
 // The common case, decided from the raw bytes without staging the header:
-// a whole unfragmented text or binary frame under 64 KiB, with no message in
-// progress. Returns the bytes of the frame, or 0 to take the general path
-// (which then sees exactly the same bytes, so the two cannot disagree on
-// anything but speed).
+// a whole unfragmented text or binary frame under 64 KiB, masked (kMasked,
+// the server side) or not (the client side) as this side expects, with no
+// message in progress. Returns the bytes of the frame, or 0 to take the
+// general path (which then sees exactly the same bytes, so the two cannot
+// disagree on anything but speed). Streaming, such a frame is a whole message
+// too: its one piece, first and last. A template so that each side's header
+// size is a constant, as it was when only the server's existed.
+template <bool kMasked>
 size_t Decoder::whole_frame(uint8_t* data, size_t len, Event& out) noexcept {
-    if (len < 6 || msg_op_ != 0) return 0;
+    constexpr size_t kHead = kMasked ? 6 : 2;
+    if (len < kHead || msg_op_ != 0) return 0;
     const uint8_t b0 = data[0], b1 = data[1];
     const uint8_t op = b0 & kOpBits;
-    // FIN, no RSV, text or binary; masked, 7- or 16-bit length.
-    if ((b0 & (kFinBit | kRsvBits)) != kFinBit || (op != 1 && op != 2) || !(b1 & kMaskBit)) return 0;
-    size_t n = b1 & kLenBits, head = 6;
+    // FIN, no RSV, text or binary; masked as expected; 7- or 16-bit length.
+    if ((b0 & (kFinBit | kRsvBits)) != kFinBit || (op != 1 && op != 2) || ((b1 & kMaskBit) != 0) != kMasked)
+        return 0;
+    size_t n = b1 & kLenBits, head = kHead;
     if (n == 127) return 0;
     if (n == 126) {
-        if (len < 8) return 0;
+        if (len < kHead + 2) return 0;
         n = size_t(data[2]) << 8 | data[3];
-        head = 8;
+        head = kHead + 2;
     }
     if (n > max_message_ || len - head < n) return 0;
     uint8_t* const p = data + head;
-    unmask(p, n, p - 4, 0);
+    if (kMasked) unmask(p, n, load_key(p - 4), 0);
     if (op == kText && !utf8_valid(p, n)) return fail(eText, head + n, out);
     out.kind = op == kText ? Event::Kind::text : Event::Kind::binary;
     out.payload = view(p, n);
@@ -294,8 +332,10 @@ size_t Decoder::feed(uint8_t* data, size_t len, Event& out) noexcept {
         return len;
     }
     cleanup();
-    if (phase_ == kHeader && hdr_len_ == 0)
-        if (const size_t used = whole_frame(data, len, out)) return used;
+    if (phase_ == kHeader && hdr_len_ == 0) {
+        const size_t used = has(kPeerMasks) ? whole_frame<true>(data, len, out) : whole_frame<false>(data, len, out);
+        if (used != 0) return used;
+    }
     size_t pos = 0, result = 0;
     for (;;) {
         if (phase_ == kHeader && !take_header(data, len, pos, out, result)) return result;
@@ -335,7 +375,7 @@ size_t Decoder::take_control(uint8_t* data, size_t len, size_t pos, Event& out) 
     const size_t avail = len - pos;
     uint8_t* const p = data + pos;
     if (remaining_ == n && avail >= n) {
-        unmask(p, n, key(), 0);
+        unmask_next(p, n);
         remaining_ = 0;
         hdr_len_ = 0;
         phase_ = kHeader;
@@ -343,8 +383,7 @@ size_t Decoder::take_control(uint8_t* data, size_t len, size_t pos, Event& out) 
     }
     const size_t take = static_cast<size_t>(std::min<uint64_t>(avail, remaining_));
     if (!append(p, take)) return fail(eNoMemory, pos, out);
-    unmask(buf_ + buf_size_ - take, take, key(), mask_off_);
-    mask_off_ = static_cast<uint8_t>((mask_off_ + take) & 3);
+    unmask_next(buf_ + buf_size_ - take, take);
     remaining_ -= take;
     pos += take;
     if (remaining_ != 0) return pos;
@@ -355,47 +394,78 @@ size_t Decoder::take_control(uint8_t* data, size_t len, size_t pos, Event& out) 
 
 // A data frame's payload: a whole unfragmented message in the input is
 // reported from it (unmasked in place); anything else is reassembled in
-// buf_. True when the frame ended a fragment and the next one may already
-// be in the input; else feed returns `result`.
+// buf_, or streamed (take_piece). True when the frame ended a fragment and the
+// next one may already be in the input; else feed returns `result`.
 bool Decoder::take_data(uint8_t* data, size_t len, size_t& pos, Event& out, size_t& result) noexcept {
     const uint8_t op = hdr_[0] & kOpBits;
     const size_t avail = len - pos;
     uint8_t* const p = data + pos;
     const size_t take = static_cast<size_t>(std::min<uint64_t>(avail, remaining_));
     const bool fin = (hdr_[0] & kFinBit) != 0;
+    const bool checked = msg_op_ == kText && !has(kMsgCompressed);  // text to validate
     if (fin && op != 0 && avail >= remaining_ && remaining_ == payload_length(hdr_)) {
-        unmask(p, take, key(), 0);
+        unmask_next(p, take);
         remaining_ = 0;
         hdr_len_ = 0;
         phase_ = kHeader;
         msg_op_ = 0;
-        if (op == kText && !msg_compressed_ && !utf8_valid(p, take)) return result = fail(eText, pos + take, out), false;
+        if (checked && !utf8_valid(p, take)) return result = fail(eText, pos + take, out), false;
         out.kind = op == kText ? Event::Kind::text : Event::Kind::binary;
         out.payload = view(p, take);
-        out.compressed = msg_compressed_;
+        out.compressed = has(kMsgCompressed);
         return result = pos + take, false;
     }
+    if (has(kStreaming)) return take_piece(data, len, pos, out, result);
     if (take != 0) {
         if (!append(p, take)) return result = fail(eNoMemory, pos, out), false;
         uint8_t* const q = buf_ + buf_size_ - take;
-        unmask(q, take, key(), mask_off_);
-        mask_off_ = static_cast<uint8_t>((mask_off_ + take) & 3);
+        unmask_next(q, take);
         remaining_ -= take;
         pos += take;
         // Fail fast: before the rest of the frame or message arrives.
-        if (msg_op_ == kText && !msg_compressed_ && !utf8_.feed(q, take)) return result = fail(eText, pos, out), false;
+        if (checked && !utf8_.feed(q, take)) return result = fail(eText, pos, out), false;
     }
     result = pos;
     if (remaining_ != 0) return false;
     hdr_len_ = 0;
     phase_ = kHeader;
     if (!fin) return true;  // more fragments to come
-    if (msg_op_ == kText && !msg_compressed_ && !utf8_.complete()) return result = fail(eText, pos, out), false;
+    if (checked && !utf8_.complete()) return result = fail(eText, pos, out), false;
     out.kind = msg_op_ == kText ? Event::Kind::text : Event::Kind::binary;
     out.payload = view(buf_, buf_size_);
-    out.compressed = msg_compressed_;
+    out.compressed = has(kMsgCompressed);
     msg_op_ = 0;
     phase_ = kAfterMessage;
+    return false;
+}
+
+// Streaming: the current frame's payload bytes in the input, unmasked in place,
+// are one piece of the message. A frame that adds no bytes is skipped unless it
+// begins or ends the message. Same return contract as take_data.
+bool Decoder::take_piece(uint8_t* data, size_t len, size_t& pos, Event& out, size_t& result) noexcept {
+    uint8_t* const p = data + pos;
+    const size_t take = static_cast<size_t>(std::min<uint64_t>(len - pos, remaining_));
+    unmask_next(p, take);
+    remaining_ -= uint32_t(take);
+    pos += take;
+    const bool checked = msg_op_ == kText && !has(kMsgCompressed);
+    if (checked && !utf8_.feed(p, take)) return result = fail(eText, pos, out), false;
+    result = pos;
+    const bool frame_done = remaining_ == 0;
+    const bool last = frame_done && (hdr_[0] & kFinBit) != 0;
+    if (frame_done) {
+        hdr_len_ = 0;
+        phase_ = kHeader;
+    }
+    if (take == 0 && !(frame_done && (last || !has(kPieceSent)))) return frame_done;
+    if (last && checked && !utf8_.complete()) return result = fail(eText, pos, out), false;
+    out.kind = msg_op_ == kText ? Event::Kind::text : Event::Kind::binary;
+    out.payload = view(p, take);
+    out.compressed = has(kMsgCompressed);
+    out.first = !has(kPieceSent);
+    out.last = last;
+    set(kPieceSent, true);
+    if (last) msg_op_ = 0;
     return false;
 }
 
@@ -410,36 +480,6 @@ void Decoder::shrink() noexcept {
         buf_ = nullptr;
         buf_cap_ = 0;
     }
-}
-
-size_t write_header(uint8_t* out, Opcode op, uint64_t payload_len, bool fin) noexcept {
-    out[0] = static_cast<uint8_t>((fin ? kFinBit : 0) | static_cast<uint8_t>(op));
-    if (payload_len < 126) {
-        out[1] = static_cast<uint8_t>(payload_len);
-        return 2;
-    }
-    if (payload_len <= 0xFFFF) {
-        out[1] = 126;
-        out[2] = static_cast<uint8_t>(payload_len >> 8);
-        out[3] = static_cast<uint8_t>(payload_len);
-        return 4;
-    }
-    out[1] = 127;
-    for (int i = 0; i < 8; ++i) out[2 + i] = static_cast<uint8_t>(payload_len >> (56 - 8 * i));
-    return 10;
-}
-
-size_t write_close_payload(uint8_t* out, uint16_t code, std::string_view reason) noexcept {
-    out[0] = static_cast<uint8_t>(code >> 8);
-    out[1] = static_cast<uint8_t>(code);
-    size_t n = std::min<size_t>(reason.size(), 125 - 2);
-    if (n < reason.size()) {
-        // reason[n] is the first byte left out: if it continues a sequence, leave
-        // out that sequence's first bytes too (at most 3 of them in UTF-8).
-        for (int i = 0; i < 3 && n > 0 && (static_cast<uint8_t>(reason[n]) & 0xC0) == 0x80; ++i) --n;
-    }
-    if (n != 0) std::memcpy(out + 2, reason.data(), n);
-    return 2 + n;
 }
 
 }  // namespace wshub::ws
