@@ -132,7 +132,7 @@ def test_custom_mode_name_is_a_valid_route_and_builtins_remain(programs):
     proc = subprocess.run([example_bin("shout"), "--route", "/x=nosuchmode"], capture_output=True, text=True,
                           env=clean_env(), timeout=5)
     assert proc.returncode == 2
-    assert "echo, raw, json, shout" in proc.stderr
+    assert "echo, raw, json, proxy, shout" in proc.stderr
     p = shout(programs, "--route", "/shout=shout", "--route", "/echo=echo")
 
     async def run():

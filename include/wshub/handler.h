@@ -183,6 +183,27 @@ public:
     // After the 101 has been queued.
     virtual void on_open(Conn&) {}
     virtual void on_message(Conn& c, std::string_view data, MessageType type) = 0;
+    // Messages in pieces, for a handler that passes them on as they come
+    // (to a file, a socket, a digest) rather than hold them whole. When this
+    // is true, on_fragment gets every data message of the route's
+    // connections piece by piece as it arrives, and on_message is never
+    // called: a piece is what one read brought of one frame (never two
+    // frames), `first` marks a message's first piece and `last` its final
+    // one (a message in one piece has both). The pieces of one message come
+    // in order, each once, with nothing of another message between them.
+    // --max-message still bounds the whole message (1009 as soon as a frame
+    // header would pass it), and text is checked for UTF-8 before each piece
+    // is handed over (1007 instead of the piece that breaks it; the pieces
+    // already handed over stay so). Asked as each connection opens; a route
+    // whose handler takes fragments never agrees permessage-deflate.
+    virtual bool takes_fragments() const noexcept { return false; }
+    virtual void on_fragment(Conn& c, std::string_view piece, MessageType type, bool first, bool last) {
+        (void)c;
+        (void)piece;
+        (void)type;
+        (void)first;
+        (void)last;
+    }
     // The connection failed: protocol error (1002, 1007, 1009), slow
     // consumer (1008), idle timeout (1001). on_close follows.
     virtual void on_error(Conn&, CloseCode code, std::string_view reason) {

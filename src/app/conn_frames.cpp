@@ -27,9 +27,13 @@ void Connection::on_frames(uint8_t* data, size_t len, bool drained) {
                 forward_up(ev);
                 break;
             }
-            if (!within_rate()) break;
+            // A message's budget (--max-msg-rate) is taken at its first piece.
+            if (ev.first && !within_rate()) break;
             w().hub().take_lane_hit();  // a hit before this message is not its doing
-            on_message(ev);
+            if (fragments_)
+                on_piece(ev);
+            else
+                on_message(ev);
             const bool lane_hit = w().hub().take_lane_hit();
             if (lane_hit || publisher_blocked()) {
                 hold_back(lane_hit, data, len);
@@ -77,6 +81,16 @@ void Connection::on_message(const ws::Event& ev) {
     w().counters().bytes_received.add(message.size());
     handler()->on_message(*this, message, text ? wshub::MessageType::text : wshub::MessageType::binary);
     if (ev.compressed) w().compression().trim();
+}
+
+// A piece of a message, for a handler that takes them
+// (Handler::takes_fragments): never compressed, since such a route never
+// agrees permessage-deflate.
+void Connection::on_piece(const ws::Event& ev) {
+    if (ev.last) w().counters().messages_received.add();
+    w().counters().bytes_received.add(ev.payload.size());
+    const auto type = ev.kind == Kind::text ? wshub::MessageType::text : wshub::MessageType::binary;
+    handler()->on_fragment(*this, ev.payload, type, ev.first, ev.last);
 }
 
 // The message just handled left this publisher held back: its --overflow

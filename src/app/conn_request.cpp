@@ -133,6 +133,10 @@ void Connection::finish_open(const Opening& o) {
     if (admitted_ && cfg.max_msg_rate != 0)
         admitted_->rate.configure(cfg.max_msg_rate, cfg.max_msg_burst, w().now_ms());
     if (admitted_ && admitted_->identity.expires_s != 0) admitted_->expires_ms = loop_time_of(admitted_->identity.expires_s);
+    if (handler()->takes_fragments()) {
+        fragments_ = true;
+        decoder_.stream_messages();
+    }
     if (o.deflate) {
         deflate_ = true;
         deflate_window_ = o.deflate->server_window_bits & 0xF;

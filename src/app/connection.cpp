@@ -55,7 +55,7 @@ void Connection::start(int fd, const net::Address& peer) {
     upgraded_ = deflate_ = false;
     deflate_window_ = 0;
     user_data_ = nullptr;
-    close_after_flush_ = close_when_flushed_ = socket_full_ = lanes_held_ = upstream_held_ = false;
+    close_after_flush_ = close_when_flushed_ = socket_full_ = lanes_held_ = upstream_held_ = fragments_ = false;
     last_rx_ = uint32_t(w().now_ms());
     deadline_ = uint32_t(w().now_ms() + w().config().handshake_timeout_ms);
     decoder_ = ws::Decoder(w().config().max_message);

@@ -206,6 +206,7 @@ private:
     bool take_rate_token() noexcept;
     void hold_input(const uint8_t* data, size_t len);
     void on_message(const ws::Event& ev);
+    void on_piece(const ws::Event& ev);
     void forward_up(const ws::Event& piece);  // conn_proxy.cpp
     hub::Frame* form_of(hub::Frame* f) noexcept;  // conn_out.cpp
     // Out (conn_out.cpp): into out_, which keeps the worker's
@@ -263,6 +264,8 @@ private:
     // A proxy route's upstream has more of this client's messages queued
     // than --queue-bytes: not read until it takes them.
     bool upstream_held_ : 1 = false;
+    // Its handler takes messages in pieces (Handler::takes_fragments).
+    bool fragments_ : 1 = false;
     // Its route in config().routes (a 2-byte index rather than pointers to
     // the route and its handler, which are found from it).
     uint16_t route_index_ = kNoRoute;

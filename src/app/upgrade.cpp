@@ -105,14 +105,16 @@ void upgrade(Worker& w, Connection& c, const http::Request& req, const config::R
     const http::UpgradeDecision d = http::check_upgrade(req, route != nullptr, cfg.subprotocols);
     if (d.status != 101) return c.refuse(rejected_upgrade(d.status), d.status, d.why);
     http::DeflateNegotiation deflate;
-    if (cfg.compresses(*route)) deflate = http::negotiate_deflate(req, Compression::policy());
+    const auto route_index = uint16_t(route - cfg.routes.data());
+    // A handler that takes messages in pieces gets them as they came: never compressed.
+    if (cfg.compresses(*route) && !w.shared().by_route[route_index]->takes_fragments())
+        deflate = http::negotiate_deflate(req, Compression::policy());
     if (deflate.outcome == http::ExtensionsOutcome::malformed)
         return c.refuse(metrics::Reject::bad_upgrade, 400, "malformed Sec-WebSocket-Extensions header\n");
     if (w.shared().draining()) return c.refuse(metrics::Reject::draining, 503, "server is shutting down\n");
     if (const char* why = origin_refusal(cfg, req)) return c.refuse(metrics::Reject::origin, 403, why);
     std::unique_ptr<Admitted> admitted;
     if (!admit(w, c, req, *route, admitted) || !take_place(w, c)) return;
-    const auto route_index = uint16_t(route - cfg.routes.data());
     if (route->mode == config::RouteMode::proxy) return c.start_upstream(req, route_index, std::move(admitted), d.key);
     // What the mode's on_upgrade sees: views of the head, which stays until
     // the request is answered (Connection::release_handshake waits while it

@@ -127,7 +127,7 @@ void Upstream::on_readable() {
             phase_ = Phase::done;
             return;
         }
-        return lost(Failure::lost, kBadGateway, "upstream connection lost");
+        return lost();
     }
     w_.counters().upstream_bytes_received.add(n);
     if (phase_ == Phase::upgrading) {
@@ -173,7 +173,9 @@ void Upstream::take_answer(size_t added) {
 }
 
 void Upstream::on_frames(uint8_t* data, size_t len) {
-    while (len > 0 && (phase_ == Phase::open || phase_ == Phase::closing)) {
+    // After a protocol error, what comes is not read as frames: the upstream
+    // was told, and only its EOF is waited for.
+    while (len > 0 && !broken_ && (phase_ == Phase::open || phase_ == Phase::closing)) {
         ws::Event ev;
         const size_t used = decoder_.feed(data, len, ev);
         data += used;
@@ -203,24 +205,26 @@ void Upstream::on_event(const ws::Event& ev) {
         if (first) owner_.upstream_closed(ev.code, ev.reason);
         return;
     }
-    case Kind::error:
+    case Kind::error: {
         // The upstream broke the protocol: it hears why, the client that
         // its upstream failed (1014, RFC 6455's registry: bad gateway).
+        const bool was_open = phase_ == Phase::open;
+        broken_ = true;
         if (!close_sent_) close_up(ev.code, ev.reason);
-        return lost(Failure::protocol, kBadGateway, "upstream broke the protocol");
+        w_.counters().upstream_failure(Failure::protocol);
+        if (was_open) owner_.upstream_closed(kBadGateway, "upstream broke the protocol");
+        return;
+    }
     }
 }
 
-void Upstream::lost(Failure why, uint16_t code, std::string_view reason) {
+// Its connection ended, or failed, without a close frame.
+void Upstream::lost() {
     const bool was_open = phase_ == Phase::open;
-    w_.counters().upstream_failure(why);
-    if (why == Failure::lost) close_socket();
-    if (was_open) {
-        phase_ = fd_ >= 0 ? Phase::closing : Phase::done;
-        owner_.upstream_closed(code, reason);
-    } else if (fd_ < 0) {
-        phase_ = Phase::done;
-    }
+    w_.counters().upstream_failure(Failure::lost);
+    close_socket();
+    phase_ = Phase::done;
+    if (was_open) owner_.upstream_closed(kBadGateway, "upstream connection lost");
 }
 
 void Upstream::forward(const ws::Event& piece) {
@@ -267,7 +271,6 @@ void Upstream::queue_frame(ws::Opcode op, std::string_view payload, bool fin) {
 void Upstream::flush() {
     if (fd_ < 0 || phase_ == Phase::connecting) return;
     const size_t budget = w_.config().queue_bytes;
-    const bool was_over = queued() > budget;
     while (out_at_ < out_.size()) {
         iovec iov{out_.data() + out_at_, out_.size() - out_at_};
         size_t n = 0;
@@ -277,7 +280,7 @@ void Upstream::flush() {
             if (pending()) return fail(Failure::connect, 502, "upstream connection failed");
             out_.clear();
             out_at_ = 0;
-            return lost(Failure::lost, kBadGateway, "upstream connection lost");
+            return lost();
         }
         w_.counters().upstream_bytes_sent.add(n);
         out_at_ += n;
@@ -290,7 +293,9 @@ void Upstream::flush() {
         out_.erase(0, out_at_);
         out_at_ = 0;
     }
-    if (was_over && queued() <= budget / 2) owner_.upstream_drained();
+    // Down to half: the client may be read again (whoever called this
+    // updates its interest next).
+    if (queued() <= budget / 2) owner_.upstream_drained();
     if (close_sent_ && queued() == 0 && phase_ == Phase::closing) ::shutdown(fd_, SHUT_WR);
     update_interest();
 }
@@ -317,7 +322,7 @@ void Upstream::update_interest() {
                                    : poller.modify(fd_, token(), interest_, want);
     if (err != 0) {
         if (pending()) return fail(Failure::connect, 502, "upstream connection failed");
-        return lost(Failure::lost, kBadGateway, "upstream connection lost");
+        return lost();
     }
     interest_ = want;
 }

@@ -73,7 +73,7 @@ private:
     void on_event(const ws::Event& ev);
     void queue_frame(ws::Opcode op, std::string_view payload, bool fin);
     void close_up(uint16_t code, std::string_view reason);
-    void lost(metrics::UpstreamFailure why, uint16_t code, std::string_view reason);
+    void lost();
     void close_socket() noexcept;
     void update_interest();
     uint64_t token() const noexcept;
@@ -84,6 +84,7 @@ private:
     Phase phase_ = Phase::connecting;
     bool read_held_ = false;
     bool close_sent_ = false;
+    bool broken_ = false;    // it broke the protocol: its bytes are no longer read as frames
     uint8_t interest_ = 0;
     uint8_t tries_ = 0;      // upstreams tried for this client
     uint32_t index_ = 0;

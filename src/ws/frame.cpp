@@ -298,8 +298,8 @@ size_t Decoder::control(const uint8_t* p, size_t n, size_t consumed, Event& out)
 // message in progress. Returns the bytes of the frame, or 0 to take the
 // general path (which then sees exactly the same bytes, so the two cannot
 // disagree on anything but speed). Streaming, such a frame is a whole message
-// too: its one piece, first and last. A template so that each side's header
-// size is a constant, as it was when only the server's existed.
+// too: its one piece, first and last. A template so that in each side's
+// copy the header size is a constant and the mask test folds away.
 template <bool kMasked>
 size_t Decoder::whole_frame(uint8_t* data, size_t len, Event& out) noexcept {
     constexpr size_t kHead = kMasked ? 6 : 2;
@@ -402,14 +402,14 @@ bool Decoder::take_data(uint8_t* data, size_t len, size_t& pos, Event& out, size
     uint8_t* const p = data + pos;
     const size_t take = static_cast<size_t>(std::min<uint64_t>(avail, remaining_));
     const bool fin = (hdr_[0] & kFinBit) != 0;
-    const bool checked = msg_op_ == kText && !has(kMsgCompressed);  // text to validate
     if (fin && op != 0 && avail >= remaining_ && remaining_ == payload_length(hdr_)) {
         unmask_next(p, take);
         remaining_ = 0;
         hdr_len_ = 0;
         phase_ = kHeader;
         msg_op_ = 0;
-        if (checked && !utf8_valid(p, take)) return result = fail(eText, pos + take, out), false;
+        if (op == kText && !has(kMsgCompressed) && !utf8_valid(p, take))
+            return result = fail(eText, pos + take, out), false;
         out.kind = op == kText ? Event::Kind::text : Event::Kind::binary;
         out.payload = view(p, take);
         out.compressed = has(kMsgCompressed);
@@ -423,14 +423,16 @@ bool Decoder::take_data(uint8_t* data, size_t len, size_t& pos, Event& out, size
         remaining_ -= take;
         pos += take;
         // Fail fast: before the rest of the frame or message arrives.
-        if (checked && !utf8_.feed(q, take)) return result = fail(eText, pos, out), false;
+        if (msg_op_ == kText && !has(kMsgCompressed) && !utf8_.feed(q, take))
+            return result = fail(eText, pos, out), false;
     }
     result = pos;
     if (remaining_ != 0) return false;
     hdr_len_ = 0;
     phase_ = kHeader;
     if (!fin) return true;  // more fragments to come
-    if (checked && !utf8_.complete()) return result = fail(eText, pos, out), false;
+    if (msg_op_ == kText && !has(kMsgCompressed) && !utf8_.complete())
+        return result = fail(eText, pos, out), false;
     out.kind = msg_op_ == kText ? Event::Kind::text : Event::Kind::binary;
     out.payload = view(buf_, buf_size_);
     out.compressed = has(kMsgCompressed);

@@ -17,9 +17,7 @@
 #include <string_view>
 #include <vector>
 
-// The Makefile's fuzz library carries a chosen list of sources, and
-// net/dns_message.cpp is not on it: the target compiles it in itself.
-#include "net/dns_message.cpp"
+#include "net/dns_message.h"
 #include "require.h"
 
 using namespace wshub::net;
