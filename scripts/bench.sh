@@ -32,6 +32,20 @@
 # with it. Without redis-server (Debian: redis-server) the Redis servers are
 # skipped, without node and npm the Socket.IO ones, each said once.
 #
+# Proxies (the proxy case, proxy-100x16B and proxy-100x1KiB): echo through a
+# WebSocket reverse proxy, 100 connections, one message in flight each. Every
+# server start runs an upstream of its own (wshub --workers 1 --route
+# /echo=echo) and in front of it, on the same core 0: nothing (the server
+# upstream-direct, the baseline for the latency a proxy adds), nginx-proxy
+# (Debian's nginx, one worker, proxy_http_version 1.1 with the Upgrade and
+# Connection headers, its pid, error log and temporary files in a directory
+# of its own, as the invoking user) or wshub-proxy (wshub --workers 1 --route
+# /echo=proxy,upstream=...). Only the proxy's processes (nginx's master and
+# worker, or the proxying wshub) count in the server's CPU time; for
+# upstream-direct, the upstream's. Without nginx (Debian: nginx) nginx-proxy
+# is skipped, and wshub-proxy when this wshub refuses the proxy route, each
+# said once.
+#
 # The machine's speed drifts between rounds, so servers are interleaved: in
 # each round every case runs against every server in turn, each on a freshly
 # started process, and each ratio wshub/peer is taken within one round. The
@@ -45,10 +59,12 @@
 #   BENCH_WARMUP=1     unmeasured seconds before that (short: 0.25)
 #   BENCH_PORT=19100   first loopback port; each server start takes the next one
 #   BENCH_CASES=       cases to run, comma- or space-separated: case names, or a
-#                      scenario (echo, fanout, connect, idle, deflate, nodes) for all its cases;
+#                      scenario (echo, fanout, connect, idle, deflate, nodes, proxy) for all
+#                      its cases;
 #                      default: all
 #   BENCH_SERVERS=     servers, from: wshub beast websocketpp wshub-w2 wshub-deflate
-#                      wshub-redis wshub-2nodes socketio socketio-2nodes wshub-base;
+#                      wshub-redis wshub-2nodes socketio socketio-2nodes upstream-direct
+#                      nginx-proxy wshub-proxy wshub-base;
 #                      default: all
 #   BENCH_BASE=        a wshub binary built from an earlier commit: adds the server
 #                      wshub-base (its --workers 1), so that a change is measured
@@ -97,7 +113,7 @@ PEERS=build/peers
 # name scenario knobs... (echo: connections size inflight; fanout: subscribers
 # publishers size inflight [json]; connect: concurrency; idle: connections;
 # deflate: none, run once before the rounds; nodes: as fanout, against the
-# servers of several nodes)
+# servers of several nodes; proxy: as echo, through the proxies)
 ALL_CASES=(
   "echo-100x16B echo 100 16 1"
   "echo-1000x16B echo 1000 16 1"
@@ -107,9 +123,12 @@ ALL_CASES=(
   "connect-c64 connect 64"
   "idle-10000 idle 10000"
   "nodes-1000x64B nodes 1000 1 64 16"
+  "proxy-100x16B proxy 100 16 1"
+  "proxy-100x1KiB proxy 100 1024 1"
   "deflate-zlib deflate"
 )
-ALL_SERVERS=(wshub beast websocketpp wshub-w2 wshub-deflate wshub-redis wshub-2nodes socketio socketio-2nodes)
+ALL_SERVERS=(wshub beast websocketpp wshub-w2 wshub-deflate wshub-redis wshub-2nodes socketio socketio-2nodes
+             upstream-direct nginx-proxy wshub-proxy)
 if [ -n "${BENCH_BASE:-}" ]; then
   [ -x "$BENCH_BASE" ] || { echo "bench.sh: BENCH_BASE=$BENCH_BASE is not an executable" >&2; exit 2; }
   ALL_SERVERS+=(wshub-base)
@@ -188,20 +207,27 @@ BENCH_PIN=()
 if command -v taskset >/dev/null 2>&1 && [ "$(getconf _NPROCESSORS_ONLN)" -ge 2 ]; then
   SERVER_CORES=0
   BENCH_PIN=(taskset -c 1)
-  pinning="servers on core 0 (wshub-w2: cores 0-1), wsbench on core 1"
+  pinning="servers on core 0 (wshub-w2: cores 0-1; a proxy: with its upstream), wsbench on core 1"
 else
   pinning="not pinned (no taskset or fewer than 2 cores)"
 fi
 # The idle case holds 10,000 connections: take the hard limit (20,000 here).
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-# A server is one or more processes (nodes, their Redis): server_pids holds
-# them all, the Redis last; server_pid the first node, whose port is
-# server_port (the others': node_ports).
+# A server is one or more processes (nodes, their Redis; a proxy, its
+# upstream): server_pids holds them all, the Redis or the upstream last;
+# server_pid the first node or the proxy, whose port is server_port (the
+# other nodes': node_ports). measured_pids, when set, are the processes whose
+# CPU time counts (a proxy's, not its upstream's); otherwise all of them.
+# nginx_dir: the running nginx's directory (pid, error log, temporary files),
+# its error log appended to nginx_log when it stops.
 server_pid=
 server_pids=()
+measured_pids=()
 server_port=$PORT
 node_ports=()
+nginx_dir=
+nginx_log=
 stop_one() {
   local pid=$1
   if kill -0 "$pid" 2>/dev/null; then
@@ -214,7 +240,12 @@ stop_one() {
 stop_server() {
   local pid
   for pid in ${server_pids[@]+"${server_pids[@]}"}; do stop_one "$pid"; done
-  server_pid= server_pids=() node_ports=()
+  server_pid= server_pids=() measured_pids=() node_ports=()
+  if [ -n "$nginx_dir" ]; then
+    cat "$nginx_dir/error.log" >>"$nginx_log" 2>/dev/null || true
+    rm -rf "$nginx_dir"
+    nginx_dir=
+  fi
 }
 trap stop_server EXIT
 trap 'exit 130' INT TERM
@@ -232,6 +263,41 @@ next_port() {
   server_port=$((server_port + 1))
   while listening "$server_port"; do server_port=$((server_port + 1)); done
 }
+
+# True when this wshub starts with a proxy route: it refuses a route mode it
+# does not know at start, before it listens. Its output goes to $1. No
+# client connects, so the upstream (its own port) is never dialled.
+wshub_proxies() {
+  local log=$1 pid
+  next_port
+  build/release/wshub --listen "127.0.0.1:$server_port" --workers 1 \
+    --route "/echo=proxy,upstream=ws://127.0.0.1:$server_port/echo" >"$log" 2>&1 &
+  pid=$!
+  for _ in $(seq 250); do
+    if listening "$server_port"; then stop_one "$pid"; return 0; fi
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.02
+  done
+  stop_one "$pid"
+  return 1
+}
+
+# The proxies that cannot run here (no nginx; a wshub without the proxy
+# route) join UNAVAILABLE, each said once.
+NGINX=$(command -v nginx || true)
+[ -z "$NGINX" ] && [ -x /usr/sbin/nginx ] && NGINX=/usr/sbin/nginx
+if printf '%s\n' "${CASES[@]}" | grep -q '^[^ ]* proxy '; then
+  for s in "${SERVERS[@]}"; do
+    case $s in
+      nginx-proxy) [ -n "$NGINX" ] || {
+        UNAVAILABLE+="nginx-proxy "
+        echo "bench.sh: no nginx (apt-get install -y --no-install-recommends nginx): nginx-proxy skipped" >&2; } ;;
+      wshub-proxy) wshub_proxies "$OUT/wshub-proxy-probe.log" || {
+        UNAVAILABLE+="wshub-proxy "
+        echo "bench.sh: build/release/wshub refuses --route /echo=proxy,upstream=... (see $OUT/wshub-proxy-probe.log): wshub-proxy skipped" >&2; } ;;
+    esac
+  done
+fi
 
 # Starts command $3... as one more process of server $1 (log $2), on $cores,
 # and waits until it listens on port_wanted.
@@ -278,10 +344,86 @@ start_nodes() {
   server_pid=${server_pids[0]}
 }
 
+# nginx's configuration (on stdout) for a reverse proxy of WebSocket
+# connections on 127.0.0.1:$1 to the upstream 127.0.0.1:$2, everything it
+# writes kept in directory $3. As root its worker would switch to nobody: it
+# stays the invoking user, as without root.
+nginx_conf() {
+  local port=$1 upstream=$2 dir=$3 kind
+  [ "$(id -u)" -eq 0 ] && echo "user $(id -un) $(id -gn);"
+  cat <<EOF
+worker_processes 1;
+pid "$dir/nginx.pid";
+error_log "$dir/error.log" warn;
+events {
+    worker_connections 1024;
+}
+http {
+    access_log off;
+EOF
+  for kind in client_body proxy fastcgi uwsgi scgi; do echo "    ${kind}_temp_path \"$dir/$kind\";"; done
+  cat <<EOF
+    server {
+        listen 127.0.0.1:$port;
+        location /echo {
+            proxy_pass http://127.0.0.1:$upstream;
+            proxy_http_version 1.1;
+            proxy_set_header Upgrade \$http_upgrade;
+            proxy_set_header Connection upgrade;
+            proxy_read_timeout 75s;
+        }
+    }
+}
+EOF
+}
+
+# Starts nginx in front of the upstream on port $2, on port_wanted, in the
+# foreground; its output to log $1. Its master and worker both count.
+start_nginx() {
+  local log=$1 upstream=$2 master worker=
+  nginx_dir=$(mktemp -d "${TMPDIR:-/tmp}/bench-nginx.XXXXXX")
+  nginx_log=$log
+  nginx_conf "$port_wanted" "$upstream" "$nginx_dir" >"$nginx_dir/nginx.conf"
+  start_process nginx-proxy "$log" "$NGINX" -p "$nginx_dir/" -c "$nginx_dir/nginx.conf" \
+    -e "$nginx_dir/error.log" -g 'daemon off;'
+  master=${server_pids[-1]}
+  # The master listens before it forks its worker.
+  for _ in $(seq 250); do
+    worker=$(pgrep -P "$master" | head -1 || true)
+    [ -n "$worker" ] && break
+    sleep 0.02
+  done
+  [ -n "$worker" ] || { cat "$nginx_dir/error.log" >&2; die "nginx-proxy started no worker"; }
+  server_pids+=("$worker")
+}
+
+# Starts server $1 of the proxy case, its log $2: an upstream echo server,
+# then the proxy in front of it (none for upstream-direct), both on $cores.
+# Only the proxy's processes are measured; it stops before its upstream.
+start_proxy() {
+  local name=$1 log=$2 port_wanted upstream
+  : >"$log"
+  next_port; port_wanted=$server_port
+  start_process "$name" "$log" build/release/wshub --listen "127.0.0.1:$server_port" --workers 1 --route /echo=echo
+  upstream=$server_port
+  if [ "$name" != upstream-direct ]; then
+    next_port; port_wanted=$server_port
+    case $name in
+      nginx-proxy) start_nginx "$log" "$upstream" ;;
+      wshub-proxy) start_process "$name" "$log" build/release/wshub --listen "127.0.0.1:$server_port" --workers 1 \
+                     --route "/echo=proxy,upstream=ws://127.0.0.1:$upstream/echo" ;;
+    esac
+    server_pids=("${server_pids[@]:1}" "${server_pids[0]}")
+    measured_pids=("${server_pids[@]:0:${#server_pids[@]}-1}")
+  fi
+  server_pid=${server_pids[0]}
+}
+
 # Starts server $1 on the next port; its log is $2.
 start_server() {
   local name=$1 log=$2 cores=$SERVER_CORES
   case $name in wshub-redis|wshub-2nodes|socketio|socketio-2nodes) start_nodes "$@"; return ;; esac
+  case $name in upstream-direct|nginx-proxy|wshub-proxy) start_proxy "$@"; return ;; esac
   server_port=$((server_port + 1))
   local -a cmd
   case $name in
@@ -312,7 +454,7 @@ case_args() {
   [ "${e:-}" = json ] && extra=" --json"
   [ "$2" = wshub-deflate ] && extra="$extra --deflate"
   case $scenario in
-    echo) echo "echo --url $url/echo --connections $a --size $b --inflight $c --duration $DURATION --warmup $WARMUP" ;;
+    echo|proxy) echo "echo --url $url/echo --connections $a --size $b --inflight $c --duration $DURATION --warmup $WARMUP" ;;
     fanout) echo "fanout --url $url/raw?room=$name --subscribers $a --publishers $b --size $c --inflight $d --duration $DURATION --warmup $WARMUP$extra" ;;
     connect) echo "connect --url $url/echo --concurrency $a --duration $DURATION --warmup $WARMUP" ;;
     idle) echo "idle --url $url/raw?room=$name --connections $a --duration $IDLE_HOLD --warmup $IDLE_SETTLE" ;;
@@ -331,10 +473,12 @@ case_args() {
   esac
 }
 
-# wsbench's --server-pid for every process of the running server.
+# wsbench's --server-pid for every measured process of the running server.
 pid_args() {
   local pid
-  for pid in "${server_pids[@]}"; do printf -- '--server-pid %s ' "$pid"; done
+  local -a pids=("${server_pids[@]}")
+  [ "${#measured_pids[@]}" -gt 0 ] && pids=("${measured_pids[@]}")
+  for pid in "${pids[@]}"; do printf -- '--server-pid %s ' "$pid"; done
 }
 
 # The column named $2 of the last line of CSV file $1 (a header line first).
@@ -352,11 +496,17 @@ retried=0
 # (wshub-base too, when given), and compression only serves the JSON case.
 # deflate-zlib runs before the rounds, against no server. The servers of
 # several nodes serve only the nodes case, where wshub is their reference,
-# and sit out when they cannot run here.
+# and the proxies and their upstream only the proxy case; each sits out when
+# it cannot run here.
 skip() {
   local scenario knobs
   read -r _ scenario knobs <<<"$2"
   [ "$scenario" = deflate ] && return 0
+  case $1 in upstream-direct|nginx-proxy|wshub-proxy)
+    [ "$scenario" = proxy ] && [[ $UNAVAILABLE != *" $1 "* ]] && return 1
+    return 0 ;;
+  esac
+  [ "$scenario" = proxy ] && return 0
   case $1 in wshub-redis|wshub-2nodes|socketio|socketio-2nodes)
     [ "$scenario" = nodes ] && [[ $UNAVAILABLE != *" $1 "* ]] && return 1
     return 0 ;;
@@ -455,6 +605,7 @@ for round in $(seq "$RUNS"); do
       echo "$name,$round,$ok,$(tail -1 "$runcsv")" >>"$CSV"
       case $scenario in
         echo) fig="$(csv_field "$runcsv" messages_per_s) msg/s" ;;
+        proxy) fig="$(csv_field "$runcsv" messages_per_s) msg/s, p50 $(csv_field "$runcsv" p50_us) us" ;;
         nodes) fig="$(csv_field "$runcsv" deliveries_per_s) deliveries/s, p50 $(csv_field "$runcsv" p50_us) us, p99 $(csv_field "$runcsv" p99_us) us" ;;
         fanout) fig="$(csv_field "$runcsv" deliveries_per_s) deliveries/s, $(csv_field "$runcsv" wire_bytes_per_delivery) B each"
                 [ "$(csv_field "$runcsv" deflate)" = off ] ||
@@ -481,5 +632,7 @@ echo "(idle: bytes, so below 1 means wshub holds less); w2/w1: wshub --workers 2
 echo "us/op peer/wshub: the peer's CPU cost per operation over wshub's, within each round (above 1: wshub cheaper)."
 echo "on/off: wshub --compression on over off (wshub-deflate over wshub) within each round; wire B: bytes"
 echo "subscribers read per delivery (frames as sent)."
+echo "proxies: server CPU is the proxy's alone (nginx: master and worker; upstream-direct: the upstream's);"
+echo "p50 added: the round trip's p50 through the proxy less upstream-direct's, within each round."
 echo "results: $CSV"
 exit "$failed"

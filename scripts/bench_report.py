@@ -14,6 +14,11 @@ Several nodes (bench.sh's nodes case): wshub-redis, wshub-2nodes, socketio and
 socketio-2nodes each get the ratio their comparison asks for (NODE_RATIOS), and
 a table of their own gives those ratios against the goals of issue 20, with
 p99 latency compared too.
+Proxies (bench.sh's proxy case): wshub-proxy is compared with nginx-proxy like
+wshub with a peer, and a table of its own gives, per case, each proxy's
+figures beside those of its upstream measured directly (upstream-direct): the
+p50 latency the proxy adds, the round trip's p50 through it less the direct
+one's within each round, and the proxy's own CPU time per message.
 
 When RESULTS-deflate.md exists (bench.sh's deflate-zlib case), its tables go
 into RESULTS.md after the others.
@@ -63,6 +68,12 @@ NODE_GOALS = [  # (label, numerator server, denominator server, metric key, goal
     ("p99: socketio / wshub", "socketio", "wshub", "p99_us", None),
     ("server CPU per delivery: socketio-2nodes / wshub-2nodes", "socketio-2nodes", "wshub-2nodes", "us_per_op", None),
 ]
+# The proxy case: the upstream echo server measured directly, and the proxies
+# in front of it (a proxy's CPU figures are its own, not its upstream's);
+# wshub-proxy is the reference, nginx-proxy its peer.
+DIRECT = "upstream-direct"
+WSHUB_PROXY = "wshub-proxy"
+NGINX_PROXY = "nginx-proxy"
 
 
 def num(row, key):
@@ -125,6 +136,11 @@ def ratio_stats(a_runs, b_runs, key, invert=False):
     """Median, min and max over rounds of a/b (b/a with invert), same round
     only, and the number of rounds: those where both runs were calm, or every
     round if none was."""
+    return paired_stats(a_runs, b_runs, key, (lambda x, y: y / x) if invert else (lambda x, y: x / y))
+
+
+def paired_stats(a_runs, b_runs, key, combine):
+    """As ratio_stats, of combine(a's figure, b's figure) in each round."""
     pairs = []
     for rnd, a in a_runs.items():
         b = b_runs.get(rnd)
@@ -133,7 +149,7 @@ def ratio_stats(a_runs, b_runs, key, invert=False):
         x, y = num(a, key), num(b, key)
         if x is None or y is None or x <= 0 or y <= 0:
             continue
-        pairs.append((calm(a) and calm(b), y / x if invert else x / y))
+        pairs.append((calm(a) and calm(b), combine(x, y)))
     ratios = [r for quiet, r in pairs if quiet] or [r for _, r in pairs]
     if not ratios:
         return None
@@ -142,7 +158,7 @@ def ratio_stats(a_runs, b_runs, key, invert=False):
 
 def summarise(cases, runs):
     out = []
-    servers = [REFERENCE] + PEERS + [BASE, SCALED, DEFLATE] + list(NODE_RATIOS)
+    servers = [REFERENCE] + PEERS + [BASE, SCALED, DEFLATE] + list(NODE_RATIOS) + [DIRECT, WSHUB_PROXY, NGINX_PROXY]
     for case in cases:
         for server in servers:
             rs = runs.get((case, server))
@@ -192,8 +208,16 @@ def summarise(cases, runs):
                 other, label, _ = NODE_RATIOS[server]
                 s["ratio"] = ratio_stats(rs, runs[(case, other)], key)
                 s["ratio_of"] = label
+            elif server == NGINX_PROXY and runs.get((case, WSHUB_PROXY)):
+                wshub_proxy = runs[(case, WSHUB_PROXY)]
+                s["ratio"] = ratio_stats(wshub_proxy, rs, key)  # wshub-proxy / nginx-proxy
+                s["ratio_of"] = WSHUB_PROXY + "/" + NGINX_PROXY
+                s["cost_ratio"] = ratio_stats(rs, wshub_proxy, "us_per_op")  # nginx's CPU per message / wshub's
             else:
                 s["ratio"], s["ratio_of"] = None, ""
+            if server in (WSHUB_PROXY, NGINX_PROXY) and runs.get((case, DIRECT)):
+                # The round trip's p50 through the proxy less the direct one's, round by round.
+                s["added_p50"] = paired_stats(rs, runs[(case, DIRECT)], "p50_us", lambda x, y: x - y)
             out.append(s)
     return out
 
@@ -210,12 +234,19 @@ HEAD = ["case", "server", "median", "p50 us", "p99 us", "server CPU usr+sys %", 
 IDLE_HEAD = ["case", "server", "RSS B/conn", "kernel B/conn", "ratio (min-max, rounds)"]
 
 
+def runs_note(s):
+    """After a server's name: how many of its runs failed, and how many were
+    calm when some were not."""
+    note = " (%d failed)" % s["failed_runs"] if s["failed_runs"] else ""
+    note += " (%d of %d calm)" % (s["runs"] - s["failed_runs"] - s["stolen_runs"], s["runs"]) if s["stolen_runs"] else ""
+    return note
+
+
 def table_rows(summary):
     rows, idle = [], []
     for s in summary:
         ratio = (s["ratio_of"] + " " + ratio_text(s["ratio"])) if s["ratio"] else "-"
-        note = " (%d failed)" % s["failed_runs"] if s["failed_runs"] else ""
-        note += " (%d of %d calm)" % (s["runs"] - s["failed_runs"] - s["stolen_runs"], s["runs"]) if s["stolen_runs"] else ""
+        note = runs_note(s)
         if s["scenario"] == "idle":
             idle.append([s["case"], s["server"] + note, fmt(s["value"]), fmt(s["kernel_per_conn"]), ratio])
             continue
@@ -245,6 +276,24 @@ def deflate_rows(summary):
 
 
 NODES_HEAD = ["case", "ratio", "median (min-max, rounds)", "goal", "met"]
+PROXY_HEAD = ["case", "server", "msg/s", "p50 us", "p99 us", "p50 added us (min-max, rounds)", "server CPU us/msg",
+              f"{WSHUB_PROXY}/{NGINX_PROXY} msg/s (min-max, rounds)", "CPU us/msg nginx/wshub (min-max, rounds)"]
+
+
+def proxy_rows(summary):
+    """Per case of the proxy scenario: the upstream alone, then each proxy in
+    front of it, with the latency it adds and the ratios wshub-proxy against
+    nginx-proxy (on nginx-proxy's line)."""
+    rows = []
+    for s in summary:
+        if s["server"] not in (DIRECT, WSHUB_PROXY, NGINX_PROXY):
+            continue
+        added = s.get("added_p50")
+        added_text = "-" if not added else f"{added[0]:,.0f} ({added[1]:,.0f}-{added[2]:,.0f}, {added[3]})"
+        rows.append([s["case"], s["server"] + runs_note(s), fmt(s["value"]), fmt(s["p50_us"]), fmt(s["p99_us"]), added_text,
+                     fmt(s["us_per_op"], 2), ratio_text(s["ratio"]) if s["server"] == NGINX_PROXY else "-",
+                     ratio_text(s["cost_ratio"]) if s["server"] == NGINX_PROXY else "-"])
+    return rows
 
 
 def nodes_rows(cases, runs):
@@ -301,7 +350,8 @@ def chart(summary, prefix):
     data = prefix + ".chart.dat"
     with open(data, "w") as f:
         f.write("# case, then median min max of: wshub/beast, wshub/websocketpp, w2/w1, "
-                "cost beast/wshub, cost websocketpp/wshub, compression on/off\n")
+                "cost beast/wshub, cost websocketpp/wshub, compression on/off, "
+                "wshub-proxy/nginx-proxy, cost nginx-proxy/wshub-proxy\n")
         for case, per in by_case.items():
             idle = any(s["scenario"] == "idle" for s in per.values())
             cells = ['"' + case + ("\\n(RSS/conn)" if idle else "") + '"']
@@ -314,6 +364,8 @@ def chart(summary, prefix):
                 cells += triple(s and s["cost_ratio"])
             s = per.get(DEFLATE)
             cells += triple(s and s["ratio"])
+            s = per.get(NGINX_PROXY)
+            cells += triple(s and s["ratio"]) + triple(s and s["cost_ratio"])
             f.write(" ".join(cells) + "\n")
     png = prefix + ".png"
     with open(data) as f:
@@ -326,8 +378,10 @@ def chart(summary, prefix):
                  f' title "{title}" lc rgb "{colour}"' for i, (col, title, colour) in enumerate(kept)]
         return "plot " + ", \\\n     ".join(parts) if parts else ""
     top = plotted([(2, "wshub / Beast", "#1f77b4"), (5, "wshub / WebSocket++", "#ff7f0e"),
-                   (8, "wshub --workers 2 / --workers 1", "#2ca02c"), (17, "wshub --compression on / off", "#9467bd")])
-    bottom = plotted([(11, "Beast / wshub", "#1f77b4"), (14, "WebSocket++ / wshub", "#ff7f0e")])
+                   (8, "wshub --workers 2 / --workers 1", "#2ca02c"), (17, "wshub --compression on / off", "#9467bd"),
+                   (20, "wshub proxy / nginx proxy", "#8c564b")])
+    bottom = plotted([(11, "Beast / wshub", "#1f77b4"), (14, "WebSocket++ / wshub", "#ff7f0e"),
+                      (23, "nginx proxy / wshub proxy", "#8c564b")])
     if not top and not bottom:
         print("bench_report: no ratio to chart", file=sys.stderr)
         return None
@@ -377,18 +431,21 @@ def main():
                     "server_us_per_op", "kernel_per_conn_bytes", "loss", "errors", "ratio_of", "ratio_median",
                     "ratio_min", "ratio_max", "ratio_rounds", "cost_ratio_median", "cost_ratio_min",
                     "cost_ratio_max", "cost_ratio_rounds", "steal_pct", "calm_runs", "wire_bytes_per_delivery",
-                    "compressed_pct", "wire_ratio_median", "wire_ratio_min", "wire_ratio_max", "wire_ratio_rounds"])
+                    "compressed_pct", "wire_ratio_median", "wire_ratio_min", "wire_ratio_max", "wire_ratio_rounds",
+                    "added_p50_us_median", "added_p50_us_min", "added_p50_us_max", "added_p50_us_rounds"])
         for s in summary:
             r = s["ratio"] or (None, None, None, 0)
             c = s["cost_ratio"] or (None, None, None, 0)
             wr = s.get("wire_ratio") or (None, None, None, 0)
+            ad = s.get("added_p50") or (None, None, None, 0)
             w.writerow([s["case"], s["scenario"], s["server"], s["unit"], s["runs"], s["failed_runs"], s["value"],
                         s["p50_us"], s["p99_us"], s["p999_us"], s["server_user_pct"], s["server_sys_pct"],
                         s["server_cpu_pct"], s["gen_cpu_pct"], s["us_per_op"], s["kernel_per_conn"], s["loss"],
                         s["errors"], s["ratio_of"], *r, *c, s["steal_pct"],
-                        s["runs"] - s["failed_runs"] - s["stolen_runs"], s["wire_bytes"], s["compressed_pct"], *wr])
+                        s["runs"] - s["failed_runs"] - s["stolen_runs"], s["wire_bytes"], s["compressed_pct"], *wr, *ad])
     compression = deflate_rows(summary)
     nodes = nodes_rows(cases, runs)
+    proxies = proxy_rows(summary)
     zlib_tables = None
     if os.path.exists(prefix + "-deflate.md"):
         with open(prefix + "-deflate.md") as f:
@@ -400,6 +457,9 @@ def main():
         if nodes:
             f.write("\nSeveral nodes: wshub over Redis against Socket.IO 4 with @socket.io/redis-adapter\n\n")
             f.write(md_table(NODES_HEAD, nodes) + "\n")
+        if proxies:
+            f.write("\nProxies: echo through wshub's proxy route and nginx, against the upstream alone\n\n")
+            f.write(md_table(PROXY_HEAD, proxies) + "\n")
         if compression:
             f.write("\nCompression (permessage-deflate): wshub --compression on against off\n\n")
             f.write(md_table(DEFLATE_HEAD, compression) + "\n")
@@ -412,6 +472,9 @@ def main():
     if nodes:
         print("\nseveral nodes: wshub over Redis against Socket.IO 4 with @socket.io/redis-adapter")
         print(text_table(NODES_HEAD, nodes))
+    if proxies:
+        print("\nproxies: echo through wshub's proxy route and nginx, against the upstream alone")
+        print(text_table(PROXY_HEAD, proxies))
     if compression:
         print("\ncompression: wshub --compression on against off")
         print(text_table(DEFLATE_HEAD, compression))
