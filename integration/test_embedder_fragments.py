@@ -18,6 +18,7 @@ from wshub_test import T
 from wshub_test.binary import free_port
 from wshub_test.client import RawClient
 from wshub_test.frames import OP_CONT, OP_TEXT
+from wshub_test.proc import rss_kib
 from test_embedder import Program, example_bin, programs  # noqa: F401 (the fixture)
 
 MiB = 1 << 20
@@ -35,14 +36,6 @@ def digest(programs, *flags):  # noqa: F811 (the fixture)
     p = Program([example_bin("digest"), "--listen", f"127.0.0.1:{port}", "--route", "/d=digest", *flags], port)
     programs.append(p)
     return p
-
-
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise AssertionError("no VmRSS")
 
 
 async def answer(ws):
