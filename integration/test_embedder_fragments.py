@@ -11,7 +11,6 @@ import json
 import os
 import signal
 
-import pytest
 import websockets
 
 from wshub_test import T
