@@ -1,8 +1,5 @@
-// xoshiro128** written from its published description (Blackman and Vigna,
-// "Scrambled linear pseudorandom number generators", 2018): a 128-bit
-// xorshift-rotate state, output scrambled as rotl(s1 * 5, 7) * 9. Seeding
-// (see mask_source.h for why this generator) is the only part that touches
-// the system.
+// Keys from the ChaCha20 keystream; seeding is the only part that touches
+// the system (see mask_source.h).
 #include "ws/mask_source.h"
 
 #include <fcntl.h>
@@ -13,14 +10,14 @@
 #include <cstring>
 #include <ctime>
 
+#include "crypto/chacha20.h"
+
 #if defined(__linux__)
 #include <sys/random.h>
 #endif
 
 namespace wshub::ws {
 namespace {
-
-uint32_t rotl(uint32_t x, int k) noexcept { return (x << k) | (x >> (32 - k)); }
 
 // Fills out[0, n) from /dev/urandom; false if it cannot be read.
 bool read_urandom(uint8_t* out, size_t n) noexcept {
@@ -66,7 +63,7 @@ uint64_t mix64(uint64_t z) noexcept {
 // The last resort when the kernel gives nothing: the time, the process id and
 // addresses (which ASLR varies), mixed. Guessable by someone on the machine,
 // but different per process and per instance.
-void fallback_seed(uint32_t (&s)[4], const void* self) noexcept {
+void fallback_seed(uint32_t (&s)[11], const void* self) noexcept {
     timespec real{}, mono{};
     ::clock_gettime(CLOCK_REALTIME, &real);
     ::clock_gettime(CLOCK_MONOTONIC, &mono);
@@ -74,43 +71,30 @@ void fallback_seed(uint32_t (&s)[4], const void* self) noexcept {
     const uint64_t mono_ns = uint64_t(mono.tv_sec) * 1000000000u + uint64_t(mono.tv_nsec);
     const uint64_t here = reinterpret_cast<uintptr_t>(self), stack = reinterpret_cast<uintptr_t>(&real);
     const uint64_t where = here ^ (stack << 17);
-    const uint64_t a = mix64(real_ns ^ where);
-    const uint64_t b = mix64(a ^ mono_ns ^ (uint64_t(::getpid()) << 32));
-    s[0] = uint32_t(a);
-    s[1] = uint32_t(a >> 32);
-    s[2] = uint32_t(b);
-    s[3] = uint32_t(b >> 32);
+    uint64_t z = mix64(real_ns ^ where) ^ mono_ns ^ (uint64_t(::getpid()) << 32);
+    for (uint32_t& word : s) {
+        z = mix64(z);
+        word = uint32_t(z >> 16);
+    }
 }
-
-bool all_zero(const uint32_t (&s)[4]) noexcept { return (s[0] | s[1] | s[2] | s[3]) == 0; }
 
 }  // namespace
 
 MaskSource::MaskSource() noexcept {
-    uint8_t seed[sizeof s_];
-    if (kernel_random(seed, sizeof seed)) {
-        std::memcpy(s_, seed, sizeof s_);
-    } else {
-        fallback_seed(s_, this);
-    }
-    if (all_zero(s_)) s_[0] = 1;
+    // The key, then the nonce, in one read.
+    uint32_t seed[11];
+    if (!kernel_random(reinterpret_cast<uint8_t*>(seed), sizeof seed)) fallback_seed(seed, this);
+    std::memcpy(key_, seed, sizeof key_);
+    std::memcpy(nonce_, seed + 8, sizeof nonce_);
 }
 
-MaskSource::MaskSource(const uint32_t (&state)[4]) noexcept {
-    std::memcpy(s_, state, sizeof s_);
-    if (all_zero(s_)) s_[0] = 1;
-}
+MaskSource::MaskSource(const uint32_t (&key)[8]) noexcept { std::memcpy(key_, key, sizeof key_); }
 
-uint32_t MaskSource::next() noexcept {
-    const uint32_t result = rotl(s_[1] * 5, 7) * 9;
-    const uint32_t t = s_[1] << 9;
-    s_[2] ^= s_[0];
-    s_[3] ^= s_[1];
-    s_[1] ^= s_[2];
-    s_[0] ^= s_[3];
-    s_[2] ^= t;
-    s_[3] = rotl(s_[3], 11);
-    return result;
+void MaskSource::refill() noexcept {
+    crypto::chacha20_block(key_, counter_, nonce_, block_);
+    // After 2^32 blocks (2^36 keys) the stream goes on under another nonce.
+    if (++counter_ == 0) ++nonce_[0];
+    used_ = 0;
 }
 
 }  // namespace wshub::ws
