@@ -35,6 +35,16 @@ Worker::Worker(Shared& shared, unsigned index, Role role)
       read_buf_(new uint8_t[kReadBufferSize]),
       compression_(shared.cfg, counters_),
       upstream_picker_(shared.cfg, mask_source_.next()),
+      upstream_links_{.poller = &loop_.poller(),
+                      .masks = &mask_source_,
+                      .read_buffer = read_buf_.get(),
+                      .read_size = kReadBufferSize,
+                      .max_head = shared.cfg.max_header_bytes,
+                      .fragment_size = shared.cfg.fragment_size,
+                      .queue_bytes = shared.cfg.queue_bytes,
+                      .sockets = &counters_.upstream_open,
+                      .bytes_sent = &counters_.upstream_bytes_sent,
+                      .bytes_received = &counters_.upstream_bytes_received},
       hub_(shared.exchange, index, *this) {
     if (role == Role::hub) shared.exchange.set_waker(index, this);
     if (role == Role::hub && shared.cfg.redis) {

@@ -16,6 +16,7 @@
 #include "app/slot_table.h"
 #include "app/upstream_pick.h"
 #include "app/shared.h"
+#include "client/link.h"
 #include "hub/hub.h"
 #include "hub/sink.h"
 #include "metrics/counters.h"
@@ -100,6 +101,9 @@ public:
     // turn it is among a route's upstreams.
     ws::MaskSource& mask_source() noexcept { return mask_source_; }
     UpstreamPicker& upstream_picker() noexcept { return upstream_picker_; }
+    // What every upstream link on this worker shares (its poller, keys,
+    // read buffer, limits and counters).
+    const client::LinkContext& upstream_links() const noexcept { return upstream_links_; }
     hub::Hub& hub() noexcept { return hub_; }
     // The Redis bus (--redis), or null.
     RedisBus* bus() noexcept { return bus_.get(); }
@@ -160,6 +164,7 @@ private:
     Compression compression_;
     ws::MaskSource mask_source_;
     UpstreamPicker upstream_picker_;
+    client::LinkContext upstream_links_;
     std::vector<uint64_t> dirty_;  // tokens of connections to flush this pass
     hub::Hub hub_;
     std::unique_ptr<RedisBus> bus_;  // --redis, on hub workers
