@@ -48,7 +48,6 @@ void Link::fail(LinkFailure why, const LinkAnswer* answer) {
 }
 
 void Link::abandon() noexcept {
-    if (!pending()) return;
     close_socket();
     phase_ = Phase::done;
 }
@@ -122,7 +121,8 @@ void Link::on_event(const ws::Event& ev) {
         return;
     case Kind::text:
     case Kind::binary:
-        if (phase_ == Phase::open) owner_.link_message(ev);
+        // Until the peer's close, even after ours: it may not have read ours yet.
+        if (!ended_) owner_.link_message(ev);
         return;
     case Kind::ping:
         if (!close_sent_) queue_frame(ws::Opcode::pong, ev.payload, true);

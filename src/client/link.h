@@ -65,7 +65,8 @@ public:
     // is closed.
     virtual void link_failed(LinkFailure why, const LinkAnswer* answer) = 0;
     virtual void link_opened(std::string_view protocol) = 0;
-    // A data message, or a piece of one when the link streams.
+    // A data message, or a piece of one when the link streams, until
+    // link_ended (after our close too).
     virtual void link_message(const ws::Event& message) = 0;
     // Once, after link_opened, whichever comes first of the peer's close
     // frame, a protocol error, or the end of the connection.
@@ -86,7 +87,7 @@ public:
         connecting,  // TCP connect in progress
         upgrading,   // request sent (or going), waiting for the 101
         open,        // frames both ways
-        closing,     // our close frame is queued or sent; frames coming in are dropped
+        closing,     // our close frame is queued or sent; nothing more goes out
         done,        // the socket is closed
     };
 
@@ -107,8 +108,7 @@ public:
     // started again on another socket.
     void start(int fd, bool done, uint64_t token, std::string request, std::string key, std::string protocols);
     void on_ready(uint32_t events);
-    // Closes the socket of a link not yet open, with no callback: the
-    // owner's deadline passed.
+    // Closes the socket with no callback: the owner's deadline passed.
     void abandon() noexcept;
 
     Phase phase() const noexcept { return phase_; }
