@@ -1,10 +1,7 @@
 #include "app/upstream.h"
 
-#include <cstring>
-
 #include "app/connection.h"
 #include "app/worker.h"
-#include "http/client_handshake.h"
 #include "metrics/clock.h"
 #include "net/socket.h"
 
@@ -44,12 +41,7 @@ void Upstream::connect_next() {
             w_.upstream_picker().failed(route_, index_, w_.now_ms());
             continue;
         }
-        uint8_t random[16];
-        for (int i = 0; i < 16; i += 4) {
-            const uint32_t r = w_.mask_source().next();
-            std::memcpy(random + i, &r, 4);
-        }
-        std::string key = http::client_key(random);
+        std::string key = client::new_client_key(w_.mask_source());
         std::string request;
         write_upstream_request(offer_, up, key, request);
         const uint64_t token = Worker::token_of(owner_.slot(), owner_.generation()) | kUpstreamBit;

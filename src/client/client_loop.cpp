@@ -136,12 +136,7 @@ Client* ClientLoop::connect(const ClientOptions& options, ClientHandler& handler
     }
     std::string protocols;
     for (const std::string& p : options.protocols) protocols += (protocols.empty() ? "" : ", ") + p;
-    uint8_t random[16];
-    for (int i = 0; i < 16; i += 4) {
-        const uint32_t r = m.masks.next();
-        std::memcpy(random + i, &r, 4);
-    }
-    std::string key = http::client_key(random);
+    std::string key = client::new_client_key(m.masks);
     std::string request;
     http::write_client_request(request, {.host = url.host,
                                          .target = url.target,

@@ -17,6 +17,15 @@ constexpr size_t kMaxControlPayload = 125;
 
 }  // namespace
 
+std::string new_client_key(ws::MaskSource& masks) {
+    uint8_t random[16];
+    for (int i = 0; i < 16; i += 4) {
+        const uint32_t r = masks.next();
+        std::memcpy(random + i, &r, 4);
+    }
+    return http::client_key(random);
+}
+
 Link::Link(const LinkContext& ctx, LinkOwner& owner, uint64_t max_message, bool streaming)
     : ctx_(ctx), owner_(owner), decoder_(max_message, ws::Side::client) {
     if (streaming) decoder_.stream_messages();

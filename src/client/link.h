@@ -80,6 +80,9 @@ protected:
     ~LinkOwner() = default;
 };
 
+// A fresh Sec-WebSocket-Key: 16 bytes of the keystream, in base64.
+std::string new_client_key(ws::MaskSource& masks);
+
 class Link {
 public:
     enum class Phase : uint8_t {
