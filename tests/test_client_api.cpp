@@ -55,6 +55,23 @@ struct Recorder : wshub::ClientHandler {
     }
 };
 
+// A loop with one recorded connection to a port nothing listens on.
+struct DeadEnd {
+    DeadPort dead;
+    ClientLoop loop;
+    Recorder r;
+    std::string error;
+    Client* connect() {
+        r.loop = &loop;
+        ClientOptions o;
+        o.url = dead.url();
+        r.inside_call = true;
+        Client* c = loop.connect(o, r, error);
+        r.inside_call = false;
+        return c;
+    }
+};
+
 bool refused(const std::string& url, std::vector<std::string> headers = {}) {
     ClientLoop loop;
     Recorder r;
@@ -86,42 +103,27 @@ TEST(client_connect_refuses_bad_urls_and_headers) {
 }
 
 TEST(client_fail_comes_from_the_loop) {
-    DeadPort dead;
-    ClientLoop loop;
-    Recorder r;
-    r.loop = &loop;
-    ClientOptions o;
-    o.url = dead.url();
-    std::string error;
-    r.inside_call = true;
-    Client* c = loop.connect(o, r, error);
-    r.inside_call = false;
-    CHECK(c != nullptr);
-    CHECK(r.events.empty());
-    CHECK_EQ(loop.size(), size_t(1));
-    CHECK(loop.run(error));
-    CHECK_EQ(r.events.size(), size_t(1));
-    CHECK_EQ(r.events[0], "0 connect failed");
-    CHECK_EQ(loop.size(), size_t(0));
+    DeadEnd d;
+    CHECK(d.connect() != nullptr);
+    CHECK(d.r.events.empty());
+    CHECK_EQ(d.loop.size(), size_t(1));
+    CHECK(d.loop.run(d.error));
+    CHECK_EQ(d.r.events.size(), size_t(1));
+    CHECK_EQ(d.r.events[0], "0 connect failed");
+    CHECK_EQ(d.loop.size(), size_t(0));
 }
 
 TEST(client_close_before_open_fails_it_later) {
-    DeadPort dead;
-    ClientLoop loop;
-    Recorder r;
-    r.loop = &loop;
-    ClientOptions o;
-    o.url = dead.url();
-    std::string error;
-    Client* c = loop.connect(o, r, error);
+    DeadEnd d;
+    Client* c = d.connect();
     CHECK(c != nullptr);
-    r.inside_call = true;
+    d.r.inside_call = true;
     c->close();
-    r.inside_call = false;
-    CHECK(r.events.empty());
-    CHECK(loop.run(error));
-    CHECK_EQ(r.events.size(), size_t(1));
-    CHECK_EQ(r.events[0], "0 closed before it opened");
+    d.r.inside_call = false;
+    CHECK(d.r.events.empty());
+    CHECK(d.loop.run(d.error));
+    CHECK_EQ(d.r.events.size(), size_t(1));
+    CHECK_EQ(d.r.events[0], "0 closed before it opened");
 }
 
 TEST(client_post_runs_in_order_on_the_loop_and_stop_ends_run) {
