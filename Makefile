@@ -156,7 +156,7 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.cpp,build/fuzz/%,$(FUZZ_SRCS))
 FUZZ_LIB_OBJS := $(patsubst %.cpp,build/fuzzlib/%.o,$(filter src/crypto/% src/http/% src/ws/% src/json/% src/auth/% \
                    src/deflate/% src/redis/% src/bus/% src/files/% src/net/ip.cpp src/net/cidr.cpp src/net/address.cpp \
                    src/net/socket.cpp src/net/dns_message.cpp src/config/redis_url.cpp src/config/route_spec.cpp \
-                   src/config/routes.cpp src/config/upstream_url.cpp,$(LIB_SRCS)))
+                   src/config/routes.cpp src/config/upstream_url.cpp src/client/client_url.cpp,$(LIB_SRCS)))
 build/fuzzlib/%.o: %.cpp
 	@mkdir -p $(@D)
 	$(Q)$(CLANGXX) $(CXXSTD) $(WARN) $(DEPFLAGS) $(INCLUDES) -O1 -g -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@

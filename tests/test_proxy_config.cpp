@@ -68,6 +68,11 @@ TEST(upstream_url_refusals) {
         CHECK(!parse_upstream_url(bad, u, why));
         CHECK(!why.empty());
     }
+    // An address reader stops at a NUL: what follows it must not reach
+    // the Host header unseen.
+    CHECK(!parse_upstream_url(std::string_view("ws://[::1\0\x01]/", 12), u, why));
+    CHECK(!parse_upstream_url(std::string_view("ws://127.0.0.1\0x:80/", 20), u, why));
+    CHECK(!parse_upstream_url("ws://127.0.0.1\t/", u, why));
 }
 
 TEST(proxy_route_specs) {

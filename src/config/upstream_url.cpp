@@ -59,6 +59,12 @@ bool parse_upstream_url(std::string_view url, UpstreamUrl& out, std::string& why
         return false;
     }
     const std::string_view rest = url.substr(kScheme.size());
+    // What the address and name readers below stop at (a NUL) or never see
+    // must not reach the Host header.
+    if (!std::all_of(rest.begin(), rest.end(), [](char ch) { return ch > ' ' && ch < 0x7f; })) {
+        why = "an upstream URL holds no space or control character";
+        return false;
+    }
     const size_t slash = rest.find('/');
     const std::string_view authority = rest.substr(0, slash);
     const std::string_view path = slash == std::string_view::npos ? "/" : rest.substr(slash);
