@@ -92,12 +92,13 @@ public:
     }
 
 private:
-    // Sends the line held (if the queue takes it), then closes once the
-    // input is over and nothing is held.
+    // Sends the lines waiting while the queue takes them, then closes once
+    // the input is over and nothing is held.
     void send_pending() {
         if (!client_) return;
-        if (!held_) held_ = lines_.take();
-        if (held_) {
+        while (true) {
+            if (!held_) held_ = lines_.take();
+            if (!held_) break;
             if (client_->send(*held_, type_) == wshub::SendResult::dropped) return;  // on_drain comes back
             held_.reset();
         }
