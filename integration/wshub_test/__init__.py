@@ -22,6 +22,8 @@ conftest.py; everything else a suite needs comes from here:
   browser    headless Chromium through selenium and Debian's chromedriver
   pages      the built-in pages in Chromium: screenshots on failure, the demo, wshub.js in a page
   redis      a private redis-server per test (stopped, paused, restarted), a client to look in, start_node
+  upstream   a proxy route's scripted upstream (RawUpstream, UpstreamPeer), also a server for the client's tests
+  talk       wshub-talk, the example client on wshub/client.h, as a subprocess (Talk, run_talk, Outcome)
 """
 
 import os
