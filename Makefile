@@ -96,10 +96,13 @@ build/release/malloc_count.so: tests/malloc_count/malloc_count.c
 	@$(if $(Q),echo "  CC[release]  $@")
 	$(Q)$(CC) -O2 -Wall -Wextra -Werror -shared -fPIC -o $@ $<
 
-# wsbench, the load generator: scripts/wsbench/*.cpp plus the crypto it reuses
-# to check Sec-WebSocket-Accept and the inflater it reuses for --deflate.
+# wsbench, the load generator: scripts/wsbench/*.cpp plus the client side of
+# the library: the upgrade request and the check of the 101 (src/http, with the
+# crypto of Sec-WebSocket-Accept), and the inflater for --deflate (src/deflate).
 WSBENCH_OBJS := $(patsubst %.cpp,build/release/%.o,$(sort $(wildcard scripts/wsbench/*.cpp)) \
-                  src/crypto/sha1.cpp src/crypto/base64.cpp $(sort $(wildcard src/deflate/*.cpp)))
+                  src/http/client_handshake.cpp src/http/request.cpp src/http/upgrade.cpp \
+                  src/crypto/sha1.cpp src/crypto/base64.cpp \
+                  $(sort $(wildcard src/deflate/*.cpp)))
 build/release/wsbench: $(WSBENCH_OBJS)
 	@$(if $(Q),echo "  LD[release]  $@")
 	$(Q)$(CXX) -O2 -o $@ $^ -pthread

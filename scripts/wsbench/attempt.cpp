@@ -12,6 +12,7 @@
 
 #include "clock.h"
 #include "handshake.h"
+#include "http/client_handshake.h"
 #include "options.h"
 #include "rng.h"
 
@@ -28,7 +29,7 @@ Step Attempt::start(int epfd, uint64_t token, const Target& target, Rng& rng, in
     response_.clear();
     uint8_t nonce[16];
     rng.fill(nonce, sizeof nonce);
-    key_ = make_key(nonce);
+    key_ = wshub::http::client_key(nonce);
     offered_deflate_ = target.offer_deflate;
     request_ = build_request(target, key_);
     request_off_ = 0;

@@ -1,5 +1,7 @@
-// The client side of the RFC 6455 opening handshake (section 4.1), as pure
-// functions over buffers: the request to send, and a check of the response.
+// The opening handshake as wsbench makes it: the library's client side
+// (http/client_handshake.h) writes the upgrade request and checks the 101,
+// and this adds what that leaves out, the permessage-deflate offer (RFC 7692)
+// and the reading of the server's answer to it.
 #pragma once
 
 #include <cstddef>
@@ -28,12 +30,6 @@ struct DeflateAnswer {
     uint8_t client_window_bits = 15;  // client_max_window_bits, 15 when not answered
 };
 
-// Sec-WebSocket-Key for 16 random bytes: their base64 (24 characters).
-std::string make_key(const uint8_t (&nonce)[16]);
-
-// base64(SHA-1(key + the RFC 6455 GUID)): what Sec-WebSocket-Accept must be.
-std::string expected_accept(std::string_view key);
-
 // The upgrade request, with kDeflateOffer when target.offer_deflate.
 std::string build_request(const Target& target, std::string_view key);
 
@@ -41,12 +37,12 @@ enum class HeadStatus { incomplete, ok, error };
 
 // Checks the response bytes received so far. On ok, head_len is the size of
 // the head (through the blank line); bytes after it are already frames. On
-// error, why says what was wrong. Requires status 101, "Upgrade: websocket",
-// a Connection header with the "upgrade" token, the right
-// Sec-WebSocket-Accept, and no subprotocol (none was offered). Without
-// offered_deflate no extension may be answered; with it, exactly one answer,
-// permessage-deflate with parameters RFC 7692 section 7.1 allows in answer to
-// kDeflateOffer, each at most once, which deflate then holds.
+// error, why says what was wrong. The head must pass the library's reading
+// of a 101 (http::read_upgrade_response: no subprotocol was offered) with
+// its Sec-WebSocket-Extensions lines left out, and those lines must agree:
+// without offered_deflate there may be none; with it, exactly one answer,
+// permessage-deflate with parameters RFC 7692 section 7.1 allows in answer
+// to kDeflateOffer, each at most once, which deflate then holds.
 HeadStatus check_response(std::string_view data, std::string_view key, bool offered_deflate, size_t& head_len,
                           DeflateAnswer& deflate, std::string& why);
 
