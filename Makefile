@@ -98,10 +98,12 @@ build/release/malloc_count.so: tests/malloc_count/malloc_count.c
 
 # wsbench, the load generator: scripts/wsbench/*.cpp plus the client side of
 # the library: the upgrade request and the check of the 101 (src/http, with the
-# crypto of Sec-WebSocket-Accept), and the inflater for --deflate (src/deflate).
+# crypto of Sec-WebSocket-Accept), frames, masking and masking keys (src/ws,
+# with their ChaCha20), and the inflater for --deflate (src/deflate).
 WSBENCH_OBJS := $(patsubst %.cpp,build/release/%.o,$(sort $(wildcard scripts/wsbench/*.cpp)) \
                   src/http/client_handshake.cpp src/http/request.cpp src/http/upgrade.cpp \
-                  src/crypto/sha1.cpp src/crypto/base64.cpp \
+                  src/crypto/sha1.cpp src/crypto/base64.cpp src/crypto/chacha20.cpp \
+                  src/ws/frame.cpp src/ws/frame_write.cpp src/ws/mask_source.cpp src/ws/utf8.cpp \
                   $(sort $(wildcard src/deflate/*.cpp)))
 build/release/wsbench: $(WSBENCH_OBJS)
 	@$(if $(Q),echo "  LD[release]  $@")

@@ -12,13 +12,12 @@
 
 #include "clock.h"
 #include "handshake.h"
-#include "http/client_handshake.h"
 #include "options.h"
-#include "rng.h"
 
 namespace wsbench {
 
-Step Attempt::start(int epfd, uint64_t token, const Target& target, Rng& rng, int64_t now, int64_t timeout_ns) {
+Step Attempt::start(int epfd, uint64_t token, const Target& target, wshub::ws::MaskSource& random, int64_t now,
+                    int64_t timeout_ns) {
     stage_ = Stage::connecting;
     conn_ = DialedConn{};
     conn_.start_ns = now;
@@ -27,9 +26,7 @@ Step Attempt::start(int epfd, uint64_t token, const Target& target, Rng& rng, in
     registered_ = false;
     why_.clear();
     response_.clear();
-    uint8_t nonce[16];
-    rng.fill(nonce, sizeof nonce);
-    key_ = wshub::http::client_key(nonce);
+    key_ = new_key(random);
     offered_deflate_ = target.offer_deflate;
     request_ = build_request(target, key_);
     request_off_ = 0;

@@ -9,10 +9,13 @@
 
 #include "handshake.h"
 
+namespace wshub::ws {
+class MaskSource;
+}
+
 namespace wsbench {
 
 struct Target;
-class Rng;
 
 // A connection that completed its upgrade.
 struct DialedConn {
@@ -29,8 +32,10 @@ enum class Step { pending, done, failed };
 class Attempt {
 public:
     // Opens a non-blocking socket, starts connecting and registers it in epfd
-    // under token; the whole attempt must end by timeout_ns after now.
-    Step start(int epfd, uint64_t token, const Target& target, Rng& rng, int64_t now, int64_t timeout_ns);
+    // under token; the whole attempt must end by timeout_ns after now. The
+    // Sec-WebSocket-Key comes from random.
+    Step start(int epfd, uint64_t token, const Target& target, wshub::ws::MaskSource& random, int64_t now,
+               int64_t timeout_ns);
     // Advances on the events epoll reported for this attempt.
     Step on_event(int epfd, uint64_t token, uint32_t events);
     // Fails the attempt if its deadline has passed.

@@ -12,7 +12,7 @@
 #include <cstring>
 #include <vector>
 
-#include "frame.h"
+#include "server_frames.h"
 
 namespace wsbench {
 
@@ -22,7 +22,7 @@ struct ConnBase {
     bool alive = false;
     bool closing = false;       // our close frame is queued or sent
     bool watching_out = false;  // EPOLLOUT is registered
-    FrameDecoder decoder;
+    ServerFrames decoder;       // the server's frames
 };
 
 // The loop's epoll set; -1 (said on stderr) on failure.

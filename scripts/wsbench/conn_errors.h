@@ -29,7 +29,4 @@ inline std::string read_end_reason(ssize_t r, int err) {
     return r == 0 ? "server closed the connection (EOF) mid-run" : std::string("read: ") + std::strerror(err);
 }
 
-// The status code of a close frame's payload; 1005 when it has none.
-inline unsigned close_code(const uint8_t* p, size_t n) noexcept { return n >= 2 ? unsigned(p[0]) << 8 | p[1] : 1005; }
-
 }  // namespace wsbench

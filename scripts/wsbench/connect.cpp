@@ -24,10 +24,10 @@
 #include "options.h"
 #include "quiet.h"
 #include "report.h"
-#include "rng.h"
 #include "run_window.h"
 #include "scenarios.h"
 #include "summary.h"
+#include "ws/mask_source.h"
 
 namespace wsbench {
 
@@ -63,7 +63,7 @@ private:
     int report();
 
     const Options& opts_;
-    Rng rng_;
+    wshub::ws::MaskSource masks_;  // masking keys, and the handshakes' keys
     int epfd_ = -1;
     std::vector<Slot> slots_;  // the index is the epoll token
     std::unique_ptr<uint8_t[]> rbuf_;
@@ -139,14 +139,14 @@ void ConnectRun::start(size_t i, int64_t now) {
     s.busy = true;
     ++busy_;
     ++started_;
-    settle(i, s.attempt.start(epfd_, i, opts_.target, rng_, now, int64_t(opts_.dial_timeout_s * 1e9)));
+    settle(i, s.attempt.start(epfd_, i, opts_.target, masks_, now, int64_t(opts_.dial_timeout_s * 1e9)));
 }
 
 void ConnectRun::on_event(size_t i, uint32_t events) {
     Slot& s = slots_[i];
     if (!s.busy) return;
     if (s.fd < 0) return settle(i, s.attempt.on_event(epfd_, i, events));
-    Step st = s.quiet.on_readable(s.fd, rbuf_.get(), kReadBuffer, rng_);
+    Step st = s.quiet.on_readable(s.fd, rbuf_.get(), kReadBuffer, masks_);
     if (st == Step::failed) return fail_close(i, s.quiet.kind(), s.quiet.why());
     if (st == Step::done) {
         ++closed_ok_;
@@ -172,9 +172,9 @@ void ConnectRun::upgraded(size_t i, DialedConn d) {
     s.quiet = QuietConn{};
     s.deadline = d.ready_ns + int64_t(opts_.dial_timeout_s * 1e9);
     Step st = d.leftover.empty() ? Step::pending
-                                 : s.quiet.feed(s.fd, reinterpret_cast<const uint8_t*>(d.leftover.data()),
-                                                d.leftover.size(), rng_);
-    if (st == Step::pending) st = s.quiet.begin_close(s.fd, rng_);
+                                 : s.quiet.feed(s.fd, reinterpret_cast<uint8_t*>(d.leftover.data()),
+                                                d.leftover.size(), masks_);
+    if (st == Step::pending) st = s.quiet.begin_close(s.fd, masks_);
     if (st == Step::failed) fail_close(i, s.quiet.kind(), s.quiet.why());
 }
 

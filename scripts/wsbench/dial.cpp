@@ -7,7 +7,6 @@
 
 #include "clock.h"
 #include "options.h"
-#include "rng.h"
 
 namespace wsbench {
 
@@ -23,7 +22,7 @@ void count_failure(const Attempt& a, DialStats& stats) {
 
 }  // namespace
 
-std::vector<DialedConn> dial_all(int epfd, const Options& opts, Rng& rng, DialStats& stats,
+std::vector<DialedConn> dial_all(int epfd, const Options& opts, wshub::ws::MaskSource& random, DialStats& stats,
                                  const DialProgress& progress) {
     // The slot index is the epoll token; free slots are reused.
     std::vector<Attempt> slots(opts.dial_batch < opts.connections ? opts.dial_batch : opts.connections);
@@ -50,7 +49,7 @@ std::vector<DialedConn> dial_all(int epfd, const Options& opts, Rng& rng, DialSt
             free.pop_back();
             ++started;
             ++in_progress;
-            settle(slot, slots[slot].start(epfd, slot, opts.target, rng, now_ns(), timeout_ns));
+            settle(slot, slots[slot].start(epfd, slot, opts.target, random, now_ns(), timeout_ns));
         }
         if (in_progress == 0) continue;
         int n = epoll_wait(epfd, events.data(), int(events.size()), 50);

@@ -10,10 +10,13 @@
 
 #include "attempt.h"
 
+namespace wshub::ws {
+class MaskSource;
+}
+
 namespace wsbench {
 
 struct Options;
-class Rng;
 
 struct DialStats {
     uint32_t connect_errors = 0;    // socket/connect failed or timed out
@@ -28,8 +31,8 @@ using DialProgress = std::function<void(uint32_t upgraded, uint32_t failed)>;
 // Dials opts.connections connections to opts.target using the epoll set epfd.
 // Every returned fd stays registered in epfd with an arbitrary token: the
 // caller re-registers it (EPOLL_CTL_MOD) before its next epoll_wait. Failed
-// attempts are closed and counted in stats.
-std::vector<DialedConn> dial_all(int epfd, const Options& opts, Rng& rng, DialStats& stats,
+// attempts are closed and counted in stats. Keys come from random.
+std::vector<DialedConn> dial_all(int epfd, const Options& opts, wshub::ws::MaskSource& random, DialStats& stats,
                                  const DialProgress& progress = {});
 
 }  // namespace wsbench

@@ -24,18 +24,20 @@
 #include "conn_errors.h"
 #include "cpu_window.h"
 #include "dial.h"
-#include "frame.h"
 #include "histogram.h"
+#include "masked_frame.h"
 #include "options.h"
 #include "report.h"
-#include "rng.h"
 #include "run_window.h"
 #include "scenarios.h"
 #include "summary.h"
+#include "ws/mask_source.h"
 
 namespace wsbench {
 
 namespace {
+
+using wshub::ws::Opcode;
 
 constexpr uint64_t kCheckedMessages = 4;    // content compared on each connection's first echoes
 constexpr size_t kReadBuffer = 256 * 1024;  // one for the whole loop
@@ -66,16 +68,17 @@ public:
     explicit EchoRun(const Options& opts) : opts_(opts) {}
     int run();
 
-    // FrameDecoder sink, for the connection being read (cur_).
+    // ServerFrames sink, for the connection being read (cur_).
     void on_data(const uint8_t* p, size_t n, uint64_t offset);
-    void on_message(uint8_t opcode, uint64_t length);
-    void on_control(uint8_t opcode, const uint8_t* p, size_t n);
+    void on_message(Opcode opcode, uint64_t length);
+    void on_control(const wshub::ws::Event& e);
+    bool stopped() const noexcept { return cur_failed_; }
 
 private:
     bool setup(std::vector<DialedConn>& dialed);
     void loop();
     void on_readable(Conn& c);
-    void feed(Conn& c, const uint8_t* p, size_t n);
+    void feed(Conn& c, uint8_t* p, size_t n);
     void send_messages(Conn& c, uint32_t count);
     void flush(Conn& c);
     void queue_control(Conn& c, Opcode op, const uint8_t* payload, size_t n);
@@ -86,9 +89,9 @@ private:
     int report(const DialStats& dial, double dial_s);
 
     const Options& opts_;
-    Rng rng_;
+    wshub::ws::MaskSource masks_;  // masking keys, and the handshakes' keys
     int epfd_ = -1;
-    Opcode opcode_ = kText;
+    Opcode opcode_ = Opcode::text;
     size_t frame_len_ = 0;
     size_t copies_ = 1;
     std::vector<uint8_t> frame_arena_;
@@ -118,13 +121,13 @@ private:
 int EchoRun::run() {
     epfd_ = open_epoll();
     if (epfd_ < 0) return 1;
-    opcode_ = opts_.text ? kText : kBinary;
+    opcode_ = opts_.text ? Opcode::text : Opcode::binary;
     progress_ = progress_enabled();
 
     DialStats dial;
     int64_t t0 = now_ns();
     if (progress_) draw_progress("wsbench echo: connecting " + std::to_string(opts_.connections) + "...");
-    std::vector<DialedConn> dialed = dial_all(epfd_, opts_, rng_, dial);
+    std::vector<DialedConn> dialed = dial_all(epfd_, opts_, masks_, dial);
     double dial_s = double(now_ns() - t0) / 1e9;
     if (dialed.empty()) {
         std::fprintf(stderr, "%swsbench: no connection could be opened: %s\n", progress_ ? "\r\033[K" : "",
@@ -159,13 +162,11 @@ bool EchoRun::setup(std::vector<DialedConn>& dialed) {
         c.fd = dialed[i].fd;
         c.id = uint32_t(i);
         c.alive = true;
-        c.decoder = FrameDecoder(opts_.size);
+        c.decoder = ServerFrames(opts_.size);
         c.frames = frame_arena_.data() + i * per_conn;
         c.sent_at = time_arena_.data() + i * opts_.inflight;
         for (size_t j = 0; j < payload.size(); ++j) payload[j] = uint8_t('a' + (c.id + j) % 26);
-        uint8_t mask[4];
-        rng_.fill(mask, 4);
-        write_masked_frame(c.frames, opcode_, payload.data(), payload.size(), mask);
+        write_masked_frame(c.frames, opcode_, payload.data(), payload.size(), masks_.next());
         for (size_t k = 1; k <= copies_; ++k) std::memcpy(c.frames + k * frame_len_, c.frames, frame_len_);
 
         epoll_event ev{};
@@ -186,7 +187,7 @@ bool EchoRun::setup(std::vector<DialedConn>& dialed) {
         now_ = now_ns();
         // Frames that arrived with the 101 would be unsolicited: feed them anyway.
         if (!dialed[i].leftover.empty())
-            feed(c, reinterpret_cast<const uint8_t*>(dialed[i].leftover.data()), dialed[i].leftover.size());
+            feed(c, reinterpret_cast<uint8_t*>(dialed[i].leftover.data()), dialed[i].leftover.size());
         if (!c.alive) continue;
         send_messages(c, opts_.inflight);
         flush(c);
@@ -260,17 +261,18 @@ void EchoRun::on_readable(Conn& c) {
     flush(c);
 }
 
-void EchoRun::feed(Conn& c, const uint8_t* p, size_t n) {
+void EchoRun::feed(Conn& c, uint8_t* p, size_t n) {
     cur_ = &c;
     cur_failed_ = false;
-    if (!c.decoder.feed(p, n, *this)) return protocol_error(c, std::string("bad frame: ") + c.decoder.error());
+    c.decoder.feed(p, n, *this);
+    if (c.decoder.failed()) return protocol_error(c, "bad frame: " + std::string(c.decoder.error()));
     // A sink callback may have asked for the connection to go.
     if (cur_failed_ && c.alive) drop(c);
 }
 
 void EchoRun::on_data(const uint8_t* p, size_t n, uint64_t offset) {
     Conn& c = *cur_;
-    if (c.echoes >= kCheckedMessages || cur_failed_) return;
+    if (c.echoes >= kCheckedMessages) return;
     for (size_t i = 0; i < n; ++i) {
         if (p[i] != uint8_t('a' + (c.id + offset + i) % 26)) {
             protocol_error(c, "echo content differs at byte " + std::to_string(offset + i));
@@ -280,14 +282,14 @@ void EchoRun::on_data(const uint8_t* p, size_t n, uint64_t offset) {
     }
 }
 
-void EchoRun::on_message(uint8_t opcode, uint64_t length) {
+void EchoRun::on_message(Opcode opcode, uint64_t length) {
     Conn& c = *cur_;
-    if (cur_failed_) return;
     if (opcode != opcode_ || length != opts_.size || c.in_flight == 0) {
         protocol_error(c, c.in_flight == 0 ? "message with nothing in flight"
                                            : "echo of " + std::to_string(length) + " bytes, opcode " +
-                                                 std::to_string(opcode) + "; sent " + std::to_string(opts_.size) +
-                                                 " bytes, opcode " + std::to_string(opcode_));
+                                                 std::to_string(unsigned(opcode)) + "; sent " +
+                                                 std::to_string(opts_.size) + " bytes, opcode " +
+                                                 std::to_string(unsigned(opcode_)));
         cur_failed_ = true;
         return;
     }
@@ -302,15 +304,16 @@ void EchoRun::on_message(uint8_t opcode, uint64_t length) {
     }
 }
 
-void EchoRun::on_control(uint8_t opcode, const uint8_t* p, size_t n) {
+void EchoRun::on_control(const wshub::ws::Event& e) {
+    using Kind = wshub::ws::Event::Kind;
     Conn& c = *cur_;
-    if (cur_failed_) return;
-    if (opcode == kPing) {
-        if (!c.closing) queue_control(c, kPong, p, n);
-    } else if (opcode == kClose) {
+    if (e.kind == Kind::ping) {
+        if (!c.closing)
+            queue_control(c, Opcode::pong, reinterpret_cast<const uint8_t*>(e.payload.data()), e.payload.size());
+    } else if (e.kind == Kind::close) {
         if (!c.closing) {
             ++errors_.closed;
-            errors_.note("server sent close " + std::to_string(close_code(p, n)) + " mid-run");
+            errors_.note("server sent close " + std::to_string(e.code) + " mid-run");
         }
         // Either the reply to our close, or the server's own: nothing more to say.
         cur_failed_ = true;
@@ -389,18 +392,16 @@ void EchoRun::flush(Conn& c) {
 }
 
 void EchoRun::queue_control(Conn& c, Opcode op, const uint8_t* payload, size_t n) {
-    uint8_t mask[4];
-    rng_.fill(mask, 4);
     size_t at = c.ctrl.size();
     c.ctrl.resize(at + masked_frame_size(n));
-    write_masked_frame(reinterpret_cast<uint8_t*>(c.ctrl.data()) + at, op, payload, n, mask);
+    write_masked_frame(reinterpret_cast<uint8_t*>(c.ctrl.data()) + at, op, payload, n, masks_.next());
 }
 
 // Stops the data stream at a frame boundary and queues close 1000.
 void EchoRun::start_closing(Conn& c) {
     c.unsent = c.phase != 0 ? frame_len_ - c.phase : 0;
     static const uint8_t kNormal[2] = {0x03, 0xE8};  // 1000
-    queue_control(c, kClose, kNormal, sizeof kNormal);
+    queue_control(c, Opcode::close, kNormal, sizeof kNormal);
     c.closing = true;
     flush(c);
 }

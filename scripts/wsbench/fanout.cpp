@@ -39,6 +39,7 @@
 
 #include "clock.h"
 #include "fanout_run.h"
+#include "masked_frame.h"
 #include "report.h"
 #include "scenarios.h"
 #include "socketio_session.h"
@@ -50,7 +51,7 @@ namespace fanout {
 int FanoutRun::run() {
     epfd_ = open_epoll();
     if (epfd_ < 0) return 1;
-    opcode_ = opts_.text ? kText : kBinary;
+    opcode_ = opts_.text ? Opcode::text : Opcode::binary;
     progress_ = progress_enabled();
 
     if (progress_) draw_progress("wsbench fanout: connecting " + std::to_string(opts_.subscribers) + " subscribers...");
@@ -115,7 +116,7 @@ std::vector<DialedConn> FanoutRun::dial_target(const Target& target, uint32_t co
     Options o = opts_;
     o.target = target;
     o.connections = count;
-    std::vector<DialedConn> out = dial_all(ep, o, rng_, stats);
+    std::vector<DialedConn> out = dial_all(ep, o, masks_, stats);
     close(ep);
     return out;
 }
@@ -146,7 +147,7 @@ bool FanoutRun::setup(std::vector<DialedConn>& subs, std::vector<DialedConn>& pu
         c.id = uint32_t(i);
         c.next_seq = seq_arena_.data() + i * np;
         c.deflate = (i < subs.size() ? subs[i] : pubs[i - subs.size()]).deflate;
-        c.decoder = FrameDecoder(max_sent, c.deflate.accepted);
+        c.decoder = ServerFrames(max_sent, c.deflate.accepted);
     }
     for (size_t i = 0; i < subs.size(); ++i)
         if (!add_conn(i, subs[i].fd, -1)) return false;
@@ -169,7 +170,7 @@ bool FanoutRun::setup(std::vector<DialedConn>& subs, std::vector<DialedConn>& pu
     for (size_t i = 0; i < n; ++i) {
         DialedConn& d = i < subs.size() ? subs[i] : pubs[i - subs.size()];
         if (!d.leftover.empty() && conns_[i].alive)
-            feed(conns_[i], reinterpret_cast<const uint8_t*>(d.leftover.data()), d.leftover.size());
+            feed(conns_[i], reinterpret_cast<uint8_t*>(d.leftover.data()), d.leftover.size());
     }
     for (size_t j = 0; j < np; ++j) {
         pubs_[j].dirty = true;
@@ -322,13 +323,6 @@ void FanoutRun::fill(Pub& p, int64_t now) {
 // Queues the next message of p: a fresh mask key per frame (RFC 6455 5.3),
 // and the payload with p's header in it, masked as it is copied in.
 void FanoutRun::append_message(Pub& p, Conn& c, int64_t now) {
-    uint64_t r = rng_.next();
-    uint8_t mask[4];
-    std::memcpy(mask, &r, 4);
-    uint64_t mask8;
-    std::memcpy(&mask8, mask, 4);
-    std::memcpy(reinterpret_cast<uint8_t*>(&mask8) + 4, mask, 4);
-
     const uint8_t* body = payload_.write({uint32_t(&p - pubs_.data()), p.sent, uint64_t(now)});
     size_t len = opts_.size;
     if (sio_pub_) {
@@ -336,9 +330,7 @@ void FanoutRun::append_message(Pub& p, Conn& c, int64_t now) {
         body = reinterpret_cast<const uint8_t*>(packet.data());
         len = packet.size();
     }
-    uint8_t* o = c.out.append(masked_frame_size(len));
-    o += write_masked_head(o, opcode_, len, mask);
-    mask_copy(o, body, len, mask8);
+    write_masked_frame(c.out.append(masked_frame_size(len)), opcode_, body, len, masks_.next());
 
     p.got[p.sent & (ring_ - 1)] = 0;
     ++p.sent;
@@ -364,26 +356,23 @@ void FanoutRun::flush(Conn& c) {
 
 // Also queues a Socket.IO pong (a text frame): whole frames go out in order.
 void FanoutRun::queue_control(Conn& c, Opcode op, const uint8_t* payload, size_t n) {
-    uint8_t mask[4];
-    rng_.fill(mask, 4);
-    write_masked_frame(c.out.append(masked_frame_size(n)), op, payload, n, mask);
+    write_masked_frame(c.out.append(masked_frame_size(n)), op, payload, n, masks_.next());
 }
 
-void FanoutRun::on_control(uint8_t opcode, const uint8_t* p, size_t n) {
+void FanoutRun::on_control(const wshub::ws::Event& e) {
+    using Kind = wshub::ws::Event::Kind;
     Conn& c = *cur_;
-    if (cur_failed_) return;
-    if (opcode == kPing) {
+    if (e.kind == Kind::ping) {
         if (!c.closing) {
-            queue_control(c, kPong, p, n);
+            queue_control(c, Opcode::pong, reinterpret_cast<const uint8_t*>(e.payload.data()), e.payload.size());
             flush(c);
             cur_failed_ = !c.alive;  // the write failed (and was counted): read no further
         }
-    } else if (opcode == kClose) {
+    } else if (e.kind == Kind::close) {
         if (!c.closing) {
             ++errors_.closed;
-            unsigned code = close_code(p, n);
-            std::string reason = n > 2 ? " \"" + std::string(reinterpret_cast<const char*>(p + 2), n - 2) + "\"" : "";
-            note(conn_name(c, subs_opened_) + ": server sent close " + std::to_string(code) + reason + " mid-run");
+            std::string reason = e.reason.empty() ? "" : " \"" + std::string(e.reason) + "\"";
+            note(conn_name(c, subs_opened_) + ": server sent close " + std::to_string(e.code) + reason + " mid-run");
         }
         // Either the reply to our close, or the server's own: nothing more to say.
         cur_failed_ = true;
@@ -394,7 +383,7 @@ void FanoutRun::on_control(uint8_t opcode, const uint8_t* p, size_t n) {
 // Queues close 1000 behind whatever whole frames are still queued.
 void FanoutRun::start_closing(Conn& c) {
     static const uint8_t kNormal[2] = {0x03, 0xE8};  // 1000
-    queue_control(c, kClose, kNormal, sizeof kNormal);
+    queue_control(c, Opcode::close, kNormal, sizeof kNormal);
     c.closing = true;
     flush(c);
 }

@@ -29,11 +29,11 @@ void FanoutRun::on_readable(Conn& c) {
         fail(c, &Errors::close_handshake, kEndedBeforeClose);
 }
 
-void FanoutRun::feed(Conn& c, const uint8_t* p, size_t n) {
+void FanoutRun::feed(Conn& c, uint8_t* p, size_t n) {
     cur_ = &c;
     cur_failed_ = false;
-    if (!c.decoder.feed(p, n, *this))
-        return fail(c, &Errors::protocol, std::string("bad frame: ") + c.decoder.error());
+    c.decoder.feed(p, n, *this);
+    if (c.decoder.failed()) return fail(c, &Errors::protocol, "bad frame: " + std::string(c.decoder.error()));
     // A sink callback may have asked for the connection to go (already counted).
     if (cur_failed_) drop(c);
 }
@@ -44,7 +44,6 @@ std::string conn_name(const Conn& c, uint32_t subscribers) {
 
 void FanoutRun::on_data(const uint8_t* p, size_t n, uint64_t offset) {
     Conn& c = *cur_;
-    if (cur_failed_) return;
     if (c.decoder.compressed() || c.received < kCheckedMessages || opts_.socketio) {
         c.whole.insert(c.whole.end(), p, p + n);
         return;
@@ -57,7 +56,7 @@ void FanoutRun::on_data(const uint8_t* p, size_t n, uint64_t offset) {
 // c.head, as on_data kept them): inflated if compressed, its header read
 // back, and its whole content compared when it is one of c's first messages
 // or was inflated just now. Returns what is wrong with it, empty if nothing.
-std::string FanoutRun::read_message(Conn& c, uint8_t opcode, uint64_t length, MsgHeader& m) {
+std::string FanoutRun::read_message(Conn& c, Opcode opcode, uint64_t length, MsgHeader& m) {
     const bool compressed = c.decoder.compressed();
     const bool whole = compressed || c.received < kCheckedMessages;
     const uint8_t* msg = whole ? c.whole.data() : c.head;
@@ -72,8 +71,8 @@ std::string FanoutRun::read_message(Conn& c, uint8_t opcode, uint64_t length, Ms
     }
     if (opcode != opcode_ || size != opts_.size)
         return "message of " + std::to_string(size) + " bytes" + (compressed ? " inflated" : "") + ", opcode " +
-               std::to_string(opcode) + "; sent " + std::to_string(opts_.size) + " bytes, opcode " +
-               std::to_string(opcode_);
+               std::to_string(unsigned(opcode)) + "; sent " + std::to_string(opts_.size) + " bytes, opcode " +
+               std::to_string(unsigned(opcode_));
     if (!payload_.read_header(msg, m))
         return "message without a valid wsbench fanout header (is another client in the room?)";
     if (m.pub >= pubs_.size()) return "message from publisher " + std::to_string(m.pub) + ", which does not exist";
@@ -86,9 +85,8 @@ std::string FanoutRun::read_message(Conn& c, uint8_t opcode, uint64_t length, Ms
     return {};
 }
 
-void FanoutRun::on_message(uint8_t opcode, uint64_t length) {
+void FanoutRun::on_message(Opcode opcode, uint64_t length) {
     Conn& c = *cur_;
-    if (cur_failed_) return;
     if (opts_.socketio && !unwrap_sio(c, opcode, length)) return;
     MsgHeader m;
     const std::string why = read_message(c, opcode, length, m);
@@ -107,8 +105,8 @@ void FanoutRun::on_message(uint8_t opcode, uint64_t length) {
 // (and its first bytes in c.head) in place of the packet, and its size in
 // length. False for any other packet: a ping (answered), another packet
 // (ignored), or no Socket.IO packet at all (a protocol error).
-bool FanoutRun::unwrap_sio(Conn& c, uint8_t opcode, uint64_t& length) {
-    const SioPacket k = opcode != kText ? SioPacket::bad
+bool FanoutRun::unwrap_sio(Conn& c, Opcode opcode, uint64_t& length) {
+    const SioPacket k = opcode != Opcode::text ? SioPacket::bad
                                         : sio_read({reinterpret_cast<const char*>(c.whole.data()), c.whole.size()},
                                                    sio_payload_);
     c.whole.clear();
@@ -119,7 +117,7 @@ bool FanoutRun::unwrap_sio(Conn& c, uint8_t opcode, uint64_t& length) {
         return true;
     }
     if (k == SioPacket::ping) {
-        queue_control(c, kText, reinterpret_cast<const uint8_t*>(kSioPong.data()), kSioPong.size());
+        queue_control(c, Opcode::text, reinterpret_cast<const uint8_t*>(kSioPong.data()), kSioPong.size());
         flush(c);
         cur_failed_ = !c.alive;
     } else if (k == SioPacket::bad) {

@@ -14,17 +14,19 @@
 #include "cpu_window.h"
 #include "dial.h"
 #include "fanout_payload.h"
-#include "frame.h"
 #include "histogram.h"
 #include "message_inflater.h"
 #include "options.h"
 #include "out_queue.h"
-#include "rng.h"
 #include "run_window.h"
 #include "socketio.h"
 #include "summary.h"
+#include "ws/frame.h"
+#include "ws/mask_source.h"
 
 namespace wsbench::fanout {
+
+using wshub::ws::Opcode;
 
 inline constexpr size_t kReadBuffer = 256 * 1024;
 inline constexpr uint32_t kCheckedMessages = 4;   // whole content compared on each receiver's first messages
@@ -65,10 +67,11 @@ public:
         : opts_(opts), payload_(opts.json, opts.size), inflater_(opts.size, opts.inflate_each) {}
     int run();
 
-    // FrameDecoder sink, for the connection being read (cur_).
+    // ServerFrames sink, for the connection being read (cur_).
     void on_data(const uint8_t* p, size_t n, uint64_t offset);
-    void on_message(uint8_t opcode, uint64_t length);
-    void on_control(uint8_t opcode, const uint8_t* p, size_t n);
+    void on_message(Opcode opcode, uint64_t length);
+    void on_control(const wshub::ws::Event& e);
+    bool stopped() const noexcept { return cur_failed_; }
 
 private:
     std::vector<DialedConn> dial(uint32_t count, size_t targets, bool join, DialStats& stats);
@@ -77,9 +80,9 @@ private:
     bool add_conn(size_t index, int fd, int64_t pub);
     void loop();
     void on_readable(Conn& c);
-    bool unwrap_sio(Conn& c, uint8_t opcode, uint64_t& length);
-    void feed(Conn& c, const uint8_t* p, size_t n);
-    std::string read_message(Conn& c, uint8_t opcode, uint64_t length, MsgHeader& m);
+    bool unwrap_sio(Conn& c, Opcode opcode, uint64_t& length);
+    void feed(Conn& c, uint8_t* p, size_t n);
+    std::string read_message(Conn& c, Opcode opcode, uint64_t length, MsgHeader& m);
     void deliver(Conn& c, const MsgHeader& m, bool compressed);
     void credit(Pub& p, uint64_t seq);
     void advance(Pub& p);
@@ -99,9 +102,9 @@ private:
     int report();
 
     const Options& opts_;
-    Rng rng_;
+    wshub::ws::MaskSource masks_;  // masking keys, and the handshakes' keys
     int epfd_ = -1;
-    Opcode opcode_ = kText;
+    Opcode opcode_ = Opcode::text;
     size_t frame_len_ = 0;
     int64_t interval_ns_ = 0;  // with --rate
     uint64_t ring_ = 1;        // slots of each publisher's window ring: a power of two, at least inflight

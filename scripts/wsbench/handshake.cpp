@@ -1,10 +1,12 @@
 #include "handshake.h"
 
+#include <cstring>
 #include <vector>
 
 #include "http/client_handshake.h"
 #include "http/request.h"
 #include "options.h"
+#include "ws/mask_source.h"
 
 namespace wsbench {
 
@@ -104,6 +106,15 @@ std::string describe(const wshub::http::UpgradeResponse& r) {
 }
 
 }  // namespace
+
+std::string new_key(wshub::ws::MaskSource& random) {
+    uint8_t nonce[16];
+    for (size_t i = 0; i < sizeof nonce; i += 4) {
+        const uint32_t word = random.next();
+        std::memcpy(nonce + i, &word, 4);
+    }
+    return wshub::http::client_key(nonce);
+}
 
 std::string build_request(const Target& target, std::string_view key) {
     std::string extensions;

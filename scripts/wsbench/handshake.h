@@ -9,6 +9,10 @@
 #include <string>
 #include <string_view>
 
+namespace wshub::ws {
+class MaskSource;
+}
+
 namespace wsbench {
 
 struct Target;
@@ -29,6 +33,10 @@ struct DeflateAnswer {
     uint8_t server_window_bits = 15;  // server_max_window_bits, 15 when not answered
     uint8_t client_window_bits = 15;  // client_max_window_bits, 15 when not answered
 };
+
+// A fresh Sec-WebSocket-Key: 16 bytes from random (a benchmark's keys need
+// only differ, not resist guessing), in base64.
+std::string new_key(wshub::ws::MaskSource& random);
 
 // The upgrade request, with kDeflateOffer when target.offer_deflate.
 std::string build_request(const Target& target, std::string_view key);

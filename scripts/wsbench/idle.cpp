@@ -26,10 +26,10 @@
 #include "proc.h"
 #include "quiet.h"
 #include "report.h"
-#include "rng.h"
 #include "run_window.h"
 #include "scenarios.h"
 #include "summary.h"
+#include "ws/mask_source.h"
 
 namespace wsbench {
 
@@ -72,7 +72,7 @@ private:
     int report(double dial_s);
 
     const Options& opts_;
-    Rng rng_;
+    wshub::ws::MaskSource masks_;  // masking keys, and the handshakes' keys
     int epfd_ = -1;
     std::vector<Conn> conns_;
     std::unique_ptr<uint8_t[]> rbuf_;
@@ -100,7 +100,7 @@ int IdleRun::run() {
     const std::string total = std::to_string(opts_.connections);
     if (progress_) draw_progress("wsbench idle: opening " + total + " connections...");
     int64_t t0 = now_ns();
-    std::vector<DialedConn> dialed = dial_all(epfd_, opts_, rng_, dial_, [&](uint32_t up, uint32_t failed) {
+    std::vector<DialedConn> dialed = dial_all(epfd_, opts_, masks_, dial_, [&](uint32_t up, uint32_t failed) {
         if (progress_)
             draw_progress("wsbench idle: opened " + std::to_string(up) + " of " + total + ", " +
                           std::to_string(failed) + " failed");
@@ -123,9 +123,9 @@ int IdleRun::run() {
             return 1;
         }
         ++open_;
-        const std::string& l = dialed[i].leftover;
+        std::string& l = dialed[i].leftover;
         if (!l.empty() &&
-            conns_[i].quiet.feed(conns_[i].fd, reinterpret_cast<const uint8_t*>(l.data()), l.size(), rng_) ==
+            conns_[i].quiet.feed(conns_[i].fd, reinterpret_cast<uint8_t*>(l.data()), l.size(), masks_) ==
                 Step::failed)
             fail(conns_[i], conns_[i].quiet.kind(), conns_[i].quiet.why());
     }
@@ -174,7 +174,7 @@ bool IdleRun::hold() {
 }
 
 void IdleRun::on_readable(Conn& c) {
-    Step s = c.quiet.on_readable(c.fd, rbuf_.get(), kReadBuffer, rng_);
+    Step s = c.quiet.on_readable(c.fd, rbuf_.get(), kReadBuffer, masks_);
     if (s == Step::failed) return fail(c, c.quiet.kind(), c.quiet.why());
     if (s == Step::done) {
         ++closed_ok_;
@@ -189,7 +189,7 @@ void IdleRun::on_readable(Conn& c) {
 void IdleRun::close_all() {
     if (progress_) draw_progress("wsbench idle: closing " + std::to_string(open_) + " connections...");
     for (auto& c : conns_)
-        if (!c.closed && c.quiet.begin_close(c.fd, rng_) == Step::failed) fail(c, c.quiet.kind(), c.quiet.why());
+        if (!c.closed && c.quiet.begin_close(c.fd, masks_) == Step::failed) fail(c, c.quiet.kind(), c.quiet.why());
     std::vector<epoll_event> events(1024);
     const int64_t deadline = now_ns() + kCloseWaitNs;
     while (open_ > 0) {

@@ -1,5 +1,5 @@
-// The fanout scenario's outgoing side: masking a payload as it is copied
-// into a frame, and the queue of whole frames waiting for a write.
+// The fanout scenario's outgoing side: the queue of whole frames waiting for
+// a write.
 #pragma once
 
 #include <cstddef>
@@ -8,20 +8,6 @@
 #include <memory>
 
 namespace wsbench {
-
-// dst[i] = src[i] ^ mask[i % 4], 8 bytes at a time; dst and src start at
-// payload offsets that are multiples of 4.
-inline void mask_copy(uint8_t* dst, const uint8_t* src, size_t n, uint64_t mask8) noexcept {
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        std::memcpy(&w, src + i, 8);
-        w ^= mask8;
-        std::memcpy(dst + i, &w, 8);
-    }
-    const auto* m = reinterpret_cast<const uint8_t*>(&mask8);
-    for (; i < n; ++i) dst[i] = src[i] ^ m[i & 7];
-}
 
 // Whole frames waiting to be written, in order. Grows only when more is queued
 // than ever before; a publisher's is sized up front for its whole window.

@@ -15,41 +15,46 @@
 
 #include "attempt.h"
 #include "conn_errors.h"
-#include "frame.h"
+#include "server_frames.h"
+#include "ws/frame.h"
+
+namespace wshub::ws {
+class MaskSource;
+}
 
 namespace wsbench {
 
-class Rng;
-
 class QuietConn {
 public:
-    // Bytes that came with the 101 head, or from a read.
-    Step feed(int fd, const uint8_t* p, size_t n, Rng& rng);
+    // Bytes that came with the 101 head, or from a read. Frames sent in
+    // answer are masked with keys from masks.
+    Step feed(int fd, uint8_t* p, size_t n, wshub::ws::MaskSource& masks);
     // Reads what is there into buf (cap bytes) and feeds it.
-    Step on_readable(int fd, uint8_t* buf, size_t cap, Rng& rng);
+    Step on_readable(int fd, uint8_t* buf, size_t cap, wshub::ws::MaskSource& masks);
     // Sends close 1000; failed if it could not be written whole.
-    Step begin_close(int fd, Rng& rng);
+    Step begin_close(int fd, wshub::ws::MaskSource& masks);
 
     bool closing() const noexcept { return closing_; }
     // After failed: the counter it belongs to, and the reason.
     uint64_t ConnErrors::*kind() const noexcept { return kind_; }
     const std::string& why() const noexcept { return why_; }
 
-    // FrameDecoder sink.
+    // ServerFrames sink.
     void on_data(const uint8_t*, size_t, uint64_t) noexcept {}
-    void on_message(uint8_t opcode, uint64_t length);
-    void on_control(uint8_t opcode, const uint8_t* p, size_t n);
+    void on_message(wshub::ws::Opcode opcode, uint64_t length);
+    void on_control(const wshub::ws::Event& e);
+    bool stopped() const noexcept { return kind_ != nullptr; }
 
 private:
     Step fail(uint64_t ConnErrors::*kind, std::string why);
-    void write_control(Opcode op, const uint8_t* payload, size_t n);
+    void write_control(wshub::ws::Opcode op, const uint8_t* payload, size_t n);
 
-    FrameDecoder decoder_;
+    ServerFrames decoder_;
     bool closing_ = false;
     bool got_close_ = false;
     // Set by the sink while feeding: a failure to report, or a pong to send.
     int fd_ = -1;
-    Rng* rng_ = nullptr;
+    wshub::ws::MaskSource* masks_ = nullptr;
     uint64_t ConnErrors::*kind_ = nullptr;
     std::string why_;
 };

@@ -9,32 +9,37 @@
 
 #include "clock.h"
 #include "dial.h"
-#include "frame.h"
-#include "rng.h"
+#include "masked_frame.h"
+#include "server_frames.h"
 #include "socketio.h"
+#include "ws/mask_source.h"
 
 namespace wsbench {
 
 namespace {
 
+using wshub::ws::Opcode;
+
 enum class Wait { open, connected, ack, done, failed };
 
-// One connection's handshake; a FrameDecoder sink.
+// One connection's handshake; a ServerFrames sink.
 struct Session {
     DialedConn conn;
-    FrameDecoder decoder{1 << 16};
+    ServerFrames decoder{1 << 16};
     Wait wait = Wait::open;
     std::string message;  // the text message being received
     std::string why;      // when failed
     std::string payload;  // sio_read's, unused here
     std::string_view room;  // to join once connected; empty: none
-    Rng* rng = nullptr;     // for mask keys
+    wshub::ws::MaskSource* masks = nullptr;
 
     void on_data(const uint8_t* p, size_t n, uint64_t) { message.append(reinterpret_cast<const char*>(p), n); }
-    void on_control(uint8_t opcode, const uint8_t*, size_t) {
-        if (opcode == kClose) fail("the server closed the connection");
+    void on_control(const wshub::ws::Event& e) {
+        if (e.kind == wshub::ws::Event::Kind::close) fail("the server closed the connection");
     }
-    void on_message(uint8_t opcode, uint64_t);
+    void on_message(Opcode opcode, uint64_t);
+    // Done or failed: what follows belongs to the scenario, or to no one.
+    bool stopped() const noexcept { return wait == Wait::done || wait == Wait::failed; }
     void fail(const std::string& w) {
         if (wait == Wait::failed) return;
         wait = Wait::failed;
@@ -46,10 +51,8 @@ struct Session {
 // Writes one masked text frame; its few bytes fit any fresh socket's buffer.
 void Session::send(std::string_view text) {
     std::string frame(masked_frame_size(text.size()), '\0');
-    uint8_t mask[4];
-    rng->fill(mask, 4);
-    write_masked_frame(reinterpret_cast<uint8_t*>(frame.data()), kText,
-                       reinterpret_cast<const uint8_t*>(text.data()), text.size(), mask);
+    write_masked_frame(reinterpret_cast<uint8_t*>(frame.data()), Opcode::text,
+                       reinterpret_cast<const uint8_t*>(text.data()), text.size(), masks->next());
     ssize_t w;
     do w = write(conn.fd, frame.data(), frame.size());
     while (w < 0 && errno == EINTR);
@@ -57,11 +60,11 @@ void Session::send(std::string_view text) {
         fail(std::string("write: ") + (w < 0 ? std::strerror(errno) : "short write"));
 }
 
-void Session::on_message(uint8_t opcode, uint64_t) {
+void Session::on_message(Opcode opcode, uint64_t) {
     std::string text;
     text.swap(message);
     if (wait == Wait::failed || wait == Wait::done) return;
-    if (opcode != kText) return fail("a binary message during the Socket.IO handshake");
+    if (opcode != Opcode::text) return fail("a binary message during the Socket.IO handshake");
     const SioPacket k = sio_read(text, payload);
     if (k == SioPacket::ping) return send(kSioPong);
     if (wait == Wait::open && k == SioPacket::open) {
@@ -80,22 +83,19 @@ void Session::on_message(uint8_t opcode, uint64_t) {
     fail("unexpected Socket.IO packet '" + text.substr(0, 80) + "'");
 }
 
-// Feeds p one byte at a time until the session is done, so that what follows
-// its last handshake message stays whole for the scenario; returns the bytes used.
-size_t feed(Session& s, const uint8_t* p, size_t n) {
-    size_t i = 0;
-    while (i < n && s.wait != Wait::done && s.wait != Wait::failed) {
-        if (!s.decoder.feed(p + i, 1, s)) s.fail(std::string("bad frame: ") + s.decoder.error());
-        ++i;
-    }
-    return i;
+// Feeds p until the session is done, so that what follows its last
+// handshake message stays whole for the scenario; returns the bytes used.
+size_t feed(Session& s, uint8_t* p, size_t n) {
+    const size_t used = s.stopped() ? 0 : s.decoder.feed(p, n, s);
+    if (s.decoder.failed()) s.fail("bad frame: " + std::string(s.decoder.error()));
+    return used;
 }
 
 }  // namespace
 
 std::vector<DialedConn> open_sio_sessions(std::vector<DialedConn>& conns, std::string_view join_room,
                                           double timeout_s, DialStats& stats) {
-    Rng rng;
+    wshub::ws::MaskSource masks;
     std::vector<Session> sessions(conns.size());
     int ep = epoll_create1(EPOLL_CLOEXEC);
     size_t pending = 0;
@@ -103,10 +103,10 @@ std::vector<DialedConn> open_sio_sessions(std::vector<DialedConn>& conns, std::s
         Session& s = sessions[i];
         s.conn = std::move(conns[i]);
         s.room = join_room;
-        s.rng = &rng;
+        s.masks = &masks;
         std::string early;
         early.swap(s.conn.leftover);
-        const size_t used = feed(s, reinterpret_cast<const uint8_t*>(early.data()), early.size());
+        const size_t used = feed(s, reinterpret_cast<uint8_t*>(early.data()), early.size());
         s.conn.leftover = early.substr(used);
         epoll_event ev{};
         ev.events = EPOLLIN;
