@@ -13,11 +13,8 @@ namespace {
 
 // The padding form's header: three 8-byte words of 7-bit groups, so every
 // byte is below 0x80 and a text message stays valid UTF-8 (the padding is
-// lower-case letters). The same process writes and reads them, so host byte
-// order is fine.
-// Three 8-byte words of 7-bit groups, so every byte is below 0x80 and a text
-// message stays valid UTF-8 (the padding is lower-case letters). The same
-// process writes and reads them, so host byte order is fine.
+// lower-case letters; the decoder checks text). The same process writes and
+// reads them, so host byte order is fine.
 //   word 0   sequence number (56 bits)
 //   word 1   send time, CLOCK_MONOTONIC nanoseconds modulo 2^56 (56 bits)
 //   word 2   bytes [0, 4): publisher index (28 bits); [4, 7): "wsF";
