@@ -3,12 +3,18 @@
 // Every byte falls into one of 12 classes; the state says which byte ranges may
 // come next. The restricted second-byte ranges (after E0, ED, F0, F4) are their
 // own states, so overlongs, surrogates and code points above U+10FFFF fail at
-// the first byte that rules them out, never later. ASCII runs are skipped eight
-// bytes at a time while the state is at a boundary.
+// the first byte that rules them out, never later. At a boundary, a run of
+// ASCII is skipped in blocks by ascii_prefix: most text a server sees is
+// mostly ASCII (JSON, chat), and the table costs several instructions a byte.
 #include "ws/utf8.h"
 
 #include <array>
+#include <bit>
 #include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace wshub::ws {
 namespace {
@@ -84,34 +90,121 @@ constexpr uint8_t kNext[kStates][kClasses] = {
 
 constexpr uint64_t kHighBits = 0x8080808080808080ull;
 
-}  // namespace
+uint64_t load_word(const uint8_t* p) noexcept {
+    uint64_t w;
+    std::memcpy(&w, p, sizeof w);
+    return w;
+}
 
-bool Utf8Validator::feed(const uint8_t* data, size_t len) noexcept {
-    uint8_t s = state_;
-    if (s == kInvalid) return false;
-    size_t i = 0;
+// Which of the 8 bytes a word was loaded from comes first among those whose
+// high bit is set, given high = that word & kHighBits (not 0).
+size_t first_high_byte(uint64_t high) noexcept {
+    if constexpr (std::endian::native == std::endian::little)
+        return static_cast<size_t>(std::countr_zero(high)) / 8;
+    else
+        return static_cast<size_t>(std::countl_zero(high)) / 8;
+}
+
+#if defined(__SSE2__)
+__m128i load16(const uint8_t* p) noexcept { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)); }
+
+// Bit k set when byte k of p[0, 16) has its high bit set.
+unsigned high_bytes16(const uint8_t* p) noexcept {
+    return static_cast<unsigned>(_mm_movemask_epi8(load16(p)));
+}
+
+size_t first_high(unsigned mask) noexcept { return static_cast<size_t>(std::countr_zero(mask)); }
+#endif
+
+// What ascii_prefix_words returns (utf8.h).
+inline size_t scan_words(const uint8_t* p, size_t n) noexcept {
+    if (n < 8) {
+        size_t i = 0;
+        while (i < n && p[i] < 0x80) ++i;
+        return i;
+    }
+    // One word first: the short runs between the letters of accented text end here.
+    if (const uint64_t high = load_word(p) & kHighBits) return first_high_byte(high);
+    size_t i = 8;
+    // Long runs: four words OR-ed, one test per 32 bytes; the word loop below
+    // finds the byte once a block has one.
+    while (n - i >= 32) {
+        if ((load_word(p + i) | load_word(p + i + 8) | load_word(p + i + 16) | load_word(p + i + 24)) & kHighBits)
+            break;
+        i += 32;
+    }
+    while (n - i >= 8) {
+        if (const uint64_t high = load_word(p + i) & kHighBits) return i + first_high_byte(high);
+        i += 8;
+    }
+    if (i == n) return n;
+    // The last 8 bytes, overlapping some already seen: those are ASCII, so
+    // any high bit found belongs to a byte at i or after.
+    const uint64_t high = load_word(p + n - 8) & kHighBits;
+    return high ? n - 8 + first_high_byte(high) : n;
+}
+
+#if defined(__SSE2__)
+// ascii_prefix with 16-byte chunks (SSE2 is part of x86-64): one chunk
+// first, then 64 bytes per test, then the chunk that has the byte, and the
+// last 16 bytes overlapping, as in scan_words.
+inline size_t scan(const uint8_t* p, size_t n) noexcept {
+    if (n < 16) return scan_words(p, n);
+    if (const unsigned high = high_bytes16(p)) return first_high(high);
+    size_t i = 16;
+    while (n - i >= 64) {
+        const __m128i any = _mm_or_si128(_mm_or_si128(load16(p + i), load16(p + i + 16)),
+                                         _mm_or_si128(load16(p + i + 32), load16(p + i + 48)));
+        if (_mm_movemask_epi8(any) != 0) break;
+        i += 64;
+    }
+    while (n - i >= 16) {
+        if (const unsigned high = high_bytes16(p + i)) return i + first_high(high);
+        i += 16;
+    }
+    if (i == n) return n;
+    const unsigned high = high_bytes16(p + n - 16);
+    return high ? n - 16 + first_high(high) : n;
+}
+#else
+inline size_t scan(const uint8_t* p, size_t n) noexcept { return scan_words(p, n); }
+#endif
+
+// The table's walk over data[i, len) from state s, skipping each ASCII run
+// met at a boundary. Returns the state after it, kInvalid as soon as a byte
+// rules the text out.
+uint8_t walk(uint8_t s, const uint8_t* data, size_t i, size_t len) noexcept {
     while (i < len) {
-        if (s == kAccept) {
-            // At a boundary: skip ASCII, a word at a time, then byte by byte.
-            while (len - i >= 8) {
-                uint64_t w;
-                std::memcpy(&w, data + i, 8);
-                if (w & kHighBits) break;
-                i += 8;
-            }
-            while (i < len && data[i] < 0x80) ++i;
+        // At a boundary an ASCII byte starts a run: skip all of it. (A byte
+        // above 7F goes straight to the table, so text that is mostly
+        // multi-byte pays one comparison per character for the ASCII path.)
+        if (s == kAccept && data[i] < 0x80) {
+            i += scan(data + i, len - i);
             if (i == len) break;
         }
         s = kNext[s][kClass[data[i]]];
         ++i;
-        if (s == kInvalid) {
-            state_ = kInvalid;
-            return false;
-        }
+        if (s == kInvalid) break;
     }
-    state_ = s;
-    return true;
+    return s;
 }
+
+}  // namespace
+
+bool Utf8Validator::feed(const uint8_t* data, size_t len) noexcept {
+    // Most pieces are ASCII from a boundary on: one scan, no table.
+    size_t i = 0;
+    if (state_ == kAccept) {
+        i = scan(data, len);
+        if (i == len) return true;
+    }
+    state_ = walk(state_, data, i, len);
+    return state_ != kInvalid;
+}
+
+size_t ascii_prefix(const uint8_t* p, size_t n) noexcept { return scan(p, n); }
+
+size_t ascii_prefix_words(const uint8_t* p, size_t n) noexcept { return scan_words(p, n); }
 
 bool utf8_valid(const uint8_t* data, size_t len) noexcept {
     Utf8Validator v;

@@ -27,4 +27,12 @@ private:
 // Whole-buffer convenience.
 bool utf8_valid(const uint8_t* data, size_t len) noexcept;
 
+// The number of ASCII bytes (00..7F) at the start of p[0, n): the index of
+// the first byte whose high bit is set, or n. Reads nothing outside p[0, n).
+// Sixteen bytes at a time with SSE2, else ascii_prefix_words.
+size_t ascii_prefix(const uint8_t* p, size_t n) noexcept;
+// The same with 64-bit words only: what ascii_prefix is on machines without
+// SSE2 (arm64, for one). Declared so that tests check it on every machine.
+size_t ascii_prefix_words(const uint8_t* p, size_t n) noexcept;
+
 }  // namespace wshub::ws
