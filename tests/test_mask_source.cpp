@@ -44,3 +44,18 @@ TEST(mask_source_seeded_from_the_kernel) {
     }
     for (const auto& s : seen) CHECK_GE(s.size(), size_t{200});
 }
+
+TEST(mask_source_fill_is_the_same_keystream) {
+    uint32_t key[8] = {7, 6, 5, 4, 3, 2, 1, 0};
+    MaskSource words(key), bytes(key);
+    uint8_t want[24];
+    for (size_t i = 0; i < sizeof want; i += 4) {
+        const uint32_t w = words.next();
+        std::memcpy(want + i, &w, 4);
+    }
+    uint8_t got[24] = {};
+    bytes.fill(got, 16);
+    bytes.fill(got + 16, 6);  // a length not a multiple of 4 takes a whole word
+    CHECK(std::memcmp(got, want, 22) == 0);
+    CHECK_EQ(bytes.next(), words.next());
+}

@@ -109,10 +109,7 @@ std::string describe(const wshub::http::UpgradeResponse& r) {
 
 std::string new_key(wshub::ws::MaskSource& random) {
     uint8_t nonce[16];
-    for (size_t i = 0; i < sizeof nonce; i += 4) {
-        const uint32_t word = random.next();
-        std::memcpy(nonce + i, &word, 4);
-    }
+    random.fill(nonce, sizeof nonce);
     return wshub::http::client_key(nonce);
 }
 

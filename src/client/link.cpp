@@ -19,10 +19,7 @@ constexpr size_t kMaxControlPayload = 125;
 
 std::string new_client_key(ws::MaskSource& masks) {
     uint8_t random[16];
-    for (int i = 0; i < 16; i += 4) {
-        const uint32_t r = masks.next();
-        std::memcpy(random + i, &r, 4);
-    }
+    masks.fill(random, sizeof random);
     return http::client_key(random);
 }
 

@@ -97,4 +97,11 @@ void MaskSource::refill() noexcept {
     used_ = 0;
 }
 
+void MaskSource::fill(uint8_t* out, size_t len) noexcept {
+    for (size_t i = 0; i < len; i += 4) {
+        const uint32_t word = next();
+        std::memcpy(out + i, &word, len - i < 4 ? len - i : 4);
+    }
+}
+
 }  // namespace wshub::ws

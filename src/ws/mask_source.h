@@ -14,6 +14,7 @@
 // Not thread-safe: one per worker thread (or per connection).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 namespace wshub::ws {
@@ -32,6 +33,8 @@ public:
         if (used_ == kBlockWords) refill();
         return block_[used_++];
     }
+    // `len` bytes of the same keystream (a Sec-WebSocket-Key's 16).
+    void fill(uint8_t* out, size_t len) noexcept;
 
 private:
     static constexpr uint32_t kBlockWords = 16;
