@@ -21,19 +21,8 @@ import pytest
 import websockets
 
 from wshub_test import T
-from wshub_test.binary import REPO, clean_env, free_port
+from wshub_test.binary import REPO, clean_env, example_bin, free_port
 from conftest import SANITIZER_MARKERS, read_whole
-
-
-def example_bin(name):
-    """build/<variant>/wshub-NAME beside $WSHUB_BIN (the sanitizer build's under make asan)."""
-    wshub = os.environ.get("WSHUB_BIN", "build/release/wshub")
-    path = os.path.join(os.path.dirname(wshub), f"wshub-{name}")
-    if not os.path.isabs(path):
-        path = os.path.join(REPO, path)
-    if not os.access(path, os.X_OK):
-        pytest.skip(f"{path} not built")
-    return path
 
 
 class Program:

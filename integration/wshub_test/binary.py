@@ -20,6 +20,20 @@ def wshub_bin():
     return path
 
 
+def example_bin(name, env_var=None):
+    """build/<variant>/wshub-NAME beside $WSHUB_BIN (the sanitizer build's
+    under make asan), or $env_var when set; skips the test if not built."""
+    path = os.environ.get(env_var) if env_var else None
+    if not path:
+        wshub = os.environ.get("WSHUB_BIN", "build/release/wshub")
+        path = os.path.join(os.path.dirname(wshub), f"wshub-{name}")
+    if not os.path.isabs(path):
+        path = os.path.join(REPO, path)
+    if not os.access(path, os.X_OK):
+        pytest.skip(f"{path} not built")
+    return path
+
+
 _ports_given = set()
 
 

@@ -14,7 +14,6 @@ STATUS WHY". Exit status: 0 after a close with 1000, 1 if it never opened,
   frames_with_keys  a raw server's read of client frames with their masking keys
 """
 
-import os
 import subprocess
 import tempfile
 import time
@@ -23,7 +22,7 @@ import pytest
 
 from conftest import SANITIZER_MARKERS, read_whole
 from wshub_test import T
-from wshub_test.binary import REPO, clean_env
+from wshub_test.binary import clean_env, example_bin
 from wshub_test.frames import OP_CLOSE, parse_frame
 
 EXIT_NORMAL_CLOSE = 0
@@ -33,15 +32,7 @@ EXIT_OTHER_CLOSE = 3
 
 
 def talk_bin():
-    path = os.environ.get("WSHUB_TALK_BIN")
-    if not path:
-        wshub = os.environ.get("WSHUB_BIN", "build/release/wshub")
-        path = os.path.join(os.path.dirname(wshub), "wshub-talk")
-    if not os.path.isabs(path):
-        path = os.path.join(REPO, path)
-    if not os.access(path, os.X_OK):
-        pytest.skip(f"{path} not built")
-    return path
+    return example_bin("talk", "WSHUB_TALK_BIN")
 
 
 class Outcome:
